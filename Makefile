@@ -1,0 +1,53 @@
+# The two commands: `make smoke` and `make test`. Both set up first (idempotent).
+SHELL := /bin/bash
+VENV := .venv/bin
+PROCESSES ?= 4
+RESULTS := results
+ROBOT_OPTS ?=
+TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
+
+.PHONY: setup smoke test lint format pytest regression docs repeat clean twin-up twin-down
+
+setup:
+	@scripts/setup.sh
+
+smoke: setup
+	$(VENV)/robot --outputdir $(RESULTS)/smoke --include smoke $(ROBOT_OPTS) robot/
+
+test: setup lint pytest regression
+
+lint:
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/robocop check robot resources
+	$(VENV)/robocop format --check robot resources
+
+format:
+	$(VENV)/ruff format .
+	$(VENV)/ruff check --fix .
+	$(VENV)/robocop format robot resources
+
+pytest:
+	$(VENV)/pytest
+
+regression:
+	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/regression \
+		--exclude nightly $(TAGLINK) $(ROBOT_OPTS) robot/
+
+docs: setup
+	$(VENV)/python scripts/make_docs.py docs/keywords
+
+# make repeat SUITE=robot/api N=10: the flakiness loop (stops at the first failure).
+SUITE ?= robot/api
+N ?= 10
+repeat: setup
+	$(VENV)/python scripts/repeat.py --times $(N) --processes $(PROCESSES) $(SUITE)
+
+twin-up:
+	$(VENV)/python -m twin up
+
+twin-down:
+	$(VENV)/python -m twin down
+
+clean: twin-down
+	rm -rf $(RESULTS)/* docs/keywords

@@ -1,0 +1,1 @@
+"""Robot Framework keyword libraries of the Focus suite."""

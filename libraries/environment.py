@@ -1,0 +1,250 @@
+"""Environment: choose the environment, start the twin on demand, guard live systems.
+
+= Environments =
+
+The environment is chosen with ``-v ENV:<name>`` (or ``FOCUS_ENV``); the default is
+``local``, the twin. ``Prepare Test Environment`` loads ``variables/<name>.py`` and
+sets its variables (``${FOCUS_BASE_URL}``, ``${MONGO_PASSWORD}``, ...) globally.
+Passwords and tokens are ``Secret`` values: logs show ``<secret>``.
+
+With ``local`` the twin starts on demand, once per run, also under pabot, and is
+leased to the run: it stops by itself when the run ends, however it ends. A twin
+already started with ``python -m twin up`` is used and left running.
+
+= Live systems =
+
+Tests tagged ``destructive`` (they delete pods, scale, flood or fill) are skipped
+on an environment marked production unless ``ALLOW_DESTRUCTIVE=1`` is set.
+
+= Parallel runs =
+
+``Hold Lock`` is a reader/writer lock across processes (pabot): tests that use a
+shared resource hold it ``shared``; a test that needs the resource alone (an
+outage, filling the capacity) holds it ``exclusive`` and waits until no other
+test holds it. Locks are released when the test (or suite) that took them ends.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from robot.api import logger
+from robot.api.deco import keyword, library
+from robot.libraries.BuiltIn import BuiltIn
+
+from twin import config as twin_config
+from twin import control
+from variables import environments
+
+_LOCK_POLL_S = 0.05
+
+
+class EnvironmentFailure(RuntimeError):
+    """Stops the whole run: nothing can be tested against a wrong environment."""
+
+    ROBOT_EXIT_ON_FAILURE = True
+    ROBOT_SUPPRESS_NAME = True
+
+
+class _HeldLock:
+    def __init__(self, handle, turnstile, scope: str) -> None:
+        self.handle = handle
+        self.turnstile = turnstile
+        self.scope = scope
+
+    def release(self) -> None:
+        for item in (self.handle, self.turnstile):
+            if item is not None:
+                fcntl.flock(item, fcntl.LOCK_UN)
+                item.close()
+
+
+@library(scope="GLOBAL", listener="SELF")
+class Environment:
+    """Environment selection, the twin's lifecycle, the destructive-test guard and locks.
+
+    %TOC%
+    """
+
+    ROBOT_LISTENER_API_VERSION = 3
+
+    def __init__(self) -> None:
+        self._variables: dict | None = None
+        self._locks: dict[str, _HeldLock] = {}
+        self._depth = 0
+
+    # ----------------------------------------------------------------- environment
+
+    @keyword
+    def prepare_test_environment(self) -> str:
+        """Validates the environment, starts the twin when needed, sets the variables.
+
+        Idempotent: the first call in a process does the work, later calls return
+        at once. Returns the environment's name. An unknown environment or a
+        missing variable stops the run with one line saying what to fix.
+
+        | `Prepare Test Environment` |
+        | Should Be Equal | ${ENV_NAME} | local |
+        """
+        if self._variables is None:
+            try:
+                self._variables = self._load()
+            except (
+                environments.EnvironmentError_,
+                control.TwinError,
+                twin_config.TwinNotRunning,
+            ) as error:
+                logger.error(str(error))
+                raise EnvironmentFailure(str(error)) from None
+            builtin = BuiltIn()
+            for name, value in self._variables.items():
+                builtin.set_global_variable(f"${{{name}}}", value)
+        return self._variables["ENV_NAME"]
+
+    def _environment_name(self) -> str:
+        name = BuiltIn().get_variable_value("${ENV}") or os.environ.get("FOCUS_ENV")
+        name = str(name or environments.DEFAULT_ENVIRONMENT).strip().lower()
+        if name not in environments.VALID_ENVIRONMENTS:
+            raise environments.unknown_environment(name)
+        return name
+
+    def _load(self) -> dict:
+        name = self._environment_name()
+        if name == "local":
+            self._ensure_twin()
+            from variables import local as module
+        elif name == "staging":
+            from variables import staging as module
+        else:
+            from variables import production as module
+        variables = module.get_variables()
+        logger.info(f"Environment '{name}': Focus API at {variables['FOCUS_BASE_URL']}")
+        return variables
+
+    def _ensure_twin(self) -> None:
+        owners = [os.getpid()]
+        if BuiltIn().get_variable_value("${PABOTEXECUTIONPOOLID}") is not None:
+            owners.append(os.getppid())  # the pabot process outlives each robot process
+        result = control.up(owners=owners)
+        verb = "started" if result.started else "joined"
+        logger.info(f"Twin {verb} ({result.mode} mode) in {result.seconds:.1f}s")
+        if result.started:
+            logger.console(
+                f"Local twin started in {result.seconds:.1f}s ({twin_config.twin_dir()})"
+            )
+
+    @keyword
+    def get_secret_values(self) -> list:
+        """Returns the Secret objects of the loaded environment (for the leak checks).
+
+        The values stay wrapped: logging the list shows ``<secret>`` only.
+        """
+        from robot.api.types import Secret
+
+        self.prepare_test_environment()
+        return [value for value in self._variables.values() if isinstance(value, Secret)]
+
+    # ----------------------------------------------------------------------- locks
+
+    @staticmethod
+    def _lock_dir() -> Path:
+        path = twin_config.REPO_ROOT / "results" / "locks"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @keyword
+    def hold_lock(
+        self,
+        name: str,
+        mode: Literal["shared", "exclusive"] = "shared",
+        timeout: timedelta = timedelta(minutes=5),
+    ) -> None:
+        """Holds the cross-process lock ``name`` until the current test (or suite) ends.
+
+        ``shared`` holders run together; an ``exclusive`` holder runs alone, and
+        waiting exclusive holders are served before new shared ones, so they
+        cannot starve.
+
+        | `Hold Lock` | focus-capacity | shared |
+        | `Hold Lock` | focus-capacity | exclusive | timeout=10 min |
+        """
+        if name in self._locks:
+            return
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+            raise ValueError(f"lock names are letters, digits, '.', '_' and '-': {name!r}")
+        directory = self._lock_dir()
+        deadline = time.monotonic() + timeout.total_seconds()
+        turnstile = open(directory / f"{name}.turnstile", "w")  # noqa: SIM115
+        handle = open(directory / f"{name}.lock", "w")  # noqa: SIM115
+        try:
+            self._flock(turnstile, fcntl.LOCK_EX, deadline, name)
+            self._flock(
+                handle, fcntl.LOCK_EX if mode == "exclusive" else fcntl.LOCK_SH, deadline, name
+            )
+        except BaseException:
+            for item in (handle, turnstile):
+                item.close()
+            raise
+        if mode == "shared":
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+            turnstile.close()
+            turnstile = None
+        scope = "test" if BuiltIn().get_variable_value("${TEST NAME}") else "suite"
+        self._locks[name] = _HeldLock(handle, turnstile, scope)
+        logger.info(f"Holding lock '{name}' ({mode})")
+
+    @staticmethod
+    def _flock(handle, operation: int, deadline: float, name: str) -> None:
+        started = time.monotonic()
+        while True:
+            try:
+                fcntl.flock(handle, operation | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(
+                        f"lock '{name}' was not free within {time.monotonic() - started:.0f}s: "
+                        "another test holds it (see results/locks/)"
+                    ) from None
+                time.sleep(_LOCK_POLL_S)
+
+    @keyword
+    def release_lock(self, name: str) -> None:
+        """Releases a lock before the end of the test (rarely needed)."""
+        held = self._locks.pop(name, None)
+        if held:
+            held.release()
+
+    def _release_scope(self, scope: str) -> None:
+        for name in [n for n, held in self._locks.items() if held.scope == scope]:
+            self.release_lock(name)
+
+    # -------------------------------------------------------------------- listener
+
+    def start_test(self, data, result) -> None:
+        if "destructive" not in [str(tag).lower() for tag in data.tags]:
+            return
+        variables = self._variables or {}
+        allowed = os.environ.get("ALLOW_DESTRUCTIVE") == "1"
+        if variables.get("IS_PRODUCTION") and not allowed:
+            message = (
+                f"Skipped: destructive test refused on '{variables.get('ENV_NAME')}' "
+                "(set ALLOW_DESTRUCTIVE=1 to allow it)"
+            )
+            data.setup.config(name="Skip", args=(message,))
+
+    def end_test(self, data, result) -> None:
+        self._release_scope("test")
+
+    def end_suite(self, data, result) -> None:
+        self._release_scope("suite")
+
+    def close(self) -> None:
+        for name in list(self._locks):
+            self.release_lock(name)

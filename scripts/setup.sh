@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# make setup: idempotent. Creates .venv, installs requirements.txt (Browser library with
+# its bundled node via robotframework-browser-batteries: no rfbrowser init, no npm), and
+# the Debian packages the twin and the suites need. A second run installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+# ---- Debian packages -------------------------------------------------------------------
+missing=()
+{ command -v rabbitmq-server >/dev/null || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; } || missing+=(rabbitmq-server)
+command -v chromium >/dev/null || missing+=(chromium)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+# kubectl: Debian's kubernetes-client and the 'kubectl' package both own /usr/bin/kubectl.
+command -v kubectl >/dev/null || missing+=(kubernetes-client)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # The twin runs its own RabbitMQ node; the system service is not needed.
+    if command -v service >/dev/null && [[ " ${missing[*]} " == *" rabbitmq-server "* ]]; then
+      service rabbitmq-server stop >/dev/null 2>&1 || true
+    fi
+  else
+    die "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}"
+  fi
+fi
+
+# ---- Python ----------------------------------------------------------------------------
+python_bin=""
+for candidate in "${PYTHON:-}" python3.11 python3; do
+  [ -n "$candidate" ] && command -v "$candidate" >/dev/null || continue
+  if "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' 2>/dev/null; then
+    python_bin=$candidate; break
+  fi
+done
+[ -n "$python_bin" ] || die "Python 3.11 or newer is needed: sudo apt-get install -y python3 python3-venv"
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv with $python_bin"
+  "$python_bin" -m venv .venv || die "could not create .venv: sudo apt-get install -y python3-venv"
+fi
+
+stamp=.venv/.requirements.sha256
+want=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  say "installing Python packages (requirements.txt)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+  echo "$want" > "$stamp"
+fi
+
+# The repository root on the venv's path: libraries, twin and variables import by name.
+site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+echo "$PWD" > "$site/focus_suite.pth"
+
+mkdir -p results
+say "ready (activate with: source .venv/bin/activate)"

@@ -1,0 +1,1 @@
+"""The local twin of the Focus stack: see twin/README.md."""

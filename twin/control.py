@@ -1,0 +1,242 @@
+"""Start, join, inspect and stop the twin: used by ``python -m twin`` and by the suite.
+
+Every failure is a :class:`TwinError` whose message is one line that says what is
+wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from twin import config, lease, prepare, processes
+from twin.supervisor import DEFAULT_WORKLOADS
+
+
+class TwinError(RuntimeError):
+    """A one-line, actionable reason why the twin cannot be used."""
+
+
+@dataclass
+class UpResult:
+    started: bool
+    seconds: float
+    endpoints: dict
+    mode: str
+
+
+def read_state(base: Path) -> dict:
+    try:
+        return json.loads((base / config.STATE_FILE).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def supervisor_alive(state: dict) -> bool:
+    """The recorded supervisor runs and really is this twin's (not a recycled pid)."""
+    pid = state.get("supervisor_pid")
+    if not processes.pid_alive(pid):
+        return False
+    try:
+        return psutil.Process(pid).environ().get(processes.MARKER) == state.get("instance")
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def rabbitmq_installed() -> bool:
+    return (
+        bool(shutil.which("rabbitmq-server"))
+        or Path("/usr/lib/rabbitmq/bin/rabbitmq-server").exists()
+    )
+
+
+def check_prerequisites() -> None:
+    if not rabbitmq_installed():
+        raise TwinError(
+            "rabbitmq-server is not installed: run 'make setup' "
+            "(or: sudo apt-get install rabbitmq-server)"
+        )
+
+
+def _spawn_supervisor(
+    base: Path, instance: str, lease_mode: bool, workloads: str
+) -> subprocess.Popen:
+    log = open(config.logs_dir(base) / "supervisor.log", "ab")  # noqa: SIM115 - child owns it
+    argv = [sys.executable, "-m", "twin.supervisor", "--instance", instance]
+    argv += ["--workloads", workloads]
+    if lease_mode:
+        argv.append("--lease")
+    try:
+        return subprocess.Popen(
+            argv,
+            env=processes.pod_environment(base, instance, "supervisor"),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=str(config.REPO_ROOT),
+        )
+    finally:
+        log.close()
+
+
+def _wait_ready(base: Path, instance: str, timeout: float, child: subprocess.Popen | None) -> None:
+    deadline = time.monotonic() + timeout
+    state: dict = {}
+    while time.monotonic() < deadline:
+        state = read_state(base)
+        if state.get("instance") == instance:
+            if state.get("error"):
+                raise TwinError(f"the twin did not start: {state['error']}")
+            if state.get("ready"):
+                return
+        if child is not None and child.poll() is not None:
+            raise TwinError(
+                "the twin's supervisor exited with code "
+                f"{child.returncode}; see {config.logs_dir(base) / 'supervisor.log'}"
+            )
+        time.sleep(0.1)
+    waiting = [
+        f"{pod['name']} ({pod['phase']}, ready={pod['ready']})"
+        for pod in state.get("pods", [])
+        if not pod.get("ready")
+    ]
+    raise TwinError(
+        f"the twin was not ready within {timeout:.0f}s; still waiting for: "
+        f"{', '.join(waiting) or 'the supervisor'}; see 'python -m twin logs <name>'"
+    )
+
+
+def up(
+    base: Path | None = None,
+    owners: Iterable[int] = (),
+    timeout: float = 90.0,
+    workloads: str = DEFAULT_WORKLOADS,
+) -> UpResult:
+    """Start the twin, or join the one already running in this directory.
+
+    With ``owners`` the twin runs in lease mode: it stops by itself when all of
+    them (and any owner that joins later) have exited.
+    """
+    base = base or config.twin_dir()
+    owners = list(owners)
+    started_at = time.monotonic()
+    with lease.twin_lock(base):
+        state = read_state(base)
+        if supervisor_alive(state) and lease.stopping_marker(base).exists():
+            # A leased twin is giving up right now: let it go, then start afresh.
+            processes.wait_gone(state["supervisor_pid"], timeout=30)
+        elif supervisor_alive(state):
+            if state.get("mode") == "lease":
+                for pid in owners:
+                    lease.add_owner(base, pid)
+            _wait_ready(base, state["instance"], timeout, None)
+            return UpResult(
+                False, time.monotonic() - started_at, config.load_endpoints(base), state["mode"]
+            )
+        if workloads == DEFAULT_WORKLOADS:
+            check_prerequisites()
+        prepare.prepare(base)
+        lease.stopping_marker(base).unlink(missing_ok=True)
+        lease.clear_owners(base)
+        for pid in owners:
+            lease.add_owner(base, pid)
+        instance = uuid.uuid4().hex
+        child = _spawn_supervisor(base, instance, bool(owners), workloads)
+        try:
+            _wait_ready(base, instance, timeout, child)
+        except (TwinError, KeyboardInterrupt):
+            _stop_supervisor(base, read_state(base) or {"instance": instance}, child.pid, 20)
+            raise
+    return UpResult(
+        True,
+        time.monotonic() - started_at,
+        config.load_endpoints(base),
+        "lease" if owners else "persistent",
+    )
+
+
+def _stop_supervisor(base: Path, state: dict, pid: int | None, timeout: float) -> None:
+    if pid and processes.pid_alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        if not processes.wait_gone(pid, timeout):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            processes.wait_gone(pid, 5)
+    instance = state.get("instance")
+    if instance:
+        processes.kill_marked(instance)
+    processes.stop_watchdog(state.get("watchdog_pid"))
+
+
+def down(base: Path | None = None, timeout: float = 40.0) -> bool:
+    """Stop the twin and every process it started. True when one was running."""
+    base = base or config.twin_dir()
+    with lease.twin_lock(base):
+        state = read_state(base)
+        running = supervisor_alive(state)
+        if running or state.get("instance"):
+            _stop_supervisor(base, state, state.get("supervisor_pid") if running else None, timeout)
+        return running
+
+
+def is_up(base: Path | None = None) -> bool:
+    state = read_state(base or config.twin_dir())
+    return supervisor_alive(state) and bool(state.get("ready"))
+
+
+def status_lines(base: Path | None = None) -> list[str]:
+    base = base or config.twin_dir()
+    state = read_state(base)
+    if not supervisor_alive(state):
+        return [f"twin: down ({base})"]
+    head = (
+        f"twin: {'ready' if state.get('ready') else 'starting'}, {state.get('mode')} mode, "
+        f"supervisor pid {state.get('supervisor_pid')} ({base})"
+    )
+    lines = [head]
+    for pod in state.get("pods", []):
+        lines.append(
+            f"  {pod['name']:<48} {pod['phase']:<10} ready={str(pod['ready']).lower():<5} "
+            f"restarts={pod['restart_count']} pid={pod['pid']}"
+        )
+    return lines
+
+
+def log_path(name: str, base: Path | None = None) -> Path:
+    """The log of a pod, by pod name, workload name or unique prefix."""
+    base = base or config.twin_dir()
+    logs = sorted(config.logs_dir(base).glob("*.log"), key=lambda p: p.stat().st_mtime)
+    exact = [p for p in logs if p.stem == name]
+    matches = exact or [p for p in logs if p.stem.startswith(name)]
+    if not matches:
+        known = ", ".join(p.stem for p in logs) or "none yet"
+        raise TwinError(f"no log for '{name}'; known: {known}")
+    return matches[-1]
+
+
+def follow(path: Path, emit: Callable[[str], None], tail: int, stop: Callable[[], bool]) -> None:
+    lines = path.read_text(errors="replace").splitlines()
+    for line in lines[-tail:] if tail else lines:
+        emit(line)
+    with open(path, errors="replace") as handle:
+        handle.seek(0, os.SEEK_END)
+        while not stop():
+            line = handle.readline()
+            if line:
+                emit(line.rstrip("\n"))
+            else:
+                time.sleep(0.2)

@@ -1,0 +1,120 @@
+"""Before any workload starts: pick ports, generate credentials, write the twin's files."""
+
+from __future__ import annotations
+
+import secrets as random_secrets
+import socket
+from pathlib import Path
+
+from twin import config, tls
+from variables import constants
+
+# Ports the twin needs, by endpoints.json location.
+_PORTS = (
+    ("focus", "port"),
+    ("mongo", "port"),
+    ("rabbitmq", "amqp_port"),
+    ("rabbitmq", "mgmt_port"),
+    ("rabbitmq", "dist_port"),
+    ("rabbitmq", "epmd_port"),
+    ("kube", "port"),
+)
+
+
+def port_is_free(port: int, host: str = config.HOST) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = config.HOST, avoid: set[int] | None = None) -> int:
+    """A port nothing listens on now; the kernel picks it, so parallel twins do not clash."""
+    avoid = avoid or set()
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            port = sock.getsockname()[1]
+        if port not in avoid:
+            return port
+    raise RuntimeError("no free TCP port found on 127.0.0.1")
+
+
+def _pick_ports(previous: dict) -> dict[tuple[str, str], int]:
+    """Keep last run's ports where they are still free (stable URLs); else pick new ones."""
+    chosen: dict[tuple[str, str], int] = {}
+    for section, key in _PORTS:
+        old = previous.get(section, {}).get(key)
+        if isinstance(old, int) and old not in chosen.values() and port_is_free(old):
+            chosen[(section, key)] = old
+        else:
+            chosen[(section, key)] = free_port(avoid=set(chosen.values()))
+    return chosen
+
+
+def _secrets(base: Path) -> dict:
+    try:
+        existing = config.load_secrets(base)
+    except config.TwinNotRunning:
+        existing = {}
+    generated = {
+        "focus_user": "focus-tester",
+        "focus_password": random_secrets.token_urlsafe(18),
+        "token_signing_key": random_secrets.token_hex(32),
+        "mongo_user": constants.MONGO_USER,
+        "mongo_password": random_secrets.token_urlsafe(18),
+        "rabbitmq_user": "prisma",
+        "rabbitmq_password": random_secrets.token_urlsafe(18),
+        "kube_token": random_secrets.token_urlsafe(32),
+        "erlang_cookie": random_secrets.token_hex(16).upper(),
+    }
+    # Credentials persist with the data they protect (MongoDB users, RabbitMQ definitions).
+    return {**generated, **existing}
+
+
+def prepare(base: Path) -> tuple[dict, dict]:
+    """Write certificates, ``secrets.json`` and ``endpoints.json``; return both dicts."""
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        previous = config.load_endpoints(base)
+    except config.TwinNotRunning:
+        previous = {}
+    ports = _pick_ports(previous)
+    host = config.HOST
+    focus_port = ports[("focus", "port")]
+    kube_port = ports[("kube", "port")]
+    endpoints = {
+        "host": host,
+        **tls.ensure_certificates(base),
+        "focus": {
+            "port": focus_port,
+            "base_url": f"https://{host}:{focus_port}/focus-server",
+            "ui_url": f"https://{host}:{focus_port}/liveView",
+        },
+        "mongo": {
+            "port": ports[("mongo", "port")],
+            "database": constants.MONGO_DATABASE,
+            "auth_source": constants.MONGO_AUTH_SOURCE,
+        },
+        "rabbitmq": {
+            "amqp_port": ports[("rabbitmq", "amqp_port")],
+            "mgmt_port": ports[("rabbitmq", "mgmt_port")],
+            "dist_port": ports[("rabbitmq", "dist_port")],
+            "epmd_port": ports[("rabbitmq", "epmd_port")],
+            "node_name": "twin@localhost",
+            "vhost": "/",
+        },
+        "kube": {
+            "port": kube_port,
+            "url": f"https://{host}:{kube_port}",
+            "kubeconfig": str(base / "kubeconfig"),
+            "namespace": constants.K8S_NAMESPACE,
+        },
+    }
+    secret_values = _secrets(base)
+    config.write_json(base / config.SECRETS_FILE, secret_values, private=True)
+    config.write_json(base / config.ENDPOINTS_FILE, endpoints)
+    return endpoints, secret_values

@@ -1,0 +1,136 @@
+"""The twin's long-running workloads: what runs, and how the supervisor knows it serves."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from variables import constants
+
+Probe = Callable[[dict, dict], bool]
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """One workload ("Deployment" or "StatefulSet" with one replica) of the twin."""
+
+    name: str
+    kind: str
+    module: str
+    probe: Probe
+    image: str
+    grace_seconds: float = 10.0
+    replicas: int = 1
+
+    def argv(self) -> list[str]:
+        return [sys.executable, "-m", self.module]
+
+
+def _tcp_open(port: int, timeout: float = 0.3) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def probe_mongo(endpoints: dict, secrets: dict) -> bool:
+    """Ready when an authenticated ping succeeds."""
+    if not _tcp_open(endpoints["mongo"]["port"]):
+        return False
+    import pymongo
+    from pymongo.errors import PyMongoError
+
+    client = pymongo.MongoClient(
+        host="127.0.0.1",
+        port=endpoints["mongo"]["port"],
+        username=secrets["mongo_user"],
+        password=secrets["mongo_password"],
+        authSource=endpoints["mongo"]["auth_source"],
+        serverSelectionTimeoutMS=500,
+        connectTimeoutMS=500,
+        socketTimeoutMS=1000,
+    )
+    try:
+        client[endpoints["mongo"]["database"]].command("ping")
+        return True
+    except PyMongoError:
+        return False
+    finally:
+        client.close()
+
+
+def probe_rabbitmq(endpoints: dict, secrets: dict) -> bool:
+    """Ready when an authenticated AMQP connection opens."""
+    port = endpoints["rabbitmq"]["amqp_port"]
+    if not _tcp_open(port):
+        return False
+    import pika
+    from pika.exceptions import AMQPError
+
+    params = pika.ConnectionParameters(
+        host="127.0.0.1",
+        port=port,
+        virtual_host=endpoints["rabbitmq"]["vhost"],
+        credentials=pika.PlainCredentials(secrets["rabbitmq_user"], secrets["rabbitmq_password"]),
+        socket_timeout=1,
+        blocked_connection_timeout=1,
+        connection_attempts=1,
+    )
+    try:
+        pika.BlockingConnection(params).close()
+        return True
+    except (AMQPError, OSError):
+        return False
+
+
+def probe_focus(endpoints: dict, secrets: dict) -> bool:
+    """Ready when /health answers 200 over verified HTTPS."""
+    if not _tcp_open(endpoints["focus"]["port"]):
+        return False
+    context = ssl.create_default_context(cafile=endpoints["ca"])
+    try:
+        with urllib.request.urlopen(
+            endpoints["focus"]["base_url"] + "/health", context=context, timeout=2
+        ) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+WORKLOADS: tuple[WorkloadSpec, ...] = (
+    WorkloadSpec(
+        name=constants.MONGODB_WORKLOAD,
+        kind="Deployment",
+        module="twin.mongo",
+        probe=probe_mongo,
+        image="twin/mongodb-standin:1",
+    ),
+    WorkloadSpec(
+        name=constants.RABBITMQ_WORKLOAD,
+        kind="StatefulSet",
+        module="twin.rabbitmq",
+        probe=probe_rabbitmq,
+        image="debian/rabbitmq-server:3",
+        grace_seconds=15.0,
+    ),
+    WorkloadSpec(
+        name=constants.FOCUS_SERVER_WORKLOAD,
+        kind="Deployment",
+        module="twin.focus_server",
+        probe=probe_focus,
+        image="twin/focus-server:1",
+    ),
+)
+
+
+def by_name(name: str) -> WorkloadSpec:
+    for spec in WORKLOADS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)

@@ -1,0 +1,1 @@
+"""Variable files (one per environment) and the system constants."""

@@ -1,0 +1,92 @@
+"""System constants of the Focus stack, shared by the twin, the libraries and the suites.
+
+One module, imported by `twin/` and `libraries/`, and usable as a Robot Framework
+variable file (`Variables    variables/constants.py`). The numbers come from
+`usersettings.new_production_client.json` (see `shared/focus-contract.md`).
+"""
+
+from __future__ import annotations
+
+# usersettings.new_production_client.json
+SENSORS_RANGE = 2222
+FREQUENCY_MIN = 0
+FREQUENCY_MAX = 1000
+MAX_WINDOWS = 30
+
+# Pulse repetition rate of the twin (Hz); Nyquist = PRR / 2 = FREQUENCY_MAX.
+PRR = 2000
+
+# Fibre geometry of the twin: 2222 channels, 10 m apart.
+CHANNEL_SPACING_M = 10
+FIBRE_LENGTH_M = SENSORS_RANGE * CHANNEL_SPACING_M
+
+# Default test values from the seeds.
+DEFAULT_CHANNEL_MIN = 11
+DEFAULT_CHANNEL_MAX = 109
+DEFAULT_NFFT = 1024
+
+TIME_STATUSES = ("Live", "Historic")
+VIEW_TYPES = ("MultiChannel", "SingleChannel", "Waterfall", "ROI")
+TASK_STATUSES = ("waiting", "running", "completed", "failed", "stopped")
+ACTIVE_TASK_STATUSES = ("waiting", "running")
+
+# NFFT: a power of two in a range that depends on the view type.
+NFFT_RANGES = {
+    "SingleChannel": (128, 65536),
+    "MultiChannel": (128, 4096),
+    "Waterfall": (128, 4096),
+    "ROI": (128, 4096),
+}
+
+# Alerts (contract section 3).
+ALERT_CLASSES = {103: "SC", 104: "SD"}
+ALERT_SEVERITIES = {1: "low", 2: "medium", 3: "high"}
+ALERT_EXCHANGE = "prisma"
+ALERT_ROUTING_KEY = "Algorithm.AlertReport"
+ALERT_REJECTED_QUEUE = "prisma.alerts.rejected"
+SITE_ID = "prisma-210-1000"
+
+# Kubernetes (contract section 1).
+K8S_NAMESPACE = "panda"
+FOCUS_SERVER_WORKLOAD = "panda-panda-focus-server"
+MONGODB_WORKLOAD = "mongodb"
+RABBITMQ_WORKLOAD = "rabbitmq-panda"
+SEGY_RECORDER_WORKLOAD = "segy-recorder"
+GRPC_JOB_PREFIX = "focus-server-grpc-"
+GRPC_SERVICE_PREFIX = "grpc-service-"
+
+# MongoDB (contract section 4).
+MONGO_DATABASE = "prisma"
+MONGO_AUTH_SOURCE = "prisma"
+MONGO_USER = "prisma"
+
+# Limits.
+MAX_BODY_BYTES = 1024 * 1024
+TASK_RUNNING_TIMEOUT_S = 30
+HEALTH_DEGRADED_WITHIN_S = 2
+
+
+def is_power_of_two(value: int) -> bool:
+    return value > 0 and value & (value - 1) == 0
+
+
+def nfft_range(view_type: str) -> tuple[int, int]:
+    return NFFT_RANGES.get(view_type, NFFT_RANGES["MultiChannel"])
+
+
+def powers_of_two(low: int, high: int) -> list[int]:
+    values, value = [], 1
+    while value <= high:
+        if value >= low:
+            values.append(value)
+        value *= 2
+    return values
+
+
+def get_variables() -> dict:
+    """Expose the constants to Robot Framework with their Python names."""
+    return {
+        name: value
+        for name, value in globals().items()
+        if name.isupper() and not name.startswith("_")
+    }

@@ -1,0 +1,138 @@
+"""Which environments exist, and how their variable files read the process environment.
+
+The staging and production variable files take every host, user and secret from
+environment variables, with no defaults: a missing one stops the run with one
+line that names it.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import unquote, urlsplit
+
+from robot.api.types import Secret
+
+from variables import constants
+
+VALID_ENVIRONMENTS = ("local", "staging", "production")
+DEFAULT_ENVIRONMENT = "local"
+
+REQUIRED = (
+    "FOCUS_BASE_URL",
+    "FOCUS_USER",
+    "FOCUS_PASSWORD",
+    "MONGO_URI",
+    "RABBITMQ_URL",
+    "KUBECONFIG",
+)
+OPTIONAL = (
+    "FOCUS_CA_BUNDLE",
+    "RABBITMQ_MGMT_URL",
+    "KUBE_CONTEXT",
+    "SEGY_ROOT",
+    "FIBRE_LENGTH_M",
+    "SITE_ID",
+    "SSH_HOST",
+    "SSH_JUMP_HOST",
+    "SSH_USER",
+)
+
+
+class EnvironmentError_(ValueError):
+    """A one-line, actionable configuration problem."""
+
+
+def unknown_environment(name: str) -> EnvironmentError_:
+    valid = ", ".join(VALID_ENVIRONMENTS)
+    return EnvironmentError_(
+        f"Unknown environment '{name}': choose one of {valid} (for example -v ENV:staging)"
+    )
+
+
+def _require(env_name: str) -> dict[str, str]:
+    missing = [name for name in REQUIRED if not os.environ.get(name)]
+    if missing:
+        raise EnvironmentError_(
+            f"Environment '{env_name}' needs {', '.join(missing)}: export "
+            f"{'it' if len(missing) == 1 else 'them'} before the run (see README, "
+            "'Running against staging')"
+        )
+    return {name: os.environ[name] for name in REQUIRED}
+
+
+def _mongo(uri: str) -> dict:
+    parts = urlsplit(uri)
+    if parts.scheme not in ("mongodb", "mongodb+srv") or not parts.hostname:
+        raise EnvironmentError_(
+            "MONGO_URI must look like mongodb://USER:PASSWORD@HOST:PORT/?authSource=prisma"
+        )
+    query = dict(item.split("=", 1) for item in parts.query.split("&") if "=" in item)
+    return {
+        "MONGO_HOST": parts.hostname,
+        "MONGO_PORT": parts.port or 27017,
+        "MONGO_USER": unquote(parts.username or ""),
+        "MONGO_PASSWORD": Secret(unquote(parts.password or "")),
+        "MONGO_DATABASE": (parts.path or "/").lstrip("/") or constants.MONGO_DATABASE,
+        "MONGO_AUTH_SOURCE": query.get("authSource", constants.MONGO_AUTH_SOURCE),
+        "MONGO_TLS": query.get("tls", query.get("ssl", "false")).lower() == "true",
+    }
+
+
+def _rabbitmq(url: str) -> dict:
+    parts = urlsplit(url)
+    if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+        raise EnvironmentError_("RABBITMQ_URL must look like amqp://USER:PASSWORD@HOST:5672/%2F")
+    default_port = 5671 if parts.scheme == "amqps" else 5672
+    return {
+        "RABBITMQ_HOST": parts.hostname,
+        "RABBITMQ_PORT": parts.port or default_port,
+        "RABBITMQ_USER": unquote(parts.username or ""),
+        "RABBITMQ_PASSWORD": Secret(unquote(parts.password or "")),
+        "RABBITMQ_VHOST": unquote(parts.path[1:]) if len(parts.path) > 1 else "/",
+        "RABBITMQ_TLS": parts.scheme == "amqps",
+        "RABBITMQ_MGMT_URL": os.environ.get("RABBITMQ_MGMT_URL")
+        or f"{'https' if parts.scheme == 'amqps' else 'http'}://{parts.hostname}:15672",
+    }
+
+
+def common_variables() -> dict:
+    """Constants every environment shares."""
+    return {
+        **constants.get_variables(),
+        "K8S_NAMESPACE": constants.K8S_NAMESPACE,
+        "RABBITMQ_EXCHANGE": constants.ALERT_EXCHANGE,
+        "MONGO_DATABASE": constants.MONGO_DATABASE,
+        "MONGO_AUTH_SOURCE": constants.MONGO_AUTH_SOURCE,
+    }
+
+
+def remote_variables(env_name: str, is_production: bool) -> dict:
+    """Variables of a real deployment, from the process environment only."""
+    values = _require(env_name)
+    return {
+        **common_variables(),
+        "ENV_NAME": env_name,
+        "IS_PRODUCTION": is_production,
+        "FOCUS_BASE_URL": values["FOCUS_BASE_URL"].rstrip("/"),
+        "FOCUS_USER": values["FOCUS_USER"],
+        "FOCUS_PASSWORD": Secret(values["FOCUS_PASSWORD"]),
+        "CA_BUNDLE": os.environ.get("FOCUS_CA_BUNDLE") or None,
+        **_mongo(values["MONGO_URI"]),
+        **_rabbitmq(values["RABBITMQ_URL"]),
+        "KUBECONFIG": values["KUBECONFIG"],
+        "KUBE_CONTEXT": os.environ.get("KUBE_CONTEXT") or None,
+        "SEGY_ROOT": os.environ.get("SEGY_ROOT") or None,
+        "SITE_ID": os.environ.get("SITE_ID") or constants.SITE_ID,
+        "FIBRE_LENGTH_M": int(os.environ.get("FIBRE_LENGTH_M") or constants.FIBRE_LENGTH_M),
+        "SSH_HOST": os.environ.get("SSH_HOST") or None,
+        "SSH_JUMP_HOST": os.environ.get("SSH_JUMP_HOST") or None,
+        "SSH_USER": os.environ.get("SSH_USER") or None,
+        "TWIN_DIR": None,
+    }
+
+
+def secret_values(variables: dict) -> list[str]:
+    """The plain values of every Secret, for the leak checks."""
+    return [
+        value.value for value in variables.values() if isinstance(value, Secret) and value.value
+    ]

@@ -1,0 +1,49 @@
+"""Local: the twin in results/twin (or $FOCUS_TWIN_DIR), which the suite starts on demand.
+
+Endpoints and generated credentials are read from the files the twin writes
+(see twin/README.md); nothing here is a fixed host or password.
+"""
+
+from robot.api.types import Secret
+
+from twin import config
+from variables import constants
+from variables.environments import common_variables
+
+
+def get_variables() -> dict:
+    endpoints = config.load_endpoints()
+    secrets = config.load_secrets()
+    host = endpoints["host"]
+    rabbit = endpoints["rabbitmq"]
+    return {
+        **common_variables(),
+        "ENV_NAME": "local",
+        "IS_PRODUCTION": False,
+        "TWIN_DIR": str(config.twin_dir()),
+        "FOCUS_BASE_URL": endpoints["focus"]["base_url"],
+        "FOCUS_UI_URL": endpoints["focus"]["ui_url"],
+        "FOCUS_USER": secrets["focus_user"],
+        "FOCUS_PASSWORD": Secret(secrets["focus_password"]),
+        "CA_BUNDLE": endpoints["ca"],
+        "MONGO_HOST": host,
+        "MONGO_PORT": endpoints["mongo"]["port"],
+        "MONGO_USER": secrets["mongo_user"],
+        "MONGO_PASSWORD": Secret(secrets["mongo_password"]),
+        "MONGO_TLS": False,
+        "RABBITMQ_HOST": host,
+        "RABBITMQ_PORT": rabbit["amqp_port"],
+        "RABBITMQ_USER": secrets["rabbitmq_user"],
+        "RABBITMQ_PASSWORD": Secret(secrets["rabbitmq_password"]),
+        "RABBITMQ_VHOST": rabbit["vhost"],
+        "RABBITMQ_TLS": False,
+        "RABBITMQ_MGMT_URL": f"http://{host}:{rabbit['mgmt_port']}",
+        "KUBECONFIG": endpoints["kube"]["kubeconfig"],
+        "KUBE_CONTEXT": None,
+        "SEGY_ROOT": str(config.twin_dir() / "data" / constants.SEGY_RECORDER_WORKLOAD),
+        "SITE_ID": constants.SITE_ID,
+        "FIBRE_LENGTH_M": constants.FIBRE_LENGTH_M,
+        "SSH_HOST": None,
+        "SSH_JUMP_HOST": None,
+        "SSH_USER": None,
+    }

@@ -1,0 +1,12 @@
+"""Staging: every host, user and secret comes from the environment (no defaults).
+
+Required: FOCUS_BASE_URL, FOCUS_USER, FOCUS_PASSWORD, MONGO_URI, RABBITMQ_URL, KUBECONFIG.
+Optional: FOCUS_CA_BUNDLE, RABBITMQ_MGMT_URL, KUBE_CONTEXT, SEGY_ROOT, SITE_ID,
+FIBRE_LENGTH_M, SSH_HOST, SSH_JUMP_HOST, SSH_USER. Use: ``robot -v ENV:staging robot/``.
+"""
+
+from variables.environments import remote_variables
+
+
+def get_variables() -> dict:
+    return remote_variables("staging", is_production=False)
