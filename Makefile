@@ -14,7 +14,15 @@ setup:
 smoke: setup
 	$(VENV)/robot --outputdir $(RESULTS)/smoke --include smoke $(ROBOT_OPTS) robot/
 
-test: setup lint pytest regression
+# Runs every stage even when one fails, then prints one closing line with the counts.
+test: setup
+	@rc=0; \
+	$(MAKE) --no-print-directory lint || rc=1; \
+	$(MAKE) --no-print-directory pytest || rc=1; \
+	$(MAKE) --no-print-directory regression || rc=1; \
+	$(VENV)/python scripts/check_secrets.py $(RESULTS)/regression || rc=1; \
+	$(VENV)/python scripts/summary.py $(RESULTS)/pytest.xml $(RESULTS)/regression/output.xml || rc=1; \
+	exit $$rc
 
 lint:
 	$(VENV)/ruff check .
@@ -28,7 +36,7 @@ format:
 	$(VENV)/robocop format robot resources
 
 pytest:
-	$(VENV)/pytest
+	$(VENV)/pytest --junitxml=$(RESULTS)/pytest.xml
 
 regression:
 	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/regression \
