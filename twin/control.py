@@ -203,8 +203,9 @@ def status_lines(base: Path | None = None) -> list[str]:
     state = read_state(base)
     if not supervisor_alive(state):
         return [f"twin: down ({base})"]
+    phase = "stopping" if state.get("stopping") else "ready" if state.get("ready") else "starting"
     head = (
-        f"twin: {'ready' if state.get('ready') else 'starting'}, {state.get('mode')} mode, "
+        f"twin: {phase}, {state.get('mode')} mode, "
         f"supervisor pid {state.get('supervisor_pid')} ({base})"
     )
     lines = [head]

@@ -1,0 +1,4 @@
+*** Settings ***
+Resource            ../../../resources/common.resource
+
+Suite Setup         Prepare Test Environment
