@@ -22,6 +22,10 @@ on an environment marked production unless ``ALLOW_DESTRUCTIVE=1`` is set.
 shared resource hold it ``shared``; a test that needs the resource alone (an
 outage, filling the capacity) holds it ``exclusive`` and waits until no other
 test holds it. Locks are released when the test (or suite) that took them ends.
+
+Every test holds the ``system`` lock automatically: shared, or exclusive when it
+is tagged ``destructive``. So under pabot a destructive test runs alone, and no
+test ever sees an outage that it did not cause.
 """
 
 from __future__ import annotations
@@ -37,12 +41,14 @@ from typing import Literal
 from robot.api import logger
 from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn
+from robot.running.context import EXECUTION_CONTEXTS
 
 from twin import config as twin_config
 from twin import control
 from variables import environments
 
 _LOCK_POLL_S = 0.05
+SYSTEM_LOCK = "system"
 
 
 class EnvironmentFailure(RuntimeError):
@@ -164,6 +170,7 @@ class Environment:
         name: str,
         mode: Literal["shared", "exclusive"] = "shared",
         timeout: timedelta = timedelta(minutes=5),
+        scope: Literal["test", "suite", "auto"] = "auto",
     ) -> None:
         """Holds the cross-process lock ``name`` until the current test (or suite) ends.
 
@@ -195,7 +202,8 @@ class Environment:
             fcntl.flock(turnstile, fcntl.LOCK_UN)
             turnstile.close()
             turnstile = None
-        scope = "test" if BuiltIn().get_variable_value("${TEST NAME}") else "suite"
+        if scope == "auto":
+            scope = "test" if BuiltIn().get_variable_value("${TEST NAME}") else "suite"
         self._locks[name] = _HeldLock(handle, turnstile, scope)
         logger.info(f"Holding lock '{name}' ({mode})")
 
@@ -228,7 +236,17 @@ class Environment:
     # -------------------------------------------------------------------- listener
 
     def start_test(self, data, result) -> None:
-        if "destructive" not in [str(tag).lower() for tag in data.tags]:
+        if EXECUTION_CONTEXTS.current is None or EXECUTION_CONTEXTS.current.dry_run:
+            return
+        destructive = "destructive" in [str(tag).lower() for tag in data.tags]
+        # Every test shares the system; a destructive one has it alone (see `Hold Lock`).
+        self.hold_lock(
+            SYSTEM_LOCK,
+            "exclusive" if destructive else "shared",
+            timeout=timedelta(minutes=15),
+            scope="test",
+        )
+        if not destructive:
             return
         variables = self._variables or {}
         allowed = os.environ.get("ALLOW_DESTRUCTIVE") == "1"
