@@ -26,9 +26,14 @@ class WorkloadSpec:
     image: str
     grace_seconds: float = 10.0
     replicas: int = 1
+    # Added for the Kubernetes API (twin/kube): Job pods run a command, not a module.
+    command: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    restart_policy: str = "Always"
+    service_ports: tuple[tuple[str, str], ...] = ()  # (port name, endpoints.json key path)
 
     def argv(self) -> list[str]:
-        return [sys.executable, "-m", self.module]
+        return list(self.command) if self.command else [sys.executable, "-m", self.module]
 
 
 def _tcp_open(port: int, timeout: float = 0.3) -> bool:
@@ -67,26 +72,16 @@ def probe_mongo(endpoints: dict, secrets: dict) -> bool:
 
 def probe_rabbitmq(endpoints: dict, secrets: dict) -> bool:
     """Ready when an authenticated AMQP connection opens."""
-    port = endpoints["rabbitmq"]["amqp_port"]
-    if not _tcp_open(port):
-        return False
-    import pika
-    from pika.exceptions import AMQPError
+    from twin.rabbitmq import amqp_ready
 
-    params = pika.ConnectionParameters(
-        host="127.0.0.1",
-        port=port,
-        virtual_host=endpoints["rabbitmq"]["vhost"],
-        credentials=pika.PlainCredentials(secrets["rabbitmq_user"], secrets["rabbitmq_password"]),
-        socket_timeout=1,
-        blocked_connection_timeout=1,
-        connection_attempts=1,
+    return amqp_ready(
+        "127.0.0.1",
+        endpoints["rabbitmq"]["amqp_port"],
+        secrets["rabbitmq_user"],
+        secrets["rabbitmq_password"],
+        vhost=endpoints["rabbitmq"]["vhost"],
+        timeout=1.0,
     )
-    try:
-        pika.BlockingConnection(params).close()
-        return True
-    except (AMQPError, OSError):
-        return False
 
 
 def probe_focus(endpoints: dict, secrets: dict) -> bool:
@@ -110,6 +105,7 @@ WORKLOADS: tuple[WorkloadSpec, ...] = (
         module="twin.mongo",
         probe=probe_mongo,
         image="twin/mongodb-standin:1",
+        service_ports=(("mongodb", "mongo.port"),),
     ),
     WorkloadSpec(
         name=constants.RABBITMQ_WORKLOAD,
@@ -118,6 +114,7 @@ WORKLOADS: tuple[WorkloadSpec, ...] = (
         probe=probe_rabbitmq,
         image="debian/rabbitmq-server:3",
         grace_seconds=15.0,
+        service_ports=(("amqp", "rabbitmq.amqp_port"), ("management", "rabbitmq.mgmt_port")),
     ),
     WorkloadSpec(
         name=constants.FOCUS_SERVER_WORKLOAD,
@@ -125,6 +122,7 @@ WORKLOADS: tuple[WorkloadSpec, ...] = (
         module="twin.focus_server",
         probe=probe_focus,
         image="twin/focus-server:1",
+        service_ports=(("https", "focus.port"),),
     ),
 )
 
