@@ -1,0 +1,145 @@
+"""Throughput of the MongoDB stand-in through pymongo (for information, no assertion).
+
+    .venv/bin/python benchmarks/mongo_standin.py [--docs 2000] [--clients 10]
+
+Starts ``python -m twin.mongo`` on a free port with a temporary data dir (every write
+fsync'd before its reply, group commit), then prints insert and find operations per
+second, one line each, and the insert rate and latency of ``--clients`` processes at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pymongo
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from variables import constants  # noqa: E402
+
+PASSWORD = "bench-password"
+
+
+def _start(data_dir: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "twin.mongo", "--port", "0", "--data-dir", str(data_dir)]
+            + ["--user", constants.MONGO_USER],
+            cwd=REPO_ROOT,
+            env=dict(os.environ, TWIN_MONGO_PASSWORD=PASSWORD),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        match = re.search(r"listening on 127\.0\.0\.1:(\d+)", log_path.read_text())
+        if match:
+            return process, int(match.group(1))
+        time.sleep(0.05)
+    process.kill()
+    process.wait(timeout=10)
+    raise RuntimeError(f"stand-in did not start: {log_path.read_text()[-1000:]}")
+
+
+def _rate(label: str, count: int, action: Callable[[int], object]) -> None:
+    started = time.perf_counter()
+    for i in range(count):
+        action(i)
+    elapsed = time.perf_counter() - started
+    print(f"{label:<44} {count / elapsed:9.0f} ops/s  ({count} in {elapsed:.2f} s)")
+
+
+def _client(port: int) -> pymongo.MongoClient:
+    return pymongo.MongoClient(
+        "127.0.0.1",
+        port,
+        username=constants.MONGO_USER,
+        password=PASSWORD,
+        authSource=constants.MONGO_AUTH_SOURCE,
+        serverSelectionTimeoutMS=3000,
+        socketTimeoutMS=30000,
+    )
+
+
+def _insert_latencies(port: int, worker: int, count: int) -> list[float]:
+    """One client process: ``count`` insert_one calls; their latencies in seconds."""
+    client = _client(port)
+    collection = client[constants.MONGO_DATABASE].concurrent
+    latencies = []
+    try:
+        for i in range(count):
+            started = time.perf_counter()
+            collection.insert_one({"alertId": f"{worker}-{i}"})
+            latencies.append(time.perf_counter() - started)
+    finally:
+        client.close()
+    return latencies
+
+
+def _concurrent(port: int, clients: int, count: int) -> None:
+    started = time.perf_counter()
+    with ProcessPoolExecutor(clients) as pool:
+        futures = [pool.submit(_insert_latencies, port, w, count) for w in range(clients)]
+        latencies = sorted(x for future in futures for x in future.result())
+    elapsed = time.perf_counter() - started
+    p95 = latencies[int(len(latencies) * 0.95)] * 1000
+    label = f"insert_one, {clients} client processes at once"
+    print(f"{label:<44} {len(latencies) / elapsed:9.0f} ops/s  (p95 {p95:.1f} ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=10)
+    options = parser.parse_args()
+    count = options.docs
+    with tempfile.TemporaryDirectory(prefix="mongo-bench-") as tmp:
+        process, port = _start(Path(tmp) / "data", Path(tmp) / "standin.log")
+        client = _client(port)
+        try:
+            db = client[constants.MONGO_DATABASE]
+            db.bench.create_index("alertId", unique=True)
+            _rate(
+                "insert_one (unique index, fsync per write)",
+                count,
+                lambda i: db.bench.insert_one({"alertId": f"a-{i}", "severity": i % 3 + 1}),
+            )
+            batches = [[{"k": i * 100 + j} for j in range(100)] for i in range(count // 100)]
+            _rate(
+                "insert_many x100 (docs/s = ops/s x 100)",
+                len(batches),
+                lambda i: db.plain.insert_many(batches[i]),
+            )
+            _rate(
+                f"find_one by field ({count} docs)",
+                min(count, 500),
+                lambda i: db.bench.find_one({"alertId": f"a-{i}"}),
+            )
+            _rate("find_one by _id", min(count, 500), lambda i: db.plain.find_one({"k": i}))
+            _rate(
+                "find 100 docs (sort, limit)",
+                200,
+                lambda i: list(db.bench.find().sort("alertId", -1).limit(100)),
+            )
+            db.concurrent.create_index("alertId", unique=True)
+            _concurrent(port, options.clients, max(count // options.clients, 1))
+        finally:
+            client.close()
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

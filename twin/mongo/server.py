@@ -1,0 +1,170 @@
+"""The asyncio TCP server: one task per connection, commands run on the loop thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from pymongo.errors import PyMongoError
+
+# Imported for their @command registrations.
+from twin.mongo import cmd_admin, cmd_ddl, cmd_read, cmd_write  # noqa: F401
+from twin.mongo.committer import GroupCommitter
+from twin.mongo.context import COMMANDS, Context, ServerState, Session
+from twin.mongo.errors import (
+    BAD_VALUE,
+    COMMAND_NOT_FOUND,
+    COMMAND_NOT_SUPPORTED,
+    FAILED_TO_PARSE,
+    UNAUTHORIZED,
+    UNKNOWN_ERROR,
+    CommandError,
+)
+from twin.mongo.scram import Credentials
+from twin.mongo.store import Store
+from twin.mongo.wire import ProtocolError, Request, encode_reply, read_request
+
+log = logging.getLogger("twin.mongo")
+
+LOOPBACK = "127.0.0.1"
+
+
+def _failure_reply(error: Exception) -> dict[str, Any]:
+    """The reply for an exception raised by a handler."""
+    if isinstance(error, CommandError):
+        return error.reply()
+    if isinstance(error, PyMongoError):
+        code = getattr(error, "code", None) or BAD_VALUE
+        return CommandError(code, str(error)).reply()
+    if isinstance(error, NotImplementedError):
+        return CommandError(COMMAND_NOT_SUPPORTED, f"not supported by the twin: {error}").reply()
+    if isinstance(error, (ValueError, TypeError, KeyError)):
+        code = FAILED_TO_PARSE if isinstance(error, KeyError) else BAD_VALUE
+        return CommandError(code, f"{type(error).__name__}: {error}").reply()
+    log.exception("unexpected error in a command")
+    return CommandError(UNKNOWN_ERROR, f"internal error: {type(error).__name__}").reply()
+
+
+class MongoStandin:
+    """A MongoDB server on 127.0.0.1 backed by mongomock, durable when given a data dir.
+
+    ``users`` maps user names to passwords in ``auth_db``; with no users, no login is
+    needed. ``port=0`` picks a free port (see :attr:`port` after :meth:`start`).
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        data_dir: Path | None = None,
+        users: dict[str, str] | None = None,
+        auth_db: str = "prisma",
+    ) -> None:
+        self._requested_port = port
+        self._data_dir = data_dir
+        self._credentials = Credentials(users or {}, auth_db)
+        self._state: ServerState | None = None
+        self._committer: GroupCommitter | None = None
+        self._server: asyncio.base_events.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._reply_id = 0
+
+    @property
+    def port(self) -> int:
+        if self._state is None:
+            raise RuntimeError("the stand-in is not started")
+        return self._state.port
+
+    async def start(self) -> int:
+        """Load the data, listen, and return the port."""
+        store = Store(self._data_dir)
+        self._server = await asyncio.start_server(
+            self._serve_connection, LOOPBACK, self._requested_port
+        )
+        port = self._server.sockets[0].getsockname()[1]
+        self._state = ServerState(store, self._credentials, LOOPBACK, port)
+        self._committer = GroupCommitter(store)
+        self._committer.start()
+        return port
+
+    async def stop(self) -> None:
+        """Stop listening, close every connection, and flush the data to disk."""
+        if self._server is not None:
+            self._server.close()
+            for writer in list(self._writers):
+                writer.close()
+            await self._server.wait_closed()
+            self._server = None
+        if self._committer is not None:
+            await self._committer.stop()
+            self._committer = None
+        if self._state is not None:
+            self._state.store.close()
+
+    async def _serve_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        assert self._state is not None
+        stats = self._state.stats
+        stats.current += 1
+        stats.total_created += 1
+        host, peer_port = writer.get_extra_info("peername")[:2]
+        peer = f"{host}:{peer_port}"
+        session = Session(connection_id=stats.total_created, peer=peer)
+        self._writers.add(writer)
+        log.info("conn%d accepted from %s (%d open)", session.connection_id, peer, stats.current)
+        try:
+            while True:
+                request = await read_request(reader)
+                reply = self.execute(session, request)
+                if request.more_to_come:
+                    continue
+                reply = await self._durable(session, reply)
+                self._reply_id += 1
+                writer.write(self._encode(request, reply))
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            pass  # the client hung up
+        except (ProtocolError, ConnectionError) as error:
+            log.warning("conn%d error: %s", session.connection_id, error)
+        finally:
+            stats.current -= 1
+            self._writers.discard(writer)
+            writer.close()
+            log.info("conn%d closed (%d open)", session.connection_id, stats.current)
+
+    async def _durable(self, session: Session, reply: dict[str, Any]) -> dict[str, Any]:
+        """``reply`` once the changes so far are on disk, or an error reply if that failed."""
+        assert self._committer is not None
+        try:
+            await self._committer.durable()
+        except OSError as error:
+            log.error("conn%d journal write failed: %s", session.connection_id, error)
+            return CommandError(UNKNOWN_ERROR, f"journal write failed: {error}").reply()
+        return reply
+
+    def _encode(self, request: Request, reply: dict[str, Any]) -> bytes:
+        try:
+            return encode_reply(request, self._reply_id, reply)
+        except Exception as error:  # an unencodable value must not kill the connection
+            log.exception("cannot encode a reply")
+            return encode_reply(request, self._reply_id, _failure_reply(error))
+
+    def execute(self, session: Session, request: Request) -> dict[str, Any]:
+        """Run one command (its changes are queued for the journal); returns the reply."""
+        assert self._state is not None
+        command = request.command
+        name = next(iter(command), "")
+        spec = COMMANDS.get(name)
+        if spec is None:
+            self._state.stats.opcounters["command"] += 1
+            return CommandError(COMMAND_NOT_FOUND, f"no such command: '{name}'").reply()
+        if spec.counter:
+            self._state.stats.opcounters[spec.counter] += 1
+        if spec.needs_auth and self._credentials.enabled and session.user is None:
+            return CommandError(UNAUTHORIZED, f"Command {name} requires authentication").reply()
+        try:
+            return spec.handler(Context(self._state, session, request.database), command)
+        except Exception as error:
+            return _failure_reply(error)
