@@ -158,9 +158,13 @@ class Environment:
 
     # ----------------------------------------------------------------------- locks
 
-    @staticmethod
-    def _lock_dir() -> Path:
-        path = twin_config.REPO_ROOT / "results" / "locks"
+    def _lock_dir(self) -> Path:
+        """Locks belong to the system under test: the twin's directory, or one per environment."""
+        variables = self._variables or {}
+        if variables.get("TWIN_DIR"):
+            path = Path(variables["TWIN_DIR"]) / "locks"
+        else:
+            path = twin_config.REPO_ROOT / "results" / "locks" / variables.get("ENV_NAME", "none")
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -218,7 +222,7 @@ class Environment:
                 if time.monotonic() >= deadline:
                     raise TimeoutError(
                         f"lock '{name}' was not free within {time.monotonic() - started:.0f}s: "
-                        "another test holds it (see results/locks/)"
+                        "another test holds it"
                     ) from None
                 time.sleep(_LOCK_POLL_S)
 

@@ -1,0 +1,146 @@
+"""Keywords for queues: declare, bind, delete, purge, count, and wait for a message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from assertionengine import AssertionOperator
+from robot.api import logger
+from robot.api.deco import keyword
+
+from libraries.rabbitmq.client import Message
+from libraries.rabbitmq.keywords.base import LibraryComponent, poll_assertion
+from variables import constants
+
+
+class QueueKeywords(LibraryComponent):
+    """Queues the tests create, and reading messages from any queue."""
+
+    @keyword
+    def declare_queue(self, name: str, durable: bool = False, auto_delete: bool = False) -> str:
+        """Declare queue ``name``; it is deleted at `Close All RabbitMQ Connections`.
+
+        Give test queues a unique name (a uuid or ``${PABOTQUEUEINDEX}``). Returns the name.
+
+        | ${queue} = | `Declare Queue` | test.alerts.${PABOTQUEUEINDEX} |
+        """
+        self.client.declare_queue(name, durable=durable, auto_delete=auto_delete)
+        logger.info(f"Declared queue {name!r} (durable={durable})")
+        return name
+
+    @keyword
+    def bind_queue(
+        self,
+        queue: str,
+        exchange: str = constants.ALERT_EXCHANGE,
+        routing_key: str = constants.ALERT_ROUTING_KEY,
+    ) -> None:
+        """Bind ``queue`` to ``exchange`` with ``routing_key`` (default: the alert route).
+
+        | `Bind Queue` | ${queue} | prisma | Algorithm.# |
+        """
+        self.client.bind_queue(queue, exchange, routing_key)
+
+    @keyword
+    def delete_queue(self, name: str) -> None:
+        """Delete queue ``name``.
+
+        | `Delete Queue` | ${queue} |
+        """
+        self.client.delete_queue(name)
+
+    @keyword
+    def purge_queue(self, name: str) -> int:
+        """Remove every ready message of ``name``; returns how many were removed.
+
+        | ${removed} = | `Purge Queue` | ${queue} |
+        """
+        removed = self.client.purge_queue(name)
+        logger.info(f"Purged {removed} message(s) from {name!r}")
+        return removed
+
+    @keyword
+    def get_queue_message_count(
+        self,
+        queue: str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        message: str | None = None,
+        timeout: timedelta = timedelta(seconds=5),
+    ) -> int:
+        """Ready messages in ``queue``; with an operator, asserts (retrying until ``timeout``).
+
+        | ${count} = | `Get Queue Message Count` | ${queue} |
+        | `Get Queue Message Count` | ${queue} | == | 0 |
+        """
+        return poll_assertion(
+            lambda: self.client.message_count(queue),
+            assertion_operator,
+            assertion_expected,
+            f"Message count of {queue!r}",
+            message,
+            timeout,
+        )
+
+    @keyword
+    def wait_for_message(
+        self,
+        queue: str,
+        contains: str | None = None,
+        message_id: str | None = None,
+        predicate: str | None = None,
+        timeout: timedelta = timedelta(seconds=5),
+    ) -> dict:
+        """Consume from ``queue`` until a message matches every given condition; return it.
+
+        Conditions: the body ``contains`` a text, the ``message_id`` property equals one,
+        and the Python expression ``predicate`` is true, evaluated with ``body`` (text),
+        ``json`` (parsed body or None), ``headers`` (dict) and ``message_id``. The matching
+        message is consumed; the others stay in the queue (they are requeued), so parallel
+        tests do not take each other's messages. On timeout it fails saying what it waited
+        for and which messages it saw.
+
+        The result is a dict: ``body``, ``json``, ``headers``, ``message_id``,
+        ``correlation_id``, ``routing_key``, ``content_type``.
+
+        | ${message} = | `Wait For Message` | ${queue} | contains=${alert}[alertId] |
+        | ${message} = | `Wait For Message` | prisma.alerts.rejected | message_id=${id} |
+        | ${message} = | `Wait For Message` | ${queue} | predicate=json and json['severity'] == 3 |
+        """
+        conditions = [
+            f"containing {contains!r}" if contains is not None else "",
+            f"with message_id {message_id!r}" if message_id is not None else "",
+            f"where {predicate}" if predicate is not None else "",
+        ]
+        what = " and ".join(text for text in conditions if text) or "at all"
+
+        def matches(candidate: Message) -> bool:
+            if contains is not None and contains not in candidate.text:
+                return False
+            if message_id is not None and candidate.message_id != message_id:
+                return False
+            return predicate is None or bool(_evaluate(predicate, candidate))
+
+        found = self.client.wait_for_message(queue, matches, timeout.total_seconds(), what)
+        logger.info(f"Took from {queue!r}: {found.summary(500)}")
+        return {
+            "body": found.text,
+            "json": found.json,
+            "headers": found.headers,
+            "message_id": found.message_id,
+            "correlation_id": found.correlation_id,
+            "routing_key": found.routing_key,
+            "content_type": found.content_type,
+        }
+
+
+def _evaluate(expression: str, message: Message) -> Any:
+    """Evaluate a test's predicate over one message (as BuiltIn ``Evaluate`` would)."""
+    names = {
+        "body": message.text,
+        "json": message.json,
+        "headers": message.headers,
+        "message_id": message.message_id,
+    }
+    return eval(expression, {"__builtins__": __builtins__}, names)

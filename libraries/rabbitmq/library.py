@@ -1,0 +1,85 @@
+"""The ``RabbitMQ`` keyword library: a thin Robot Framework layer over the plain clients."""
+
+from __future__ import annotations
+
+from robot.api.deco import library
+from robotlibcore import DynamicCore
+
+from libraries.rabbitmq.keywords.base import RabbitState
+from libraries.rabbitmq.keywords.connection import ConnectionKeywords
+from libraries.rabbitmq.keywords.publishing import PublishingKeywords
+from libraries.rabbitmq.keywords.queues import QueueKeywords
+
+
+@library(scope="GLOBAL", auto_keywords=False)
+class RabbitMQ(DynamicCore):
+    """Keywords for RabbitMQ over AMQP 0-9-1 (pika) and the management HTTP API (requests).
+
+    The library imports without a broker, so Libdoc runs offline.
+
+    = Table of contents =
+
+    %TOC%
+
+    = Connections =
+
+    `Connect To RabbitMQ` (or `Connect To RabbitMQ With URL`) opens an AMQP connection
+    with a channel in publisher-confirm mode, and optionally a management API client.
+    Each connection has its own ``timeout`` (socket, AMQP handshake and HTTP requests);
+    TLS is verified against the ``ca_bundle``, never switched off. The password is a
+    `Secret`; it appears in no log and no failure message. Several connections can be
+    open at once under aliases (`Switch RabbitMQ Connection`).
+
+    `Close All RabbitMQ Connections` deletes every queue the library declared and
+    closes everything: call it in the suite teardown, so a failed test leaves no queue.
+
+    = Publishing =
+
+    Every publish is persistent (``delivery_mode=2``), ``mandatory`` and waits for the
+    broker's confirm: a keyword returns only once the broker has the message, and fails
+    when it is nacked or unroutable. `Publish Alert` validates the alert against the
+    contract (pydantic model); `Build Alert` and `Publish Raw Message` send what you
+    give them, for invalid input on purpose.
+
+    = Waiting and assertions =
+
+    `Wait For Message` consumes from a queue until a message matches, and fails after
+    its ``timeout`` saying what it waited for and what it saw. Messages that do not
+    match are put back, so parallel tests can share a queue.
+
+    `Get Queue Message Count` and `Get Connection Count` are getters that assert when
+    given an operator (AssertionEngine, as in Browser library), retrying until
+    ``timeout``:
+
+    | `Get Queue Message Count` | ${queue} | == | 0 |
+    | `Get Connection Count` | >= | 1 |
+
+    = Parallel runs =
+
+    Name test queues with a uuid or ``${PABOTQUEUEINDEX}``, and give a test's alerts
+    their own ``siteId`` or filter by ``alertId``.
+
+    = Example =
+
+    | ***** Settings *****
+    | Library    libraries.rabbitmq.RabbitMQ
+    | Suite Teardown    Close All RabbitMQ Connections
+    |
+    | ***** Test Cases *****
+    | Alert Reaches A Test Queue
+    |     Connect To RabbitMQ    ${RABBITMQ_HOST}    ${RABBITMQ_PORT}    ${RABBITMQ_USER}
+    |     ...    ${RABBITMQ_PASSWORD}    management_url=${RABBITMQ_MGMT_URL}
+    |     ${queue} =    Declare Queue    test.${PABOTQUEUEINDEX}
+    |     Bind Queue    ${queue}
+    |     ${alert} =    Publish Alert    severity=2
+    |     Wait For Message    ${queue}    contains=${alert}[alertId]
+    """
+
+    ROBOT_LIBRARY_VERSION = "1.0"
+
+    def __init__(self) -> None:
+        state = RabbitState()
+        self._state = state
+        super().__init__(
+            [ConnectionKeywords(state), QueueKeywords(state), PublishingKeywords(state)]
+        )

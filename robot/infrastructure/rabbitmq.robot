@@ -1,0 +1,42 @@
+*** Settings ***
+Documentation     RabbitMQ of the Focus stack (contract sections 1 and 3): reachable over AMQP,
+...               its management API healthy, the durable topic exchange ``prisma`` and the
+...               durable rejected-alerts queue in place.
+
+Resource          ../../resources/alerts.resource
+
+Suite Setup       Connect To Alert Broker
+Suite Teardown    Close All RabbitMQ Connections
+Test Timeout      1 minute
+
+Test Tags         infrastructure    alerts    smoke
+
+
+*** Test Cases ***
+Broker Accepts Connections
+    [Documentation]    A new AMQP connection opens; the management API counts connections.
+    [Tags]    critical
+    Broker Should Be Reachable
+    Get Connection Count    >=    1
+
+Management API Is Healthy
+    [Documentation]    The management API answers and reports no memory or disk alarm.
+    Management API Should Be Healthy
+
+Alert Exchange Is A Durable Topic Exchange
+    [Documentation]    Exchange ``prisma`` exists, of type topic, durable.
+    [Tags]    critical
+    Exchange Should Exist    ${RABBITMQ_EXCHANGE}    type=topic    durable=True
+
+Rejected Alerts Queue Exists
+    [Documentation]    The rejected-alerts queue exists (a passive declare succeeds).
+    Get Queue Message Count    ${ALERT_REJECTED_QUEUE}    >=    0
+
+Alert Route Reaches A Test Queue
+    [Documentation]    An alert published to ``prisma`` / ``Algorithm.AlertReport`` reaches a bound queue.
+    ${queue} =    Declare Queue    test.rabbitmq.${{ uuid.uuid4().hex }}
+    Bind Queue    ${queue}    ${RABBITMQ_EXCHANGE}    ${ALERT_ROUTING_KEY}
+    ${alert} =    Publish Alert
+    ${message} =    Wait For Message    ${queue}    contains=${alert}[alertId]
+    Should Be Equal    ${message}[json]    ${alert}
+    Get Queue Message Count    ${queue}    ==    0

@@ -1,0 +1,345 @@
+"""The RabbitMQ library (plain clients, model and keywords) against a real private node."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import psutil
+import pytest
+from assertionengine import AssertionOperator
+from pydantic import ValidationError
+from robot.api.types import Secret
+
+from libraries.rabbitmq import RabbitMQ
+from libraries.rabbitmq.client import Endpoint, RabbitMQClient, RabbitMQError
+from libraries.rabbitmq.management import ManagementClient
+from libraries.rabbitmq.models import build_alert, valid_alert
+from twin import config, prepare
+from twin.rabbitmq import wait_ready
+from variables import constants
+
+
+# -- models and URLs, without a broker ----------------------------------------------------
+def test_valid_alert_has_fresh_defaults_and_converts_robot_strings() -> None:
+    first, second = valid_alert(), valid_alert(classId="103", severity="1", dofM="0")
+    assert first["alertId"] != second["alertId"]
+    assert str(uuid.UUID(first["alertId"])) == first["alertId"]
+    assert first["alertTime"].endswith("Z") and first["siteId"] == constants.SITE_ID
+    assert (second["classId"], second["severity"], second["dofM"]) == (103, 1, 0)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"classId": 105},
+        {"severity": 0},
+        {"severity": 4},
+        {"dofM": -1},
+        {"dofM": constants.FIBRE_LENGTH_M + 1},
+        {"siteId": ""},
+        {"extra": 1},
+    ],
+)
+def test_valid_alert_refuses_what_the_contract_refuses(fields: dict) -> None:
+    with pytest.raises(ValidationError):
+        valid_alert(**fields)
+
+
+def test_build_alert_keeps_invalid_values_and_drops_fields() -> None:
+    alert = build_alert(severity="high", drop=("dofM", "siteId"))
+    assert alert["severity"] == "high" and "dofM" not in alert and "siteId" not in alert
+
+
+def test_url_form_parses_tls_vhost_and_hides_the_password() -> None:
+    endpoint = Endpoint.from_url("amqps://prisma:s%40cret@127.0.0.1:5671/%2Fpanda", "/ca.pem")
+    assert (endpoint.host, endpoint.port, endpoint.user, endpoint.password) == (
+        "127.0.0.1",
+        5671,
+        "prisma",
+        "s@cret",
+    )
+    assert endpoint.vhost == "/panda" and endpoint.use_tls and endpoint.ca_bundle == "/ca.pem"
+    assert "s@cret" not in repr(endpoint) and "s@cret" not in str(endpoint)
+    with pytest.raises(ValueError):
+        Endpoint.from_url("http://127.0.0.1")
+
+
+def test_connection_refused_names_the_address_not_the_password() -> None:
+    port = prepare.free_port()
+    endpoint = Endpoint(config.HOST, port, "prisma", "TopSecret123", timeout=2)
+    with pytest.raises(RabbitMQError) as caught:
+        RabbitMQClient(endpoint).connect()
+    assert f"127.0.0.1:{port}" in str(caught.value)
+    assert "TopSecret123" not in str(caught.value)
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace(" ", "").replace("_", "")
+
+
+def run(library: RabbitMQ, name: str, *args: object, **kwargs: object) -> object:
+    """Run a keyword by its Robot name, as Robot would (names are matched normalised)."""
+    names = {_normal(known): known for known in library.get_keyword_names()}
+    return library.run_keyword(names[_normal(name)], list(args), kwargs)
+
+
+def test_library_imports_without_a_broker() -> None:
+    names = {_normal(name) for name in RabbitMQ().get_keyword_names()}
+    assert {_normal("Connect To RabbitMQ"), _normal("Wait For Message")} <= names
+
+
+# -- a private node -------------------------------------------------------------------------
+def _start_node(base: Path) -> tuple[subprocess.Popen, dict, dict]:
+    endpoints, secrets = prepare.prepare(base)
+    rabbit = endpoints["rabbitmq"]
+    rabbit["node_name"] = f"pytest-{rabbit['amqp_port']}@localhost"
+    config.write_json(base / config.ENDPOINTS_FILE, endpoints)
+    with (base / "rabbitmq.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "twin.rabbitmq"],
+            env={**os.environ, "FOCUS_TWIN_DIR": str(base)},
+            cwd=config.REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        user, password = secrets["rabbitmq_user"], secrets["rabbitmq_password"]
+        wait_ready(config.HOST, rabbit["amqp_port"], user, password, timeout=60)
+    except TimeoutError:
+        _stop_node(process)
+        raise
+    return process, endpoints, secrets
+
+
+def _stop_node(process: subprocess.Popen) -> None:
+    """SIGTERM the node's process group, SIGKILL it after 30 s; nothing may be left."""
+    group = [process.pid, *(child.pid for child in psutil.Process(process.pid).children(True))]
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    left = [psutil.Process(pid) for pid in group if psutil.pid_exists(pid)]
+    _, alive = psutil.wait_procs(left, timeout=10)
+    assert not alive, f"node processes left behind: {alive}"
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """A private RabbitMQ node: its endpoint values for the library."""
+    process, endpoints, secrets = _start_node(tmp_path_factory.mktemp("twin"))
+    try:
+        yield {
+            "host": config.HOST,
+            "port": endpoints["rabbitmq"]["amqp_port"],
+            "user": secrets["rabbitmq_user"],
+            "password": secrets["rabbitmq_password"],
+            "mgmt": f"http://{config.HOST}:{endpoints['rabbitmq']['mgmt_port']}",
+        }
+    finally:
+        _stop_node(process)
+
+
+@pytest.fixture
+def client(node: dict) -> Iterator[RabbitMQClient]:
+    endpoint = Endpoint(node["host"], node["port"], node["user"], node["password"], timeout=5)
+    connected = RabbitMQClient(endpoint).connect()
+    yield connected
+    connected.close()
+
+
+@pytest.fixture
+def management(node: dict) -> Iterator[ManagementClient]:
+    api = ManagementClient(node["mgmt"], node["user"], node["password"], timeout=5)
+    yield api
+    api.close()
+
+
+@pytest.fixture
+def queue(client: RabbitMQClient) -> str:
+    """A fresh test queue bound to the alert route (deleted when the client closes)."""
+    name = client.declare_queue(f"pytest.{uuid.uuid4()}")
+    client.bind_queue(name, constants.ALERT_EXCHANGE, constants.ALERT_ROUTING_KEY)
+    return name
+
+
+# -- the plain clients ------------------------------------------------------------------
+def test_published_alert_reaches_a_bound_queue(client: RabbitMQClient, queue: str) -> None:
+    alert = valid_alert()
+    message_id = client.publish(json.dumps(alert).encode(), headers={"x-test": "1"})
+    message = client.wait_for_message(queue, lambda m: m.message_id == message_id, timeout=5)
+    assert message.json == alert and message.headers == {"x-test": "1"}
+    assert message.routing_key == constants.ALERT_ROUTING_KEY
+
+
+def test_wait_requeues_other_messages_and_explains_a_timeout(
+    client: RabbitMQClient, queue: str
+) -> None:
+    client.publish(b'{"other": 1}')
+    _wait_count(client, queue, 1)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError) as caught:
+        client.wait_for_message(queue, lambda m: False, timeout=0.5, what="never")
+    assert 0.5 <= time.monotonic() - started < 3
+    text = str(caught.value)
+    assert "no message never in queue" in text and '{"other": 1}' in text
+    assert client.message_count(queue) == 1
+
+
+def test_purge_and_count(client: RabbitMQClient, queue: str) -> None:
+    client.publish_many([b"{}"] * 3)
+    _wait_count(client, queue, 3)
+    assert client.purge_queue(queue) == 3
+    assert client.message_count(queue) == 0
+
+
+def test_unroutable_and_unknown_exchange_fail_and_the_channel_recovers(
+    client: RabbitMQClient, queue: str
+) -> None:
+    with pytest.raises(RabbitMQError, match="unroutable"):
+        client.publish(b"{}", routing_key=f"nobody.{uuid.uuid4()}")
+    with pytest.raises(RabbitMQError, match="NOT_FOUND"):
+        client.publish(b"{}", exchange=f"missing-{uuid.uuid4()}")
+    client.publish(b"{}")
+    _wait_count(client, queue, 1)
+
+
+def test_close_deletes_declared_queues(node: dict, management: ManagementClient) -> None:
+    endpoint = Endpoint(node["host"], node["port"], node["user"], node["password"], timeout=5)
+    own = RabbitMQClient(endpoint).connect()
+    name = own.declare_queue(f"pytest.{uuid.uuid4()}")
+    assert management.queue(name) is not None
+    assert own.close() == [name]
+    assert management.queue(name) is None
+
+
+def test_exchange_checks(client: RabbitMQClient, management: ManagementClient) -> None:
+    assert client.exchange_exists(constants.ALERT_EXCHANGE)
+    assert not client.exchange_exists(f"missing-{uuid.uuid4()}")
+    prisma = management.exchange(constants.ALERT_EXCHANGE)
+    assert (prisma["type"], prisma["durable"]) == ("topic", True)
+    assert management.exchange(f"missing-{uuid.uuid4()}") is None
+
+
+def test_management_health(management: ManagementClient) -> None:
+    assert management.alarms() == (200, {"status": "ok"})
+    assert management.overview()["rabbitmq_version"]
+
+
+def _wait_count(client: RabbitMQClient, queue: str, count: int, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while client.message_count(queue) != count:
+        assert time.monotonic() < deadline, f"{queue} never had {count} message(s)"
+        time.sleep(0.02)
+
+
+# -- the keyword layer -----------------------------------------------------------------
+@pytest.fixture
+def library(node: dict) -> Iterator[RabbitMQ]:
+    keywords = RabbitMQ()
+    secret = Secret(node["password"])
+    run(
+        keywords,
+        "Connect To RabbitMQ",
+        node["host"],
+        node["port"],
+        node["user"],
+        secret,
+        management_url=node["mgmt"],
+        timeout=timedelta(seconds=5),
+    )
+    yield keywords
+    run(keywords, "Close All RabbitMQ Connections")
+
+
+def _declare_bound_queue(library: RabbitMQ) -> str:
+    name = run(library, "Declare Queue", f"pytest.{uuid.uuid4()}")
+    run(library, "Bind Queue", name)
+    return name
+
+
+def test_keywords_publish_and_wait(library: RabbitMQ) -> None:
+    queue = _declare_bound_queue(library)
+    alert = run(library, "Publish Alert", severity="2")
+    message = run(library, "Wait For Message", queue, contains=alert["alertId"])
+    assert message["json"] == alert and alert["severity"] == 2
+    raw_id = run(library, "Publish Raw Message", "not json")
+    predicate = "json is None and 'not json' in body"
+    found = run(library, "Wait For Message", queue, predicate=predicate)
+    assert found["message_id"] == raw_id
+
+
+def test_publish_alert_refuses_an_invalid_alert(library: RabbitMQ) -> None:
+    with pytest.raises(ValueError, match="Build Alert"):
+        run(library, "Publish Alert", severity="4")
+
+
+def test_bursts_and_concurrent_publishers_are_all_delivered(library: RabbitMQ) -> None:
+    queue = _declare_bound_queue(library)
+    burst = run(library, "Publish Alerts", 200)
+    concurrent = run(library, "Publish Alerts Concurrently", 4, 50)
+    assert len(set(burst)) == 200 and len(set(concurrent)) == 200
+    run(library, "Get Queue Message Count", queue, AssertionOperator["=="], 400)
+
+
+def test_count_assertion_fails_with_what_it_saw(library: RabbitMQ) -> None:
+    queue = run(library, "Declare Queue", f"pytest.{uuid.uuid4()}")
+    with pytest.raises(AssertionError, match="should be"):
+        run(
+            library,
+            "Get Queue Message Count",
+            queue,
+            AssertionOperator["=="],
+            1,
+            timeout=timedelta(seconds=0.3),
+        )
+
+
+def test_broker_checks(library: RabbitMQ) -> None:
+    run(library, "Broker Should Be Reachable")
+    run(library, "Management API Should Be Healthy")
+    run(library, "Exchange Should Exist", "prisma", type="topic", durable=True)
+    with pytest.raises(AssertionError, match="not 'fanout'"):
+        run(library, "Exchange Should Exist", "prisma", type="fanout")
+    with pytest.raises(AssertionError, match="does not exist"):
+        run(library, "Exchange Should Exist", f"missing-{uuid.uuid4()}")
+    run(library, "Get Connection Count", AssertionOperator[">="], 1)
+
+
+def test_close_all_deletes_the_queues_the_library_declared(
+    library: RabbitMQ, management: ManagementClient
+) -> None:
+    queue = run(library, "Declare Queue", f"pytest.{uuid.uuid4()}")
+    run(library, "Close All RabbitMQ Connections")
+    assert management.queue(queue) is None
+
+
+def test_url_connection_and_wrong_password(node: dict) -> None:
+    keywords = RabbitMQ()
+    url = f"amqp://{node['user']}:{node['password']}@{node['host']}:{node['port']}/"
+    try:
+        run(keywords, "Connect To RabbitMQ With URL", Secret(url))
+        run(keywords, "Broker Should Be Reachable")
+        with pytest.raises(RabbitMQError) as caught:
+            run(
+                keywords,
+                "Connect To RabbitMQ",
+                node["host"],
+                node["port"],
+                node["user"],
+                Secret("WrongPassword42"),
+            )
+        assert "WrongPassword42" not in str(caught.value)
+    finally:
+        run(keywords, "Close All RabbitMQ Connections")
