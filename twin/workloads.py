@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from twin.segy_recorder.probe import probe_segy_recorder
 from variables import constants
 
 Probe = Callable[[dict, dict], bool]
@@ -123,6 +124,13 @@ WORKLOADS: tuple[WorkloadSpec, ...] = (
         probe=probe_focus,
         image="twin/focus-server:1",
         service_ports=(("https", "focus.port"),),
+    ),
+    WorkloadSpec(
+        name=constants.SEGY_RECORDER_WORKLOAD,
+        kind="Deployment",
+        module="twin.segy_recorder",
+        probe=probe_segy_recorder,
+        image="twin/segy-recorder:1",
     ),
 )
 

@@ -1,0 +1,63 @@
+"""Shared state and helpers of the MongoDB keyword components."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bson import json_util
+from robot.api import logger
+
+from libraries.mongodb.client import MongoConnection
+
+LOG_LIMIT = 2048
+
+
+@dataclass
+class MongoState:
+    """Connections by alias and the current one."""
+
+    connections: dict[str, MongoConnection] = field(default_factory=dict)
+    current: str | None = None
+
+    def delete_created(self) -> int:
+        """Remove every document the connections inserted; returns how many."""
+        return sum(connection.delete_created() for connection in self.connections.values())
+
+
+class LibraryComponent:
+    """Base of a keyword component: access to the shared state."""
+
+    def __init__(self, state: MongoState) -> None:
+        self.state = state
+
+    @property
+    def connection(self) -> MongoConnection:
+        if self.state.current is None:
+            raise RuntimeError(
+                "No MongoDB connection: call 'Connect To MongoDB' (or the resource's "
+                "'Connect To Focus Database') first"
+            )
+        return self.state.connections[self.state.current]
+
+
+def query(value: Mapping[str, Any] | str | None) -> dict[str, Any]:
+    """A filter from a dict, or from (extended) JSON text such as ``{"deleted": false}``."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        return dict(json_util.loads(value))
+    return dict(value)
+
+
+def truncate(value: Any, limit: int = LOG_LIMIT) -> str:
+    text = value if isinstance(value, str) else json_util.dumps(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def log_offenders(what: str, count: int, sample: list[Any]) -> str:
+    """Log (and return) a one-line summary of offending documents, with a few examples."""
+    message = f"{count} {what}" + (f", e.g. {truncate(sample, 600)}" if sample else "")
+    logger.info(message)
+    return message

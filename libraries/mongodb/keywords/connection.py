@@ -1,0 +1,200 @@
+"""Keywords that open, switch, wait for and close MongoDB connections."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from pymongo.errors import ConnectionFailure, OperationFailure
+from robot.api import logger
+from robot.api.deco import keyword
+from robot.api.types import Secret
+
+from libraries.mongodb.client import MongoConnection
+from libraries.mongodb.keywords.base import LibraryComponent
+
+PROBE_TIMEOUT_S = 1.0
+POLL_INTERVAL_S = 0.2
+
+
+class ConnectionKeywords(LibraryComponent):
+    """Connecting, switching, waiting for reachability, closing and cleaning up."""
+
+    @keyword("Connect To MongoDB")
+    def connect_to_mongodb(
+        self,
+        host: str,
+        port: int,
+        user: str,
+        password: Secret,
+        database: str = "prisma",
+        auth_source: str = "prisma",
+        tls: bool = False,
+        ca_bundle: str | None = None,
+        timeout: timedelta = timedelta(seconds=5),
+        alias: str = "",
+    ) -> str:
+        """Connect to MongoDB at ``host``:``port`` as ``user`` and check it with a ping.
+
+        ``password`` is a `Secret` (never logged). With ``tls=True`` the server certificate
+        is verified against ``ca_bundle`` (the system store when empty); verification is
+        never turned off. ``timeout`` bounds server selection, connecting and each
+        operation of this connection. Returns the alias (default ``host:port/database``);
+        the new connection becomes current. Wrong credentials or an unreachable server
+        fail here with one line.
+
+        | `Connect To MongoDB` | 127.0.0.1 | ${MONGO_PORT} | prisma | ${MONGO_PASSWORD} |
+        | `Connect To MongoDB` | ${HOST} | 27017 | prisma | ${PW} | tls=True | ca_bundle=${CA} |
+        """
+        connection = MongoConnection.open(
+            host,
+            port,
+            user,
+            password.value,
+            database=database,
+            auth_source=auth_source,
+            tls=tls,
+            ca_bundle=ca_bundle or None,
+            timeout_s=timeout.total_seconds(),
+        )
+        return self._register(
+            connection, alias or f"{host}:{port}/{database}", f"{host}:{port} as '{user}'"
+        )
+
+    @keyword("Connect To MongoDB With URI")
+    def connect_to_mongodb_with_uri(
+        self,
+        uri: Secret,
+        database: str = "",
+        ca_bundle: str | None = None,
+        timeout: timedelta = timedelta(seconds=5),
+        alias: str = "",
+    ) -> str:
+        """Connect with a ``mongodb://`` URI (a `Secret`: it may hold a password).
+
+        ``database`` defaults to the URI's. Returns the alias (default ``database``).
+
+        | `Connect To MongoDB With URI` | ${MONGO_URI} | database=prisma | alias=uri |
+        """
+        connection = MongoConnection.open_uri(
+            uri.value, database, ca_bundle=ca_bundle or None, timeout_s=timeout.total_seconds()
+        )
+        return self._register(connection, alias or connection.database_name, "the URI's server")
+
+    def _register(self, connection: MongoConnection, alias: str, where: str) -> str:
+        try:
+            connection.ping()
+        except (ConnectionFailure, OperationFailure) as error:
+            connection.client.close()
+            raise AssertionError(
+                f"Cannot connect to MongoDB at {where}: {type(error).__name__}"
+            ) from None
+        if alias in self.state.connections:
+            self.state.connections.pop(alias).close()
+        self.state.connections[alias] = connection
+        self.state.current = alias
+        logger.info(
+            f"Connected to MongoDB at {where}, database '{connection.database_name}' "
+            f"(alias '{alias}')"
+        )
+        return alias
+
+    @keyword("Switch MongoDB Connection")
+    def switch_mongodb_connection(self, alias: str) -> str:
+        """Make the connection ``alias`` current; returns the previous alias.
+
+        | ${previous} = | `Switch MongoDB Connection` | prod |
+        """
+        if alias not in self.state.connections:
+            raise AssertionError(
+                f"No MongoDB connection '{alias}'; open: {sorted(self.state.connections)}"
+            )
+        previous, self.state.current = self.state.current, alias
+        return previous or ""
+
+    @keyword("Close MongoDB Connection")
+    def close_mongodb_connection(self, alias: str) -> None:
+        """Delete the documents inserted through connection ``alias``, then close it.
+
+        | `Close MongoDB Connection` | workload |
+        """
+        if alias not in self.state.connections:
+            raise AssertionError(
+                f"No MongoDB connection '{alias}'; open: {sorted(self.state.connections)}"
+            )
+        self.state.connections.pop(alias).close()
+        if self.state.current == alias:
+            self.state.current = next(iter(self.state.connections), None)
+
+    @keyword("Close All MongoDB Connections")
+    def close_all_mongodb_connections(self) -> None:
+        """Delete the documents the tests inserted, then close every connection.
+
+        | [Teardown] | `Close All MongoDB Connections` |
+        """
+        errors = []
+        while self.state.connections:
+            alias, connection = self.state.connections.popitem()
+            try:
+                connection.close()
+            except (ConnectionFailure, OperationFailure) as error:
+                errors.append(f"{alias}: {type(error).__name__}")
+        self.state.current = None
+        if errors:
+            raise AssertionError(f"Closed, but test documents could not be deleted on {errors}")
+
+    @keyword
+    def delete_documents_created_by_tests(self) -> int:
+        """Delete every document inserted through this library; returns how many were found.
+
+        The library also does this at the end of each test (pass or fail) and at close.
+
+        | [Teardown] | `Delete Documents Created By Tests` |
+        """
+        removed = self.state.delete_created()
+        logger.info(f"Deleted {removed} document(s) created by tests")
+        return removed
+
+    @keyword("Wait Until MongoDB Is Reachable")
+    def wait_until_mongodb_is_reachable(self, timeout: timedelta = timedelta(seconds=30)) -> float:
+        """Wait until the current connection's server answers a ping; returns the seconds waited.
+
+        Each try uses a fresh client with a short timeout, so a server killed a moment ago
+        (first error ``AutoReconnect``, later ``ServerSelectionTimeoutError``) is retried.
+
+        | `Wait Until MongoDB Is Reachable` | timeout=60s |
+        """
+        return self._wait(True, timeout)
+
+    @keyword("Wait Until MongoDB Is Unreachable")
+    def wait_until_mongodb_is_unreachable(
+        self, timeout: timedelta = timedelta(seconds=30)
+    ) -> float:
+        """Wait until the current connection's server stops answering; returns the seconds waited.
+
+        | `Wait Until MongoDB Is Unreachable` | timeout=20s |
+        """
+        return self._wait(False, timeout)
+
+    def _wait(self, reachable: bool, timeout: timedelta) -> float:
+        started = time.monotonic()
+        deadline = started + timeout.total_seconds()
+        last = "no try yet"
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                self.connection.probe(max(0.05, min(PROBE_TIMEOUT_S, remaining)))
+                last, up = "ping answered", True
+            except ConnectionFailure as error:
+                last, up = f"{type(error).__name__}", False
+            if up == reachable:
+                waited = time.monotonic() - started
+                logger.info(f"MongoDB {'reachable' if up else 'unreachable'} after {waited:.2f} s")
+                return waited
+            if time.monotonic() >= deadline:
+                state = "reachable" if reachable else "unreachable"
+                raise AssertionError(
+                    f"MongoDB did not become {state} within {timeout.total_seconds():g} s; "
+                    f"last try: {last}"
+                )
+            time.sleep(min(POLL_INTERVAL_S, max(0.0, deadline - time.monotonic())))

@@ -1,0 +1,187 @@
+"""Keywords that insert, count and check documents."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from assertionengine import AssertionOperator, int_str_verify_assertion
+from robot.api import logger
+from robot.api.deco import keyword
+
+from libraries.mongodb import checks
+from libraries.mongodb import spec as spec_module
+from libraries.mongodb.keywords.base import LibraryComponent, log_offenders, query, truncate
+
+DEFAULT_SPEC = str(spec_module.DEFAULT_SPEC)
+POLL_INTERVAL_S = 0.2
+SAMPLE_SIZE = 5
+
+
+class DocumentKeywords(LibraryComponent):
+    """Test documents, counts, conditions every document must satisfy, checksums."""
+
+    @keyword
+    def insert_test_document(self, collection: str, document: dict[str, Any]) -> str:
+        """Insert ``document``; the library deletes it at the end of the test. Returns its ``_id``.
+
+        | ${id} = | `Insert Test Document` | recordings | ${recording} |
+        """
+        document_id = self.connection.insert(collection, document)
+        logger.info(f"Inserted into {collection}: {truncate(document, 500)}")
+        return str(document_id)
+
+    @keyword
+    def count_documents(
+        self,
+        collection: str,
+        filter: dict[str, Any] | str | None = None,
+        assertion_operator: AssertionOperator | None = None,
+        expected: int | str | None = None,
+        message: str = "",
+        timeout: timedelta = timedelta(0),
+    ) -> int:
+        """Count the documents matching ``filter``; with an operator, assert on the count.
+
+        The assertion is retried until ``timeout`` (default: once). Returns the count.
+
+        | ${n} = | `Count Documents` | alerts |
+        | `Count Documents` | recordings | {"classification": "in_progress"} | == | 1 |
+        | `Count Documents` | alerts | ${filter} | >= | 1 | timeout=5s |
+        """
+        deadline = time.monotonic() + timeout.total_seconds()
+        while True:
+            count = self.connection.count(collection, query(filter))
+            try:
+                return int_str_verify_assertion(
+                    count,
+                    assertion_operator,
+                    expected,
+                    f"Count of {collection} {truncate(query(filter), 200)}",
+                    message,
+                )
+            except AssertionError:
+                if time.monotonic() >= deadline:
+                    raise
+            time.sleep(POLL_INTERVAL_S)
+
+    @keyword
+    def documents_should_satisfy(
+        self,
+        collection: str,
+        filter: dict[str, Any] | str | None,
+        condition: dict[str, Any] | str,
+    ) -> int:
+        """Fail unless every document matching ``filter`` also matches the query ``condition``.
+
+        The check runs on the server (``$nor``); the message gives the number of
+        offenders and a few of them. Returns how many documents were checked.
+
+        | `Documents Should Satisfy` | alerts | {} | {"severity": {"$in": [1, 2, 3]}} |
+        """
+        count, sample = self.connection.violations(
+            collection, query(filter), query(condition), SAMPLE_SIZE
+        )
+        if count:
+            raise AssertionError(
+                log_offenders(
+                    f"{collection} document(s) break {truncate(query(condition), 300)}",
+                    count,
+                    sample,
+                )
+            )
+        return self.connection.count(collection, query(filter))
+
+    @keyword
+    def documents_should_match_spec_schema(
+        self,
+        collection: str,
+        filter: dict[str, Any] | str | None = None,
+        spec: str = DEFAULT_SPEC,
+    ) -> int:
+        """Fail unless every stored document of ``collection`` satisfies the spec file's schema,
+        nested ``required`` fields included (documents written before a validator existed,
+        or with a validator missing, are caught here). Returns how many were checked.
+
+        | `Documents Should Match Spec Schema` | tasks |
+        """
+        schema = spec_module.load_spec(spec)[collection].schema
+        checked, offenders = 0, []
+        for document in self.connection.find(collection, query(filter)):
+            checked += 1
+            errors = spec_module.document_errors(document, schema)
+            if errors:
+                offenders.append({"_id": document.get("_id"), "errors": errors[:3]})
+        if offenders:
+            raise AssertionError(
+                log_offenders(
+                    f"of {checked} {collection} document(s) break the spec schema",
+                    len(offenders),
+                    offenders[:SAMPLE_SIZE],
+                )
+            )
+        logger.info(f"{checked} {collection} document(s) match the spec schema")
+        return checked
+
+    @keyword
+    def values_should_be_unique(self, collection: str, field: str) -> int:
+        """Fail when two documents of ``collection`` share a ``field`` value; returns the count.
+
+        | `Values Should Be Unique` | recordings | uuid |
+        """
+        values = [document.get(field) for document in self.connection.find(collection, {}, [field])]
+        repeated = checks.duplicates(values)
+        if repeated:
+            raise AssertionError(
+                log_offenders(
+                    f"duplicate {field} value(s) in {collection}",
+                    len(repeated),
+                    list(repeated.items())[:SAMPLE_SIZE],
+                )
+            )
+        return len(values)
+
+    @keyword
+    def timestamps_should_not_be_in_the_future(
+        self, collection: str, fields: list[str], tolerance: timedelta = timedelta(seconds=5)
+    ) -> int:
+        """Fail when a document has one of the date ``fields`` later than now + ``tolerance``
+        (bug PZ-13984 accepted future timestamps). Returns the count checked.
+
+        | `Timestamps Should Not Be In The Future` | recordings | ${{["start_time", "end_time"]}} |
+        """
+        now = datetime.now(UTC) + tolerance
+        checked, offenders = 0, []
+        for document in self.connection.find(collection, {}, ["_id", *fields]):
+            checked += 1
+            late = checks.in_future(document, fields, now)
+            if late:
+                offenders.append({name: document[name] for name in ["_id", *late]})
+        if offenders:
+            raise AssertionError(
+                log_offenders(
+                    f"{collection} document(s) with timestamps after {now:%Y-%m-%dT%H:%M:%S}Z",
+                    len(offenders),
+                    offenders[:SAMPLE_SIZE],
+                )
+            )
+        return checked
+
+    @keyword
+    def get_collection_checksum(
+        self,
+        collection: str,
+        filter: dict[str, Any] | str | None = None,
+        exclude_fields: list[str] | None = None,
+    ) -> str:
+        """An order-independent SHA-256 of the matching documents, to compare before and after.
+
+        | ${before} = | `Get Collection Checksum` | tasks |
+        | ${after} = | `Get Collection Checksum` | tasks |
+        | Should Be Equal | ${before} | ${after} |
+        """
+        documents = list(self.connection.find(collection, query(filter)))
+        digest = checks.checksum(documents, exclude_fields or ())
+        logger.info(f"Checksum of {len(documents)} {collection} document(s): {digest}")
+        return digest

@@ -1,0 +1,136 @@
+"""Keywords about the ``recordings`` collection and its SEG-Y files (contract §4)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from libraries.mongodb import checks
+from libraries.mongodb.keywords.base import LibraryComponent, log_offenders
+
+RECORDINGS = "recordings"
+FIELDS = [
+    "uuid",
+    "start_time",
+    "end_time",
+    "file_path",
+    "channel_count",
+    "classification",
+    "deleted",
+]
+SAMPLE_SIZE = 5
+
+
+class RecordingKeywords(LibraryComponent):
+    """Classification, overlaps, gaps and SEG-Y files of the recordings."""
+
+    def _recordings(self, query: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return list(self.connection.find(RECORDINGS, query or {}, FIELDS))
+
+    @keyword
+    def find_overlapping_recordings(self) -> list[list[str]]:
+        """Pairs of uuids of live recordings (``complete`` or ``in_progress``, not deleted)
+        whose time ranges overlap; an ``in_progress`` one runs until now. Touching
+        (one ends where the next starts) is not an overlap.
+
+        | ${pairs} = | `Find Overlapping Recordings` |
+        | Should Be Empty | ${pairs} |
+        """
+        intervals = checks.live_intervals(self._recordings(), datetime.now(UTC))
+        pairs = [list(pair) for pair in checks.overlapping_pairs(intervals)]
+        logger.info(
+            f"{len(intervals)} live recording(s), {len(pairs)} overlapping pair(s): "
+            f"{pairs[:SAMPLE_SIZE]}"
+        )
+        return pairs
+
+    @keyword
+    def recording_classification_should_be_correct(
+        self, segy_root: str, query: dict[str, Any] | None = None
+    ) -> int:
+        """Fail unless each recording's stored ``classification`` is what the contract's rule
+        gives: ``deleted`` when ``deleted: true``; ``in_progress`` with no ``end_time``;
+        ``complete`` when ``end_time > start_time`` and the file (``file_path`` under
+        ``segy_root``) is present; else ``invalid``. Returns how many were checked.
+
+        | `Recording Classification Should Be Correct` | ${SEGY_ROOT} |
+        """
+        recordings = self._recordings(query)
+        wrong = []
+        for recording in recordings:
+            expected = checks.expected_classification(recording, segy_root)
+            if recording.get("classification") != expected:
+                wrong.append(
+                    {
+                        "uuid": recording.get("uuid"),
+                        "stored": recording.get("classification"),
+                        "rule": expected,
+                    }
+                )
+        if wrong:
+            raise AssertionError(
+                log_offenders(
+                    f"of {len(recordings)} recording(s) misclassified",
+                    len(wrong),
+                    wrong[:SAMPLE_SIZE],
+                )
+            )
+        return len(recordings)
+
+    @keyword("Complete Recordings Should Have Valid SEG-Y Files")
+    def complete_recordings_should_have_valid_segy_files(self, segy_root: str) -> int:
+        """Fail unless every ``complete`` recording's SEG-Y file exists under ``segy_root``,
+        opens with segyio (readable binary and trace headers) and has ``channel_count``
+        traces. Returns how many files were checked.
+
+        | `Complete Recordings Should Have Valid SEG-Y Files` | ${SEGY_ROOT} |
+        """
+        recordings = self._recordings({"classification": "complete"})
+        problems = [
+            f"{recording['uuid']}: {problem}"
+            for recording in recordings
+            if (
+                problem := checks.segy_problem(
+                    checks.resolve(segy_root, recording["file_path"]), recording["channel_count"]
+                )
+            )
+        ]
+        if problems:
+            raise AssertionError(
+                log_offenders(
+                    f"of {len(recordings)} complete recording(s) without a valid SEG-Y file",
+                    len(problems),
+                    problems[:SAMPLE_SIZE],
+                )
+            )
+        logger.info(f"{len(recordings)} SEG-Y file(s) checked")
+        return len(recordings)
+
+    @keyword
+    def recording_history_should_have_no_gaps(
+        self, tolerance: timedelta = timedelta(seconds=5)
+    ) -> int:
+        """Fail when, between the first recording and now, a stretch longer than ``tolerance``
+        is covered by no recording (of any classification). Returns the recordings checked.
+
+        | `Recording History Should Have No Gaps` | tolerance=30s |
+        """
+        recordings = self._recordings()
+        found = checks.gaps(recordings, datetime.now(UTC), tolerance)
+        if found:
+            spans = [
+                f"{start:%Y-%m-%dT%H:%M:%S}Z..{end:%Y-%m-%dT%H:%M:%S}Z "
+                f"({(end - start).total_seconds():.0f} s)"
+                for start, end in found
+            ]
+            raise AssertionError(
+                log_offenders(
+                    f"gap(s) longer than {tolerance.total_seconds():g} s in the recording history",
+                    len(found),
+                    spans[:SAMPLE_SIZE],
+                )
+            )
+        return len(recordings)

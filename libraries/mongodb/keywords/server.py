@@ -1,0 +1,75 @@
+"""Keywords for the monitoring agent's view of the server (``serverStatus``)."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from libraries.mongodb.keywords.base import LibraryComponent
+
+POLL_INTERVAL_S = 0.2
+
+
+class ServerKeywords(LibraryComponent):
+    """Connections and operation counters."""
+
+    @keyword
+    def get_server_metrics(self) -> dict[str, Any]:
+        """Sample ``serverStatus``: ``connections`` (current, available, totalCreated) and
+        ``opcounters`` (insert, query, update, delete, getmore, command).
+
+        | ${metrics} = | `Get Server Metrics` |
+        | Should Be True | ${metrics}[connections][current] >= 1 |
+        """
+        status = self.connection.server_status()
+        metrics = {
+            "connections": {
+                key: int(value)
+                for key, value in status.get("connections", {}).items()
+                if isinstance(value, (int, float))
+            },
+            "opcounters": {
+                key: int(value)
+                for key, value in status.get("opcounters", {}).items()
+                if isinstance(value, (int, float))
+            },
+        }
+        for section in ("connections", "opcounters"):
+            if not metrics[section]:
+                raise AssertionError(f"serverStatus has no '{section}' section")
+        logger.info(f"Server metrics: {metrics}")
+        return metrics
+
+    @keyword
+    def connections_should_return_to_baseline(
+        self,
+        baseline: dict[str, Any] | int,
+        tolerance: int = 0,
+        timeout: timedelta = timedelta(seconds=10),
+    ) -> int:
+        """Wait until the server's current connections are at most ``baseline`` + ``tolerance``.
+
+        ``baseline`` is a count or metrics from `Get Server Metrics`. Returns the last count.
+
+        | ${before} = | `Get Server Metrics` |
+        | `Connections Should Return To Baseline` | ${before} | timeout=15s |
+        """
+        limit = (
+            baseline["connections"]["current"] if isinstance(baseline, dict) else int(baseline)
+        ) + tolerance
+        deadline = time.monotonic() + timeout.total_seconds()
+        while True:
+            current = int(self.connection.server_status()["connections"]["current"])
+            if current <= limit:
+                logger.info(f"{current} connection(s), baseline limit {limit}")
+                return current
+            if time.monotonic() >= deadline:
+                raise AssertionError(
+                    f"Connections did not return to {limit} within {timeout.total_seconds():g} s;"
+                    f" last seen {current}"
+                )
+            time.sleep(POLL_INTERVAL_S)

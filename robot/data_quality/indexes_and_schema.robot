@@ -1,0 +1,60 @@
+*** Settings ***
+Documentation     Indexes and validators of the Focus database against the spec (bug PZ-13983).
+...
+...               The spec is ``variables/mongodb_spec.yaml`` (contract section 4). Dropping any
+...               index of the spec turns `Every Spec Index Exists` red and names the index.
+
+Resource          ../../resources/mongodb.resource
+
+Suite Setup       Connect To Focus Database
+Suite Teardown    Disconnect From Focus Database
+Test Teardown     Delete Documents Created By Tests
+
+Test Tags         mongodb    data_quality    regression
+
+
+*** Test Cases ***
+MongoDB Is Reachable With Auth And Indexes Are Present
+    [Documentation]    The smoke check: an authenticated connection works and every spec index exists.
+    [Tags]    smoke    pz-13983
+    Wait Until MongoDB Is Reachable    timeout=10s
+    Focus Database Should Have Every Spec Index
+
+Every Spec Index Exists
+    [Documentation]    One row per collection of the spec; the failure names the missing index.
+    [Tags]    pz-13983
+    [Template]    Focus Database Should Have Every Spec Index
+    recordings
+    tasks
+    alerts
+
+Recording Uuid Index Is Unique
+    [Documentation]    Two recordings can never share a uuid: the uuid index is unique.
+    [Tags]    pz-13983
+    Index Should Exist    recordings    uuid    unique=True
+
+Recording Time Range Index Exists
+    [Documentation]    Historic playback looks recordings up by time range: the compound index exists.
+    [Tags]    pz-13983
+    Index Should Exist    recordings    start_time, end_time
+
+Validators Require And Type The Spec Fields
+    [Documentation]    Each collection's $jsonSchema validator requires and types the fields of the spec.
+    Focus Database Validators Should Match Spec
+
+Recording Without Required Fields Is Rejected
+    [Documentation]    The recordings validator refuses a document without start_time, file_path and deleted.
+    Recording Without Required Fields Should Be Rejected
+
+Alert With Out Of Range Severity Is Rejected
+    [Documentation]    The alerts validator refuses a severity outside 1-3.
+    Alert With Out Of Range Severity Should Be Rejected
+
+Rejected Inserts Leave The Recording History Unchanged
+    [Documentation]    Inserts the validator refuses store nothing: the checksum of the history
+    ...    settled a minute ago is the same before and after.
+    ${until} =    Evaluate    datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
+    ${before} =    Get Recording History Checksum    ${until}
+    Recording Without Required Fields Should Be Rejected
+    ${after} =    Get Recording History Checksum    ${until}
+    Should Be Equal    ${before}    ${after}    The settled recording history changed

@@ -1,0 +1,35 @@
+*** Settings ***
+Documentation     Integrity of the Focus database: files behind the recordings, unique ids,
+...               no overlapping recordings and no timestamps in the future.
+
+Resource          ../../resources/mongodb.resource
+
+Suite Setup       Connect To Focus Database
+Suite Teardown    Disconnect From Focus Database
+
+Test Tags         mongodb    data_quality    regression
+
+
+*** Test Cases ***
+Every Complete Recording Has A Readable SEG-Y File With All Channels
+    [Documentation]    Each complete recording's file exists under ${SEGY_ROOT}, opens with
+    ...    segyio and has channel_count traces.
+    Every Complete Recording Should Have Its SEG-Y File
+
+Recordings Do Not Overlap
+    [Documentation]    No two live recordings (complete or in progress) share any time.
+    Recordings Should Not Overlap
+
+Recording Uuids Are Unique
+    [Documentation]    No two recordings share a uuid.
+    Values Should Be Unique    recordings    uuid
+
+Task And Alert Ids Are Unique
+    [Documentation]    No two tasks share a task_id and no two alerts an alertId.
+    Values Should Be Unique    tasks    task_id
+    Values Should Be Unique    alerts    alertId
+
+No Timestamp Is In The Future
+    [Documentation]    No date field of recordings, tasks or alerts is later than now (bug PZ-13984).
+    [Tags]    pz-13984
+    No Stored Timestamp Should Be In The Future
