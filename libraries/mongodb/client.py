@@ -169,6 +169,15 @@ class MongoConnection:
             removed += self.collection(collection).delete_one({"_id": document_id}).deleted_count
         return removed
 
+    def delete_matching(self, collection: str, query: Mapping[str, Any]) -> int:
+        """Delete the documents a test caused elsewhere (e.g. alerts stored by the consumer).
+
+        An empty filter is refused: clean-up must never wipe a collection.
+        """
+        if not query:
+            raise ValueError("refusing to delete with an empty filter")
+        return self.collection(collection).delete_many(dict(query)).deleted_count
+
     def count(self, collection: str, query: Mapping[str, Any] | None = None) -> int:
         return self.collection(collection).count_documents(dict(query or {}))
 

@@ -10,6 +10,7 @@ Resource          ../../resources/alerts.resource
 Suite Setup       Alerts Suite Setup
 Suite Teardown    Alerts Suite Teardown
 Test Setup        Exclusive Alerts Test Setup
+Test Teardown     Alerts Test Teardown
 Test Timeout      2 minutes
 
 Test Tags         alerts    regression

@@ -7,6 +7,7 @@ Resource          ../../resources/alerts.resource
 Suite Setup       Alerts Suite Setup
 Suite Teardown    Alerts Suite Teardown
 Test Setup        Alerts Test Setup
+Test Teardown     Alerts Test Teardown
 Test Timeout      1 minute
 
 Test Tags         alerts    regression

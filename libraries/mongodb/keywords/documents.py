@@ -33,6 +33,20 @@ class DocumentKeywords(LibraryComponent):
         return str(document_id)
 
     @keyword
+    def delete_test_documents(self, collection: str, filter: dict[str, Any] | str) -> int:
+        """Delete what a test caused the system to store, by a filter naming the test's data.
+
+        For documents that the system, not this library, inserted (alerts the consumer
+        stored for the test's site id, for example). An empty filter is refused.
+        Returns how many were deleted.
+
+        | `Delete Test Documents` | alerts | {"siteId": "${SITE_ID}"} |
+        """
+        removed = self.connection.delete_matching(collection, query(filter))
+        logger.info(f"Deleted {removed} document(s) from {collection}")
+        return removed
+
+    @keyword
     def count_documents(
         self,
         collection: str,
