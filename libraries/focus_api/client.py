@@ -1,0 +1,381 @@
+"""A plain HTTPS client of the Focus Server (no Robot Framework imports; pytest drives it).
+
+- one ``requests.Session`` per thread of a connection, TLS verified against a CA bundle;
+- a ``(connect, read)`` timeout on every call;
+- a bearer token fetched from ``POST /auth/token``, cached, refreshed once on a ``401``;
+- retries with exponential backoff for idempotent methods only, on connection errors,
+  ``502`` and ``503`` without the ``CAPACITY_EXCEEDED`` code (never for ``POST``);
+- a circuit breaker: once the server is unreachable, calls fail fast with one clear line.
+
+The password is a plain ``str`` here; it is never logged nor put in an exception message.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRY_STATUSES = frozenset({502, 503})
+CAPACITY_CODE = "CAPACITY_EXCEEDED"
+TOKEN_PATH = "/auth/token"
+
+ExchangeHook = Callable[["Exchange"], None]
+
+
+class FocusApiError(Exception):
+    """Base of the client's errors."""
+
+
+class FocusUnavailable(FocusApiError):
+    """The server cannot be reached (connection refused, TLS failure, circuit open)."""
+
+
+class FocusTimeout(FocusApiError):
+    """The server accepted the connection but did not answer in time."""
+
+
+class FocusAuthError(FocusApiError):
+    """``POST /auth/token`` refused the credentials."""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its answer, for logging (never holds the Authorization header)."""
+
+    method: str
+    url: str
+    request_body: Any
+    status: int
+    response_text: str
+    elapsed_s: float
+
+
+class CircuitBreaker:
+    """Opens after ``threshold`` consecutive unreachable calls; one may try after ``reset_s``."""
+
+    def __init__(self, threshold: int = 1, reset_s: float = 5.0) -> None:
+        self.threshold = threshold
+        self.reset_s = reset_s
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._reason = ""
+        self._lock = threading.Lock()
+
+    def check(self, describe: Callable[[str], str]) -> None:
+        """Raise FocusUnavailable at once while the circuit is open."""
+        with self._lock:
+            if self._opened_at is None:
+                return
+            if time.monotonic() - self._opened_at >= self.reset_s:
+                self._opened_at = None  # half-open: this call may try
+                return
+            raise FocusUnavailable(describe(self._reason))
+
+    def record_failure(self, reason: str) -> None:
+        with self._lock:
+            self._failures += 1
+            self._reason = reason
+            if self._failures >= self.threshold:
+                self._opened_at = time.monotonic()
+
+    def record_success(self) -> None:
+        with self._lock:
+            self._failures = 0
+            self._opened_at = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._opened_at is not None
+
+
+class TokenManager:
+    """Cache a bearer token until shortly before it expires; thread-safe."""
+
+    def __init__(self, fetch: Callable[[], tuple[str, float]], margin_s: float = 5.0) -> None:
+        self._fetch = fetch
+        self._margin_s = margin_s
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> str:
+        with self._lock:
+            if self._token is None or time.monotonic() >= self._expires_at:
+                token, expires_in = self._fetch()
+                self._token = token
+                self._expires_at = time.monotonic() + max(expires_in - self._margin_s, 0.0)
+            return self._token
+
+    def invalidate(self, token: str) -> None:
+        """Forget ``token`` (if it is still the cached one) so the next ``get`` fetches anew."""
+        with self._lock:
+            if self._token == token:
+                self._token = None
+
+
+class FocusClient:
+    """One connection to a Focus Server: base URL, credentials, CA bundle, timeouts."""
+
+    def __init__(
+        self,
+        base_url: str,
+        user: str,
+        password: str,
+        ca_bundle: str | None = None,
+        timeout: float = 10.0,
+        connect_timeout: float = 3.05,
+        max_retries: int = 2,
+        backoff_s: float = 0.2,
+        breaker: CircuitBreaker | None = None,
+        on_exchange: ExchangeHook | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.user = user
+        self._password = password
+        self.verify: str | bool = ca_bundle or True  # a CA path, or the system store
+        self.timeout = (connect_timeout, timeout)
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.breaker = breaker or CircuitBreaker()
+        self.on_exchange = on_exchange
+        self.tokens = TokenManager(self._fetch_token)
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"FocusClient({self.base_url!r}, user={self.user!r})"
+
+    # -- sessions ----------------------------------------------------------------------
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
+
+    def close(self) -> None:
+        """Close every session of this connection (all threads)."""
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+        self._local = threading.local()
+
+    # -- requests ----------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        data: str | bytes | None = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+        token: str | None = None,
+        authenticate: bool = True,
+        retry: bool = True,
+        timeout: float | None = None,
+    ) -> requests.Response:
+        """Send one request and return the response, whatever its status.
+
+        ``token`` overrides the managed token ("" sends no Authorization header), so does
+        an ``Authorization`` entry in ``headers``; ``authenticate=False`` sends none.
+        A managed token rejected with ``401`` is refreshed once and the request sent once more.
+        """
+        method = method.upper()
+        send_headers = dict(headers or {})
+        own_header = any(name.lower() == "authorization" for name in send_headers)
+        managed = authenticate and token is None and not own_header
+        if managed:
+            token = self.tokens.get()
+        if authenticate and token and not own_header:
+            send_headers["Authorization"] = f"Bearer {token}"
+        send = {
+            "json": json,
+            "data": data,
+            "params": params,
+            "retry": retry,
+            "timeout": timeout,
+        }
+        response = self._send(method, path, headers=send_headers, **send)
+        if managed and response.status_code == 401:
+            self.tokens.invalidate(token)
+            send_headers["Authorization"] = f"Bearer {self.tokens.get()}"
+            response = self._send(method, path, headers=send_headers, **send)
+        return response
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: str | bytes | None = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+        retry: bool = True,
+        timeout: float | None = None,
+        log_body: Any = None,
+    ) -> requests.Response:
+        """One logical request: retries, backoff, breaker; no authentication logic."""
+        url = self.url(path)
+        retries = self.max_retries if retry and method in IDEMPOTENT_METHODS else 0
+        call_timeout = (self.timeout[0], timeout) if timeout else self.timeout
+        for attempt in range(retries + 1):
+            self.breaker.check(self._unreachable)
+            started = time.monotonic()
+            try:
+                response = self._session().request(
+                    method,
+                    url,
+                    json=json,
+                    data=data,
+                    params=params,
+                    headers=headers,
+                    timeout=call_timeout,
+                    verify=self.verify,  # per call: REQUESTS_CA_BUNDLE would beat session.verify
+                    allow_redirects=False,
+                )
+            except requests.exceptions.SSLError as error:
+                raise FocusUnavailable(
+                    f"TLS handshake with Focus Server at {self.base_url} failed "
+                    f"(verified against {self.verify}): {_first_line(error)}"
+                ) from None
+            except requests.exceptions.ReadTimeout:
+                raise FocusTimeout(
+                    f"Focus Server at {self.base_url} did not answer {method} {path} "
+                    f"within {call_timeout[1]} s (read timeout)"
+                ) from None
+            except requests.exceptions.ConnectionError as error:
+                reason = _connection_reason(error)
+                if attempt < retries:
+                    time.sleep(self.backoff_s * 2**attempt)
+                    continue
+                self.breaker.record_failure(reason)
+                raise FocusUnavailable(self._unreachable(reason)) from None
+            self.breaker.record_success()
+            shown = log_body if log_body is not None else (json if json is not None else data)
+            self._report(method, url, shown, response, started)
+            if attempt < retries and _retryable(response):
+                time.sleep(self.backoff_s * 2**attempt)
+                continue
+            return response
+        raise AssertionError("unreachable")  # the loop always returns or raises
+
+    def _report(
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        response: requests.Response,
+        started: float,
+    ) -> None:
+        if self.on_exchange is not None:
+            elapsed = time.monotonic() - started
+            text = "<token response hidden>" if url.endswith(TOKEN_PATH) else response.text
+            self.on_exchange(Exchange(method, url, body, response.status_code, text, elapsed))
+
+    def _unreachable(self, reason: str) -> str:
+        return (
+            f"Focus Server at {self.base_url} is unreachable ({reason}); "
+            "is the twin up? try 'python -m twin status'"
+        )
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def issue_token(self, expires_in: float | None = None) -> requests.Response:
+        """``POST /auth/token`` with this connection's credentials (``expires_in``: a shorter
+        lifetime, which the twin honours); the password is masked in the exchange log."""
+        body: dict[str, Any] = {"username": self.user, "password": self._password}
+        if expires_in is not None:
+            body["expires_in"] = expires_in
+        masked = body | {"password": "***"}
+        return self._send("POST", TOKEN_PATH, json=body, retry=False, log_body=masked)
+
+    def _fetch_token(self) -> tuple[str, float]:
+        response = self.issue_token()
+        if response.status_code == 401:
+            raise FocusAuthError(
+                f"Focus Server at {self.base_url} refused the credentials of user "
+                f"'{self.user}' (401)"
+            )
+        if response.status_code != 200:
+            raise FocusApiError(
+                f"POST {TOKEN_PATH} answered {response.status_code}, expected 200: "
+                f"{response.text[:200]}"
+            )
+        body = response.json()
+        return body["access_token"], float(body.get("expires_in", 300))
+
+    # -- endpoints ---------------------------------------------------------------------
+    def health(self, timeout: float | None = None) -> requests.Response:
+        return self.request("GET", "/health", authenticate=False, retry=False, timeout=timeout)
+
+    def channels(self) -> requests.Response:
+        return self.request("GET", "/channels")
+
+    def configure(self, payload: dict, timeout: float | None = None) -> requests.Response:
+        return self.request("POST", "/configure", json=payload, timeout=timeout)
+
+    def metadata(self, task_id: str) -> requests.Response:
+        return self.request("GET", f"/metadata/{task_id}")
+
+    def ack(self, task_id: str) -> requests.Response:
+        return self.request("GET", f"/ack/{task_id}")
+
+    def waterfall(self, task_id: str, rows: int) -> requests.Response:
+        return self.request("GET", f"/waterfall/{task_id}", params={"rows": rows})
+
+    def config_task(self, task_id: str, changes: dict) -> requests.Response:
+        return self.request("POST", f"/config_task/{task_id}", json=changes)
+
+    def stop(self, task_id: str) -> requests.Response:
+        return self.request("DELETE", f"/task/{task_id}")
+
+    def alerts(self, **filters: Any) -> requests.Response:
+        params = {name: value for name, value in filters.items() if value is not None}
+        return self.request("GET", "/alerts", params=params)
+
+    def recordings(self, start: str | None = None, end: str | None = None) -> requests.Response:
+        params = {name: value for name, value in (("start", start), ("end", end)) if value}
+        return self.request("GET", "/recordings", params=params)
+
+
+def error_code(response: requests.Response) -> str | None:
+    """The ``error.code`` of an error body, or None."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error.get("code") if isinstance(error, dict) else None
+
+
+def _retryable(response: requests.Response) -> bool:
+    if response.status_code not in RETRY_STATUSES:
+        return False
+    return response.status_code == 502 or error_code(response) != CAPACITY_CODE
+
+
+def _connection_reason(error: requests.exceptions.ConnectionError) -> str:
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return "connect timed out"
+    text = str(error)
+    if "Connection refused" in text or "ConnectionRefusedError" in text:
+        return "connection refused"
+    if "Connection reset" in text or "RemoteDisconnected" in text:
+        return "connection reset"
+    return _first_line(error)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0][:300] if str(error) else type(error).__name__

@@ -1,0 +1,1 @@
+"""FocusApi keyword components (one per topic), composed by ``FocusApi``."""

@@ -1,0 +1,115 @@
+"""Shared state and helpers of the FocusApi keyword components."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import requests
+from pydantic import BaseModel, ValidationError
+from robot.api import logger
+
+from libraries.focus_api.client import Exchange, FocusClient
+from libraries.focus_api.models import ErrorBody
+
+LOG_LIMIT = 2048
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class FocusState:
+    """Connections by alias, the current one, and every task the library created."""
+
+    connections: dict[str, FocusClient] = field(default_factory=dict)
+    current: str | None = None
+    tasks: dict[str, str] = field(default_factory=dict)  # task_id -> connection alias
+
+
+class LibraryComponent:
+    """Base of a keyword component: access to the shared state and common checks."""
+
+    def __init__(self, state: FocusState) -> None:
+        self.state = state
+
+    @property
+    def client(self) -> FocusClient:
+        if self.state.current is None:
+            raise RuntimeError(
+                "No Focus Server connection: call 'Connect To Focus Server' (or the resource's "
+                "'Connect To Focus API') first"
+            )
+        return self.state.connections[self.state.current]
+
+    def register_task(self, task_id: str) -> None:
+        self.state.tasks[task_id] = self.state.current or ""
+
+
+def task_id_of(task: dict | str) -> str:
+    """A task is a configure response (dict with ``task_id``) or a task id string."""
+    if isinstance(task, dict):
+        if "task_id" not in task:
+            raise ValueError(f"not a task: no 'task_id' in {truncate(task, 200)}")
+        return str(task["task_id"])
+    return str(task)
+
+
+def truncate(value: Any, limit: int = LOG_LIMIT) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def log_exchange(exchange: Exchange) -> None:
+    """Log one request/response at INFO, bodies truncated (never any header)."""
+    body = "" if exchange.request_body is None else f"\nrequest: {truncate(exchange.request_body)}"
+    logger.info(
+        f"{exchange.method} {exchange.url} -> {exchange.status} "
+        f"in {exchange.elapsed_s * 1000:.0f} ms{body}\nresponse: {truncate(exchange.response_text)}"
+    )
+
+
+def body_of(response: requests.Response) -> Any:
+    """The JSON body, or the text when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def check_status(
+    response: requests.Response,
+    expected_status: int | str,
+    error_code: str | None = None,
+    error_field: str | None = None,
+) -> None:
+    """Assert the status (``any`` accepts every status) and, for errors, the error body."""
+    what = f"{response.request.method} {response.request.path_url}"
+    if str(expected_status).lower() != "any" and response.status_code != int(expected_status):
+        raise AssertionError(
+            f"{what} answered {response.status_code}, expected {expected_status}: "
+            f"{truncate(response.text, 500)}"
+        )
+    if response.status_code < 400:
+        return
+    error = parse(ErrorBody, body_of(response), f"error body of {what}").error
+    if error_code is not None and error.code != error_code:
+        raise AssertionError(f"{what}: error code is '{error.code}', expected '{error_code}'")
+    if error_field is not None and error.field != error_field:
+        raise AssertionError(
+            f"{what}: error field is {error.field!r}, expected '{error_field}' "
+            f"(message: {error.message})"
+        )
+
+
+def parse(model: type[M], body: Any, what: str) -> M:
+    """Validate ``body`` against ``model``; fail with the contract violations, one a line."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        problems = "\n".join(
+            f"  {'.'.join(str(p) for p in item['loc']) or '(body)'}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise AssertionError(
+            f"{what} does not match the contract:\n{problems}\nbody: {truncate(body, 500)}"
+        ) from None

@@ -1,0 +1,81 @@
+"""Keywords that open, switch and close Focus Server connections."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from robot.api import logger
+from robot.api.deco import keyword
+from robot.api.types import Secret
+
+from libraries.focus_api.client import FocusClient
+from libraries.focus_api.keywords.base import LibraryComponent, log_exchange
+
+
+class ConnectionKeywords(LibraryComponent):
+    """`Connect To Focus Server`, `Switch Focus Connection`, `Close All Focus Connections`."""
+
+    @keyword
+    def connect_to_focus_server(
+        self,
+        base_url: str,
+        user: str,
+        password: Secret,
+        ca_bundle: str | None = None,
+        timeout: timedelta = timedelta(seconds=10),
+        alias: str | None = None,
+        max_retries: int = 2,
+    ) -> str:
+        """Open a connection to the Focus Server at ``base_url`` and log in.
+
+        ``password`` is a `Secret` (never logged). ``ca_bundle`` is the CA file TLS is
+        verified against (``None``: the system store); verification is never off.
+        ``timeout`` is the read timeout of every request of this connection;
+        ``max_retries`` the retries of idempotent requests. The token is fetched at once,
+        so an unreachable server or wrong credentials fail here with one clear line.
+        Returns the alias (default: the base URL); the new connection becomes current.
+
+        | `Connect To Focus Server` | ${URL} | ${USER} | ${PASSWORD} | ca_bundle=${CA_BUNDLE} |
+        | `Connect To Focus Server` | ${URL} | ${USER} | ${PASSWORD} | timeout=30s | alias=slow |
+        """
+        alias = alias or base_url
+        if alias in self.state.connections:
+            self.state.connections.pop(alias).close()
+        client = FocusClient(
+            base_url,
+            user,
+            password.value,
+            ca_bundle=ca_bundle,
+            timeout=timeout.total_seconds(),
+            max_retries=max_retries,
+            on_exchange=log_exchange,
+        )
+        client.tokens.get()
+        self.state.connections[alias] = client
+        self.state.current = alias
+        logger.info(f"Connected to {base_url} as '{user}' (alias '{alias}')")
+        return alias
+
+    @keyword
+    def switch_focus_connection(self, alias: str) -> str:
+        """Make the connection ``alias`` current; returns the previous alias.
+
+        | ${previous} = | `Switch Focus Connection` | slow |
+        """
+        if alias not in self.state.connections:
+            raise ValueError(
+                f"No Focus connection '{alias}'; open ones: {sorted(self.state.connections)}"
+            )
+        previous, self.state.current = self.state.current, alias
+        return previous or ""
+
+    @keyword
+    def close_all_focus_connections(self) -> None:
+        """Close every connection (tasks are not stopped: see `Stop All Tasks`).
+
+        | [Teardown] | `Close All Focus Connections` |
+        """
+        for client in self.state.connections.values():
+            client.close()
+        self.state.connections.clear()
+        self.state.current = None

@@ -1,0 +1,198 @@
+"""Keywords that read a task: metadata, status (with polling) and waterfall rows."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from assertionengine import AssertionOperator, verify_assertion
+from robot.api import logger
+from robot.api.deco import keyword
+
+from libraries.focus_api.keywords.base import (
+    LibraryComponent,
+    body_of,
+    check_status,
+    parse,
+    task_id_of,
+)
+from libraries.focus_api.models import (
+    AckResponse,
+    TaskMetadata,
+    WaterfallResponse,
+    metadata_mismatches,
+    parse_utc,
+)
+
+FINAL_STATUSES = ("completed", "failed", "stopped")
+METADATA_PATHS = ("/metadata/{}", "/task/{}/metadata")
+
+
+class ObserveKeywords(LibraryComponent):
+    """Metadata, status and waterfall of a task."""
+
+    @keyword
+    def get_task_metadata(
+        self,
+        task: dict | str,
+        expected_status: int | str = 200,
+        path: str = METADATA_PATHS[0],
+    ) -> dict:
+        """The task's metadata, checked against the contract (every field, PZ-13985).
+
+        ``path`` is ``/metadata/{}`` or its alias ``/task/{}/metadata``.
+
+        | ${metadata} = | `Get Task Metadata` | ${task} |
+        | `Get Task Metadata` | no-such-task | expected_status=404 |
+        """
+        response = self.client.request("GET", path.format(task_id_of(task)))
+        check_status(response, expected_status)
+        body = body_of(response)
+        if response.status_code == 200:
+            parse(TaskMetadata, body, f"metadata of task {task_id_of(task)}")
+        return body
+
+    @keyword
+    def task_metadata_should_match_configuration(
+        self, task: dict | str, payload: dict, prr: float | None = None
+    ) -> dict:
+        """The metadata must echo ``payload`` and carry the contract's calculations:
+        ``channel_count = max - min + 1``, ``frequency_resolution = prr / nfft``,
+        ``frequency_bins`` (bins ``k`` in ``0..nfft/2`` with ``min <= k*prr/nfft <= max``),
+        ``time_resolution = (nfft - overlap) / prr``, ``overlap`` default ``nfft/2``.
+
+        The formulas use the server's ``prr``; when ``prr`` is given, it must equal it.
+        Returns the metadata.
+
+        | `Task Metadata Should Match Configuration` | ${task} | ${payload} | prr=${PRR} |
+        """
+        metadata = self.get_task_metadata(task)
+        problems = []
+        if prr is not None and metadata["prr"] != prr:
+            problems.append(f"prr: expected {prr}, got {metadata['prr']}")
+        problems += metadata_mismatches(metadata, payload, metadata["prr"])
+        if payload.get("timeStatus") == "Historic":
+            problems += _time_mismatches(metadata, payload)
+        if problems:
+            raise AssertionError(
+                f"Metadata of task {task_id_of(task)} does not match its configuration:\n  "
+                + "\n  ".join(problems)
+            )
+        return metadata
+
+    @keyword
+    def get_task_status(
+        self,
+        task: dict | str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        message: str | None = None,
+        timeout: timedelta = timedelta(seconds=30),
+        interval: timedelta = timedelta(milliseconds=250),
+    ) -> str:
+        """``GET /ack/{task_id}``: the task's status; with an assertion, polls until it holds.
+
+        Without an operator, returns the status at once. With one, retries every
+        ``interval`` until the assertion holds or ``timeout`` passes, and stops early
+        when the task reached a final status (``completed``, ``failed``, ``stopped``)
+        that does not satisfy it. The failure says what it waited for, the last status
+        seen and for how long.
+
+        | `Get Task Status` | ${task} | == | running | timeout=30s |
+        | ${status} = | `Get Task Status` | ${task} |
+        """
+        task_id = task_id_of(task)
+        if assertion_operator is None:
+            return self._status(task_id)
+        started, polls, status = time.monotonic(), 0, ""
+        while True:
+            status, polls = self._status(task_id), polls + 1
+            try:
+                return verify_assertion(
+                    status,
+                    assertion_operator,
+                    assertion_expected,
+                    f"Task {task_id} status",
+                    message,
+                )
+            except AssertionError as error:
+                waited = time.monotonic() - started
+                if waited >= timeout.total_seconds() or status in FINAL_STATUSES:
+                    raise AssertionError(
+                        f"Waited {waited:.1f} s (timeout {timeout.total_seconds():g} s) for task "
+                        f"{task_id} status {assertion_operator.name} '{assertion_expected}'; "
+                        f"last status seen '{status}' after {polls} polls: {error}"
+                    ) from None
+            time.sleep(interval.total_seconds())
+
+    def _status(self, task_id: str) -> str:
+        response = self.client.ack(task_id)
+        check_status(response, 200)
+        return parse(AckResponse, body_of(response), f"GET /ack/{task_id}").status
+
+    @keyword
+    def get_waterfall(
+        self, task: dict | str, rows: int = 10, expected_status: int | str = 200
+    ) -> dict:
+        """``GET /waterfall/{task_id}?rows=N``; returns ``{"task_id", "rows": [...]}``.
+
+        | ${waterfall} = | `Get Waterfall` | ${task} | rows=10 |
+        """
+        task_id = task_id_of(task)
+        response = self.client.waterfall(task_id, rows)
+        check_status(response, expected_status)
+        body = body_of(response)
+        if response.status_code == 200:
+            parse(WaterfallResponse, body, f"waterfall of task {task_id}")
+        return body
+
+    @keyword
+    def waterfall_should_have_rows(
+        self,
+        task: dict | str,
+        min_rows: int = 1,
+        channel_count: int | None = None,
+        timeout: timedelta = timedelta(seconds=30),
+    ) -> list[dict]:
+        """Polls the waterfall until it has ``min_rows`` rows; each row must have exactly one
+        finite value per channel (``channel_count``, default: from the metadata) (PZ-13238).
+        Returns the rows.
+
+        | `Waterfall Should Have Rows` | ${task} | min_rows=5 | timeout=30s |
+        """
+        task_id = task_id_of(task)
+        if channel_count is None:
+            channel_count = self.get_task_metadata(task_id)["channel_count"]
+        started, rows = time.monotonic(), []
+        while True:
+            rows = self.get_waterfall(task_id, rows=max(min_rows, 10))["rows"]
+            if len(rows) >= min_rows:
+                break
+            if time.monotonic() - started >= timeout.total_seconds():
+                raise AssertionError(
+                    f"Waited {timeout.total_seconds():g} s for {min_rows} waterfall rows of task "
+                    f"{task_id}; last saw {len(rows)}"
+                )
+            time.sleep(0.25)
+        wrong = [
+            f"row {index}: {len(row['values'])} values"
+            for index, row in enumerate(rows)
+            if len(row["values"]) != channel_count
+        ]
+        if wrong:
+            raise AssertionError(
+                f"Waterfall rows of task {task_id} should have {channel_count} values "
+                f"(one per channel): " + ", ".join(wrong[:10])
+            )
+        logger.info(f"{len(rows)} waterfall rows of {channel_count} finite values")
+        return rows
+
+
+def _time_mismatches(metadata: dict, payload: dict) -> list[str]:
+    problems = []
+    for name in ("startTime", "endTime"):
+        expected, actual = payload.get(name), metadata.get(name)
+        if actual is None or parse_utc(str(actual)) != parse_utc(str(expected)):
+            problems.append(f"{name}: expected {expected!r}, got {actual!r}")
+    return problems

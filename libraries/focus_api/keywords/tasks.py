@@ -1,0 +1,374 @@
+"""Keywords that create, change and stop tasks."""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from libraries.focus_api.client import FocusApiError, FocusClient, FocusUnavailable
+from libraries.focus_api.keywords.base import (
+    LibraryComponent,
+    body_of,
+    check_status,
+    parse,
+    task_id_of,
+)
+from libraries.focus_api.models import (
+    ConfigureResponse,
+    TaskMetadata,
+    build_payload,
+    explain_invalid,
+    format_utc,
+    parse_utc,
+)
+from variables import constants
+
+GONE_STATUSES = (200, 404, 409)
+HISTORIC_SPAN = timedelta(seconds=30)
+
+
+class TaskKeywords(LibraryComponent):
+    """Configure (one, live, historic, many at once), change the ROI, stop."""
+
+    @keyword
+    def build_configure_payload(
+        self,
+        time_status: str = "Live",
+        view_type: str = "MultiChannel",
+        nfft: int = constants.DEFAULT_NFFT,
+        channel_min: int = constants.DEFAULT_CHANNEL_MIN,
+        channel_max: int = constants.DEFAULT_CHANNEL_MAX,
+        frequency_min: float = constants.FREQUENCY_MIN,
+        frequency_max: float = constants.FREQUENCY_MAX // 2,
+        overlap: int | None = None,
+        start: str | None = None,
+        end: str | None = None,
+    ) -> dict:
+        """A ``/configure`` body as a dict, NOT validated, so negative tests can build bad ones.
+
+        ``overlap=None`` leaves the field out. Wrong types: change the dict afterwards
+        (``Set To Dictionary``). `Explain Invalid Payload` says why a payload is invalid.
+
+        | ${payload} = | `Build Configure Payload` | view_type=ROI | channel_max=50 |
+        | ${payload} = | `Build Configure Payload` | nfft=100 |
+        """
+        return build_payload(
+            time_status, view_type, nfft, channel_min, channel_max,
+            frequency_min, frequency_max, overlap, start, end,
+        )  # fmt: skip
+
+    @keyword
+    def explain_invalid_payload(self, payload: dict) -> list[str]:
+        """The contract rules ``payload`` breaks, as ``field: reason`` lines (empty: valid).
+
+        | ${reasons} = | `Explain Invalid Payload` | ${payload} |
+        | Should Not Be Empty | ${reasons} |
+        """
+        return explain_invalid(payload)
+
+    @keyword("Get UTC Timestamp")
+    def get_utc_timestamp(self, offset: timedelta = timedelta(0)) -> str:
+        """Now plus ``offset`` as ISO-8601 UTC (``2026-11-22T08:00:00Z``).
+
+        | ${future} = | `Get UTC Timestamp` | offset=1h |
+        | ${past} = | `Get UTC Timestamp` | offset=-10 min |
+        """
+        return format_utc(datetime.now(UTC) + offset)
+
+    @keyword
+    def configure_task(
+        self,
+        payload: dict,
+        expected_status: int | str = 200,
+        error_field: str | None = None,
+        error_code: str | None = None,
+    ) -> dict:
+        """``POST /configure``; returns the response body.
+
+        With ``200`` the body is checked against the contract and the task is registered
+        for `Stop All Tasks` (also when another status was expected: no leak). With
+        another ``expected_status`` the status is asserted and, when given, the error
+        body's ``field`` and ``code``.
+
+        | ${task} = | `Configure Task` | ${payload} |
+        | `Configure Task` | ${payload} | expected_status=400 | error_field=nfft |
+        """
+        response = self.client.configure(payload)
+        body = body_of(response)
+        if response.status_code == 200 and isinstance(body, dict) and "task_id" in body:
+            self.register_task(str(body["task_id"]))
+        check_status(response, expected_status, error_code, error_field)
+        if response.status_code == 200:
+            parse(ConfigureResponse, body, "POST /configure")
+        return body
+
+    @keyword
+    def configure_live_task(
+        self,
+        view_type: str = "MultiChannel",
+        nfft: int = constants.DEFAULT_NFFT,
+        channel_min: int = constants.DEFAULT_CHANNEL_MIN,
+        channel_max: int = constants.DEFAULT_CHANNEL_MAX,
+        frequency_min: float = constants.FREQUENCY_MIN,
+        frequency_max: float = constants.FREQUENCY_MAX // 2,
+        overlap: int | None = None,
+        expected_status: int | str = 200,
+        error_field: str | None = None,
+    ) -> dict:
+        """Configure a Live task from the seeds' defaults; keyword arguments override them.
+
+        | ${task} = | `Configure Live Task` |
+        | ${task} = | `Configure Live Task` | view_type=Waterfall | nfft=2048 |
+        """
+        payload = build_payload(
+            "Live", view_type, nfft, channel_min, channel_max,
+            frequency_min, frequency_max, overlap,
+        )  # fmt: skip
+        return self.configure_task(payload, expected_status, error_field)
+
+    @keyword
+    def configure_historic_task(
+        self,
+        view_type: str = "MultiChannel",
+        nfft: int = constants.DEFAULT_NFFT,
+        channel_min: int = constants.DEFAULT_CHANNEL_MIN,
+        channel_max: int = constants.DEFAULT_CHANNEL_MAX,
+        frequency_min: float = constants.FREQUENCY_MIN,
+        frequency_max: float = constants.FREQUENCY_MAX // 2,
+        overlap: int | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        expected_status: int | str = 200,
+        error_field: str | None = None,
+    ) -> dict:
+        """Configure a Historic task; without ``start``/``end`` it plays back up to 30 s
+        of the newest complete recording (`Get Recordings`).
+
+        | ${task} = | `Configure Historic Task` |
+        | `Configure Historic Task` | start=${past} | end=${future} | expected_status=400 |
+        """
+        if start is None and end is None:
+            start, end = self.get_recorded_time_range()
+        payload = build_payload(
+            "Historic", view_type, nfft, channel_min, channel_max,
+            frequency_min, frequency_max, overlap, start, end,
+        )  # fmt: skip
+        return self.configure_task(payload, expected_status, error_field)
+
+    @keyword
+    def get_recorded_time_range(self, span: timedelta = HISTORIC_SPAN) -> list[str]:
+        """``[start, end]`` (ISO-8601 UTC, whole seconds): up to ``span`` from the start of the
+        newest complete recording of the last 7 days, for Historic tasks.
+
+        | ${start}    ${end} = | `Get Recorded Time Range` | span=10s |
+        """
+        now = datetime.now(UTC)
+        response = self.client.recordings(format_utc(now - timedelta(days=7)), format_utc(now))
+        check_status(response, 200)
+        body = body_of(response)
+        items = body.get("recordings", []) if isinstance(body, dict) else body
+        complete = [item for item in items if _is_complete(item)]
+        if not complete:
+            raise AssertionError("No complete recording in the last 7 days to play back")
+        newest = max(complete, key=lambda item: _moment(item["start_time"]))
+        start = _moment(newest["start_time"])
+        start = start.replace(microsecond=0) + timedelta(seconds=1 if start.microsecond else 0)
+        end = min(_moment(newest["end_time"]), start + HISTORIC_SPAN).replace(microsecond=0)
+        return format_utc(start), format_utc(end)
+
+    @keyword
+    def configure_task_should_be_refused_for_capacity(self, payload: dict | None = None) -> int:
+        """``POST /configure`` must answer ``503`` ``CAPACITY_EXCEEDED`` with a ``Retry-After``
+        of whole seconds; returns that number of seconds.
+
+        | ${retry_after} = | `Configure Task Should Be Refused For Capacity` |
+        """
+        response = self.client.configure(payload or build_payload())
+        body = body_of(response)
+        if response.status_code == 200 and isinstance(body, dict) and "task_id" in body:
+            self.register_task(str(body["task_id"]))
+        check_status(response, 503, error_code="CAPACITY_EXCEEDED")
+        retry_after = response.headers.get("Retry-After", "")
+        if not retry_after.isdigit():
+            raise AssertionError(f"503 without a valid Retry-After header: {retry_after!r}")
+        return int(retry_after)
+
+    @keyword("Update Task ROI")
+    def update_task_roi(
+        self,
+        task: dict | str,
+        channels: dict | str | None = None,
+        frequency_range: dict | str | None = None,
+        expected_status: int | str = 200,
+        error_field: str | None = None,
+    ) -> dict:
+        """``POST /config_task/{task_id}``: change the channels and/or the frequency range.
+
+        Ranges are dicts ``{"min", "max"}`` or strings ``min-max``. With ``200`` returns
+        the new metadata (checked against the contract); otherwise the error body.
+
+        | ${metadata} = | `Update Task ROI` | ${task} | channels=20-40 |
+        | `Update Task ROI` | ${task} | frequency_range=600-100 | expected_status=400 |
+        """
+        changes: dict[str, Any] = {}
+        if channels is not None:
+            changes["channels"] = _range(channels)
+        if frequency_range is not None:
+            changes["frequencyRange"] = _range(frequency_range)
+        response = self.client.config_task(task_id_of(task), changes)
+        check_status(response, expected_status, error_field=error_field)
+        body = body_of(response)
+        if response.status_code == 200:
+            parse(TaskMetadata, body, "POST /config_task")
+        return body
+
+    @keyword
+    def stop_task(self, task: dict | str, expected_status: int | str = 200) -> dict:
+        """``DELETE /task/{task_id}``; returns the body (``{"status": "stopped"}``).
+
+        | `Stop Task` | ${task} |
+        | `Stop Task` | unknown-id | expected_status=404 |
+        """
+        task_id = task_id_of(task)
+        response = self.client.stop(task_id)
+        check_status(response, expected_status)
+        if response.status_code in GONE_STATUSES:
+            self.state.tasks.pop(task_id, None)
+        return body_of(response)
+
+    @keyword
+    def stop_all_tasks(self) -> None:
+        """Stop every task this library created and has not stopped yet (for teardowns).
+
+        A task already gone (``404``, ``409``) or an unreachable server only logs a
+        warning; another status fails, after every task was tried.
+
+        | [Teardown] | `Stop All Tasks` |
+        """
+        failures = []
+        for task_id, alias in list(self.state.tasks.items()):
+            client = self.state.connections.get(alias)
+            self.state.tasks.pop(task_id)
+            if client is None:
+                logger.warn(f"Task {task_id}: its connection '{alias}' is closed; not stopped")
+                continue
+            try:
+                response = client.stop(task_id)
+            except FocusUnavailable as error:
+                logger.warn(f"Task {task_id} not stopped: {error}")
+                continue
+            if response.status_code not in GONE_STATUSES:
+                failures.append(f"{task_id}: {response.status_code} {response.text[:200]}")
+        if failures:
+            raise AssertionError("Could not stop tasks:\n" + "\n".join(failures))
+
+    @keyword
+    def get_created_tasks(self) -> list[str]:
+        """Ids of the tasks this library created and has not stopped yet.
+
+        | ${ids} = | `Get Created Tasks` |
+        """
+        return list(self.state.tasks)
+
+    @keyword
+    def configure_tasks_concurrently(
+        self,
+        count: int,
+        payload: dict | None = None,
+        workers: int | None = None,
+        timeout: timedelta = timedelta(seconds=60),
+    ) -> dict:
+        """Send ``count`` ``POST /configure`` at once from a thread pool (PZ-13986).
+
+        Each request waits up to ``timeout`` for its answer (no answer = a hang).
+        Returns ``{"statuses": {status: n}, "errors": [...], "task_ids": [...],
+        "elapsed_s": s, "latency_s": {"p50", "p95", "max"}}``; ``errors`` lists the
+        requests without an answer (timeouts, connection errors). Accepted tasks are
+        registered for `Stop All Tasks`.
+
+        | ${burst} = | `Configure Tasks Concurrently` | 200 |
+        | Should Be Empty | ${burst}[errors] |
+        """
+        client, body = self.client, payload or build_payload()
+        client.tokens.get()  # one token for the whole burst
+        seconds = timeout.total_seconds()
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=workers or count) as pool:
+            outcomes = list(pool.map(lambda _: _try_configure(client, body, seconds), range(count)))
+        summary: dict[str, Any] = {"statuses": {}, "errors": [], "task_ids": []}
+        for outcome in outcomes:
+            if outcome.error:
+                summary["errors"].append(outcome.error)
+                continue
+            summary["statuses"][outcome.status] = summary["statuses"].get(outcome.status, 0) + 1
+            if outcome.task_id:
+                self.register_task(outcome.task_id)
+                summary["task_ids"].append(outcome.task_id)
+        summary["elapsed_s"] = round(time.monotonic() - started, 3)
+        summary["latency_s"] = _percentiles([outcome.elapsed_s for outcome in outcomes])
+        logger.info(
+            f"{count} concurrent configures: {summary['statuses']}, "
+            f"{len(summary['errors'])} without answer, {summary['elapsed_s']} s, "
+            f"latency {summary['latency_s']}"
+        )
+        return summary
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: int
+    task_id: str | None
+    error: str | None
+    elapsed_s: float
+
+
+def _try_configure(client: FocusClient, payload: dict, timeout: float) -> _Outcome:
+    started = time.monotonic()
+    try:
+        response = client.configure(payload, timeout=timeout)
+    except FocusApiError as error:
+        return _Outcome(0, None, str(error), time.monotonic() - started)
+    body = body_of(response)
+    accepted = response.status_code == 200 and isinstance(body, dict)
+    task_id = str(body["task_id"]) if accepted and "task_id" in body else None
+    return _Outcome(response.status_code, task_id, None, time.monotonic() - started)
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values) or [0.0]
+
+    def at(share: float) -> float:
+        return round(ordered[min(int(len(ordered) * share), len(ordered) - 1)], 3)
+
+    return {"p50": at(0.5), "p95": at(0.95), "max": at(1.0)}
+
+
+def _range(value: dict | str) -> dict:
+    if isinstance(value, dict):
+        return value
+    low, _, high = value.partition("-")
+    return {"min": _number(low), "max": _number(high)}
+
+
+def _number(text: str) -> int | float:
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
+def _moment(value: str | float) -> datetime:
+    if isinstance(value, int | float) and math.isfinite(value):
+        return datetime.fromtimestamp(value, UTC)
+    return parse_utc(str(value))
+
+
+def _is_complete(recording: dict) -> bool:
+    if recording.get("deleted") or recording.get("end_time") is None:
+        return False
+    return recording.get("classification", "complete") == "complete"

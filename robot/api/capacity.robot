@@ -1,0 +1,40 @@
+*** Settings ***
+Documentation     At most MaxWindows (30) tasks are active; the next ``/configure`` answers 503
+...               ``CAPACITY_EXCEEDED`` with ``Retry-After``; a stop frees capacity; 200 concurrent
+...               configures get only 200s and 503s, never a 500 or a hang (bug PZ-13986).
+...               Each test holds the ``focus-capacity`` lock exclusively.
+
+Resource          ../../resources/focus_api.resource
+
+Suite Setup       Focus Suite Setup
+Suite Teardown    Focus Suite Teardown
+Test Setup        Capacity Test Setup
+Test Teardown     Focus Test Teardown
+Test Timeout      ${CAPACITY_TEST_TIMEOUT}
+
+Test Tags         api    regression    capacity
+
+
+*** Test Cases ***
+Thirty Tasks Are Accepted And The Next Is Refused
+    [Tags]    critical
+    Fill Capacity
+    ${retry_after} =    Configure Task Should Be Refused For Capacity
+    Should Be True    ${retry_after} > 0
+
+Stopping A Task Frees Its Capacity
+    ${tasks} =    Fill Capacity
+    Configure Task Should Be Refused For Capacity
+    Stop Task    ${tasks}[0]
+    Configure Live Task
+
+Two Hundred Concurrent Configures Answer Only 200 Or 503
+    [Tags]    pz-13986    critical
+    ${burst} =    Concurrent Configures Should Answer Only 200 Or 503    200
+    Should Be Equal As Integers    ${burst}[statuses][${200}]    ${MAX_WINDOWS}
+    Health Should Be OK
+
+Server Serves Requests While Full
+    Fill Capacity
+    Health Should Be OK
+    Channels Should Cover The Sensors Range

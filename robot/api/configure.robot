@@ -1,0 +1,50 @@
+*** Settings ***
+Documentation     ``POST /configure`` accepts Live and Historic tasks of every view type; the
+...               answer describes a waiting task with a stream, the metadata echoes the request.
+
+Resource          ../../resources/focus_api.resource
+
+Suite Setup       Focus Suite Setup
+Suite Teardown    Focus Suite Teardown
+Test Setup        Focus Test Setup
+Test Teardown     Focus Test Teardown
+Test Timeout      ${API_TEST_TIMEOUT}
+
+Test Tags         api    regression
+
+
+*** Test Cases ***
+Live Task With Default Values Is Accepted
+    [Tags]    smoke    critical
+    ${task} =    Configure Live Task
+    Should Be Equal    ${task}[status]    waiting
+    Should Be Equal    ${task}[stream][host]    127.0.0.1
+    Should Be True    0 < ${task}[stream][port] < 65536
+
+Live Task Is Accepted For Every View Type
+    [Template]    Configuration Should Be Accepted
+    MultiChannel
+    SingleChannel
+    Waterfall
+    ROI
+
+Historic Task Is Accepted For Every View Type
+    [Template]    Historic Configuration Should Be Accepted
+    MultiChannel
+    SingleChannel
+    Waterfall
+    ROI
+
+Each Task Gets Its Own Id And Stream Port
+    ${first} =    Configure Live Task
+    ${second} =    Configure Live Task
+    Should Not Be Equal    ${first}[task_id]    ${second}[task_id]
+    Should Not Be Equal    ${first}[stream][port]    ${second}[stream][port]
+
+
+*** Keywords ***
+Historic Configuration Should Be Accepted
+    [Documentation]    ``/configure`` accepts a Historic ``${view}`` task over a recorded range.
+    [Arguments]    ${view}
+    ${payload} =    Build Historic Payload    ${view}
+    Payload Should Be Accepted    ${payload}

@@ -1,0 +1,68 @@
+*** Settings ***
+Documentation     ``POST /config_task/{task_id}`` changes a running task's channels and/or
+...               frequency range (dynamic ROI), with the same validation as ``/configure``.
+
+Resource          ../../resources/focus_api.resource
+
+Suite Setup       Focus Suite Setup
+Suite Teardown    Focus Suite Teardown
+Test Setup        Focus Test Setup
+Test Teardown     Focus Test Teardown
+Test Timeout      ${API_TEST_TIMEOUT}
+
+Test Tags         api    regression
+
+
+*** Test Cases ***
+Channels Of A Running Task Can Be Changed
+    [Tags]    critical
+    ${task} =    Start Running Live Task
+    ${answer} =    Update Task ROI    ${task}    channels=20-40
+    Should Be Equal As Integers    ${answer}[channel_count]    21
+    ${changed} =    Build Configure Payload    channel_min=20    channel_max=40
+    Task Metadata Should Match Configuration    ${task}    ${changed}    prr=${PRR}
+
+Frequency Range Of A Running Task Can Be Changed
+    ${task} =    Start Running Live Task
+    Update Task ROI    ${task}    frequency_range=100-200
+    ${changed} =    Build Configure Payload    frequency_min=100    frequency_max=200
+    Task Metadata Should Match Configuration    ${task}    ${changed}    prr=${PRR}
+
+Both Ranges Can Be Changed At Once
+    ${task} =    Start Running Live Task
+    Update Task ROI    ${task}    channels=1-2222    frequency_range=0-1000
+    ${changed} =    Build Configure Payload    channel_min=1    channel_max=2222    frequency_max=1000
+    Task Metadata Should Match Configuration    ${task}    ${changed}    prr=${PRR}
+
+Waterfall Follows The New Channels
+    ${task} =    Start Running Live Task
+    Update Task ROI    ${task}    channels=500-509
+    Waterfall Should Have Rows    ${task}    channel_count=10
+
+Invalid ROI Is Rejected
+    [Template]    ROI Change Should Be Rejected
+    channels    channels=0-10
+    channels    channels=50-40
+    channels    channels=1-2223
+    frequencyRange    frequency_range=600-100
+    frequencyRange    frequency_range=0-1001
+    frequencyRange    frequency_range=500-500
+
+ROI Of An Unknown Task Is Not Found
+    Update Task ROI    no-such-task    channels=20-40    expected_status=404
+
+ROI Of A Stopped Task Is A Conflict
+    ${task} =    Start Running Live Task
+    Stop Task    ${task}
+    Update Task ROI    ${task}    channels=20-40    expected_status=409
+
+
+*** Keywords ***
+ROI Change Should Be Rejected
+    [Documentation]    Template: a ROI change ``&{change}`` of a running task is refused with 400
+    ...    naming ``${field}``, and the task keeps running.
+    [Arguments]    ${field}    &{change}
+    ${task} =    Start Running Live Task
+    Update Task ROI    ${task}    &{change}    expected_status=400    error_field=${field}
+    Task Should Be Running    ${task}
+    Stop Task    ${task}

@@ -1,0 +1,33 @@
+*** Settings ***
+Documentation     End to end through the API: configure, metadata, running, waterfall rows,
+...               stop, stopped. The Kubernetes Job/pod checks of the task (Job
+...               ``focus-server-grpc-<task_id>`` while it runs, removed after the stop) belong
+...               to the Kubernetes issue and are added there, not faked here.
+
+Resource          ../../resources/focus_api.resource
+
+Suite Setup       Focus Suite Setup
+Suite Teardown    Focus Suite Teardown
+Test Setup        Focus Test Setup
+Test Teardown     Focus Test Teardown
+Test Timeout      ${API_TEST_TIMEOUT}
+
+Test Tags         api    regression    e2e
+
+
+*** Test Cases ***
+Live Task From Configure To Stop
+    [Tags]    smoke    critical    pz-13985    pz-13238
+    ${payload} =    Build Configure Payload    nfft=2048    channel_min=200    channel_max=299
+    ${task} =    Configure Task    ${payload}
+    Task Metadata Should Match Configuration    ${task}    ${payload}    prr=${PRR}
+    Task Should Be Running    ${task}
+    Waterfall Should Have Rows    ${task}    min_rows=3    channel_count=100
+    Stop Task    ${task}
+    Task Should Be Stopped    ${task}
+
+Historic Task From Configure To Completion
+    ${payload} =    Build Historic Payload    span=5s
+    ${task} =    Configure Task    ${payload}
+    Task Metadata Should Match Configuration    ${task}    ${payload}    prr=${PRR}
+    Get Task Status    ${task}    ==    completed    timeout=60s

@@ -1,0 +1,48 @@
+*** Settings ***
+Documentation     Task metadata: every field present for Live and Historic (PZ-13985), and
+...               ``channel_count``, ``frequency_resolution``, ``frequency_bins`` and
+...               ``time_resolution`` computed by the contract's formulas.
+
+Resource          ../../resources/focus_api.resource
+
+Suite Setup       Focus Suite Setup
+Suite Teardown    Focus Suite Teardown
+Test Setup        Focus Test Setup
+Test Teardown     Focus Test Teardown
+Test Timeout      ${API_TEST_TIMEOUT}
+
+Test Tags         api    regression
+
+
+*** Test Cases ***
+Live Metadata Has Every Field
+    [Tags]    pz-13985    smoke    critical
+    ${task} =    Configure Live Task
+    Metadata Should Have Every Field    ${task}
+
+Historic Metadata Has Every Field
+    [Tags]    pz-13985    critical
+    ${payload} =    Build Historic Payload
+    ${task} =    Configure Task    ${payload}
+    Metadata Should Have Every Field    ${task}
+
+Metadata Is Served Under Both Paths
+    ${task} =    Configure Live Task
+    ${first} =    Get Task Metadata    ${task}
+    ${second} =    Get Task Metadata    ${task}    path=/task/{}/metadata
+    Should Be Equal    ${first}    ${second}
+
+Metadata Follows The Formulas
+    [Documentation]    channel_count = max - min + 1; frequency_resolution = prr / nfft;
+    ...    frequency_bins = bins k in 0..nfft/2 inside the range; time_resolution = (nfft - overlap) / prr.
+    [Template]    Configuration Should Be Accepted
+    MultiChannel    nfft=128    frequency_min=100    frequency_max=200
+    MultiChannel    nfft=4096    overlap=0
+    MultiChannel    nfft=1024    channel_min=1    channel_max=2222    frequency_min=0    frequency_max=1000
+    SingleChannel    nfft=65536    overlap=65535    channel_min=2222    channel_max=2222
+    Waterfall    nfft=256    overlap=64    frequency_min=0.5    frequency_max=999.5
+    ROI    nfft=2048    frequency_min=7.8125    frequency_max=7.8125001
+
+Historic Metadata Echoes Its Time Range
+    ${payload} =    Build Historic Payload    ROI    nfft=512    overlap=128
+    Payload Should Be Accepted    ${payload}

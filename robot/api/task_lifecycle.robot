@@ -1,0 +1,61 @@
+*** Settings ***
+Documentation     A task's life: acknowledged ``waiting``, ``running`` within 30 s, waterfall rows
+...               of one finite value per channel (PZ-13238), ``stopped`` after a stop.
+
+Resource          ../../resources/focus_api.resource
+
+Suite Setup       Focus Suite Setup
+Suite Teardown    Focus Suite Teardown
+Test Setup        Focus Test Setup
+Test Teardown     Focus Test Teardown
+Test Timeout      ${API_TEST_TIMEOUT}
+
+Test Tags         api    regression
+
+
+*** Test Cases ***
+Live Task Runs Within Thirty Seconds
+    [Tags]    smoke    critical
+    ${task} =    Configure Live Task
+    Should Be Equal    ${task}[status]    waiting
+    Task Should Be Running    ${task}    timeout=${TASK_RUNNING_TIMEOUT_S}s
+
+Acknowledgement Names The Task
+    ${task} =    Configure Live Task
+    ${ack} =    Send Raw Request    GET    /ack/${task}[task_id]    expected_status=200
+    Should Be Equal    ${ack.json()}[task_id]    ${task}[task_id]
+
+Waterfall Rows Have One Finite Value Per Channel
+    [Tags]    pz-13238    smoke    critical
+    ${task} =    Start Running Live Task    channel_min=100    channel_max=163
+    Waterfall Should Have Rows    ${task}    min_rows=5    channel_count=64
+
+Waterfall Works For Every View Type
+    [Tags]    pz-13238
+    [Template]    Waterfall Should Stream For View
+    MultiChannel
+    SingleChannel
+    Waterfall
+    ROI
+
+Stopped Task Reports Stopped
+    [Tags]    critical
+    ${task} =    Start Running Live Task
+    ${answer} =    Stop Task    ${task}
+    Should Be Equal    ${answer}[status]    stopped
+    Task Should Be Stopped    ${task}
+
+Historic Task Completes After Its Range
+    ${payload} =    Build Historic Payload    span=5s
+    ${task} =    Configure Task    ${payload}
+    Get Task Status    ${task}    ==    completed    timeout=60s
+
+
+*** Keywords ***
+Waterfall Should Stream For View
+    [Documentation]    A running ``${view}`` task streams rows of one finite value per channel.
+    [Arguments]    ${view}
+    ${payload} =    Build View Payload    ${view}
+    ${task} =    Configure Task    ${payload}
+    Live Task Should Be Streaming    ${task}
+    Stop Task    ${task}

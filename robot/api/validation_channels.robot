@@ -1,0 +1,52 @@
+*** Settings ***
+Documentation     ``channels``: 1 <= min <= max <= SensorsRange (2222); SingleChannel needs
+...               min == max (bug PZ-13669 accepted min != max). Else 400 naming ``channels``.
+
+Resource          ../../resources/focus_api.resource
+
+Suite Setup       Focus Suite Setup
+Suite Teardown    Focus Suite Teardown
+Test Setup        Focus Test Setup
+Test Teardown     Focus Test Teardown
+Test Timeout      ${API_TEST_TIMEOUT}
+
+Test Tags         api    regression    pz-13877
+
+
+*** Test Cases ***
+SingleChannel Needs Min Equal To Max
+    [Tags]    pz-13669    smoke    critical
+    [Template]    Configuration Should Be Rejected
+    SingleChannel    channels    channel_min=50    channel_max=51
+    SingleChannel    channels    channel_min=11    channel_max=109
+    SingleChannel    channels    channel_min=1    channel_max=2222
+
+SingleChannel With Min Equal To Max Is Accepted
+    [Tags]    pz-13669
+    [Template]    Configuration Should Be Accepted
+    SingleChannel    channel_min=1    channel_max=1
+    SingleChannel    channel_min=1111    channel_max=1111
+    SingleChannel    channel_min=2222    channel_max=2222
+
+Channel Ranges Inside The Sensors Range Are Accepted
+    [Template]    Configuration Should Be Accepted
+    MultiChannel    channel_min=1    channel_max=2222
+    MultiChannel    channel_min=7    channel_max=7
+    ROI    channel_min=2221    channel_max=2222
+    Waterfall    channel_min=1    channel_max=2
+
+Channel Ranges Outside The Sensors Range Are Rejected
+    [Template]    Configuration Should Be Rejected
+    MultiChannel    channels    channel_min=0    channel_max=10
+    MultiChannel    channels    channel_min=-5    channel_max=10
+    MultiChannel    channels    channel_min=1    channel_max=2223
+    ROI    channels    channel_min=2223    channel_max=2223
+    Waterfall    channels    channel_min=50    channel_max=40
+
+Malformed Channel Ranges Are Rejected
+    [Template]    Configure Field Should Be Rejected
+    channels    ${{{"min": 11}}}
+    channels    ${{{"min": 11.5, "max": 109}}}
+    channels    ${{{"min": "11", "max": "109"}}}
+    channels    11-109
+    channels    ${None}

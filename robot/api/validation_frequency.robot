@@ -1,0 +1,44 @@
+*** Settings ***
+Documentation     ``frequencyRange``: FrequencyMin (0) <= min < max <= FrequencyMax (1000 Hz, the
+...               Nyquist limit prr/2). Anything else: 400 naming ``frequencyRange`` (PZ-13878).
+
+Resource          ../../resources/focus_api.resource
+
+Suite Setup       Focus Suite Setup
+Suite Teardown    Focus Suite Teardown
+Test Setup        Focus Test Setup
+Test Teardown     Focus Test Teardown
+Test Timeout      ${API_TEST_TIMEOUT}
+
+Test Tags         api    regression    pz-13878
+
+
+*** Test Cases ***
+Frequency Ranges Inside The Band Are Accepted
+    [Template]    Configuration Should Be Accepted
+    MultiChannel    frequency_min=0    frequency_max=1000
+    MultiChannel    frequency_min=0    frequency_max=1
+    MultiChannel    frequency_min=999    frequency_max=1000
+    Waterfall    frequency_min=0.5    frequency_max=0.75
+    SingleChannel    frequency_min=100    frequency_max=200
+
+Frequency Ranges Outside The Band Are Rejected
+    [Template]    Configuration Should Be Rejected
+    MultiChannel    frequencyRange    frequency_min=-1    frequency_max=500
+    MultiChannel    frequencyRange    frequency_min=0    frequency_max=1001
+    MultiChannel    frequencyRange    frequency_min=0    frequency_max=1000.5
+    MultiChannel    frequencyRange    frequency_min=1000    frequency_max=1000
+    ROI    frequencyRange    frequency_min=1001    frequency_max=2000
+
+Empty Or Reversed Frequency Ranges Are Rejected
+    [Template]    Configuration Should Be Rejected
+    MultiChannel    frequencyRange    frequency_min=500    frequency_max=500
+    MultiChannel    frequencyRange    frequency_min=600    frequency_max=100
+    SingleChannel    frequencyRange    frequency_min=0    frequency_max=0
+
+Malformed Frequency Ranges Are Rejected
+    [Template]    Configure Field Should Be Rejected
+    frequencyRange    ${{{"min": 0}}}
+    frequencyRange    ${{{"min": "0", "max": "500"}}}
+    frequencyRange    ${{[0, 500]}}
+    frequencyRange    ${None}

@@ -1,0 +1,43 @@
+*** Settings ***
+Documentation     ``overlap`` (samples) is optional, default nfft/2, and 0 <= overlap < nfft (the
+...               NFFT/overlap edge cases). Else 400 naming ``overlap``.
+
+Resource          ../../resources/focus_api.resource
+
+Suite Setup       Focus Suite Setup
+Suite Teardown    Focus Suite Teardown
+Test Setup        Focus Test Setup
+Test Teardown     Focus Test Teardown
+Test Timeout      ${API_TEST_TIMEOUT}
+
+Test Tags         api    regression    pz-13876
+
+
+*** Test Cases ***
+Overlap Inside The Window Is Accepted
+    [Template]    Configuration Should Be Accepted
+    MultiChannel    nfft=1024    overlap=0
+    MultiChannel    nfft=1024    overlap=1023
+    MultiChannel    nfft=128    overlap=127
+    SingleChannel    nfft=65536    overlap=65535
+    Waterfall    nfft=4096    overlap=1
+
+Omitted Overlap Defaults To Half The NFFT
+    [Template]    Configuration Should Be Accepted
+    MultiChannel    nfft=128
+    SingleChannel    nfft=65536
+    ROI    nfft=4096
+
+Overlap Outside The Window Is Rejected
+    [Template]    Configuration Should Be Rejected
+    MultiChannel    overlap    nfft=1024    overlap=1024
+    MultiChannel    overlap    nfft=1024    overlap=2048
+    MultiChannel    overlap    nfft=128    overlap=-1
+    SingleChannel    overlap    nfft=65536    overlap=65536
+    ROI    overlap    nfft=4096    overlap=4097
+
+Overlap Of The Wrong Type Is Rejected
+    [Template]    Configure Field Should Be Rejected
+    overlap    ${{"512"}}
+    overlap    ${511.5}
+    overlap    ${False}

@@ -1,0 +1,39 @@
+*** Settings ***
+Documentation     ``timeStatus`` is ``Live`` or ``Historic``; ``viewType`` one of MultiChannel,
+...               SingleChannel, Waterfall, ROI. Anything else: 400 naming the field (PZ-13873).
+
+Resource          ../../resources/focus_api.resource
+
+Suite Setup       Focus Suite Setup
+Suite Teardown    Focus Suite Teardown
+Test Setup        Focus Test Setup
+Test Teardown     Focus Test Teardown
+Test Timeout      ${API_TEST_TIMEOUT}
+
+Test Tags         api    regression    pz-13873
+
+
+*** Test Cases ***
+Unknown Time Status Is Rejected
+    [Template]    Configure Field Should Be Rejected
+    timeStatus    live
+    timeStatus    LIVE
+    timeStatus    Realtime
+    timeStatus    ${EMPTY}
+    timeStatus    ${None}
+    timeStatus    ${1}
+
+Unknown View Type Is Rejected
+    [Template]    Configure Field Should Be Rejected
+    viewType    Multichannel
+    viewType    Spectrogram
+    viewType    ${EMPTY}
+    viewType    ${None}
+    viewType    ${{["ROI"]}}
+
+Every View Type Is Accepted Live
+    [Template]    Configuration Should Be Accepted
+    MultiChannel
+    SingleChannel
+    Waterfall
+    ROI

@@ -1,0 +1,141 @@
+"""FocusClient and the FocusApi keywords against the real twin (session fixture ``twin``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from assertionengine import AssertionOperator
+from robot.api.types import Secret
+
+from libraries.focus_api import FocusApi
+from libraries.focus_api.client import FocusAuthError, FocusClient, TokenManager
+from libraries.focus_api.models import TaskMetadata, build_payload
+from tests.conftest import RunningTwin
+from variables import constants
+
+
+@pytest.fixture
+def client(twin: RunningTwin) -> Iterator[FocusClient]:
+    focus = FocusClient(
+        twin.endpoints["focus"]["base_url"],
+        twin.secrets["focus_user"],
+        twin.secrets["focus_password"],
+        ca_bundle=twin.endpoints["ca"],
+    )
+    try:
+        yield focus
+    finally:
+        focus.close()
+
+
+@pytest.fixture
+def library(twin: RunningTwin) -> Iterator[FocusApi]:
+    lib = FocusApi()
+    lib.connect_to_focus_server(
+        twin.endpoints["focus"]["base_url"],
+        twin.secrets["focus_user"],
+        Secret(twin.secrets["focus_password"]),
+        ca_bundle=twin.endpoints["ca"],
+    )
+    try:
+        yield lib
+    finally:
+        lib.stop_all_tasks()
+        lib.close_all_focus_connections()
+
+
+def test_health_and_channels(client: FocusClient) -> None:
+    assert client.health().json()["status"] == "ok"
+    channels = client.channels().json()
+    assert channels["channels"] == list(range(1, constants.SENSORS_RANGE + 1))
+
+
+def test_wrong_password_is_refused(twin: RunningTwin) -> None:
+    focus = FocusClient(
+        twin.endpoints["focus"]["base_url"],
+        twin.secrets["focus_user"],
+        "not-the-password",
+        ca_bundle=twin.endpoints["ca"],
+    )
+    with pytest.raises(FocusAuthError) as error:
+        focus.channels()
+    assert "not-the-password" not in str(error.value)
+    focus.close()
+
+
+def test_expired_token_is_refreshed_by_the_real_server(client: FocusClient) -> None:
+    fetched: list[str] = []
+
+    def fetch() -> tuple[str, float]:
+        """First a 1-second token that the cache believes lives 300 s, then normal ones."""
+        response = client.issue_token(expires_in=1 if not fetched else None)
+        fetched.append(response.json()["access_token"])
+        return fetched[-1], 300.0
+
+    client.tokens = TokenManager(fetch)
+    assert client.channels().status_code == 200
+    time.sleep(1.5)
+    assert client.channels().status_code == 200
+    assert len(fetched) == 2
+
+
+def test_task_lifecycle_through_the_client(client: FocusClient) -> None:
+    answer = client.configure(build_payload()).json()
+    task_id = answer["task_id"]
+    try:
+        TaskMetadata.model_validate(client.metadata(task_id).json())
+        deadline = time.monotonic() + constants.TASK_RUNNING_TIMEOUT_S
+        while client.ack(task_id).json()["status"] != "running":
+            assert time.monotonic() < deadline, "task did not run within 30 s"
+            time.sleep(0.2)
+    finally:
+        assert client.stop(task_id).json()["status"] == "stopped"
+    assert client.ack(task_id).json()["status"] == "stopped"
+
+
+def test_stop_all_tasks_tolerates_tasks_already_gone(
+    library: FocusApi, client: FocusClient
+) -> None:
+    first = library.configure_live_task()
+    second = library.configure_live_task()
+    client.stop(first["task_id"])  # behind the library's back
+    library.stop_all_tasks()
+    assert library.get_created_tasks() == []
+    assert client.ack(second["task_id"]).json()["status"] == "stopped"
+
+
+def test_stop_all_tasks_ignores_unknown_tasks(library: FocusApi) -> None:
+    library.state.tasks["no-such-task"] = library.state.current
+    library.stop_all_tasks()
+    assert library.get_created_tasks() == []
+
+
+def test_status_wait_says_what_it_saw(library: FocusApi) -> None:
+    task = library.configure_live_task()
+    library.stop_task(task)
+    started = time.monotonic()
+    with pytest.raises(AssertionError) as error:
+        equals = AssertionOperator["=="]
+        library.get_task_status(task, equals, "running", timeout=timedelta(seconds=10))
+    assert time.monotonic() - started < 5, "a final status must end the wait early"
+    message = str(error.value)
+    assert f"task {task['task_id']} status" in message
+    assert "last status seen 'stopped'" in message
+
+
+def test_configure_with_unexpected_success_still_registers_the_task(library: FocusApi) -> None:
+    with pytest.raises(AssertionError, match="answered 200, expected 400"):
+        library.configure_task(build_payload(), expected_status=400)
+    assert len(library.get_created_tasks()) == 1
+
+
+def test_metadata_keyword_checks_the_formulas(library: FocusApi) -> None:
+    payload = build_payload(nfft=256, overlap=64, frequency_min=100, frequency_max=200)
+    task = library.configure_task(payload)
+    library.task_metadata_should_match_configuration(task, payload, prr=constants.PRR)
+    wrong = build_payload(nfft=256, overlap=32, frequency_min=100, frequency_max=200)
+    with pytest.raises(AssertionError, match="time_resolution: expected"):
+        library.task_metadata_should_match_configuration(task, wrong)
