@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -11,20 +12,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def sources() -> list[tuple[str, str]]:
-    found = [("libraries.environment.Environment", "Environment")]
-    for package in sorted((ROOT / "libraries").iterdir()):
-        init = package / "__init__.py"
-        if package.is_dir() and init.exists():
-            classes = [
-                line.split()[1].split("(")[0].rstrip(":")
-                for line in init.read_text().splitlines()
-                if line.startswith("class ")
-            ]
-            for name in classes:
-                found.append((f"libraries.{package.name}.{name}", name))
-    for resource in sorted((ROOT / "resources").glob("*.resource")):
-        found.append((str(resource), resource.stem))
-    return found
+    """Every keyword library the resources import, then every resource file."""
+    resources = sorted((ROOT / "resources").glob("*.resource"))
+    libraries = set()
+    for resource in resources:
+        for line in resource.read_text().splitlines():
+            match = re.match(r"Library\s+(libraries\.\S+)", line)
+            if match:
+                libraries.add(match.group(1))
+    found = [(name, name.rsplit(".", 1)[-1]) for name in sorted(libraries)]
+    return found + [(str(resource), f"{resource.stem}.resource") for resource in resources]
 
 
 def main(out_dir: str) -> int:
