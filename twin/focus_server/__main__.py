@@ -1,0 +1,50 @@
+"""``python -m twin.focus_server``: the twin's Focus Server over HTTPS, in the foreground.
+
+Reads ``$FOCUS_TWIN_DIR`` (endpoints, secrets, certificate); logs one line per request
+to stdout; exits cleanly on SIGTERM (uvicorn's graceful shutdown stops every job).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+import uvicorn
+
+from twin import config as twin_config
+from twin.focus_server.app import create_app
+from twin.focus_server.settings import from_twin
+
+
+def main() -> int:
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stdout,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    endpoints = twin_config.load_endpoints()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(from_twin()),
+            host=twin_config.HOST,
+            port=endpoints["focus"]["port"],
+            ssl_certfile=endpoints["server_cert"],
+            ssl_keyfile=endpoints["server_key"],
+            access_log=False,
+            log_config=None,
+            loop="asyncio",
+            http="h11",
+            timeout_graceful_shutdown=5,
+            timeout_keep_alive=30,
+        )
+    )
+    # uvicorn re-raises the signal it caught once it has shut down gracefully; with this
+    # handler in place that re-raise is a no-op and the process exits 0.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    server.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""Task lifecycle: capacity, job start, waiting -> running -> completed/failed/stopped.
+
+One asyncio monitor per active task polls the job's health until SERVING (then the
+task runs), ends Historic tasks once their range is streamed and notices a dead job.
+Blocking work (pymongo, gRPC health checks, reaping) runs in threads; job processes
+are started from one dedicated long-lived thread (their death signal follows it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import grpc
+
+from twin.focus_server.errors import ApiError, not_found
+from twin.focus_server.jobs import JobBackend, job_name
+from twin.focus_server.settings import Settings
+from twin.focus_server.store import TaskStore
+from twin.grpc_job.protocol import HealthProbe, historic_stream_seconds, parse_utc, send_update
+from variables import constants
+
+log = logging.getLogger("focus_server.tasks")
+
+FINISHED = ("completed", "failed", "stopped")
+LIVENESS_POLL_S = 0.5
+
+
+class TaskManager:
+    """Creates, watches, reconfigures and stops tasks and their gRPC jobs."""
+
+    def __init__(self, settings: Settings, store: TaskStore) -> None:
+        self.settings = settings
+        self.store = store
+        self.backend: JobBackend = settings.job_backend
+        self._capacity = asyncio.Lock()
+        self._monitors: dict[str, asyncio.Task] = {}
+        self._active: set[str] = set()  # waiting/running tasks, as this process knows them
+        # Jobs are started from one long-lived thread: a job's death signal follows the
+        # thread that forked it, and starting a process must not block the event loop.
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-start")
+
+    async def get(self, task_id: str) -> dict:
+        task = await asyncio.to_thread(self.store.get, task_id)
+        if task is None:
+            raise not_found(f"task {task_id}")
+        return task
+
+    async def create(self, config: dict) -> dict:
+        """Store a waiting task and start its job; 503 CAPACITY_EXCEEDED when full."""
+        now = datetime.now(UTC)
+        task = {
+            "task_id": str(uuid.uuid4()),
+            "config": config,
+            "status": "waiting",
+            "created_at": now,
+            "updated_at": now,
+            "job": None,
+            "stream": None,
+            "running_at": None,
+        }
+        # Refuse at once, without MongoDB, when this process's own tally is full (before
+        # and after waiting for the lock: a burst queues there); otherwise MongoDB's
+        # count, under the lock, is the authority.
+        if self._full():
+            raise self._capacity_exceeded()
+        async with self._capacity:
+            if self._full():
+                raise self._capacity_exceeded()
+            active = await asyncio.to_thread(self.store.count_active)
+            if active >= self.settings.max_windows:
+                raise self._capacity_exceeded()
+            await asyncio.to_thread(self.store.insert, task)
+            self._active.add(task["task_id"])
+        return await self._launch(task)
+
+    def _full(self) -> bool:
+        return len(self._active) >= self.settings.max_windows
+
+    def _capacity_exceeded(self) -> ApiError:
+        return ApiError(
+            503,
+            "CAPACITY_EXCEEDED",
+            f"at most {self.settings.max_windows} tasks may be waiting or running",
+            None,
+            {"Retry-After": str(self.settings.capacity_retry_after_s)},
+        )
+
+    async def _launch(self, task: dict) -> dict:
+        task_id = task["task_id"]
+        loop = asyncio.get_running_loop()
+        try:
+            host, port = await loop.run_in_executor(
+                self._spawner, self.backend.start, task_id, task["config"]
+            )
+        except OSError as error:
+            log.error("cannot start job %s: %s", job_name(task_id), error)
+            await asyncio.to_thread(self.store.transition, task_id, ("waiting",), "failed")
+            self._active.discard(task_id)
+            raise ApiError(503, "JOB_START_FAILED", "the task's job could not start") from None
+        fields = {"stream": {"host": host, "port": port}, "job": job_name(task_id)}
+        updated = await asyncio.to_thread(self.store.update, task_id, fields)
+        self._monitors[task_id] = asyncio.create_task(self._supervise(updated))
+        return updated
+
+    async def _supervise(self, task: dict) -> None:
+        task_id = task["task_id"]
+        try:
+            if not await self._wait_serving(task_id, task["stream"]):
+                await self._finish(task_id, ("waiting",), "failed")
+                return
+            running = await asyncio.to_thread(
+                self.store.transition, task_id, ("waiting",), "running", running_at=_now()
+            )
+            if running is None:
+                return
+            log.info("task %s running", task_id)
+            config = task["config"]
+            if config["timeStatus"] == "Historic":
+                start, end = parse_utc(config["startTime"]), parse_utc(config["endTime"])
+                await asyncio.sleep(historic_stream_seconds(start, end))
+                await self._finish(task_id, ("running",), "completed")
+                return
+            while self.backend.is_alive(task_id):
+                await asyncio.sleep(LIVENESS_POLL_S)
+            log.warning("job %s died", job_name(task_id))
+            await self._finish(task_id, ("running",), "failed")
+        except Exception:
+            log.exception("monitor of task %s crashed", task_id)
+            raise
+        finally:
+            self._monitors.pop(task_id, None)
+
+    async def _wait_serving(self, task_id: str, stream: dict) -> bool:
+        deadline = time.monotonic() + self.settings.running_timeout_s
+        probe = HealthProbe(stream["host"], stream["port"])
+        try:
+            while time.monotonic() < deadline:
+                if not self.backend.is_alive(task_id):
+                    return False
+                if await asyncio.to_thread(probe.serving, 0.5):
+                    return True
+                await asyncio.sleep(self.settings.health_poll_s)
+            return False
+        finally:
+            probe.close()
+
+    async def _finish(self, task_id: str, allowed: tuple[str, ...], status: str) -> None:
+        await asyncio.to_thread(self.store.transition, task_id, allowed, status)
+        self._active.discard(task_id)
+        await asyncio.to_thread(self.backend.stop, task_id)
+        log.info("task %s %s", task_id, status)
+
+    async def stop(self, task_id: str) -> None:
+        """DELETE: stop the task and its job (idempotent); 404 when unknown."""
+        await self.get(task_id)
+        monitor = self._monitors.pop(task_id, None)
+        if monitor is not None:
+            monitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await monitor
+        await self._finish(task_id, constants.ACTIVE_TASK_STATUSES, "stopped")
+
+    async def reconfigure(self, task_id: str, changes: dict) -> dict:
+        """Dynamic ROI on an active task; 409 once it has finished."""
+        task = await self.get(task_id)
+        if task["status"] in FINISHED:
+            raise ApiError(409, "TASK_FINISHED", f"task {task_id} is {task['status']}")
+        fields = {f"config.{name}": value for name, value in changes.items()}
+        updated = await asyncio.to_thread(self.store.update, task_id, fields)
+        stream = updated.get("stream")
+        if updated["status"] == "running" and stream:
+            try:
+                await asyncio.to_thread(send_update, stream["host"], stream["port"], changes)
+            except grpc.RpcError as error:  # the job may be finishing: best effort
+                log.warning("job %s did not take the new ROI: %s", job_name(task_id), error)
+        return updated
+
+    async def recover(self) -> int:
+        """After a restart: start the jobs of every task still waiting or running."""
+        tasks = await asyncio.to_thread(self.store.active)
+        for task in tasks:
+            if task["task_id"] in self._monitors:
+                continue
+            await asyncio.to_thread(
+                self.store.transition, task["task_id"], constants.ACTIVE_TASK_STATUSES, "waiting"
+            )
+            self._active.add(task["task_id"])
+            await self._launch(task)
+        return len(tasks)
+
+    async def shutdown(self) -> None:
+        """Stop watching and stop every job this process runs (tasks stay in MongoDB)."""
+        monitors = dict(self._monitors)
+        self._monitors.clear()
+        for monitor in monitors.values():
+            monitor.cancel()
+        await asyncio.gather(*monitors.values(), return_exceptions=True)
+        await asyncio.gather(
+            *(asyncio.to_thread(self.backend.stop, task_id) for task_id in monitors)
+        )
+        self._spawner.shutdown(wait=True)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

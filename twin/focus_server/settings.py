@@ -1,0 +1,79 @@
+"""Everything the Focus Server application needs, injected (tests build their own)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymongo
+from pymongo.database import Database
+
+from twin import config as twin_config
+from twin.focus_server.jobs import JobBackend, ProcessJobBackend
+from variables import constants
+
+DEFAULT_TOKEN_TTL_S = 3600
+DEFAULT_RATE_PER_S = 200.0
+DEFAULT_RATE_BURST = 400
+
+
+@dataclass
+class Settings:
+    """Credentials, dependencies and limits of one Focus Server instance.
+
+    ``database`` is a factory of the ``prisma`` database (pymongo or mongomock);
+    ``mongo_ping`` raises when MongoDB does not answer quickly (health probe);
+    ``rabbitmq`` is the AMQP address the health probe connects to.
+    """
+
+    focus_user: str
+    focus_password: str
+    token_signing_key: str
+    database: Callable[[], Database]
+    mongo_ping: Callable[[], object]
+    rabbitmq: tuple[str, int] | None
+    job_backend: JobBackend
+    recordings_dir: Path
+    token_ttl_s: int = DEFAULT_TOKEN_TTL_S
+    rate_per_s: float = DEFAULT_RATE_PER_S
+    rate_burst: int = DEFAULT_RATE_BURST
+    max_windows: int = constants.MAX_WINDOWS
+    running_timeout_s: float = constants.TASK_RUNNING_TIMEOUT_S
+    health_poll_s: float = 0.1
+    capacity_retry_after_s: int = 5
+    clock: Callable[[], float] = time.time
+
+
+def _mongo_client(endpoints: dict, secrets: dict, timeout_ms: int) -> pymongo.MongoClient:
+    return pymongo.MongoClient(
+        host=twin_config.HOST,
+        port=endpoints["mongo"]["port"],
+        username=secrets["mongo_user"],
+        password=secrets["mongo_password"],
+        authSource=constants.MONGO_AUTH_SOURCE,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=2 * timeout_ms,
+        tz_aware=True,
+        connect=False,
+    )
+
+
+def from_twin(base: Path | None = None) -> Settings:
+    """Settings of the twin's ``panda-panda-focus-server`` from ``$FOCUS_TWIN_DIR``."""
+    endpoints = twin_config.load_endpoints(base)
+    secrets = twin_config.load_secrets(base)
+    client = _mongo_client(endpoints, secrets, 1000)
+    probe = _mongo_client(endpoints, secrets, 500)
+    return Settings(
+        focus_user=secrets["focus_user"],
+        focus_password=secrets["focus_password"],
+        token_signing_key=secrets["token_signing_key"],
+        database=lambda: client[constants.MONGO_DATABASE],
+        mongo_ping=lambda: probe[constants.MONGO_DATABASE].command("ping"),
+        rabbitmq=(twin_config.HOST, endpoints["rabbitmq"]["amqp_port"]),
+        job_backend=ProcessJobBackend(twin_config.logs_dir(base)),
+        recordings_dir=twin_config.workload_dir(constants.SEGY_RECORDER_WORKLOAD, base),
+    )
