@@ -52,7 +52,7 @@ _STR_FIELDS = ("alertId", "alertTime", "siteId")
 REQUIRED_FIELDS = ("alertId", "classId", "severity", "dofM", "alertTime", "siteId")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Rejection(Exception):
     """Why an alert is invalid: a short ``reason`` code, the ``field`` and a ``detail``."""
 

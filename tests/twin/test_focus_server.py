@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import mongomock
 import pymongo
 import pytest
-import segyio
 from pymongo.errors import OperationFailure
 
+from tests.twin import test_focus_server_support as support
 from tests.twin.test_focus_server_support import (
     FakeJobBackend,
     closed_port,
@@ -26,8 +28,8 @@ from tests.twin.test_focus_server_support import (
     tcp_listener,
     wait_for,
 )
-from twin import signal
-from twin.focus_server import alerts, recordings, store
+from twin import alerts_consumer, signal
+from twin.focus_server import store
 from twin.grpc_job.protocol import format_time
 from variables import constants
 
@@ -53,7 +55,7 @@ def backend(health_port):
 def seeded_recordings(tmp_path_factory) -> list[dict]:
     """Recordings seeded once (SEG-Y files included), copied into each test's database."""
     template = new_db()
-    recordings.seed(template, tmp_path_factory.mktemp("recordings"), datetime.now(UTC))
+    support.seed_recordings(template, tmp_path_factory.mktemp("recordings"), datetime.now(UTC))
     return list(template["recordings"].find({}, {"_id": False}))
 
 
@@ -66,7 +68,7 @@ def db(seeded_recordings):
 
 @pytest.fixture
 def settings(db, backend, rabbitmq, tmp_path):
-    return make_settings(db, backend, rabbitmq, tmp_path / "recordings")
+    return make_settings(db, backend, rabbitmq)
 
 
 @pytest.fixture
@@ -81,9 +83,7 @@ def shared_api(health_port, seeded_recordings, tmp_path_factory):
     database = new_db()
     database["recordings"].insert_many([dict(document) for document in seeded_recordings])
     with tcp_listener() as rabbitmq:
-        settings = make_settings(
-            database, FakeJobBackend(health_port), rabbitmq, tmp_path_factory.mktemp("shared")
-        )
+        settings = make_settings(database, FakeJobBackend(health_port), rabbitmq)
         with running_api(settings) as client:
             yield client
 
@@ -146,13 +146,13 @@ def test_requested_expiry_is_capped_to_the_default(shared_api):
 
 
 def test_tokens_from_another_key_are_refused(api, settings, db, backend, rabbitmq, tmp_path):
-    other = make_settings(db, backend, rabbitmq, tmp_path, token_signing_key="another-key")
+    other = make_settings(db, backend, rabbitmq, token_signing_key="another-key")
     with running_api(other) as foreign:
         assert error_of(api.get("/channels", token=foreign.token), 401)["code"] == "UNAUTHORIZED"
 
 
 def test_rate_limit_answers_429_with_retry_after(db, backend, rabbitmq, tmp_path):
-    settings = make_settings(db, backend, rabbitmq, tmp_path, rate_per_s=1.0, rate_burst=3)
+    settings = make_settings(db, backend, rabbitmq, rate_per_s=1.0, rate_burst=3)
     with running_api(settings) as api:
         statuses = [api.get("/channels").status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
@@ -616,21 +616,15 @@ def test_pz13983_indexes_of_contract_section_4_exist(api, db):
     assert {("start_time",), ("end_time",), ("start_time", "end_time")} <= set(recordings)
 
 
-def test_recordings_are_seeded_at_start_when_empty(settings):
+def test_recordings_are_left_to_the_recorder(settings):
+    """The server only reads ``recordings``: the segy-recorder workload writes them."""
     settings.database = new_db
     with running_api(settings) as api:
-        every = api.get("/recordings").json()["recordings"]
-    assert len(every) == recordings.SEED_FILES
-    assert all(r["classification"] == "complete" and not r["deleted"] for r in every)
-    for recording in every:
-        with segyio.open(recording["file_path"], ignore_geometry=True) as handle:
-            assert handle.tracecount == recording["channel_count"] == constants.SENSORS_RANGE
-    starts = [r["start_time"] for r in every]
-    assert starts == sorted(starts) and every[-1]["end_time"] <= format_time(datetime.now(UTC))
+        assert api.get("/recordings").json()["recordings"] == []
 
 
 def test_recordings_are_filtered_by_overlap(api):
-    assert len(api.get("/recordings").json()["recordings"]) == recordings.SEED_FILES
+    assert len(api.get("/recordings").json()["recordings"]) == support.SEED_FILES
     window = api.get(f"/recordings?start={_past(25)}&end={_past(15)}").json()["recordings"]
     assert 1 <= len(window) <= 3
     assert error_of(api.get("/recordings?start=soon"), 400)["field"] == "start"
@@ -647,26 +641,42 @@ def _alert(alert_id: str, minutes_ago: int, class_id: int = 104, severity: int =
     }
 
 
+def _store_alert(db, message: dict) -> None:
+    """Store an alert as the RabbitMQ consumer does (twin/alerts_consumer.py)."""
+    document = alerts_consumer.validate(json.dumps(message).encode())
+    db["alerts"].insert_one(
+        {
+            "_id": document["alertId"],
+            **document,
+            "received_at": datetime.now(UTC),
+            "acknowledged": False,
+        }
+    )
+
+
 def test_alerts_are_listed_newest_first_with_filters_and_acknowledged(api, db):
+    ids = {name: str(uuid.uuid4()) for name in ("a1", "a2", "a3")}
     for alert_id, minutes, class_id, severity in [
-        ("a1", 30, 103, 1),
-        ("a2", 20, 104, 3),
-        ("a3", 10, 104, 2),
+        (ids["a1"], 30, 103, 1),
+        (ids["a2"], 20, 104, 3),
+        (ids["a3"], 10, 104, 2),
     ]:
-        assert alerts.store(db, alerts.validate(_alert(alert_id, minutes, class_id, severity)))
-    assert not alerts.store(db, alerts.validate(_alert("a1", 30)))
+        _store_alert(db, _alert(alert_id, minutes, class_id, severity))
     listed = api.get("/alerts").json()["alerts"]
-    assert [a["alertId"] for a in listed] == ["a3", "a2", "a1"]
-    assert [a["alertId"] for a in api.get("/alerts?classId=104").json()["alerts"]] == ["a3", "a2"]
-    assert [a["alertId"] for a in api.get("/alerts?severity=1").json()["alerts"]] == ["a1"]
+    assert [a["alertId"] for a in listed] == [ids["a3"], ids["a2"], ids["a1"]]
+    assert [a["alertId"] for a in api.get("/alerts?classId=104").json()["alerts"]] == [
+        ids["a3"],
+        ids["a2"],
+    ]
+    assert [a["alertId"] for a in api.get("/alerts?severity=1").json()["alerts"]] == [ids["a1"]]
     since = _past(25).replace("+", "%2B")
     assert [a["alertId"] for a in api.get(f"/alerts?since={since}").json()["alerts"]] == [
-        "a3",
-        "a2",
+        ids["a3"],
+        ids["a2"],
     ]
     assert len(api.get("/alerts?limit=1").json()["alerts"]) == 1
-    assert api.post("/alerts/a2/ack").json()["acknowledged"] is True
-    assert db["alerts"].find_one({"alertId": "a2"})["acknowledged"] is True
+    assert api.post(f"/alerts/{ids['a2']}/ack").json()["acknowledged"] is True
+    assert db["alerts"].find_one({"alertId": ids["a2"]})["acknowledged"] is True
     assert error_of(api.post("/alerts/zzz/ack"), 404)["code"] == "NOT_FOUND"
 
 
@@ -675,22 +685,6 @@ def test_alerts_are_listed_newest_first_with_filters_and_acknowledged(api, db):
 )
 def test_alert_filters_are_validated(shared_api, query):
     assert error_of(shared_api.get(f"/alerts?{query}"), 400)["field"] == query.split("=")[0]
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "not a dict",
-        {"alertId": "x"},
-        {**_alert("x", 1), "classId": 105},
-        {**_alert("x", 1), "severity": 0},
-        {**_alert("x", 1), "dofM": constants.FIBRE_LENGTH_M + 1},
-        {**_alert("x", 1), "alertTime": "noon"},
-    ],
-)
-def test_invalid_alerts_are_refused_with_a_reason(message):
-    with pytest.raises(alerts.InvalidAlert):
-        alerts.validate(message)
 
 
 def test_mongodb_outage_is_a_503_not_a_500(settings):

@@ -27,6 +27,7 @@ from tests.twin.test_focus_server_support import (
     make_settings,
     new_db,
     running_api,
+    seed_recordings,
     tcp_listener,
     wait_for,
 )
@@ -159,7 +160,8 @@ def process_settings(tmp_path: Path):
     with tcp_listener() as rabbitmq:
         backend = ProcessJobBackend(tmp_path / "logs")
         db = new_db()
-        yield make_settings(db, backend, rabbitmq, tmp_path / "recordings", running_timeout_s=30)
+        seed_recordings(db, tmp_path / "recordings", datetime.now(UTC))
+        yield make_settings(db, backend, rabbitmq, running_timeout_s=30)
     assert no_children_left() == []
 
 

@@ -5,19 +5,25 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent import futures
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import grpc
 import mongomock
+import numpy as np
+import segyio
 from fastapi.testclient import TestClient
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from pymongo.database import Database
 
 from twin.focus_server import API_PREFIX
 from twin.focus_server.app import create_app
 from twin.focus_server.settings import Settings
+from variables import constants
 
 USER, PASSWORD = "focus-tester", "s3cret-password"
 
@@ -79,7 +85,7 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def make_settings(db, backend, rabbitmq, recordings_dir: Path, **overrides) -> Settings:
+def make_settings(db, backend, rabbitmq, **overrides) -> Settings:
     """Settings on a mongomock database (or any pymongo Database)."""
     values = {
         "focus_user": USER,
@@ -89,7 +95,6 @@ def make_settings(db, backend, rabbitmq, recordings_dir: Path, **overrides) -> S
         "mongo_ping": lambda: db.command("ping"),
         "rabbitmq": rabbitmq,
         "job_backend": backend,
-        "recordings_dir": recordings_dir,
         "running_timeout_s": 5.0,
         "health_poll_s": 0.05,
     }
@@ -161,3 +166,47 @@ def live_config(**changes) -> dict:
     }
     config.update(changes)
     return config
+
+
+# A small recorded history for the in-process tests (the twin's recorder writes the real one).
+SEED_FILES = 12
+FILE_DURATION = timedelta(minutes=10)
+SAMPLES_PER_TRACE = 16
+
+
+def write_segy(path: Path, channel_count: int) -> None:
+    """A minimal SEG-Y file with one trace per channel."""
+    spec = segyio.spec()
+    spec.format = 5
+    spec.samples = list(range(SAMPLES_PER_TRACE))
+    spec.tracecount = channel_count
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with segyio.create(str(path), spec) as handle:
+        handle.trace = np.zeros((channel_count, SAMPLES_PER_TRACE), dtype=np.float32)
+
+
+def seed_recordings(db: Database, directory: Path, now: datetime) -> int:
+    """Seed the history when ``recordings`` is empty; the number of documents written."""
+    collection = db["recordings"]
+    if collection.count_documents({}, limit=1):
+        return 0
+    end = now.replace(second=0, microsecond=0)
+    documents = []
+    for number in range(SEED_FILES, 0, -1):
+        start = end - number * FILE_DURATION
+        name = str(uuid.uuid4())
+        path = directory / f"{start:%Y%m%dT%H%M%S}-{name}.segy"
+        write_segy(path, constants.SENSORS_RANGE)
+        documents.append(
+            {
+                "uuid": name,
+                "start_time": start,
+                "end_time": start + FILE_DURATION,
+                "file_path": str(path),
+                "channel_count": constants.SENSORS_RANGE,
+                "classification": "complete",
+                "deleted": False,
+            }
+        )
+    collection.insert_many(documents)
+    return len(documents)

@@ -7,12 +7,11 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from pymongo.errors import PyMongoError
 
-from twin.focus_server import API_PREFIX, VERSION, errors, recordings, routes_misc, routes_tasks
+from twin.focus_server import API_PREFIX, VERSION, errors, routes_misc, routes_tasks
 from twin.focus_server.auth import RateLimiter, TokenSigner
 from twin.focus_server.lifecycle import TaskManager
 from twin.focus_server.middleware import AccessLogMiddleware, BodyLimitMiddleware
@@ -24,7 +23,7 @@ from variables import constants
 log = logging.getLogger("focus_server")
 
 PREPARE_RETRY_S = 1.0
-# Start-up waits (at most this long) for indexes, seeding and task recovery, unless a first
+# Start-up waits (at most this long) for indexes and task recovery, unless a first
 # MongoDB failure says it is unreachable: then it serves (health says so) and retries.
 STARTUP_MAX_S = 30.0
 THREADS = 64
@@ -33,13 +32,10 @@ THREADS = 64
 def _prepare(state: Runtime) -> None:
     for conflict in ensure_indexes(state.db):
         log.warning("index kept as it is: %s", conflict)
-    seeded = recordings.seed(state.db, state.settings.recordings_dir, datetime.now(UTC))
-    if seeded:
-        log.info("seeded %d recordings", seeded)
 
 
 async def _start(state: Runtime, failure: asyncio.Event) -> None:
-    """Indexes, seed and task recovery; retried until MongoDB answers (``failure`` set)."""
+    """Indexes and task recovery; retried until MongoDB answers (``failure`` set)."""
     while True:
         try:
             await asyncio.to_thread(_prepare, state)
@@ -77,12 +73,17 @@ def create_app(settings: Settings) -> FastAPI:
             {starting, failed}, timeout=STARTUP_MAX_S, return_when=asyncio.FIRST_COMPLETED
         )
         failed.cancel()
+        consumer = settings.alert_consumer(db) if settings.alert_consumer else None
+        if consumer:
+            consumer.start(wait=None)  # it reconnects by itself while RabbitMQ is not up
         try:
             yield
         finally:
             starting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await starting
+            if consumer:
+                await asyncio.to_thread(consumer.stop)
             await state.manager.shutdown()
 
     app = FastAPI(

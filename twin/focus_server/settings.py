@@ -6,11 +6,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pymongo
 from pymongo.database import Database
 
 from twin import config as twin_config
+from twin.alerts_consumer import AlertConsumer
 from twin.focus_server.jobs import JobBackend, ProcessJobBackend
 from variables import constants
 
@@ -19,13 +21,22 @@ DEFAULT_RATE_PER_S = 200.0
 DEFAULT_RATE_BURST = 400
 
 
+class AlertConsumerLike(Protocol):
+    """What the server needs of the RabbitMQ alert consumer (twin/alerts_consumer.py)."""
+
+    def start(self, wait: float | None = ...) -> None: ...
+
+    def stop(self, timeout: float = ...) -> None: ...
+
+
 @dataclass
 class Settings:
     """Credentials, dependencies and limits of one Focus Server instance.
 
     ``database`` is a factory of the ``prisma`` database (pymongo or mongomock);
     ``mongo_ping`` raises when MongoDB does not answer quickly (health probe);
-    ``rabbitmq`` is the AMQP address the health probe connects to.
+    ``rabbitmq`` is the AMQP address the health probe connects to;
+    ``alert_consumer`` builds the consumer of ``Algorithm.AlertReport`` (none in unit tests).
     """
 
     focus_user: str
@@ -35,7 +46,7 @@ class Settings:
     mongo_ping: Callable[[], object]
     rabbitmq: tuple[str, int] | None
     job_backend: JobBackend
-    recordings_dir: Path
+    alert_consumer: Callable[[Database], AlertConsumerLike] | None = None
     token_ttl_s: int = DEFAULT_TOKEN_TTL_S
     rate_per_s: float = DEFAULT_RATE_PER_S
     rate_burst: int = DEFAULT_RATE_BURST
@@ -75,5 +86,5 @@ def from_twin(base: Path | None = None) -> Settings:
         mongo_ping=lambda: probe[constants.MONGO_DATABASE].command("ping"),
         rabbitmq=(twin_config.HOST, endpoints["rabbitmq"]["amqp_port"]),
         job_backend=ProcessJobBackend(twin_config.logs_dir(base)),
-        recordings_dir=twin_config.workload_dir(constants.SEGY_RECORDER_WORKLOAD, base),
+        alert_consumer=lambda db: AlertConsumer(endpoints, secrets, db),
     )
