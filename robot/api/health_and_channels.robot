@@ -32,7 +32,3 @@ Channels Need A Token
 Recordings Are Listed
     ${recordings} =    Get Recordings
     Should Not Be Empty    ${recordings}    No recording at all: Historic playback is impossible
-
-Alerts Can Be Filtered By Class And Severity
-    ${alerts} =    Get Alerts    class_id=104    severity=3
-    Alerts Should Match Filter    ${alerts}    class_id=104    severity=3
