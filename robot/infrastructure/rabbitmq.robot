@@ -7,7 +7,7 @@ Resource          ../../resources/alerts.resource
 
 Suite Setup       Connect To Alert Broker
 Suite Teardown    Close All RabbitMQ Connections
-Test Timeout      1 minute
+Test Timeout      15 minutes
 
 Test Tags         infrastructure    alerts    smoke
 

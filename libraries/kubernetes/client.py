@@ -1,0 +1,268 @@
+"""A plain Kubernetes client for the suite (no Robot imports), over the official client.
+
+Every call has a request timeout; every wait has a timeout and fails with a
+:class:`KubeError` that names the namespace and the object, what it waited for, for
+how long, and what it last saw.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes.client.rest import ApiException
+
+T = TypeVar("T")
+POLL_S = 0.1
+
+
+class KubeError(AssertionError):
+    """A Kubernetes check or wait failed; the message says where and what was seen."""
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """The outcome of deleting a pod: who replaced it and how long recovery took."""
+
+    deleted: str
+    replacement: str
+    seconds: float
+
+
+def pod_ready(pod: Any) -> bool:
+    conditions = (pod.status and pod.status.conditions) or []
+    return any(c.type == "Ready" and c.status == "True" for c in conditions)
+
+
+def pod_summary(pod: Any) -> str:
+    """One line: name, phase, Ready, restarts, Terminating."""
+    statuses = (pod.status and pod.status.container_statuses) or []
+    restarts = sum(s.restart_count for s in statuses)
+    terminating = " Terminating" if pod.metadata.deletion_timestamp else ""
+    return (
+        f"{pod.metadata.name} ({pod.status.phase}, ready={pod_ready(pod)}, "
+        f"restarts={restarts}{terminating})"
+    )
+
+
+def wait_until(
+    probe: Callable[[], T | None], timeout: float, what: str, last_seen: Callable[[], str]
+) -> tuple[T, float]:
+    """Poll ``probe`` until it returns a value; (value, seconds waited) or KubeError."""
+    started = time.monotonic()
+    while True:
+        value = probe()
+        waited = time.monotonic() - started
+        if value is not None and value is not False:
+            return value, waited
+        if waited >= timeout:
+            raise KubeError(
+                f"Waited {waited:.1f} s (timeout {timeout:g} s) for {what}; "
+                f"last seen: {last_seen()}"
+            )
+        time.sleep(POLL_S)
+
+
+class KubeClient:
+    """One connection: an API client, a namespace and a request timeout."""
+
+    def __init__(self, api_client: k8s.ApiClient, namespace: str, request_timeout: float) -> None:
+        self.api_client = api_client
+        self.namespace = namespace
+        self.timeout = request_timeout
+        self.core = k8s.CoreV1Api(api_client)
+        self.apps = k8s.AppsV1Api(api_client)
+        self.batch = k8s.BatchV1Api(api_client)
+
+    @classmethod
+    def from_kubeconfig(
+        cls, kubeconfig: str, context: str | None, namespace: str, request_timeout: float
+    ) -> KubeClient:
+        api_client = k8s_config.new_client_from_config(config_file=kubeconfig, context=context)
+        return cls(api_client, namespace, request_timeout)
+
+    @classmethod
+    def in_cluster(cls, namespace: str, request_timeout: float) -> KubeClient:
+        configuration = k8s.Configuration()
+        k8s_config.load_incluster_config(client_configuration=configuration)
+        return cls(k8s.ApiClient(configuration), namespace, request_timeout)
+
+    def close(self) -> None:
+        self.api_client.close()
+
+    def where(self, kind: str, name: str) -> str:
+        return f"{kind} {self.namespace}/{name}"
+
+    # ------------------------------------------------------------------ pods
+    def list_pods(self, label_selector: str = "", name_pattern: str | None = None) -> list[Any]:
+        pods = self.core.list_namespaced_pod(
+            self.namespace, label_selector=label_selector, _request_timeout=self.timeout
+        ).items
+        if name_pattern:
+            pattern = re.compile(name_pattern)
+            pods = [pod for pod in pods if pattern.search(pod.metadata.name)]
+        return sorted(pods, key=lambda pod: pod.metadata.name)
+
+    def get_pod(self, name: str) -> Any:
+        try:
+            return self.core.read_namespaced_pod(
+                name, self.namespace, _request_timeout=self.timeout
+            )
+        except ApiException as error:
+            if error.status == 404:
+                raise KubeError(f"{self.where('pod', name)} does not exist") from None
+            raise
+
+    def find_pod(self, name: str) -> Any | None:
+        try:
+            return self.get_pod(name)
+        except KubeError:
+            return None
+
+    def workload_pods(self, workload: str, include_terminating: bool = False) -> list[Any]:
+        pods = self.list_pods(f"app={workload}")
+        return [p for p in pods if include_terminating or not p.metadata.deletion_timestamp]
+
+    def describe_pods(self, workload: str) -> str:
+        pods = self.workload_pods(workload, include_terminating=True)
+        return ", ".join(pod_summary(pod) for pod in pods) or "no pod"
+
+    def delete_pod(self, name: str, grace_seconds: int | None = None) -> Any:
+        try:
+            return self.core.delete_namespaced_pod(
+                name,
+                self.namespace,
+                grace_period_seconds=grace_seconds,
+                _request_timeout=self.timeout,
+            )
+        except ApiException as error:
+            if error.status == 404:
+                raise KubeError(f"cannot delete {self.where('pod', name)}: not found") from None
+            raise
+
+    def delete_pod_and_wait_for_replacement(
+        self, name: str, timeout: float, grace_seconds: int | None = None
+    ) -> Replacement:
+        """Delete a workload's pod; wait until another pod of it (new uid) is Ready.
+
+        The recovery time runs from the delete request to the replacement's Ready.
+        """
+        pod = self.get_pod(name)
+        workload = (pod.metadata.labels or {}).get("app")
+        if not workload:
+            raise KubeError(f"{self.where('pod', name)} has no 'app' label: no owner to wait on")
+        old_uid = pod.metadata.uid
+        started = time.monotonic()
+        self.delete_pod(name, grace_seconds)
+
+        def replacement() -> Any | None:
+            for candidate in self.workload_pods(workload):
+                if candidate.metadata.uid != old_uid and pod_ready(candidate):
+                    return candidate
+            return None
+
+        new, _ = wait_until(
+            replacement,
+            timeout,
+            f"a Ready replacement of {self.where('pod', name)} (workload {workload})",
+            lambda: self.describe_pods(workload),
+        )
+        return Replacement(name, new.metadata.name, time.monotonic() - started)
+
+    def logs(
+        self,
+        name: str,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        timestamps: bool = False,
+    ) -> str:
+        kwargs: dict[str, Any] = {"timestamps": timestamps, "_request_timeout": self.timeout}
+        if tail_lines is not None:
+            kwargs["tail_lines"] = tail_lines
+        if since_seconds is not None:
+            kwargs["since_seconds"] = since_seconds
+        try:
+            return self.core.read_namespaced_pod_log(name, self.namespace, **kwargs) or ""
+        except ApiException as error:
+            if error.status == 404:
+                raise KubeError(f"no logs: {self.where('pod', name)} does not exist") from None
+            raise
+
+    # ------------------------------------------------------------------ workloads
+    def workload(self, name: str) -> tuple[str, Any]:
+        """("Deployment" | "StatefulSet", object) of the workload called ``name``."""
+        for kind, read in (
+            ("Deployment", self.apps.read_namespaced_deployment),
+            ("StatefulSet", self.apps.read_namespaced_stateful_set),
+        ):
+            try:
+                return kind, read(name, self.namespace, _request_timeout=self.timeout)
+            except ApiException as error:
+                if error.status != 404:
+                    raise
+        raise KubeError(f"no Deployment or StatefulSet {self.namespace}/{name}")
+
+    def workload_ready(self, name: str) -> tuple[bool, str]:
+        """(ready, description): all desired replicas Ready and none missing."""
+        kind, obj = self.workload(name)
+        desired = obj.spec.replicas or 0
+        ready = (obj.status and obj.status.ready_replicas) or 0
+        current = (obj.status and obj.status.replicas) or 0
+        text = f"{kind} {self.namespace}/{name}: {ready}/{desired} ready, {current} current"
+        return ready == desired and current == desired, text
+
+    def scale(self, name: str, replicas: int) -> str:
+        kind, _ = self.workload(name)
+        body = {"spec": {"replicas": int(replicas)}}
+        if kind == "Deployment":
+            self.apps.patch_namespaced_deployment_scale(
+                name, self.namespace, body, _request_timeout=self.timeout
+            )
+        else:
+            self.apps.patch_namespaced_stateful_set_scale(
+                name, self.namespace, body, _request_timeout=self.timeout
+            )
+        return kind
+
+    def services(self, label_selector: str = "") -> list[Any]:
+        return self.core.list_namespaced_service(
+            self.namespace, label_selector=label_selector, _request_timeout=self.timeout
+        ).items
+
+    def service(self, name: str) -> Any | None:
+        try:
+            return self.core.read_namespaced_service(
+                name, self.namespace, _request_timeout=self.timeout
+            )
+        except ApiException as error:
+            if error.status == 404:
+                return None
+            raise
+
+    # ------------------------------------------------------------------ jobs
+    def jobs(self, label_selector: str = "", name_prefix: str = "") -> list[Any]:
+        jobs = self.batch.list_namespaced_job(
+            self.namespace, label_selector=label_selector, _request_timeout=self.timeout
+        ).items
+        return sorted(
+            (job for job in jobs if job.metadata.name.startswith(name_prefix)),
+            key=lambda job: job.metadata.name,
+        )
+
+    def job(self, name: str) -> Any | None:
+        try:
+            return self.batch.read_namespaced_job(
+                name, self.namespace, _request_timeout=self.timeout
+            )
+        except ApiException as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def job_pods(self, job_name: str) -> list[Any]:
+        return self.list_pods(f"job-name={job_name}")

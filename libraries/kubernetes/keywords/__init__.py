@@ -1,0 +1,1 @@
+"""Keyword components of the Kubernetes library."""

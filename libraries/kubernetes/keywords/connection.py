@@ -1,0 +1,70 @@
+"""Connecting to a cluster: kubeconfig and context, or in-cluster configuration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from robot.api import logger
+from robot.api.deco import keyword
+
+from libraries.kubernetes.client import KubeClient
+from libraries.kubernetes.keywords.base import LibraryComponent
+from variables import constants
+
+
+class ConnectionKeywords(LibraryComponent):
+    """Opening, switching and closing Kubernetes connections."""
+
+    @keyword
+    def connect_to_kubernetes(
+        self,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        namespace: str = constants.K8S_NAMESPACE,
+        in_cluster: bool = False,
+        timeout: timedelta = timedelta(seconds=10),
+        alias: str = "default",
+    ) -> str:
+        """Opens a connection with a kubeconfig (and optional context) or in-cluster config.
+
+        ``timeout`` is the timeout of every API request of this connection. The
+        connection becomes current; returns its alias. TLS is always verified with
+        the kubeconfig's certificate authority.
+
+        | `Connect To Kubernetes` | ${KUBECONFIG} | context=${KUBE_CONTEXT} | namespace=panda |
+        | `Connect To Kubernetes` | in_cluster=True |
+        """
+        seconds = timeout.total_seconds()
+        if in_cluster:
+            connection = KubeClient.in_cluster(namespace, seconds)
+            origin = "in-cluster configuration"
+        else:
+            if not kubeconfig:
+                raise ValueError("Connect To Kubernetes needs a kubeconfig, or in_cluster=True")
+            connection = KubeClient.from_kubeconfig(kubeconfig, context, namespace, seconds)
+            origin = f"{kubeconfig} (context {context or 'current'})"
+        old = self.state.connections.pop(alias, None)
+        if old is not None:
+            old.close()
+        self.state.connections[alias] = connection
+        self.state.current = alias
+        logger.info(f"Kubernetes connection '{alias}': {origin}, namespace {namespace}")
+        return alias
+
+    @keyword
+    def switch_kubernetes_connection(self, alias: str) -> str:
+        """Makes connection ``alias`` current; returns the previous alias."""
+        if alias not in self.state.connections:
+            raise ValueError(
+                f"No Kubernetes connection '{alias}'; open: {sorted(self.state.connections)}"
+            )
+        previous, self.state.current = self.state.current, alias
+        return previous or ""
+
+    @keyword
+    def close_all_kubernetes_connections(self) -> None:
+        """Closes every connection (use in suite teardowns)."""
+        for connection in self.state.connections.values():
+            connection.close()
+        self.state.connections.clear()
+        self.state.current = None

@@ -1,0 +1,161 @@
+"""Pods: list, phase, readiness, delete with recovery time, logs and restart counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from assertionengine import AssertionOperator
+from robot.api import logger
+from robot.api.deco import keyword
+
+from libraries.kubernetes.client import KubeError, pod_ready, pod_summary, wait_until
+from libraries.kubernetes.keywords.base import LibraryComponent
+
+LOG_LINES_SHOWN = 20
+
+
+class PodKeywords(LibraryComponent):
+    """Keywords on pods."""
+
+    @keyword
+    def list_pods(self, label_selector: str = "", name_pattern: str | None = None) -> list[str]:
+        """Names of the pods matching a label selector and/or a name regex, sorted.
+
+        | ${pods} = | `List Pods` | app=mongodb |
+        | ${pods} = | `List Pods` | name_pattern=^focus-server-grpc- |
+        """
+        pods = self.kube.list_pods(label_selector, name_pattern)
+        logger.info("\n".join(pod_summary(pod) for pod in pods) or "no pod")
+        return [pod.metadata.name for pod in pods]
+
+    @keyword
+    def get_pod_name(self, workload: str, timeout: timedelta = timedelta(seconds=60)) -> str:
+        """The name of the Ready, not Terminating, pod of ``workload`` (label ``app``); waits.
+
+        | ${pod} = | `Get Pod Name` | panda-panda-focus-server |
+        """
+        kube = self.kube
+
+        def ready_pod() -> str | None:
+            ready = [p for p in kube.workload_pods(workload) if pod_ready(p)]
+            return ready[0].metadata.name if ready else None
+
+        name, _ = wait_until(
+            ready_pod,
+            timeout.total_seconds(),
+            f"a Ready pod of workload {kube.namespace}/{workload}",
+            lambda: kube.describe_pods(workload),
+        )
+        return name
+
+    @keyword
+    def get_pod_phase(
+        self,
+        name: str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        message: str | None = None,
+        timeout: timedelta = timedelta(seconds=30),
+    ) -> str:
+        """The pod's phase; with an assertion, polls until it holds or ``timeout`` passes.
+
+        | `Get Pod Phase` | ${pod} | == | Running | timeout=30s |
+        | ${phase} = | `Get Pod Phase` | ${pod} |
+        """
+        kube = self.kube
+
+        def phase() -> str:
+            pod = kube.find_pod(name)
+            return "<deleted>" if pod is None else pod.status.phase
+
+        if assertion_operator is None:
+            return kube.get_pod(name).status.phase
+        return self.poll_assertion(
+            phase,
+            assertion_operator,
+            assertion_expected,
+            f"Phase of {kube.where('pod', name)}",
+            message,
+            timeout,
+        )
+
+    @keyword
+    def wait_until_pod_is_ready(
+        self, name: str, timeout: timedelta = timedelta(seconds=60)
+    ) -> float:
+        """Waits until the pod's Ready condition is True; returns the seconds waited."""
+        kube = self.kube
+
+        def last() -> str:
+            pod = kube.find_pod(name)
+            return pod_summary(pod) if pod else "the pod does not exist"
+
+        _, waited = wait_until(
+            lambda: (pod := kube.find_pod(name)) is not None and pod_ready(pod),
+            timeout.total_seconds(),
+            f"{kube.where('pod', name)} to be Ready",
+            last,
+        )
+        return waited
+
+    @keyword
+    def delete_pod(self, name: str, grace_period: timedelta | None = None) -> None:
+        """Deletes a pod (the owning controller replaces it). Tag the test ``destructive``."""
+        grace = None if grace_period is None else int(grace_period.total_seconds())
+        self.kube.delete_pod(name, grace)
+        logger.info(f"Deleted {self.kube.where('pod', name)}")
+
+    @keyword
+    def delete_pod_and_wait_for_replacement(
+        self, name: str, timeout: timedelta = timedelta(seconds=120)
+    ) -> tuple[str, float]:
+        """Deletes a pod and waits until a replacement (a new pod uid) of its workload is Ready.
+
+        Returns the replacement's name (new for a Deployment, the same for a
+        StatefulSet) and the recovery time in seconds, from the delete request to
+        Ready. The recovery time is logged. Tag the test ``destructive``.
+
+        | ${new}    ${seconds} = | `Delete Pod And Wait For Replacement` | ${pod} | timeout=2 min |
+        """
+        result = self.kube.delete_pod_and_wait_for_replacement(name, timeout.total_seconds())
+        logger.info(
+            f"Recovery: {self.kube.where('pod', name)} replaced by {result.replacement}, "
+            f"Ready after {result.seconds:.2f} s"
+        )
+        return result.replacement, round(result.seconds, 3)
+
+    @keyword
+    def get_pod_logs(
+        self,
+        name: str,
+        tail_lines: int | None = None,
+        since: timedelta | None = None,
+        timestamps: bool = False,
+    ) -> str:
+        """The pod's log (``tail_lines``, ``since`` and ``timestamps`` as ``kubectl logs``)."""
+        since_seconds = None if since is None else max(int(since.total_seconds()), 1)
+        text = self.kube.logs(name, tail_lines, since_seconds, timestamps)
+        shown = text.splitlines()[-LOG_LINES_SHOWN:]
+        logger.info(f"Last {len(shown)} lines of {name}:\n" + "\n".join(shown))
+        return text
+
+    @keyword
+    def get_restart_counts(self, label_selector: str = "") -> dict[str, int]:
+        """Restart count of each pod (name -> count) matching the selector."""
+        counts = {}
+        for pod in self.kube.list_pods(label_selector):
+            statuses = pod.status.container_statuses or []
+            counts[pod.metadata.name] = sum(s.restart_count for s in statuses)
+        return counts
+
+    @keyword
+    def pod_restart_count_should_be(self, name: str, expected: int) -> None:
+        """Fails unless the pod's containers restarted exactly ``expected`` times in total."""
+        pod = self.kube.get_pod(name)
+        actual = sum(s.restart_count for s in pod.status.container_statuses or [])
+        if actual != expected:
+            raise KubeError(
+                f"{self.kube.where('pod', name)} restarted {actual} times, expected {expected}: "
+                f"{pod_summary(pod)}"
+            )

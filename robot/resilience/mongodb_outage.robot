@@ -1,0 +1,63 @@
+*** Settings ***
+Documentation     A MongoDB outage (the Deployment scaled to 0): ``/health`` answers 503
+...               ``degraded`` within 2 s (bug PZ-13640), ``/configure`` fails fast with a clear
+...               error; scaling back to 1 recovers the whole stack. ``destructive``.
+
+Resource          ../../resources/kubernetes.resource
+Resource          ../../resources/focus_api.resource
+
+Suite Setup       Outage Suite Setup
+Suite Teardown    Outage Suite Teardown
+Test Teardown     Restore MongoDB
+Test Timeout      15 minutes
+
+Test Tags         k8s    resilience    destructive    mongodb
+
+
+*** Test Cases ***
+Health Answers Degraded Within Two Seconds During A MongoDB Outage
+    [Tags]    PZ-13640    critical
+    Scale Deployment    ${MONGODB_WORKLOAD}    0
+    Health Should Answer Degraded Within Two Seconds
+
+Configure Fails Fast With A Clear Error During A MongoDB Outage
+    [Tags]    PZ-13640
+    Scale Deployment    ${MONGODB_WORKLOAD}    0
+    ${answer} =    Configure Live Task    expected_status=503
+    Should Not Be Empty    ${answer}[error][message]
+
+Stack Recovers Fully After MongoDB Is Scaled Back
+    [Tags]    critical
+    Scale Deployment    ${MONGODB_WORKLOAD}    0
+    Health Should Answer Degraded Within Two Seconds
+    ${seconds} =    Scale Deployment    ${MONGODB_WORKLOAD}    1
+    Log Recovery Time    ${MONGODB_WORKLOAD} (scaled back to 1)    ${seconds}
+    Wait Until Keyword Succeeds    30s    0.5s    Health Should Be OK
+    ${task} =    Start Running Live Task
+    Stop Task    ${task}
+
+
+*** Keywords ***
+Health Should Answer Degraded Within Two Seconds
+    [Documentation]    ``GET /health`` answers 503 ``degraded``, MongoDB not ``ok``, within
+    ...    ``${HEALTH_DEGRADED_WITHIN_S}`` seconds (the request times out after it).
+    ${health} =    Get Health    expected_status=503    timeout=${HEALTH_DEGRADED_WITHIN_S}
+    Should Be Equal    ${health}[status]    degraded
+    Should Not Be Equal    ${health}[dependencies][mongodb]    ok
+
+Outage Suite Setup
+    [Documentation]    The Kubernetes API and the Focus API; MongoDB must be up to start with.
+    Connect To Cluster
+    Focus Suite Setup
+    Wait Until Deployment Is Ready    ${MONGODB_WORKLOAD}
+
+Outage Suite Teardown
+    [Documentation]    Stops leftover tasks and closes every connection.
+    Focus Suite Teardown
+    Disconnect From Cluster
+
+Restore MongoDB
+    [Documentation]    Scales MongoDB back to one ready replica and waits for a healthy API.
+    Scale Deployment    ${MONGODB_WORKLOAD}    1    timeout=${RECOVERY_TIMEOUT}
+    Wait Until Keyword Succeeds    30s    0.5s    Health Should Be OK
+    Stop All Tasks

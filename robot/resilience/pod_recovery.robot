@@ -1,0 +1,117 @@
+*** Settings ***
+Documentation     A deleted pod is a killed process; its controller replaces it and the stack
+...               recovers. Each test logs its recovery time (delete request to the new pod's
+...               Ready) in its message; ``benchmarks/recovery.py`` prints the speed figures.
+...               Every test deletes pods: ``destructive``, run alone under pabot.
+
+Resource          ../../resources/kubernetes.resource
+Resource          ../../resources/focus_api.resource
+Resource          ../../resources/mongodb.resource
+Resource          ../../resources/alerts.resource
+
+Suite Setup       Recovery Suite Setup
+Suite Teardown    Recovery Suite Teardown
+Test Teardown     Recovery Test Teardown
+Test Timeout      15 minutes
+
+Test Tags         k8s    resilience    destructive
+
+
+*** Variables ***
+${PERSISTENT_MESSAGES}    20
+
+
+*** Test Cases ***
+Focus Server Pod Deleted Recovers With Its Tasks
+    [Tags]    critical
+    ${task} =    Start Running Live Task
+    Delete Workload Pod And Measure Recovery    ${FOCUS_SERVER_WORKLOAD}
+    Wait Until Keyword Succeeds    30s    0.5s    Health Should Be OK
+    Task Should Be Running    ${task}
+
+MongoDB Pod Deleted Keeps Its Data And The Focus Server Recovers
+    [Tags]    critical    mongodb
+    Connect To Focus Database
+    ${before} =    Snapshot Of Focus Data
+    Delete Workload Pod And Measure Recovery    ${MONGODB_WORKLOAD}
+    Wait Until MongoDB Is Reachable    timeout=30s
+    ${after} =    Snapshot Of Focus Data
+    Dictionaries Should Be Equal    ${after}    ${before}    Data changed across the pod delete
+    Wait Until Keyword Succeeds    30s    0.5s    Health Should Be OK
+
+RabbitMQ Pod Deleted Keeps Its Durable Exchange And Persistent Messages
+    [Tags]    critical    alerts
+    Connect To Alert Broker
+    ${queue} =    Publish Persistent Messages To A Durable Queue    ${PERSISTENT_MESSAGES}
+    Delete Workload Pod And Measure Recovery    ${RABBITMQ_WORKLOAD}
+    Connect To Alert Broker
+    Exchange Should Exist    ${RABBITMQ_EXCHANGE}    durable=${True}
+    Get Queue Message Count    ${queue}    ==    ${PERSISTENT_MESSAGES}    timeout=10s
+
+Alert Consumer Reconnects After The RabbitMQ Pod Is Deleted
+    [Tags]    alerts
+    Connect To Alert Broker
+    Valid Alert Should Be Stored
+    Delete Workload Pod And Measure Recovery    ${RABBITMQ_WORKLOAD}
+    Connect To Alert Broker
+    Wait Until Keyword Succeeds    30s    1s    Valid Alert Should Be Stored
+
+SEG-Y Recorder Pod Deleted Resumes Recording Without Overlap Or Corruption
+    [Tags]    critical    mongodb    segy
+    Connect To Focus Database
+    ${before} =    Count Documents    recordings
+    Delete Workload Pod And Measure Recovery    ${SEGY_RECORDER_WORKLOAD}
+    Count Documents    recordings    ${None}    >    ${before}    timeout=30s
+    Count Documents    recordings    {"classification": "in_progress"}    ==    1    timeout=30s
+    Recordings Should Not Overlap
+    Every Complete Recording Should Have Its SEG-Y File
+
+Several Pods Deleted At Once Recover
+    ${seconds} =    Delete Pods Of Workloads At Once
+    ...    ${FOCUS_SERVER_WORKLOAD}    ${MONGODB_WORKLOAD}    ${RABBITMQ_WORKLOAD}
+    ...    ${SEGY_RECORDER_WORKLOAD}
+    Log Recovery Time    the whole stack    ${seconds}
+    Wait Until Keyword Succeeds    60s    1s    Health Should Be OK
+
+
+*** Keywords ***
+Recovery Suite Setup
+    [Documentation]    The Kubernetes API and the Focus API; the stack must be ready to start with.
+    Connect To Cluster
+    Focus Suite Setup
+    Stack Should Be Ready
+
+Recovery Suite Teardown
+    [Documentation]    Stops leftover tasks and closes every connection.
+    Focus Suite Teardown
+    Disconnect From Cluster
+
+Recovery Test Teardown
+    [Documentation]    Whatever happened, the stack is ready again for the next test.
+    Run Keyword And Ignore Error    Stop All Tasks
+    Run Keyword And Ignore Error    Close All RabbitMQ Connections
+    Run Keyword And Ignore Error    Disconnect From Focus Database
+    Stack Should Be Ready
+
+Snapshot Of Focus Data
+    [Documentation]    Count and checksum of each collection the stack keeps (tasks, alerts).
+    ${snapshot} =    Create Dictionary
+    FOR    ${collection}    IN    tasks    alerts
+        ${count} =    Count Documents    ${collection}
+        ${checksum} =    Get Collection Checksum    ${collection}
+        Set To Dictionary    ${snapshot}    ${collection}=${count} documents, ${checksum}
+    END
+    RETURN    ${snapshot}
+
+Publish Persistent Messages To A Durable Queue
+    [Documentation]    Declares a durable queue bound to the alert exchange with a routing key of
+    ...    its own and publishes ``${count}`` persistent messages to it; returns the queue.
+    [Arguments]    ${count}
+    ${suffix} =    Evaluate    uuid.uuid4().hex[:12]    modules=uuid
+    ${queue} =    Declare Queue    test.resilience.${suffix}    durable=${True}
+    Bind Queue    ${queue}    ${RABBITMQ_EXCHANGE}    test.resilience.${suffix}
+    FOR    ${index}    IN RANGE    ${count}
+        Publish Raw Message    {"index": ${index}}    routing_key=test.resilience.${suffix}
+    END
+    Get Queue Message Count    ${queue}    ==    ${count}
+    RETURN    ${queue}

@@ -1,0 +1,1 @@
+"""The twin's Kubernetes API server, served by the supervisor over its real processes."""

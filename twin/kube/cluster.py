@@ -1,0 +1,192 @@
+"""The supervisor as the API server sees it: objects to serve, actions to take.
+
+:class:`ClusterView` mirrors the supervisor's pods, workloads, Jobs and Services into
+the :class:`~twin.kube.store.Store` on every change (which emits the watch events),
+implements the API server's :class:`~twin.kube.server.Cluster` protocol, writes the
+kubeconfig and runs the HTTPS server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets as random_secrets
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from twin.kube import discovery, objects
+from twin.kube.jobs import InvalidObject, job_from_body, service_from_body
+from twin.kube.podlog import PodLog
+from twin.kube.server import ApiError, serve
+from twin.kube.store import DEFAULT_HISTORY, Store
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from twin.supervisor import Supervisor
+
+HISTORY_ENV = "TWIN_KUBE_EVENT_HISTORY"
+_KEEP_EVENTS = 300
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _uid() -> str:
+    return random_secrets.token_hex(16)
+
+
+class ClusterView:
+    """The supervisor's Kubernetes face (one per supervisor)."""
+
+    def __init__(self, supervisor: Supervisor) -> None:
+        self.supervisor = supervisor
+        self.namespace = supervisor.endpoints["kube"]["namespace"]
+        self.store = Store(int(os.environ.get(HISTORY_ENV, DEFAULT_HISTORY)))
+        self.created_at = _now()
+        self.services: dict[str, dict] = {}
+        self.events: deque[dict] = deque(maxlen=_KEEP_EVENTS)
+        self._runner: web.AppRunner | None = None
+        for workload in supervisor.workloads.values():
+            if workload.spec.service_ports:
+                self.services[workload.spec.name] = objects.workload_service(
+                    workload.spec, supervisor.endpoints, _uid(), self.created_at, self.namespace
+                )
+
+    # ------------------------------------------------------------------ mirror
+    def sync(self) -> None:
+        sup, ns = self.supervisor, self.namespace
+        pods = {name: objects.pod_object(pod, ns) for name, pod in sup.pods.items()}
+        self.store.sync("Pod", pods)
+        for kind in ("Deployment", "StatefulSet"):
+            self.store.sync(
+                kind,
+                {
+                    name: objects.workload_object(workload, sup.pods_of(name), ns)
+                    for name, workload in sup.workloads.items()
+                    if workload.spec.kind == kind
+                },
+            )
+        self.store.sync(
+            "Job",
+            {
+                name: objects.job_object(job, sup.pods_of(name), ns)
+                for name, job in sup.jobs.items()
+            },
+        )
+        self.store.sync("Service", dict(self.services))
+        self.store.sync("Event", {event["metadata"]["name"]: event for event in self.events})
+        self.store.sync(
+            "Namespace",
+            {name: objects.namespace_object(name, self.created_at) for name in (ns, "default")},
+        )
+
+    def record_event(self, pod: Any, reason: str, message: str) -> None:
+        now = _now()
+        self.events.append(
+            {
+                "kind": "Event",
+                "apiVersion": "v1",
+                "metadata": objects.meta(f"{pod.name}.{_uid()[:16]}", self.namespace, _uid(), now),
+                "involvedObject": {
+                    "kind": "Pod",
+                    "namespace": self.namespace,
+                    "name": pod.name,
+                    "uid": pod.uid,
+                    "apiVersion": "v1",
+                },
+                "reason": reason,
+                "message": message,
+                "type": "Normal",
+                "count": 1,
+                "firstTimestamp": now,
+                "lastTimestamp": now,
+                "source": {"component": "twin-supervisor", "host": objects.NODE},
+            }
+        )
+
+    # ------------------------------------------------------------------ Cluster protocol
+    def delete_pod(self, name: str, grace: float | None) -> bool:
+        return self.supervisor.delete_pod(name, grace)
+
+    def scale(self, kind: str, name: str, replicas: int) -> bool:
+        return self.supervisor.scale(name, replicas)
+
+    def create_job(self, body: dict) -> str:
+        try:
+            job = job_from_body(body, _uid(), _now())
+        except InvalidObject as error:
+            raise ApiError(422, "Invalid", f"Job is invalid: {error}") from None
+        if job.name in self.supervisor.jobs:
+            raise _already_exists("jobs", "batch", job.name)
+        self.supervisor.add_job(job)
+        return job.name
+
+    def delete_job(self, name: str, propagation: str | None) -> bool:
+        return self.supervisor.remove_job(name, delete_pods=propagation != "Orphan")
+
+    def create_service(self, body: dict) -> str:
+        try:
+            service = service_from_body(body, _uid(), _now(), self.namespace)
+        except InvalidObject as error:
+            raise ApiError(422, "Invalid", f"Service is invalid: {error}") from None
+        name = service["metadata"]["name"]
+        if name in self.services:
+            raise _already_exists("services", "", name)
+        self.services[name] = service
+        self.supervisor.changed()
+        return name
+
+    def delete_service(self, name: str) -> bool:
+        found = self.services.pop(name, None) is not None
+        self.supervisor.changed()
+        return found
+
+    def pod_log(self, name: str) -> tuple[PodLog, str] | None:
+        pod = self.supervisor.pods.get(name)
+        return (pod.log, pod.container_name) if pod else None
+
+    # ------------------------------------------------------------------ server
+    def write_kubeconfig(self) -> None:
+        kube = self.supervisor.endpoints["kube"]
+        text = discovery.kubeconfig(
+            kube["url"],
+            self.supervisor.endpoints["ca"],
+            self.supervisor.secrets["kube_token"],
+            kube["namespace"],
+        )
+        target = kube["kubeconfig"]
+        fd = os.open(f"{target}.tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(f"{target}.tmp", target)
+
+    async def start(self) -> None:
+        self.write_kubeconfig()
+        self.sync()
+        endpoints = self.supervisor.endpoints
+        self._runner = await serve(
+            self,
+            self.supervisor.secrets["kube_token"],
+            endpoints["kube"]["port"],
+            endpoints["server_cert"],
+            endpoints["server_key"],
+        )
+
+    async def stop(self) -> None:
+        for queue in list(self.store.watchers):
+            queue.put_nowait(None)
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+def _already_exists(plural: str, group: str, name: str) -> ApiError:
+    qualified = f"{plural}.{group}" if group else plural
+    return ApiError(
+        409,
+        "AlreadyExists",
+        f'{qualified} "{name}" already exists',
+        {"name": name, "group": group, "kind": plural},
+    )
