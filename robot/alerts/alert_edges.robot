@@ -8,7 +8,7 @@ Suite Setup       Alerts Suite Setup
 Suite Teardown    Alerts Suite Teardown
 Test Setup        Alerts Test Setup
 Test Teardown     Alerts Test Teardown
-Test Timeout      1 minute
+Test Timeout      15 minutes
 
 Test Tags         alerts    regression
 

@@ -11,7 +11,7 @@ Suite Setup       Alerts Suite Setup
 Suite Teardown    Alerts Suite Teardown
 Test Setup        Exclusive Alerts Test Setup
 Test Teardown     Alerts Test Teardown
-Test Timeout      2 minutes
+Test Timeout      15 minutes
 
 Test Tags         alerts    regression
 

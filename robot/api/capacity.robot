@@ -29,7 +29,7 @@ Stopping A Task Frees Its Capacity
     Configure Live Task
 
 Two Hundred Concurrent Configures Answer Only 200 Or 503
-    [Tags]    pz-13986    critical
+    [Tags]    PZ-13986    critical
     ${burst} =    Concurrent Configures Should Answer Only 200 Or 503    200
     Should Be Equal As Integers    ${burst}[statuses][${200}]    ${MAX_WINDOWS}
     Health Should Be OK

@@ -17,7 +17,7 @@ Test Tags         api    regression    e2e
 
 *** Test Cases ***
 Live Task From Configure To Stop
-    [Tags]    smoke    critical    pz-13985    pz-13238
+    [Tags]    smoke    critical    PZ-13985    PZ-13238
     ${payload} =    Build Configure Payload    nfft=2048    channel_min=200    channel_max=299
     ${task} =    Configure Task    ${payload}
     Task Metadata Should Match Configuration    ${task}    ${payload}    prr=${PRR}

@@ -16,12 +16,12 @@ Test Tags         api    regression
 
 *** Test Cases ***
 Live Metadata Has Every Field
-    [Tags]    pz-13985    smoke    critical
+    [Tags]    PZ-13985    smoke    critical
     ${task} =    Configure Live Task
     Metadata Should Have Every Field    ${task}
 
 Historic Metadata Has Every Field
-    [Tags]    pz-13985    critical
+    [Tags]    PZ-13985    critical
     ${payload} =    Build Historic Payload
     ${task} =    Configure Task    ${payload}
     Metadata Should Have Every Field    ${task}

@@ -26,12 +26,12 @@ Acknowledgement Names The Task
     Should Be Equal    ${ack.json()}[task_id]    ${task}[task_id]
 
 Waterfall Rows Have One Finite Value Per Channel
-    [Tags]    pz-13238    smoke    critical
+    [Tags]    PZ-13238    smoke    critical
     ${task} =    Start Running Live Task    channel_min=100    channel_max=163
     Waterfall Should Have Rows    ${task}    min_rows=5    channel_count=64
 
 Waterfall Works For Every View Type
-    [Tags]    pz-13238
+    [Tags]    PZ-13238
     [Template]    Waterfall Should Stream For View
     MultiChannel
     SingleChannel

@@ -10,19 +10,19 @@ Test Setup        Focus Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${API_TEST_TIMEOUT}
 
-Test Tags         api    regression    pz-13877
+Test Tags         api    regression    PZ-13877
 
 
 *** Test Cases ***
 SingleChannel Needs Min Equal To Max
-    [Tags]    pz-13669    smoke    critical
+    [Tags]    PZ-13669    smoke    critical
     [Template]    Configuration Should Be Rejected
     SingleChannel    channels    channel_min=50    channel_max=51
     SingleChannel    channels    channel_min=11    channel_max=109
     SingleChannel    channels    channel_min=1    channel_max=2222
 
 SingleChannel With Min Equal To Max Is Accepted
-    [Tags]    pz-13669
+    [Tags]    PZ-13669
     [Template]    Configuration Should Be Accepted
     SingleChannel    channel_min=1    channel_max=1
     SingleChannel    channel_min=1111    channel_max=1111

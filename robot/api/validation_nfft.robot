@@ -11,7 +11,7 @@ Test Setup        Focus Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${API_TEST_TIMEOUT}
 
-Test Tags         api    regression    pz-13874
+Test Tags         api    regression    PZ-13874
 
 
 *** Test Cases ***
@@ -56,7 +56,7 @@ SingleChannel Accepts Every Power Of Two From 128 To 65536
     SingleChannel    65536
 
 NFFT Just Outside The Range Is Rejected
-    [Tags]    pz-13875
+    [Tags]    PZ-13875
     [Template]    NFFT Should Be Rejected
     MultiChannel    64
     MultiChannel    8192

@@ -11,16 +11,16 @@ Test Setup        Focus Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${API_TEST_TIMEOUT}
 
-Test Tags         api    regression    pz-13879
+Test Tags         api    regression    PZ-13879
 
 
 *** Test Cases ***
 Historic Task In The Future Is Rejected
-    [Tags]    pz-13984    critical
+    [Tags]    PZ-13984    critical
     Configure Historic Task In The Future
 
 Historic Task Ending In The Future Is Rejected
-    [Tags]    pz-13984
+    [Tags]    PZ-13984
     ${start} =    Get UTC Timestamp    offset=-1 min
     ${end} =    Get UTC Timestamp    offset=1 hour
     Configure Historic Task    start=${start}    end=${end}    expected_status=400    error_field=endTime

@@ -16,13 +16,13 @@ Test Tags         mongodb    data_quality    regression
 *** Test Cases ***
 MongoDB Is Reachable With Auth And Indexes Are Present
     [Documentation]    The smoke check: an authenticated connection works and every spec index exists.
-    [Tags]    smoke    pz-13983
+    [Tags]    smoke    PZ-13983
     Wait Until MongoDB Is Reachable    timeout=10s
     Focus Database Should Have Every Spec Index
 
 Every Spec Index Exists
     [Documentation]    One row per collection of the spec; the failure names the missing index.
-    [Tags]    pz-13983
+    [Tags]    PZ-13983
     [Template]    Focus Database Should Have Every Spec Index
     recordings
     tasks
@@ -30,12 +30,12 @@ Every Spec Index Exists
 
 Recording Uuid Index Is Unique
     [Documentation]    Two recordings can never share a uuid: the uuid index is unique.
-    [Tags]    pz-13983
+    [Tags]    PZ-13983
     Index Should Exist    recordings    uuid    unique=True
 
 Recording Time Range Index Exists
     [Documentation]    Historic playback looks recordings up by time range: the compound index exists.
-    [Tags]    pz-13983
+    [Tags]    PZ-13983
     Index Should Exist    recordings    start_time, end_time
 
 Validators Require And Type The Spec Fields

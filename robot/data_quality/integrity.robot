@@ -31,5 +31,5 @@ Task And Alert Ids Are Unique
 
 No Timestamp Is In The Future
     [Documentation]    No date field of recordings, tasks or alerts is later than now (bug PZ-13984).
-    [Tags]    pz-13984
+    [Tags]    PZ-13984
     No Stored Timestamp Should Be In The Future

@@ -28,7 +28,7 @@ import segyio
 
 from libraries.mongodb import checks
 from tests.twin.mongo_fixtures import PASSWORD, USER, StandinProcess
-from twin import config
+from twin import config, processes
 from twin.segy_recorder import segyfile
 from twin.segy_recorder.probe import probe_segy_recorder
 from twin.segy_recorder.recorder import Recorder, RecorderSettings
@@ -43,11 +43,19 @@ WAIT_S = 20.0
 
 
 def recorder_children() -> list[psutil.Process]:
-    """Recorder processes started by this test process that are still alive."""
+    """Recorder processes started by these tests that are still alive.
+
+    Pods of a whole twin (the session's ``twin`` fixture) carry the twin's marker and
+    are the supervisor's to stop, not these tests'.
+    """
     alive = []
     for child in psutil.Process().children(recursive=True):
         try:
-            if "twin.segy_recorder" in " ".join(child.cmdline()) and child.status() != "zombie":
+            if (
+                "twin.segy_recorder" in " ".join(child.cmdline())
+                and child.status() != "zombie"
+                and processes.MARKER not in child.environ()
+            ):
                 alive.append(child)
         except psutil.NoSuchProcess:
             continue

@@ -13,7 +13,8 @@ from pymongo.database import Database
 
 from twin import config as twin_config
 from twin.alerts_consumer import AlertConsumer
-from twin.focus_server.jobs import JobBackend, ProcessJobBackend
+from twin.focus_server.jobs import JobBackend
+from twin.kube.job_backend import KubeJobBackend
 from variables import constants
 
 DEFAULT_TOKEN_TTL_S = 3600
@@ -85,6 +86,6 @@ def from_twin(base: Path | None = None) -> Settings:
         database=lambda: client[constants.MONGO_DATABASE],
         mongo_ping=lambda: probe[constants.MONGO_DATABASE].command("ping"),
         rabbitmq=(twin_config.HOST, endpoints["rabbitmq"]["amqp_port"]),
-        job_backend=ProcessJobBackend(twin_config.logs_dir(base)),
+        job_backend=KubeJobBackend(endpoints["kube"]["kubeconfig"]),
         alert_consumer=lambda db: AlertConsumer(endpoints, secrets, db),
     )

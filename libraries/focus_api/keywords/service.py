@@ -43,7 +43,7 @@ class ServiceKeywords(LibraryComponent):
         """
         seconds = timeout.total_seconds() if timeout else None
         response = self.client.health(timeout=seconds)
-        check_status(response, expected_status)
+        check_status(response, expected_status, error_body=False)
         return parse(HealthResponse, body_of(response), "GET /health").model_dump(by_alias=True)
 
     @keyword
