@@ -70,29 +70,34 @@ def check_prerequisites() -> None:
         )
 
 
-def _spawn_supervisor(
-    base: Path, instance: str, lease_mode: bool, workloads: str
-) -> subprocess.Popen:
-    log = open(config.logs_dir(base) / "supervisor.log", "ab")  # noqa: SIM115 - child owns it
-    argv = [sys.executable, "-m", "twin.supervisor", "--instance", instance]
+def _spawn_supervisor(base: Path, instance: str, lease_mode: bool, workloads: str) -> int:
+    """Start the supervisor detached (a daemon, not our child); return its pid."""
+    argv = [sys.executable, "-m", "twin.supervisor", "--daemon", "--instance", instance]
     argv += ["--workloads", workloads]
     if lease_mode:
         argv.append("--lease")
-    try:
-        return subprocess.Popen(
+    with open(config.logs_dir(base) / "supervisor.log", "ab") as log:
+        launcher = subprocess.run(
             argv,
             env=processes.pod_environment(base, instance, "supervisor"),
             stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            stdout=subprocess.PIPE,
+            stderr=log,
             start_new_session=True,
             cwd=str(config.REPO_ROOT),
+            timeout=30,
+            check=False,
         )
-    finally:
-        log.close()
+    try:
+        return int(launcher.stdout.decode().strip())
+    except ValueError:
+        raise TwinError(
+            f"the twin's supervisor did not start (exit {launcher.returncode}); "
+            f"see {config.logs_dir(base) / 'supervisor.log'}"
+        ) from None
 
 
-def _wait_ready(base: Path, instance: str, timeout: float, child: subprocess.Popen | None) -> None:
+def _wait_ready(base: Path, instance: str, timeout: float, supervisor_pid: int | None) -> None:
     deadline = time.monotonic() + timeout
     state: dict = {}
     while time.monotonic() < deadline:
@@ -102,10 +107,10 @@ def _wait_ready(base: Path, instance: str, timeout: float, child: subprocess.Pop
                 raise TwinError(f"the twin did not start: {state['error']}")
             if state.get("ready"):
                 return
-        if child is not None and child.poll() is not None:
+        if supervisor_pid is not None and not processes.pid_alive(supervisor_pid):
             raise TwinError(
-                "the twin's supervisor exited with code "
-                f"{child.returncode}; see {config.logs_dir(base) / 'supervisor.log'}"
+                "the twin's supervisor exited before it was ready; "
+                f"see {config.logs_dir(base) / 'supervisor.log'}"
             )
         time.sleep(0.1)
     waiting = [
@@ -154,11 +159,11 @@ def up(
         for pid in owners:
             lease.add_owner(base, pid)
         instance = uuid.uuid4().hex
-        child = _spawn_supervisor(base, instance, bool(owners), workloads)
+        pid = _spawn_supervisor(base, instance, bool(owners), workloads)
         try:
-            _wait_ready(base, instance, timeout, child)
+            _wait_ready(base, instance, timeout, pid)
         except (TwinError, KeyboardInterrupt):
-            _stop_supervisor(base, read_state(base) or {"instance": instance}, child.pid, 20)
+            _stop_supervisor(base, read_state(base) or {"instance": instance}, pid, 20)
             raise
     return UpResult(
         True,

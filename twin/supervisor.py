@@ -545,12 +545,33 @@ class Supervisor:
         processes.kill_marked(self.instance, exclude={os.getpid()})
 
 
+def _detach() -> None:
+    """Fork: the parent prints the child's pid and exits, so the supervisor is nobody's child.
+
+    Whoever started the twin (a test run, pytest) then never sees its pods among its own
+    child processes, and the supervisor is reaped by init whenever it ends.
+    """
+    pid = os.fork()
+    if pid:
+        print(pid, flush=True)
+        os._exit(0)
+    log = os.open(config.logs_dir() / "supervisor.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m twin.supervisor")
     parser.add_argument("--instance", required=True)
     parser.add_argument("--lease", action="store_true")
     parser.add_argument("--workloads", default=DEFAULT_WORKLOADS, help="module:attribute")
+    parser.add_argument(
+        "--daemon", action="store_true", help="detach: print the supervisor's pid and return"
+    )
     args = parser.parse_args(argv)
+    if args.daemon:
+        _detach()
     supervisor = Supervisor(
         config.twin_dir(), args.instance, args.lease, load_workloads(args.workloads)
     )
