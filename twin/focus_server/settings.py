@@ -13,7 +13,7 @@ from pymongo.database import Database
 
 from twin import config as twin_config
 from twin.alerts_consumer import AlertConsumer
-from twin.focus_server.jobs import JobBackend
+from twin.focus_server.jobs import JobBackend, ProcessJobBackend
 from twin.kube.job_backend import KubeJobBackend
 from variables import constants
 
@@ -73,6 +73,14 @@ def _mongo_client(endpoints: dict, secrets: dict, timeout_ms: int) -> pymongo.Mo
     )
 
 
+def _job_backend(endpoints: dict, base: Path | None) -> JobBackend:
+    """Jobs are Kubernetes Jobs on the twin; a server run without the twin's Kubernetes API
+    (a test of the server alone) starts them as its own processes."""
+    if "kube" in endpoints:
+        return KubeJobBackend(endpoints["kube"]["kubeconfig"])
+    return ProcessJobBackend(twin_config.logs_dir(base))
+
+
 def from_twin(base: Path | None = None) -> Settings:
     """Settings of the twin's ``panda-panda-focus-server`` from ``$FOCUS_TWIN_DIR``."""
     endpoints = twin_config.load_endpoints(base)
@@ -86,6 +94,6 @@ def from_twin(base: Path | None = None) -> Settings:
         database=lambda: client[constants.MONGO_DATABASE],
         mongo_ping=lambda: probe[constants.MONGO_DATABASE].command("ping"),
         rabbitmq=(twin_config.HOST, endpoints["rabbitmq"]["amqp_port"]),
-        job_backend=KubeJobBackend(endpoints["kube"]["kubeconfig"]),
+        job_backend=_job_backend(endpoints, base),
         alert_consumer=lambda db: AlertConsumer(endpoints, secrets, db),
     )
