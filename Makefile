@@ -1,6 +1,8 @@
 # The two commands: `make smoke` and `make test`. Both set up first (idempotent).
 SHELL := /bin/bash
 VENV := .venv/bin
+# pabot starts `robot` from PATH: the venv's, as if it were activated.
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PROCESSES ?= 4
 RESULTS := results
 ROBOT_OPTS ?=
