@@ -33,6 +33,20 @@ class DocumentKeywords(LibraryComponent):
         return str(document_id)
 
     @keyword
+    def get_field_values(
+        self, collection: str, field: str, filter: dict[str, Any] | str | None = None
+    ) -> list[Any]:
+        """The values of ``field`` in the documents matching ``filter``, sorted.
+
+        | ${ids} = | `Get Field Values` | tasks | task_id | {"status": "running"} |
+        """
+        values = [
+            document.get(field)
+            for document in self.connection.find(collection, query(filter), [field])
+        ]
+        return sorted(values, key=repr)
+
+    @keyword
     def delete_test_documents(self, collection: str, filter: dict[str, Any] | str) -> int:
         """Delete what a test caused the system to store, by a filter naming the test's data.
 
