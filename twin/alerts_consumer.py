@@ -37,7 +37,7 @@ from variables import constants
 
 LOG = logging.getLogger("twin.alerts_consumer")
 
-CONSUMER_QUEUE = "focus-server.alerts"
+CONSUMER_QUEUE = constants.ALERT_CONSUMER_QUEUE
 ALERTS_COLLECTION = "alerts"
 PREFETCH = 200
 BATCH_MAX = 100

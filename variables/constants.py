@@ -44,6 +44,7 @@ ALERT_SEVERITIES = {1: "low", 2: "medium", 3: "high"}
 ALERT_EXCHANGE = "prisma"
 ALERT_ROUTING_KEY = "Algorithm.AlertReport"
 ALERT_REJECTED_QUEUE = "prisma.alerts.rejected"
+ALERT_CONSUMER_QUEUE = "focus-server.alerts"
 SITE_ID = "prisma-210-1000"
 
 # Kubernetes (contract section 1).

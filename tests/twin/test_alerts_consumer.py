@@ -7,27 +7,21 @@ twin directory) and store into mongomock.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import mongomock
 import pika
-import psutil
 import pytest
 import requests
 from pika.adapters.blocking_connection import BlockingChannel
 
+from tests.twin.rabbitmq_fixtures import start_node, stop_node
 from twin import config, prepare
 from twin.alerts_consumer import CONSUMER_QUEUE, REJECT_HEADER, AlertConsumer, Rejection, validate
-from twin.rabbitmq import wait_ready
 from variables import constants
 
 Node = tuple[dict, dict]
@@ -122,51 +116,14 @@ def test_each_missing_field_is_named(missing: str) -> None:
 
 
 # -- the pipeline against a real node -----------------------------------------------------
-def _start_node(base: Path) -> tuple[subprocess.Popen, dict, dict]:
-    endpoints, secrets = prepare.prepare(base)
-    rabbit = endpoints["rabbitmq"]
-    rabbit["node_name"] = f"pytest-{rabbit['amqp_port']}@localhost"
-    config.write_json(base / config.ENDPOINTS_FILE, endpoints)
-    with (base / "rabbitmq.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "twin.rabbitmq"],
-            env={**os.environ, "FOCUS_TWIN_DIR": str(base)},
-            cwd=config.REPO_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        user, password = secrets["rabbitmq_user"], secrets["rabbitmq_password"]
-        wait_ready(config.HOST, rabbit["amqp_port"], user, password, timeout=60)
-    except TimeoutError:
-        _stop_node(process)
-        raise
-    return process, endpoints, secrets
-
-
-def _stop_node(process: subprocess.Popen) -> None:
-    """SIGTERM the node's process group, SIGKILL it after 30 s; nothing may be left."""
-    group = [process.pid, *(child.pid for child in psutil.Process(process.pid).children(True))]
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-    left = [psutil.Process(pid) for pid in group if psutil.pid_exists(pid)]
-    _, alive = psutil.wait_procs(left, timeout=10)
-    assert not alive, f"node processes left behind: {alive}"
-
-
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     """A private RabbitMQ node for this module: ``(endpoints, secrets)``."""
-    process, endpoints, secrets = _start_node(tmp_path_factory.mktemp("twin"))
+    process, endpoints, secrets = start_node(tmp_path_factory.mktemp("twin"))
     try:
         yield endpoints, secrets
     finally:
-        _stop_node(process)
+        stop_node(process)
 
 
 @pytest.fixture

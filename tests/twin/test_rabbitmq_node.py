@@ -234,8 +234,12 @@ def test_publish_with_confirm_and_consume_on_the_alert_exchange(pod: Pod) -> Non
 def test_definitions_declare_the_alert_exchange_queue_and_user(pod: Pod) -> None:
     exchange = mgmt(pod, f"exchanges/%2F/{constants.ALERT_EXCHANGE}").json()
     assert (exchange["type"], exchange["durable"]) == ("topic", True)
-    queue = mgmt(pod, f"queues/%2F/{constants.ALERT_REJECTED_QUEUE}").json()
-    assert queue["durable"] is True
+    for name in (constants.ALERT_REJECTED_QUEUE, constants.ALERT_CONSUMER_QUEUE):
+        assert mgmt(pod, f"queues/%2F/{name}").json()["durable"] is True
+    bindings = mgmt(pod, f"queues/%2F/{constants.ALERT_CONSUMER_QUEUE}/bindings").json()
+    assert {(b["source"], b["routing_key"]) for b in bindings} >= {
+        (constants.ALERT_EXCHANGE, constants.ALERT_ROUTING_KEY)
+    }
     users = {user["name"]: user["tags"] for user in mgmt(pod, "users").json()}
     assert users == {"prisma": ["administrator"]}
 

@@ -165,14 +165,26 @@ def definitions(user: str, password: str, vhost: str = "/") -> dict:
         ],
         "queues": [
             {
-                "name": constants.ALERT_REJECTED_QUEUE,
+                "name": name,
                 "vhost": vhost,
                 "durable": True,
                 "auto_delete": False,
                 "arguments": {},
             }
+            for name in (constants.ALERT_REJECTED_QUEUE, constants.ALERT_CONSUMER_QUEUE)
         ],
-        "bindings": [],
+        # The focus server's queue is part of the deployment: an alert published while the
+        # consumer is down (a focus-server restart) waits in it instead of being unroutable.
+        "bindings": [
+            {
+                "source": constants.ALERT_EXCHANGE,
+                "vhost": vhost,
+                "destination": constants.ALERT_CONSUMER_QUEUE,
+                "destination_type": "queue",
+                "routing_key": constants.ALERT_ROUTING_KEY,
+                "arguments": {},
+            }
+        ],
     }
 
 
