@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/mongo_checks.py [--recordings 10000] [--keep]
 
 Starts a twin in a temporary directory (leased to this process, so it stops with it),
-replaces the focus server's seed by ``--recordings`` one-hour recordings with their
-(small) SEG-Y files, 1,000 tasks and 2,000 alerts, starts the SEG-Y recorder (live
-recordings every 10 s, as the ``segy-recorder`` pod), runs ``robot/data_quality``, then
+replaces the recorded history by ``--recordings`` one-hour recordings with their
+(small) SEG-Y files, 1,000 tasks and 2,000 alerts while the twin's ``segy-recorder`` is
+scaled to 0, scales it back (it resumes live recording), runs ``robot/data_quality``, then
 prints the suite's time, its result, and the slowest keywords (by single call and by
 total). For information: nothing is asserted.
 """
@@ -26,6 +26,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from kubernetes import client as k8s  # noqa: E402
+from kubernetes import config as k8s_config  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 from robot.api import ExecutionResult, ResultVisitor  # noqa: E402
 
@@ -95,27 +97,36 @@ def seed(base: Path, recordings: int) -> float:
     return time.monotonic() - started
 
 
+def scale_recorder(base: Path, replicas: int, timeout: float = 60.0) -> None:
+    """Scale the twin's ``segy-recorder`` Deployment through its Kubernetes API and wait.
+
+    At 0 the history can be replaced without a live recorder writing into it; back at 1
+    the pod resumes and back-fills up to now, as after any outage.
+    """
+    endpoints = config.load_endpoints(base)
+    api = k8s_config.new_client_from_config(config_file=endpoints["kube"]["kubeconfig"])
+    name, namespace = constants.SEGY_RECORDER_WORKLOAD, constants.K8S_NAMESPACE
+    k8s.AppsV1Api(api).patch_namespaced_deployment_scale(
+        name, namespace, {"spec": {"replicas": replicas}}
+    )
+    pods = k8s.CoreV1Api(api)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if replicas == 0:
+            if not pods.list_namespaced_pod(namespace, label_selector=f"app={name}").items:
+                return
+        elif probe_segy_recorder({}, {}):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{name} did not reach {replicas} replica(s) within {timeout:.0f} s")
+
+
 def run_suite(base: Path, output_dir: Path) -> Path:
-    """Run the suite while the recorder records live (as the ``segy-recorder`` pod would)."""
+    """Run the suite while the twin's recorder pod records live."""
     env = dict(os.environ, FOCUS_TWIN_DIR=str(base))
-    with open(base / "segy-recorder.log", "wb") as log:
-        recorder = subprocess.Popen(
-            [sys.executable, "-m", "twin.segy_recorder"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while not probe_segy_recorder({}, {}) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        command = [sys.executable, "-m", "robot", "--outputdir", str(output_dir)]
-        command += ["--log", "NONE", "--report", "NONE", "--console", "dotted", str(SUITE)]
-        subprocess.run(command, cwd=REPO_ROOT, env=env, timeout=ROBOT_TIMEOUT_S, check=False)
-    finally:
-        recorder.terminate()
-        recorder.wait(timeout=30)
+    command = [sys.executable, "-m", "robot", "--outputdir", str(output_dir)]
+    command += ["--log", "NONE", "--report", "NONE", "--console", "dotted", str(SUITE)]
+    subprocess.run(command, cwd=REPO_ROOT, env=env, timeout=ROBOT_TIMEOUT_S, check=False)
     return output_dir / "output.xml"
 
 
@@ -154,7 +165,9 @@ def main() -> int:
     try:
         up = control.up(base=base, owners=[os.getpid()], timeout=120)
         print(f"twin up in {up.seconds:.1f} s ({base})")
+        scale_recorder(base, 0)
         print(f"seeding took {seed(base, args.recordings):.1f} s")
+        scale_recorder(base, 1)
         report(run_suite(base, base / "robot"))
     finally:
         control.down(base=base)

@@ -228,7 +228,8 @@ class FocusClient:
         """One logical request: retries, backoff, breaker; no authentication logic."""
         url = self.url(path)
         retries = self.max_retries if retry and method in IDEMPOTENT_METHODS else 0
-        call_timeout = (self.timeout[0], timeout) if timeout else self.timeout
+        # An explicit timeout bounds the whole call: connecting (TLS included) and answering.
+        call_timeout = (timeout, timeout) if timeout else self.timeout
         for attempt in range(retries + 1):
             self.breaker.check(self._unreachable)
             started = time.monotonic()
