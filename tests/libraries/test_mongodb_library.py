@@ -27,42 +27,12 @@ from libraries.mongodb.keywords.documents import DocumentKeywords
 from libraries.mongodb.keywords.layout import LayoutKeywords
 from libraries.mongodb.keywords.recordings import RecordingKeywords
 from libraries.mongodb.keywords.server import ServerKeywords
-from tests.twin.mongo_fixtures import PASSWORD, USER, StandinProcess, standin_children
+from tests.twin.mongo_fixtures import PASSWORD, USER, StandinProcess
 from twin.segy_recorder.recorder import Recorder, RecorderSettings
 from twin.segy_recorder.schema import VALIDATORS, ensure_schema
 from variables import constants
 
 EQ = AssertionOperator["=="]
-
-
-@pytest.fixture
-def make_standin(tmp_path: Path) -> Iterator[Callable[..., StandinProcess]]:
-    """Factory of MongoDB stand-ins in this test's tmp dir; all are stopped afterwards."""
-    started: list[StandinProcess] = []
-
-    def make(name: str = "standin") -> StandinProcess:
-        standin = StandinProcess(tmp_path / name / "data", tmp_path / f"{name}.log")
-        standin.data_dir.mkdir(parents=True)
-        started.append(standin)
-        return standin
-
-    yield make
-    for standin in started:
-        standin.stop()
-    assert not [s for s in started if s.is_running()], "a stand-in process survived its test"
-
-
-@pytest.fixture(scope="module")
-def shared_standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandinProcess]:
-    """One MongoDB stand-in for the module's tests."""
-    base = tmp_path_factory.mktemp("mongo-shared")
-    (base / "data").mkdir()
-    standin = StandinProcess(base / "data", base / "standin.log").start(port=0)
-    try:
-        yield standin
-    finally:
-        standin.stop()
-    assert not standin_children(), "the shared stand-in survived the module"
 
 
 @dataclass

@@ -34,7 +34,7 @@ from pymongo.errors import (
     WriteError,
 )
 
-from tests.twin.mongo_fixtures import USER, StandinProcess, standin_children
+from tests.twin.mongo_fixtures import USER, StandinProcess
 from twin import config, workloads
 from twin.mongo import MongoStandin
 from twin.prepare import free_port
@@ -83,36 +83,6 @@ class CommandLog(monitoring.CommandListener):
 
 
 # -- fixtures ---------------------------------------------------------------------------
-@pytest.fixture
-def make_standin(tmp_path: Path) -> Iterator[Any]:
-    """Factory of stand-ins in this test's tmp dir; all are stopped after the test."""
-    started: list[StandinProcess] = []
-
-    def make(name: str = "standin", twin_dir: Path | None = None) -> StandinProcess:
-        standin = StandinProcess(tmp_path / name / "data", tmp_path / f"{name}.log", twin_dir)
-        standin.data_dir.mkdir(parents=True, exist_ok=True)
-        started.append(standin)
-        return standin
-
-    yield make
-    for standin in started:
-        standin.stop()
-    assert not [s for s in started if s.is_running()], "a stand-in process survived its test"
-
-
-@pytest.fixture(scope="module")
-def shared_standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandinProcess]:
-    """One stand-in for the non-destructive tests of the module."""
-    base = tmp_path_factory.mktemp("mongo-shared")
-    (base / "data").mkdir()
-    standin = StandinProcess(base / "data", base / "standin.log").start(port=0)
-    try:
-        yield standin
-    finally:
-        standin.stop()
-    assert not standin_children(), "the shared stand-in survived the module"
-
-
 @pytest.fixture(scope="module")
 def shared_client(shared_standin: StandinProcess) -> Iterator[pymongo.MongoClient]:
     client = shared_standin.client()

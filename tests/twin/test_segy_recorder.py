@@ -62,23 +62,6 @@ def recorder_children() -> list[psutil.Process]:
     return alive
 
 
-@pytest.fixture
-def make_standin(tmp_path: Path) -> Iterator[Callable[..., StandinProcess]]:
-    """Factory of MongoDB stand-ins in this test's tmp dir; all are stopped afterwards."""
-    started: list[StandinProcess] = []
-
-    def make(name: str = "standin") -> StandinProcess:
-        standin = StandinProcess(tmp_path / name / "data", tmp_path / f"{name}.log")
-        standin.data_dir.mkdir(parents=True)
-        started.append(standin)
-        return standin
-
-    yield make
-    for standin in started:
-        standin.stop()
-    assert not [s for s in started if s.is_running()], "a stand-in process survived its test"
-
-
 class RecorderRig:
     """A stand-in, a twin directory pointing at it, and recorder processes."""
 
