@@ -22,19 +22,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from libraries.focus_api.models import build_payload
 from twin import config as twin_config
 
 PACE_S = 1 / 150
-CONFIGURE_BODY = {
-    "timeStatus": "Live",
-    "viewType": "MultiChannel",
-    "nfft": 1024,
-    "overlap": 512,
-    "channels": {"min": 11, "max": 109},
-    "frequencyRange": {"min": 0, "max": 500},
-    "startTime": None,
-    "endTime": None,
-}
+CONFIGURE_BODY = build_payload()  # the seeds' default Live task
 
 
 def percentiles(samples_ms: list[float]) -> str:
