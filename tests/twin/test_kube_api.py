@@ -26,6 +26,9 @@ def _get(twin: KubeTwin, path: str, **kwargs):
     return twin.session().get(twin.url + path, timeout=TIMEOUT, **kwargs)
 
 
+MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
+
+
 def _pods(twin: KubeTwin, app: str) -> list[dict]:
     body = _get(twin, f"{NS}/pods", params={"labelSelector": f"app={app}"}).json()
     return body["items"]
@@ -157,6 +160,7 @@ def test_too_old_resource_version_is_an_error_event_410(kube_twin):
         kube_twin.session().patch(
             kube_twin.url + f"{APPS}/deployments/alpha/scale",
             json={"spec": {"replicas": replicas}},
+            headers=MERGE_PATCH,
             timeout=TIMEOUT,
         )
         time.sleep(0.3)
@@ -200,12 +204,17 @@ def _job(name: str, script: str) -> dict:
         "spec": {
             "backoffLimit": 0,
             "template": {
+                "metadata": {"labels": {"app": name}},
                 "spec": {
                     "restartPolicy": "Never",
                     "containers": [
-                        {"name": "main", "image": "t:1", "command": [sys.executable, "-c", script]}
+                        {
+                            "name": "main",
+                            "image": "twin/python:3",
+                            "command": [sys.executable, "-c", script],
+                        }
                     ],
-                }
+                },
             },
         },
     }
@@ -258,11 +267,17 @@ def test_job_runs_once_and_its_logs_follow_until_exit(kube_twin):
 
 def test_scaling_to_zero_stops_every_pod_and_back_to_one_recovers(kube_twin):
     scale = kube_twin.url + f"{APPS}/deployments/alpha/scale"
-    kube_twin.session().patch(scale, json={"spec": {"replicas": 0}}, timeout=TIMEOUT)
+    kube_twin.session().patch(
+        scale, json={"spec": {"replicas": 0}}, headers=MERGE_PATCH, timeout=TIMEOUT
+    )
     wait_for(lambda: not _pods(kube_twin, "alpha"), what="alpha scaled to 0")
     deployment = _get(kube_twin, f"{APPS}/deployments/alpha").json()
     assert deployment["spec"]["replicas"] == 0 and deployment["status"]["replicas"] == 0
-    kube_twin.session().patch(scale, json={"spec": {"replicas": 1}}, timeout=TIMEOUT)
+    kube_twin.session().patch(
+        scale, json={"spec": {"replicas": 1}}, headers=MERGE_PATCH, timeout=TIMEOUT
+    )
     wait_for(lambda: [p for p in _pods(kube_twin, "alpha") if _ready(p)], what="alpha back to one")
-    invalid = kube_twin.session().patch(scale, json={"spec": {"replicas": "1"}}, timeout=TIMEOUT)
+    invalid = kube_twin.session().patch(
+        scale, json={"spec": {"replicas": "1"}}, headers=MERGE_PATCH, timeout=TIMEOUT
+    )
     assert invalid.status_code == 422 and invalid.json()["kind"] == "Status"

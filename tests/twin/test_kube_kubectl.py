@@ -62,7 +62,7 @@ def test_get_o_json_logs_scale_and_jobs(kube_twin):
                     "containers": [
                         {
                             "name": "hello",
-                            "image": "t:1",
+                            "image": "twin/python:3",
                             "command": [sys.executable, "-c", "print('hello from the twin')"],
                         }
                     ],

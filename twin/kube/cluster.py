@@ -8,17 +8,21 @@ kubeconfig and runs the HTTPS server.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import secrets as random_secrets
 from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from twin.kube import discovery, objects
-from twin.kube.jobs import InvalidObject, job_from_body, service_from_body
+from twin.kube import discovery, objects, update
+from twin.kube.jobs import KNOWN_IMAGES, InvalidObject, JobRecord, job_from_body, service_from_body
 from twin.kube.podlog import PodLog
 from twin.kube.server import ApiError, serve
+from twin.kube.server import status as status_body
 from twin.kube.store import DEFAULT_HISTORY, Store
+from twin.workloads import WorkloadSpec
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -37,6 +41,50 @@ def _uid() -> str:
     return random_secrets.token_hex(16)
 
 
+@dataclass
+class BlockedPod:
+    """A pod whose image the twin does not have: it stays Pending and runs nothing."""
+
+    name: str
+    spec: WorkloadSpec
+    owner: dict
+    labels: dict
+    uid: str
+    created_at: str
+    container_name: str
+    image: str
+    phase: str = "Pending"
+    ready: bool = False
+    ready_since: str | None = None
+    process_running: bool = False
+    deletion_timestamp: str | None = None
+    deletion_grace: float = 0.0
+    started_at: str | None = None
+    finished_at: str | None = None
+    last_exit_code: int | None = None
+    last_state: dict | None = None
+    restart_count: int = 0
+    waiting_reason: str = "ImagePullBackOff"
+
+    @property
+    def waiting_message(self) -> str:
+        return (
+            f'Back-off pulling image "{self.image}": ErrImagePull: failed to pull and unpack '
+            f'image "{self.image}": the twin has no such image (it runs only '
+            f"{', '.join(sorted(KNOWN_IMAGES))})"
+        )
+
+    @property
+    def container_id(self) -> str:
+        return ""
+
+
+@dataclass
+class BlockedJob:
+    job: JobRecord
+    pod: BlockedPod
+
+
 class ClusterView:
     """The supervisor's Kubernetes face (one per supervisor)."""
 
@@ -47,6 +95,9 @@ class ClusterView:
         self.created_at = _now()
         self.services: dict[str, dict] = {}
         self.events: deque[dict] = deque(maxlen=_KEEP_EVENTS)
+        self.overlays: dict[str, dict] = {}  # uid -> what clients changed (labels, images ...)
+        self.blocked: dict[str, BlockedJob] = {}  # Jobs whose image the twin does not have
+        self.node = objects.node_object(self.created_at)
         self._runner: web.AppRunner | None = None
         for workload in supervisor.workloads.values():
             if workload.spec.service_ports:
@@ -57,32 +108,57 @@ class ClusterView:
     # ------------------------------------------------------------------ mirror
     def sync(self) -> None:
         sup, ns = self.supervisor, self.namespace
-        pods = {name: objects.pod_object(pod, ns) for name, pod in sup.pods.items()}
-        self.store.sync("Pod", pods)
+        pods = {}
+        for name, pod in sup.pods.items():
+            job = sup.jobs.get(pod.owner["name"]) if pod.owner["kind"] == "Job" else None
+            template = job.spec["template"] if job is not None else None
+            if template is not None:
+                # the kubelet names the container as the template does
+                pod.container_name = template["spec"]["containers"][0]["name"]
+            pods[name] = objects.pod_object(pod, ns, template)
+        for blocked in self.blocked.values():
+            pods[blocked.pod.name] = objects.pod_object(
+                blocked.pod, ns, blocked.job.spec["template"]
+            )
+        self.store.sync("Pod", self._dressed(pods))
         for kind in ("Deployment", "StatefulSet"):
             self.store.sync(
                 kind,
-                {
-                    name: objects.workload_object(workload, sup.pods_of(name), ns)
-                    for name, workload in sup.workloads.items()
-                    if workload.spec.kind == kind
-                },
+                self._dressed(
+                    {
+                        name: objects.workload_object(workload, sup.pods_of(name), ns)
+                        for name, workload in sup.workloads.items()
+                        if workload.spec.kind == kind
+                    }
+                ),
             )
-        self.store.sync(
-            "Job",
-            {
-                name: objects.job_object(job, sup.pods_of(name), ns)
-                for name, job in sup.jobs.items()
-            },
-        )
-        self.store.sync("Service", dict(self.services))
+        jobs = {
+            name: objects.job_object(job, sup.pods_of(name), ns) for name, job in sup.jobs.items()
+        }
+        for name, blocked in self.blocked.items():
+            jobs[name] = objects.job_object(blocked.job, [blocked.pod], ns)
+        self.store.sync("Job", self._dressed(jobs))
+        self.store.sync("Service", self._dressed(dict(self.services)))
         self.store.sync("Event", {event["metadata"]["name"]: event for event in self.events})
         self.store.sync(
             "Namespace",
-            {name: objects.namespace_object(name, self.created_at) for name in (ns, "default")},
+            self._dressed(
+                {name: objects.namespace_object(name, self.created_at) for name in (ns, "default")}
+            ),
         )
+        self.store.sync("Node", self._dressed({objects.NODE: self.node}))
 
-    def record_event(self, pod: Any, reason: str, message: str) -> None:
+    def _dressed(self, current: dict[str, dict]) -> dict[str, dict]:
+        """The objects with the metadata and template changes clients made through the API."""
+        for obj in current.values():
+            overlay = self.overlays.get(obj["metadata"]["uid"])
+            if overlay:
+                update.dress(obj, overlay)
+        return current
+
+    def record_event(
+        self, pod: Any, reason: str, message: str, kind_of_event: str = "Normal"
+    ) -> None:
         now = _now()
         self.events.append(
             {
@@ -98,7 +174,7 @@ class ClusterView:
                 },
                 "reason": reason,
                 "message": message,
-                "type": "Normal",
+                "type": kind_of_event,
                 "count": 1,
                 "firstTimestamp": now,
                 "lastTimestamp": now,
@@ -107,26 +183,56 @@ class ClusterView:
         )
 
     # ------------------------------------------------------------------ Cluster protocol
-    def delete_pod(self, name: str, grace: float | None) -> bool:
-        return self.supervisor.delete_pod(name, grace)
+    def create(self, kind: str, body: dict, dry_run: bool) -> dict:
+        if kind == "Job":
+            return self._create_job(body, dry_run)
+        if kind == "Service":
+            return self._create_service(body, dry_run)
+        raise ApiError(
+            405,
+            "MethodNotAllowed",
+            f"create is not supported for {kind} on the twin (it creates Jobs and Services)",
+        )
 
-    def scale(self, kind: str, name: str, replicas: int) -> bool:
-        return self.supervisor.scale(name, replicas)
-
-    def create_job(self, body: dict) -> str:
+    def _create_job(self, body: dict, dry_run: bool) -> dict:
         try:
             job = job_from_body(body, _uid(), _now())
         except InvalidObject as error:
-            raise ApiError(422, "Invalid", f"Job is invalid: {error}") from None
-        if job.name in self.supervisor.jobs:
+            raise ApiError(422, "Invalid", f"Job.batch is invalid: {error}") from None
+        if job.name in self.supervisor.jobs or job.name in self.blocked:
             raise _already_exists("jobs", "batch", job.name)
-        self.supervisor.add_job(job)
-        return job.name
+        if dry_run:
+            return self._stamped(objects.job_object(job, [], self.namespace))
+        if job.image_known:
+            self.supervisor.add_job(job)
+        else:
+            self.blocked[job.name] = BlockedJob(job, self._blocked_pod(job))
+            self.supervisor.changed()
+        return self.store.get("Job", job.name)
 
-    def delete_job(self, name: str, propagation: str | None) -> bool:
-        return self.supervisor.remove_job(name, delete_pods=propagation != "Orphan")
+    def _blocked_pod(self, job: JobRecord) -> BlockedPod:
+        """A Job pod whose image the twin does not have: Pending, pulling, never run."""
+        pod = BlockedPod(
+            name=f"{job.name}-{_uid()[:5]}",
+            spec=job.pod_spec,
+            owner={"apiVersion": "batch/v1", "kind": "Job", "name": job.name, "uid": job.uid},
+            labels=dict(job.spec["template"]["metadata"]["labels"]),
+            uid=_uid(),
+            created_at=_now(),
+            container_name=job.container["name"],
+            image=job.container["image"],
+        )
+        self.record_event(
+            pod, "Scheduled", f"Successfully assigned {self.namespace}/{pod.name} to twin"
+        )
+        self.record_event(pod, "Pulling", f'Pulling image "{pod.image}"')
+        self.record_event(pod, "Failed", pod.waiting_message, "Warning")
+        self.record_event(pod, "Failed", "Error: ErrImagePull", "Warning")
+        self.record_event(pod, "BackOff", f'Back-off pulling image "{pod.image}"', "Normal")
+        self.record_event(pod, "Failed", "Error: ImagePullBackOff", "Warning")
+        return pod
 
-    def create_service(self, body: dict) -> str:
+    def _create_service(self, body: dict, dry_run: bool) -> dict:
         try:
             service = service_from_body(body, _uid(), _now(), self.namespace)
         except InvalidObject as error:
@@ -134,16 +240,89 @@ class ClusterView:
         name = service["metadata"]["name"]
         if name in self.services:
             raise _already_exists("services", "", name)
+        if dry_run:
+            return self._stamped(service)
         self.services[name] = service
         self.supervisor.changed()
-        return name
+        return self.store.get("Service", name)
 
-    def delete_service(self, name: str) -> bool:
-        found = self.services.pop(name, None) is not None
+    def _stamped(self, obj: dict) -> dict:
+        obj = copy.deepcopy(obj)
+        obj["metadata"].pop("resourceVersion", None)
+        return obj
+
+    def delete(
+        self, kind: str, obj: dict, grace: float | None, propagation: str | None, dry_run: bool
+    ) -> dict:
+        """Delete ``obj``; the answer is the object (or a Status for a Job), as upstream's."""
+        name = obj["metadata"]["name"]
+        if kind == "Pod":
+            if dry_run:
+                return obj
+            blocked = next((b for b in self.blocked.values() if b.pod.name == name), None)
+            if blocked is not None:  # the Job controller replaces it at once
+                blocked.pod = self._blocked_pod(blocked.job)
+                self.supervisor.changed()
+                return obj
+            self.supervisor.delete_pod(name, grace)
+            return self.store.get("Pod", name) or obj
+        if kind == "Job":
+            if not dry_run:
+                if self.blocked.pop(name, None) is not None:
+                    self.supervisor.changed()
+                else:
+                    self.supervisor.remove_job(name, delete_pods=propagation != "Orphan")
+            details = {
+                "name": name,
+                "group": "batch",
+                "kind": "jobs",
+                "uid": obj["metadata"]["uid"],
+            }
+            return status_body(200, "", "", details) | {"status": "Success"}
+        if kind == "Service":
+            if not dry_run:
+                self.services.pop(name, None)
+                self.supervisor.changed()
+            return obj
+        raise ApiError(
+            405,
+            "MethodNotAllowed",
+            f"delete is not supported for {kind} on the twin (it deletes Pods, Jobs and Services)",
+        )
+
+    def scale(self, kind: str, name: str, replicas: int, dry_run: bool) -> bool:
+        if dry_run:
+            return name in self.supervisor.workloads
+        return self.supervisor.scale(name, replicas)
+
+    def update(self, kind: str, old: dict, new: dict, dry_run: bool) -> dict:
+        """Make ``old`` into ``new`` where the twin can; the object as it then is."""
+        change = update.plan(kind, old, new)
+        if dry_run:
+            return update.preview(old, new, change)
+        uid = old["metadata"]["uid"]
+        overlay = self.overlays.setdefault(uid, {})
+        overlay.update(change.overlay)
+        name = old["metadata"]["name"]
+        workload = self.supervisor.workloads.get(name) if kind in update.WORKLOADS else None
+        if workload is not None and change.template_changed:
+            workload.generation += 1
+            for pod in self.supervisor.pods_of(name):  # a rollout: new pods from the template
+                self.supervisor.delete_pod(pod.name)
+        if change.replicas is not None and workload is not None:
+            self.supervisor.scale(name, change.replicas)
         self.supervisor.changed()
-        return found
+        return self.store.get(kind, name)
 
     def pod_log(self, name: str) -> tuple[PodLog, str] | None:
+        blocked = next((b for b in self.blocked.values() if b.pod.name == name), None)
+        if blocked is not None:
+            raise ApiError(
+                400,
+                "BadRequest",
+                f'container "{blocked.pod.container_name}" in pod "{name}" is waiting to start: '
+                "trying and failing to pull image",
+            )
         pod = self.supervisor.pods.get(name)
         return (pod.log, pod.container_name) if pod else None
 

@@ -15,26 +15,57 @@ class Resource:
     namespaced: bool
     verbs: tuple[str, ...]
     short: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
 
 
 _READ = ("get", "list", "watch")
+_UPDATE = ("patch", "update")
+_ALL = ("all",)
 RESOURCES = (
-    Resource("pods", "Pod", "", True, (*_READ, "delete"), ("po",)),
-    Resource("services", "Service", "", True, (*_READ, "create", "delete"), ("svc",)),
-    Resource("events", "Event", "", True, _READ, ("ev",)),
-    Resource("namespaces", "Namespace", "", False, _READ, ("ns",)),
-    Resource("deployments", "Deployment", "apps", True, (*_READ, "patch", "update"), ("deploy",)),
-    Resource("statefulsets", "StatefulSet", "apps", True, (*_READ, "patch", "update"), ("sts",)),
-    Resource("jobs", "Job", "batch", True, (*_READ, "create", "delete")),
-)
-SUBRESOURCES = {
-    "": (("pods/log", "Pod", ("get",)),),
-    "apps": (
-        ("deployments/scale", "Scale", ("get", "patch", "update")),
-        ("statefulsets/scale", "Scale", ("get", "patch", "update")),
+    Resource("pods", "Pod", "", True, (*_READ, *_UPDATE, "delete"), ("po",), _ALL),
+    Resource(
+        "services", "Service", "", True, (*_READ, *_UPDATE, "create", "delete"), ("svc",), _ALL
     ),
-    "batch": (),
+    Resource("events", "Event", "", True, _READ, ("ev",)),
+    Resource("namespaces", "Namespace", "", False, (*_READ, *_UPDATE), ("ns",)),
+    Resource("nodes", "Node", "", False, (*_READ, *_UPDATE), ("no",)),
+    Resource("deployments", "Deployment", "apps", True, (*_READ, *_UPDATE), ("deploy",), _ALL),
+    Resource("statefulsets", "StatefulSet", "apps", True, (*_READ, *_UPDATE), ("sts",), _ALL),
+    Resource("jobs", "Job", "batch", True, (*_READ, *_UPDATE, "create", "delete"), (), _ALL),
+)
+_SCALE = ("get", "patch", "update")
+SUBRESOURCES = {
+    "": (
+        ("pods/log", "Pod", ("get",)),
+        ("pods/status", "Pod", ("get",)),
+    ),
+    "apps": (
+        ("deployments/scale", "Scale", _SCALE),
+        ("deployments/status", "Deployment", ("get",)),
+        ("statefulsets/scale", "Scale", _SCALE),
+        ("statefulsets/status", "StatefulSet", ("get",)),
+    ),
+    "batch": (("jobs/status", "Job", ("get",)),),
+    "authorization.k8s.io": (),
 }
+ACCESS_REVIEW = {
+    "name": "selfsubjectaccessreviews",
+    "singularName": "selfsubjectaccessreview",
+    "namespaced": False,
+    "kind": "SelfSubjectAccessReview",
+    "verbs": ["create"],
+}
+GROUPS = ("apps", "batch", "authorization.k8s.io")
+
+
+def verbs(resource: Resource, subresource: str = "") -> tuple[str, ...]:
+    """The verbs the twin serves on ``resource`` (or one of its subresources)."""
+    if not subresource:
+        return resource.verbs
+    for name, _, allowed in SUBRESOURCES.get(resource.group, ()):
+        if name == f"{resource.plural}/{subresource}":
+            return allowed
+    return ()
 
 
 def by_plural(group: str, plural: str) -> Resource | None:
@@ -68,7 +99,7 @@ def core_versions() -> dict:
 
 def groups() -> dict:
     items = []
-    for group in ("apps", "batch"):
+    for group in GROUPS:
         gv = {"groupVersion": f"{group}/v1", "version": "v1"}
         items.append({"name": group, "versions": [gv], "preferredVersion": gv})
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": items}
@@ -88,12 +119,16 @@ def resource_list(group: str) -> dict:
         }
         if resource.short:
             entry["shortNames"] = list(resource.short)
+        if resource.categories:
+            entry["categories"] = list(resource.categories)
         resources.append(entry)
-    for name, kind, verbs in SUBRESOURCES[group]:
+    for name, kind, allowed in SUBRESOURCES[group]:
         entry = {"name": name, "singularName": "", "namespaced": True, "kind": kind}
         if kind == "Scale":
             entry.update(group="autoscaling", version="v1")
-        resources.append({**entry, "verbs": list(verbs)})
+        resources.append({**entry, "verbs": list(allowed)})
+    if group == "authorization.k8s.io":
+        resources.append(dict(ACCESS_REVIEW))
     return {
         "kind": "APIResourceList",
         "apiVersion": "v1",

@@ -8,11 +8,16 @@ import secrets as random_secrets
 import socket
 from dataclasses import dataclass
 
+from twin.kube import defaults
 from twin.workloads import Probe, WorkloadSpec
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DEFAULT_BACKOFF_LIMIT = 6
 DEFAULT_GRACE_S = 30.0
+# The images the twin "has": a container with any other image is never run on this
+# host; its pod stays Pending with ErrImagePull/ImagePullBackOff, as on a cluster
+# whose registry does not have the image.
+KNOWN_IMAGES = frozenset({"twin/focus-grpc-job:1", "twin/python:3"})
 
 
 class InvalidObject(ValueError):
@@ -32,6 +37,14 @@ class JobRecord:
     backoff_limit: int
     condition: str | None = None  # Complete or Failed
     finished_at: str | None = None
+
+    @property
+    def container(self) -> dict:
+        return self.spec["template"]["spec"]["containers"][0]
+
+    @property
+    def image_known(self) -> bool:
+        return self.container.get("image") in KNOWN_IMAGES
 
 
 def check_name(name: object, what: str = "metadata.name") -> str:
@@ -80,9 +93,17 @@ def job_from_body(body: dict, uid: str, created_at: str) -> JobRecord:
         raise InvalidObject("spec.template.spec.containers: the twin runs exactly one container")
     container = containers[0]
     check_name(container.get("name"), "spec.template.spec.containers[0].name")
+    image = container.get("image")
+    if not isinstance(image, str) or not image.strip():
+        raise InvalidObject("spec.template.spec.containers[0].image: Required value")
     command = [*(container.get("command") or []), *(container.get("args") or [])]
-    if not command or not all(isinstance(part, str) for part in command):
-        raise InvalidObject("spec.template.spec.containers[0].command: Required value")
+    if not all(isinstance(part, str) for part in command):
+        raise InvalidObject("spec.template.spec.containers[0].command: must be strings")
+    if image in KNOWN_IMAGES and not command:
+        raise InvalidObject(
+            f"spec.template.spec.containers[0].command: Required value: image {image} "
+            "has no entrypoint on the twin"
+        )
     policy = template.get("restartPolicy", "Never")
     if policy not in ("Never", "OnFailure"):
         raise InvalidObject(f"spec.template.spec.restartPolicy: Unsupported value: {policy!r}")
@@ -92,20 +113,26 @@ def job_from_body(body: dict, uid: str, created_at: str) -> JobRecord:
         kind="Job",
         module="",
         probe=_probe(container),
-        image=str(container.get("image") or "twin/job:1"),
+        image=image,
         grace_seconds=float(template.get("terminationGracePeriodSeconds", DEFAULT_GRACE_S)),
         command=tuple(command),
         env=env,
         restart_policy="Never",
     )
     labels = dict(metadata.get("labels") or {})
-    selector = {"controller-uid": uid}
-    spec["selector"] = {"matchLabels": selector}
-    pod_meta = spec["template"].setdefault("metadata", {})
-    pod_meta["labels"] = {**(pod_meta.get("labels") or {}), **selector, "job-name": name}
+    selector = {"batch.kubernetes.io/controller-uid": uid}
+    pod_labels = {
+        **selector,
+        "batch.kubernetes.io/job-name": name,
+        "controller-uid": uid,
+        "job-name": name,
+    }
     spec.setdefault("backoffLimit", DEFAULT_BACKOFF_LIMIT)
-    spec.setdefault("completions", 1)
-    spec.setdefault("parallelism", 1)
+    spec["selector"] = {"matchLabels": selector}
+    spec = defaults.job_spec(spec)
+    pod_meta = spec["template"]["metadata"]
+    pod_meta["labels"] = {**(pod_meta.get("labels") or {}), **pod_labels}
+    labels = labels or dict(pod_meta["labels"])  # as upstream: a Job without labels gets its pods'
     return JobRecord(
         name=name,
         uid=uid,

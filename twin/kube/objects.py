@@ -6,9 +6,12 @@ or a container without ``name``, so every field they require is always present.
 
 from __future__ import annotations
 
+import os
+import platform
 from typing import Any
 
 from twin.config import HOST
+from twin.kube import defaults
 
 NODE = "twin"
 API_VERSIONS = {
@@ -19,6 +22,7 @@ API_VERSIONS = {
     "Deployment": "apps/v1",
     "StatefulSet": "apps/v1",
     "Job": "batch/v1",
+    "Node": "v1",
 }
 
 
@@ -48,10 +52,14 @@ def _container_state(pod: Any) -> tuple[dict, dict]:
                 "containerID": pod.container_id,
             }
         }, pod.last_state or {}
-    return {"waiting": {"reason": pod.waiting_reason or "ContainerCreating"}}, pod.last_state or {}
+    waiting = {"reason": pod.waiting_reason or "ContainerCreating"}
+    if getattr(pod, "waiting_message", None):
+        waiting["message"] = pod.waiting_message
+    return {"waiting": waiting}, pod.last_state or {}
 
 
-def pod_object(pod: Any, namespace: str) -> dict:
+def pod_object(pod: Any, namespace: str, template: dict | None = None) -> dict:
+    """A pod; ``template`` (a Job's pod template, defaults filled) gives its containers."""
     spec = pod.spec
     state, last_state = _container_state(pod)
     extra: dict[str, Any] = {
@@ -104,16 +112,37 @@ def pod_object(pod: Any, namespace: str) -> dict:
             }
         ],
     }
+    pod_spec = {
+        "containers": [container],
+        "restartPolicy": spec.restart_policy,
+        "terminationGracePeriodSeconds": int(spec.grace_seconds),
+    }
+    if template is not None:
+        pod_spec = dict(template["spec"])
+        first = pod_spec["containers"][0]
+        status["containerStatuses"][0].update(name=first["name"], image=first["image"])
+        extra["generateName"] = f"{pod.owner['name']}-"
+        extra["labels"] = dict(template["metadata"].get("labels") or {})
+        extra["annotations"] = dict(template["metadata"].get("annotations") or {})
+    pod_spec = defaults.pod_spec(pod_spec, spec.restart_policy)
+    pod_spec.update(nodeName=NODE, serviceAccountName="default", serviceAccount="default")
+    pod_spec.setdefault(
+        "tolerations",
+        [
+            {
+                "key": f"node.kubernetes.io/{taint}",
+                "operator": "Exists",
+                "effect": "NoExecute",
+                "tolerationSeconds": 300,
+            }
+            for taint in ("not-ready", "unreachable")
+        ],
+    )
     return {
         "kind": "Pod",
         "apiVersion": "v1",
         "metadata": meta(pod.name, namespace, pod.uid, pod.created_at, **extra),
-        "spec": {
-            "containers": [container],
-            "restartPolicy": spec.restart_policy,
-            "terminationGracePeriodSeconds": int(spec.grace_seconds),
-            "nodeName": NODE,
-        },
+        "spec": pod_spec,
         "status": status,
     }
 
@@ -124,14 +153,20 @@ def workload_object(workload: Any, pods: list, namespace: str) -> dict:
     live = [pod for pod in pods if not pod.deletion_timestamp]
     ready = sum(1 for pod in live if pod.ready)
     labels = {"app": spec.name}
-    template = {
-        "metadata": {"labels": labels},
-        "spec": {"containers": [{"name": spec.name, "image": spec.image}]},
-    }
+    template = defaults.template(
+        {
+            "metadata": {"labels": labels},
+            "spec": {
+                "containers": [{"name": spec.name, "image": spec.image}],
+                "terminationGracePeriodSeconds": int(spec.grace_seconds),
+            },
+        }
+    )
     body: dict[str, Any] = {
         "replicas": workload.replicas,
         "selector": {"matchLabels": labels},
         "template": template,
+        "revisionHistoryLimit": 10,
     }
     status: dict[str, Any] = {
         "observedGeneration": workload.generation,
@@ -140,13 +175,35 @@ def workload_object(workload: Any, pods: list, namespace: str) -> dict:
         "availableReplicas": ready,
         "updatedReplicas": len(live),
     }
+    revision = f"{spec.name}-{workload.template_hash}"
     if spec.kind == "StatefulSet":
         body["serviceName"] = spec.name
-        status["currentReplicas"] = len(live)
+        body["podManagementPolicy"] = "OrderedReady"
+        body["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
+        body["persistentVolumeClaimRetentionPolicy"] = {
+            "whenDeleted": "Retain",
+            "whenScaled": "Retain",
+        }
+        status.update(
+            currentReplicas=len(live),
+            currentRevision=revision,
+            updateRevision=revision,
+            collisionCount=0,
+        )
     else:
+        body["strategy"] = {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"},
+        }
+        body["progressDeadlineSeconds"] = 600
         status["unavailableReplicas"] = max(workload.replicas - ready, 0)
         status["conditions"] = [
-            _condition("Available", ready >= workload.replicas, workload.created_at)
+            _condition("Available", ready >= workload.replicas, workload.created_at),
+            {
+                **_condition("Progressing", True, workload.created_at),
+                "reason": "NewReplicaSetAvailable",
+                "message": f'ReplicaSet "{revision}" has successfully progressed.',
+            },
         ]
     return {
         "kind": spec.kind,
@@ -158,6 +215,11 @@ def workload_object(workload: Any, pods: list, namespace: str) -> dict:
             workload.created_at,
             labels=labels,
             generation=workload.generation,
+            **(
+                {}
+                if spec.kind == "StatefulSet"
+                else {"annotations": {"deployment.kubernetes.io/revision": "1"}}
+            ),
         ),
         "spec": body,
         "status": status,
@@ -215,7 +277,64 @@ def namespace_object(name: str, created: str) -> dict:
     return {
         "kind": "Namespace",
         "apiVersion": "v1",
-        "metadata": meta(name, None, f"ns-{name}", created, labels={"name": name}),
+        "metadata": meta(
+            name, None, f"ns-{name}", created, labels={"kubernetes.io/metadata.name": name}
+        ),
         "spec": {"finalizers": ["kubernetes"]},
         "status": {"phase": "Active"},
+    }
+
+
+def node_object(created: str) -> dict:
+    """This machine as the cluster's only Node (Ready, its CPUs and memory)."""
+    try:
+        memory_kib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1024
+    except (ValueError, OSError):
+        memory_kib = 0
+    capacity = {"cpu": str(os.cpu_count() or 1), "memory": f"{memory_kib}Ki", "pods": "110"}
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+    return {
+        "kind": "Node",
+        "apiVersion": "v1",
+        "metadata": meta(
+            NODE,
+            None,
+            f"node-{NODE}",
+            created,
+            labels={
+                "kubernetes.io/hostname": NODE,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": arch,
+                "node-role.kubernetes.io/control-plane": "",
+            },
+        ),
+        "spec": {},
+        "status": {
+            "capacity": capacity,
+            "allocatable": dict(capacity),
+            "conditions": [
+                {
+                    **_condition("Ready", True, created),
+                    "lastHeartbeatTime": created,
+                    "reason": "KubeletReady",
+                    "message": "kubelet is posting ready status",
+                }
+            ],
+            "addresses": [
+                {"type": "InternalIP", "address": HOST},
+                {"type": "Hostname", "address": NODE},
+            ],
+            "nodeInfo": {
+                "machineID": "twin",
+                "systemUUID": "twin",
+                "bootID": "twin",
+                "kernelVersion": platform.release(),
+                "osImage": "twin",
+                "containerRuntimeVersion": "twin://1",
+                "kubeletVersion": "v1.33.0-twin",
+                "kubeProxyVersion": "v1.33.0-twin",
+                "operatingSystem": "linux",
+                "architecture": arch,
+            },
+        },
     }

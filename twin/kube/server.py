@@ -8,22 +8,40 @@ through the :class:`Cluster` protocol. Every error is a JSON ``Status``.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import ssl
 import time
 from typing import Any, Protocol
 
+import yaml
 from aiohttp import web
 
 from twin.kube import discovery, selectors, tables
+from twin.kube import patch as patching
 from twin.kube.objects import API_VERSIONS
 from twin.kube.podlog import PodLog
 from twin.kube.store import Store, TooOld
+from twin.kube.update import UpdateError
 
 BOOKMARK_INTERVAL_S = 2.0
 DEFAULT_WATCH_TIMEOUT_S = 1800
 _PREFIX = r"{prefix:api/v1|apis/apps/v1|apis/batch/v1}"
-_PUBLIC = {"/version", "/healthz", "/livez", "/readyz"}
+_PUBLIC = {
+    "/version",
+    "/healthz",
+    "/livez",
+    "/readyz",
+    "/version/",
+    "/healthz/",
+    "/livez/",
+    "/readyz/",
+}
+_PROTOBUF_HELP = (
+    "the twin's Kubernetes API speaks JSON only, not {type}; kubectl sends JSON for "
+    "manifests: kubectl create job NAME --image=IMAGE --dry-run=client -o yaml "
+    "| kubectl create -f -"
+)
 
 
 class ApiError(Exception):
@@ -40,12 +58,12 @@ class Cluster(Protocol):
     store: Store
     namespace: str
 
-    def delete_pod(self, name: str, grace: float | None) -> bool: ...
-    def scale(self, kind: str, name: str, replicas: int) -> bool: ...
-    def create_job(self, body: dict) -> str: ...
-    def delete_job(self, name: str, propagation: str | None) -> bool: ...
-    def create_service(self, body: dict) -> str: ...
-    def delete_service(self, name: str) -> bool: ...
+    def create(self, kind: str, body: dict, dry_run: bool) -> dict: ...
+    def delete(
+        self, kind: str, obj: dict, grace: float | None, propagation: str | None, dry_run: bool
+    ) -> dict: ...
+    def scale(self, kind: str, name: str, replicas: int, dry_run: bool) -> bool: ...
+    def update(self, kind: str, old: dict, new: dict, dry_run: bool) -> dict: ...
     def pod_log(self, name: str) -> tuple[PodLog, str] | None: ...
 
 
@@ -98,12 +116,28 @@ def _json(body: dict, code: int = 200) -> web.Response:
     return web.json_response(body, status=code)
 
 
+def dry_run(request: web.Request) -> bool:
+    """``dryRun=All``: validate and answer as if done, change nothing."""
+    values = request.query.getall("dryRun", [])
+    for value in values:
+        if value != "All":
+            raise ApiError(
+                400, "BadRequest", f'dryRun: Unsupported value: "{value}": supported values: "All"'
+            )
+    return bool(values)
+
+
 @web.middleware
 async def _errors(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         return await handler(request)
     except ApiError as error:
         return _json(status(error.code, error.reason, error.message, error.details), error.code)
+    except UpdateError as error:
+        return _json(status(error.code, error.reason, str(error)), error.code)
+    except patching.PatchError as error:
+        reason = {400: "BadRequest", 415: "UnsupportedMediaType"}.get(error.code, "Invalid")
+        return _json(status(error.code, reason, str(error)), error.code)
     except selectors.SelectorError as error:
         return _json(status(400, "BadRequest", str(error)), 400)
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as error:
@@ -139,7 +173,7 @@ class Api:
 
     # ------------------------------------------------------------- helpers
     def _resource(self, request: web.Request) -> discovery.Resource:
-        prefix = request.match_info["prefix"]
+        prefix = request.match_info.get("prefix", "api/v1")
         group = "" if prefix == "api/v1" else prefix.split("/")[1]
         resource = discovery.by_plural(group, request.match_info["plural"])
         if resource is None:
@@ -193,7 +227,7 @@ class Api:
 
     async def group_resources(self, request: web.Request) -> web.Response:
         group = request.match_info["group"]
-        if group not in ("apps", "batch"):
+        if group not in discovery.GROUPS:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         return _json(discovery.resource_list(group))
 
@@ -276,46 +310,42 @@ class Api:
         return response
 
     # ----------------------------------------------------------- writes
+    def _check_namespace(self, request: web.Request, body: dict) -> None:
+        namespace = request.match_info["ns"]
+        if (body.get("metadata") or {}).get("namespace", namespace) != namespace:
+            raise ApiError(
+                400,
+                "BadRequest",
+                "the namespace of the provided object does not match the namespace sent on "
+                "the request",
+            )
+        if namespace != self.cluster.namespace:
+            raise ApiError(404, "NotFound", f'namespaces "{namespace}" not found')
+
     async def create(self, request: web.Request) -> web.Response:
         resource = self._resource(request)
         body = await _body(request)
-        namespace = request.match_info["ns"]
-        if body.get("metadata", {}).get("namespace", namespace) != namespace:
-            raise ApiError(400, "BadRequest", "the namespace of the object does not match the URL")
-        if namespace != self.cluster.namespace:
-            raise ApiError(404, "NotFound", f'namespaces "{namespace}" not found')
-        if resource.kind == "Job":
-            name = self.cluster.create_job(body)
-        elif resource.kind == "Service":
-            name = self.cluster.create_service(body)
-        else:
-            raise ApiError(
-                405, "MethodNotAllowed", f"create is not supported for {resource.plural}"
-            )
-        return _json(self.store.get(resource.kind, name), 201)
+        self._check_namespace(request, body)
+        _check_kind(resource, body)
+        created = self.cluster.create(resource.kind, body, dry_run(request))
+        return _json(created, 201)
 
     async def delete(self, request: web.Request) -> web.Response:
         resource, obj = self._get_object(request)
         options = await _body(request, required=False)
-        name = obj["metadata"]["name"]
         grace = options.get("gracePeriodSeconds", _int_param(request, "gracePeriodSeconds"))
         propagation = options.get("propagationPolicy", request.query.get("propagationPolicy"))
-        if resource.kind == "Pod":
-            self.cluster.delete_pod(name, None if grace is None else float(grace))
-            return _json(self.store.get("Pod", name) or obj)
-        if resource.kind == "Job":
-            self.cluster.delete_job(name, propagation)
-            details = {
-                "name": name,
-                "group": "batch",
-                "kind": "jobs",
-                "uid": obj["metadata"]["uid"],
-            }
-            return _json(status(200, "", "", details) | {"status": "Success"})
-        if resource.kind == "Service":
-            self.cluster.delete_service(name)
-            return _json(obj)
-        raise ApiError(405, "MethodNotAllowed", f"delete is not supported for {resource.plural}")
+        asked = options.get("dryRun") or []
+        if asked and asked != ["All"]:
+            raise ApiError(400, "BadRequest", f"dryRun: Unsupported value: {asked!r}")
+        answer = self.cluster.delete(
+            resource.kind,
+            obj,
+            None if grace is None else float(grace),
+            propagation,
+            dry_run(request) or bool(asked),
+        )
+        return _json(answer)
 
     async def scale_get(self, request: web.Request) -> web.Response:
         resource, obj = self._get_object(request)
@@ -323,7 +353,11 @@ class Api:
 
     async def scale_set(self, request: web.Request) -> web.Response:
         resource, obj = self._get_object(request)
-        body = await _body(request)
+        current = _scale(resource, obj)
+        if request.method == "PATCH":
+            body = patching.apply(request.content_type, current, await _patch_body(request))
+        else:
+            body = await _body(request)
         replicas = body.get("spec", {}).get("replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise ApiError(
@@ -331,14 +365,113 @@ class Api:
                 "Invalid",
                 f"spec.replicas: Invalid value: {replicas!r}: must be an integer >= 0",
             )
-        self.cluster.scale(resource.kind, obj["metadata"]["name"], replicas)
-        return _json(_scale(resource, self.store.get(resource.kind, obj["metadata"]["name"])))
+        name = obj["metadata"]["name"]
+        if dry_run(request):
+            return _json(current | {"spec": {"replicas": replicas}})
+        self.cluster.scale(resource.kind, name, replicas, False)
+        return _json(_scale(resource, self.store.get(resource.kind, name)))
 
     async def patch(self, request: web.Request) -> web.Response:
+        resource = self._resource(request)
+        content_type = request.content_type
+        if content_type == patching.APPLY:
+            return await self._server_side_apply(request, resource)
+        _, obj = self._get_object(request)
+        new = patching.apply(content_type, obj, await _patch_body(request))
+        return _json(self.cluster.update(resource.kind, obj, new, dry_run(request)))
+
+    async def _server_side_apply(
+        self, request: web.Request, resource: discovery.Resource
+    ) -> web.Response:
+        """Server-side apply, without field ownership: the applied fields win."""
+        if not request.query.get("fieldManager"):
+            raise ApiError(
+                422,
+                "Invalid",
+                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
+                "is required for apply patch",
+            )
+        applied = await _patch_body(request)
+        if not isinstance(applied, dict):
+            raise ApiError(400, "BadRequest", "the applied configuration is not an object")
+        _check_kind(resource, applied)
+        name = request.match_info["name"]
+        if (applied.get("metadata") or {}).get("name", name) != name:
+            raise ApiError(
+                400, "BadRequest", "the name of the object does not match the name on the URL"
+            )
+        obj = self.store.get(resource.kind, name)
+        if obj is None or not _in_namespace(obj, request.match_info.get("ns")):
+            if "ns" in request.match_info:
+                self._check_namespace(request, applied)
+            created = self.cluster.create(resource.kind, applied, dry_run(request))
+            return _json(created, 201)
+        new = patching.apply(patching.APPLY, obj, applied)
+        return _json(self.cluster.update(resource.kind, obj, new, dry_run(request)))
+
+    async def replace(self, request: web.Request) -> web.Response:
         resource, obj = self._get_object(request)
-        if resource.kind not in ("Deployment", "StatefulSet"):
-            raise ApiError(405, "MethodNotAllowed", f"patch is not supported for {resource.plural}")
-        return await self.scale_set(request)
+        body = await _body(request)
+        _check_kind(resource, body)
+        if (body.get("metadata") or {}).get("name") != obj["metadata"]["name"]:
+            raise ApiError(
+                400, "BadRequest", "the name of the object does not match the name on the URL"
+            )
+        if resource.namespaced:
+            self._check_namespace(request, body)
+        return _json(self.cluster.update(resource.kind, obj, body, dry_run(request)))
+
+    async def status_write(self, request: web.Request) -> web.Response:
+        resource, _ = self._get_object(request)
+        raise ApiError(
+            405,
+            "MethodNotAllowed",
+            f"the twin derives the status of {resource.plural} from its processes; "
+            "it cannot be written",
+        )
+
+    async def exec_refused(self, request: web.Request) -> web.Response:
+        self._get_object(request)
+        raise ApiError(
+            403,
+            "Forbidden",
+            "the twin does not exec into pods: its pods are processes on this host, and its "
+            "API runs no command a client sends",
+        )
+
+    async def access_review(self, request: web.Request) -> web.Response:
+        """SelfSubjectAccessReview (``kubectl auth can-i``): allowed where the twin serves it."""
+        body = await _body(request)
+        attributes = (body.get("spec") or {}).get("resourceAttributes")
+        allowed, reason = False, ""
+        if attributes:
+            group = attributes.get("group", "")
+            plural = attributes.get("resource", "")
+            sub = attributes.get("subresource", "")
+            verb = attributes.get("verb", "")
+            found = discovery.by_plural(group, plural)
+            if found is None:
+                reason = f"the twin does not serve {plural}{'.' + group if group else ''}"
+            else:
+                verbs = discovery.verbs(found, sub)
+                allowed = verb in verbs or verb == "*" and bool(verbs)
+                reason = (
+                    "the twin's token may do what the twin serves"
+                    if allowed
+                    else f"the twin does not serve {verb} on {plural}{'/' + sub if sub else ''}"
+                )
+        else:
+            reason = "the twin serves no non-resource writes"
+            path = ((body.get("spec") or {}).get("nonResourceAttributes") or {}).get("path", "")
+            allowed = path.rstrip("/") in {p.rstrip("/") for p in _PUBLIC} | {"/api", "/apis"}
+        answer = {
+            "kind": "SelfSubjectAccessReview",
+            "apiVersion": "authorization.k8s.io/v1",
+            "metadata": {"creationTimestamp": None},
+            "spec": body.get("spec") or {},
+            "status": {"allowed": allowed, **({"reason": reason} if reason else {})},
+        }
+        return _json(answer, 201)
 
     # ----------------------------------------------------------- logs
     async def logs(self, request: web.Request) -> web.StreamResponse:
@@ -359,22 +492,48 @@ class Api:
                 f'previous terminated container "{container}" in pod "{name}" not found',
             )
         stamps = go_bool(request.query.get("timestamps"))
-        lines = log.select(
-            run, _int_param(request, "tailLines"), _int_param(request, "sinceSeconds")
-        )
+        since = _int_param(request, "sinceSeconds")
+        since_time = request.query.get("sinceTime")
+        if since_time:
+            try:
+                moment = dt.datetime.fromisoformat(since_time.replace("Z", "+00:00"))
+            except ValueError:
+                raise ApiError(
+                    400, "BadRequest", f"sinceTime: {since_time!r} is not an RFC 3339 time"
+                ) from None
+            since = max(int(time.time() - moment.timestamp()), 0)
+        lines = log.select(run, _int_param(request, "tailLines"), since)
+        limit = _int_param(request, "limitBytes")
+        if limit is not None and limit <= 0:
+            raise ApiError(400, "BadRequest", "limitBytes: Invalid value: must be greater than 0")
         if not go_bool(request.query.get("follow")) or previous:
-            text = "".join(line.render(stamps) for line in lines)
-            return web.Response(text=text, content_type="text/plain")
+            data = "".join(line.render(stamps) for line in lines).encode()
+            if limit is not None:
+                data = data[:limit]
+            return web.Response(body=data, content_type="text/plain")
         response = web.StreamResponse(headers={"Content-Type": "text/plain"})
         await response.prepare(request)
         last = lines[-1].seq if lines else log.next_seq - 1
+        budget = limit if limit is not None else -1
+
+        async def write(chunk: bytes) -> bool:
+            nonlocal budget
+            if budget == 0:
+                return False
+            if budget > 0:
+                chunk = chunk[:budget]
+                budget -= len(chunk)
+            await response.write(chunk)
+            return budget != 0
+
         try:
+            going = True
             for line in lines:
-                await response.write(line.render(stamps).encode())
-            while True:
+                going = going and await write(line.render(stamps).encode())
+            while going:
                 fresh = await log.wait_after(last, run, timeout=1.0)
                 for line in fresh:
-                    await response.write(line.render(stamps).encode())
+                    going = going and await write(line.render(stamps).encode())
                     last = line.seq
                 if not fresh and not log.is_open(run):
                     break
@@ -424,10 +583,38 @@ def _scale(resource: discovery.Resource, obj: dict) -> dict:
     }
 
 
+def _check_kind(resource: discovery.Resource, body: dict) -> None:
+    kind, version = body.get("kind"), body.get("apiVersion")
+    expected = f"{resource.group}/v1" if resource.group else "v1"
+    if (kind and kind != resource.kind) or (version and version != expected):
+        raise ApiError(
+            400,
+            "BadRequest",
+            f"the API version in the data ({version}) and kind ({kind}) do not match "
+            f"{expected} {resource.kind} of the URL",
+        )
+
+
+async def _patch_body(request: web.Request) -> Any:
+    if "protobuf" in request.content_type:
+        raise ApiError(
+            415, "UnsupportedMediaType", _PROTOBUF_HELP.format(type=request.content_type)
+        )
+    raw = await request.read()
+    if not raw:
+        raise ApiError(400, "BadRequest", "the patch is empty")
+    try:
+        if request.content_type == patching.APPLY:
+            return yaml.safe_load(raw)
+        return json.loads(raw)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        raise ApiError(400, "BadRequest", f"the patch is not valid JSON or YAML: {error}") from None
+
+
 async def _body(request: web.Request, required: bool = True) -> dict:
     if "protobuf" in request.content_type:
         raise ApiError(
-            415, "UnsupportedMediaType", f"the body of type {request.content_type} is unsupported"
+            415, "UnsupportedMediaType", _PROTOBUF_HELP.format(type=request.content_type)
         )
     raw = await request.read()
     if not raw:
@@ -446,26 +633,46 @@ async def _body(request: web.Request, required: bool = True) -> dict:
 def build_app(cluster: Cluster, token: str) -> web.Application:
     api = Api(cluster)
     app = web.Application(middlewares=[_errors, _auth(token)])
-    route = app.router
-    route.add_get("/version", api.version)
+    router = app.router
+
+    def route(method: str, path: str, handler: Any) -> None:
+        """Every path with and without a trailing slash, as the API server serves them."""
+        router.add_route(method, path, handler)
+        router.add_route(method, f"{path}/", handler)
+
+    route("GET", "/version", api.version)
     for path in ("/healthz", "/livez", "/readyz"):
-        route.add_get(path, api.healthz)
-    route.add_get("/api", api.api)
-    route.add_get("/apis", api.apis)
-    route.add_get("/api/v1", api.core_resources)
-    route.add_get("/apis/{group}/v1", api.group_resources)
+        route("GET", path, api.healthz)
+    route("GET", "/api", api.api)
+    route("GET", "/apis", api.apis)
+    route("GET", "/api/v1", api.core_resources)
+    route("GET", "/apis/{group}/v1", api.group_resources)
+    route(
+        "POST",
+        "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        api.access_review,
+    )
+    cluster_named = f"/{_PREFIX}/{{plural}}/{{name}}"
     named = f"/{_PREFIX}/namespaces/{{ns}}/{{plural}}/{{name}}"
-    route.add_get(f"/{_PREFIX}/{{plural}}", api.collection)
-    route.add_get(f"/{_PREFIX}/{{plural}}/{{name}}", api.item)
-    route.add_get(f"/{_PREFIX}/namespaces/{{ns}}/{{plural}}", api.collection)
-    route.add_post(f"/{_PREFIX}/namespaces/{{ns}}/{{plural}}", api.create)
-    route.add_get(named, api.item)
-    route.add_delete(named, api.delete)
-    route.add_patch(named, api.patch)
-    route.add_get("/api/v1/namespaces/{ns}/pods/{name}/log", api.logs)
-    route.add_get(f"{named}/scale", api.scale_get)
-    route.add_patch(f"{named}/scale", api.scale_set)
-    route.add_put(f"{named}/scale", api.scale_set)
+    route("GET", f"/{_PREFIX}/{{plural}}", api.collection)
+    route("GET", cluster_named, api.item)
+    route("PATCH", cluster_named, api.patch)
+    route("PUT", cluster_named, api.replace)
+    route("GET", f"/{_PREFIX}/namespaces/{{ns}}/{{plural}}", api.collection)
+    route("POST", f"/{_PREFIX}/namespaces/{{ns}}/{{plural}}", api.create)
+    route("GET", named, api.item)
+    route("DELETE", named, api.delete)
+    route("PATCH", named, api.patch)
+    route("PUT", named, api.replace)
+    route("GET", "/api/v1/namespaces/{ns}/pods/{name}/log", api.logs)
+    route("GET", f"{named}/status", api.item)
+    route("GET", "/api/v1/namespaces/{ns}/{plural:pods}/{name}/exec", api.exec_refused)
+    route("POST", "/api/v1/namespaces/{ns}/{plural:pods}/{name}/exec", api.exec_refused)
+    route("PATCH", f"{named}/status", api.status_write)
+    route("PUT", f"{named}/status", api.status_write)
+    route("GET", f"{named}/scale", api.scale_get)
+    route("PATCH", f"{named}/scale", api.scale_set)
+    route("PUT", f"{named}/scale", api.scale_set)
     return app
 
 

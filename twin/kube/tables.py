@@ -179,6 +179,29 @@ COLUMNS: dict[str, tuple[list[tuple[str, str, str]], Callable[[dict, dt.datetime
         [_NAME, ("Status", "string", ""), ("Age", "string", "")],
         lambda n, now: [n["metadata"]["name"], n["status"]["phase"], age(n, now)],
     ),
+    "Node": (
+        [
+            _NAME,
+            ("Status", "string", ""),
+            ("Roles", "string", ""),
+            ("Age", "string", ""),
+            ("Version", "string", ""),
+        ],
+        lambda n, now: [
+            n["metadata"]["name"],
+            "Ready",
+            ",".join(
+                sorted(
+                    key.split("/", 1)[1]
+                    for key in n["metadata"].get("labels", {})
+                    if key.startswith("node-role.kubernetes.io/")
+                )
+            )
+            or "<none>",
+            age(n, now),
+            n["status"]["nodeInfo"]["kubeletVersion"],
+        ],
+    ),
 }
 _WIDE_ONLY = {"IP", "Node"}
 
