@@ -5,6 +5,11 @@
 Starts ``python -m twin.mongo`` on a free port with a temporary data dir (every write
 fsync'd before its reply, group commit), then prints insert and find operations per
 second, one line each, and the insert rate and latency of ``--clients`` processes at once.
+
+Then, on ``--count-docs`` documents (50,000) with an index on ``site``, the median time
+of ``count_documents({})``, of ``count_documents`` with an indexed equality, and of a
+``$match`` (indexed field) + ``$group`` aggregation. Targets: <= 50 ms, <= 50 ms and
+<= 500 ms (issue 13; a mongomock scan took 7-9 s).
 """
 
 from __future__ import annotations
@@ -99,10 +104,50 @@ def _concurrent(port: int, clients: int, count: int) -> None:
     print(f"{label:<44} {len(latencies) / elapsed:9.0f} ops/s  (p95 {p95:.1f} ms)")
 
 
+def _median_ms(label: str, runs: int, action: Callable[[], object]) -> None:
+    times = []
+    answer = None
+    for _ in range(runs):
+        started = time.perf_counter()
+        answer = action()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    print(f"{label:<44} {times[len(times) // 2]:9.1f} ms median of {runs}  (answer {answer})")
+
+
+def _counts(db: pymongo.database.Database, count: int) -> None:
+    """count_documents and a $match+$group aggregation on ``count`` documents."""
+    db.counted.drop()
+    db.counted.create_index("site")
+    for start in range(0, count, 5000):
+        db.counted.insert_many(
+            [
+                {"site": f"site-{i % 20}", "severity": i % 3 + 1, "n": i}
+                for i in range(start, min(start + 5000, count))
+            ]
+        )
+    _median_ms(f"count_documents({{}}) on {count}", 9, lambda: db.counted.count_documents({}))
+    _median_ms(
+        "count_documents({site: ...}) (indexed)",
+        9,
+        lambda: db.counted.count_documents({"site": "site-7"}),
+    )
+    pipeline = [
+        {"$match": {"site": "site-7"}},
+        {"$group": {"_id": "$severity", "n": {"$sum": 1}}},
+    ]
+    _median_ms(
+        "aggregate $match (indexed) + $group",
+        5,
+        lambda: sorted((d["_id"], d["n"]) for d in db.counted.aggregate(pipeline)),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--count-docs", type=int, default=50_000)
     options = parser.parse_args()
     count = options.docs
     with tempfile.TemporaryDirectory(prefix="mongo-bench-") as tmp:
@@ -135,6 +180,7 @@ def main() -> None:
             )
             db.concurrent.create_index("alertId", unique=True)
             _concurrent(port, options.clients, max(count // options.clients, 1))
+            _counts(db, options.count_docs)
         finally:
             client.close()
             process.send_signal(signal.SIGTERM)

@@ -14,7 +14,17 @@ from bson import Binary, Int64
 from mongomock.filtering import filter_applies
 
 from twin.mongo.context import MAX_CONNECTIONS, Context, command
-from twin.mongo.errors import AUTHENTICATION_FAILED, CommandError
+from twin.mongo.errors import (
+    AUTHENTICATION_FAILED,
+    BAD_VALUE,
+    ILLEGAL_OPERATION,
+    INVALID_NAMESPACE,
+    NAMESPACE_EXISTS,
+    NAMESPACE_NOT_FOUND,
+    TRANSACTIONS_REFUSED,
+    UNAUTHORIZED,
+    CommandError,
+)
 from twin.mongo.scram import ScramConversation
 from twin.mongo.wire import MAX_BSON_OBJECT_SIZE, MAX_MESSAGE_SIZE
 
@@ -228,3 +238,97 @@ def list_databases(ctx: Context, cmd: dict[str, Any]) -> dict[str, Any]:
         entries.append({"name": db} if cmd.get("nameOnly") else entry)
     total = sum(entry.get("sizeOnDisk", 0.0) for entry in entries)
     return {"databases": entries, "totalSize": total, "totalSizeMb": int(total) >> 20, "ok": 1.0}
+
+
+def _storage_stats(ctx: Context, name: str, scale: int) -> dict[str, Any]:
+    raw = ctx.store.raw(ctx.db, name)
+    count = len(raw)
+    size = _data_size(ctx, ctx.db, name)
+    names = ["_id_", *raw.indexes]
+    index_sizes = {index: 0 for index in names}
+    return {
+        "ns": f"{ctx.db}.{name}",
+        "size": size // scale,
+        "count": count,
+        "avgObjSize": size // count if count else 0,
+        "numOrphanDocs": 0,
+        "storageSize": size // scale,
+        "freeStorageSize": 0,
+        "capped": False,
+        "nindexes": len(names),
+        "indexBuilds": [],
+        "totalIndexSize": 0,
+        "totalSize": size // scale,
+        "indexSizes": index_sizes,
+        "scaleFactor": scale,
+    }
+
+
+@command("collStats")
+def coll_stats(ctx: Context, cmd: dict[str, Any]) -> dict[str, Any]:
+    name = str(cmd["collStats"])
+    if not ctx.store.exists(ctx.db, name):
+        raise CommandError(NAMESPACE_NOT_FOUND, f"Collection [{ctx.db}.{name}] not found.")
+    scale = max(int(cmd.get("scale", 1) or 1), 1)
+    return {**_storage_stats(ctx, name, scale), "ok": 1.0}
+
+
+def coll_stats_stage(ctx: Context, name: str, pipeline: list[dict[str, Any]]) -> list[Any]:
+    """The ``$collStats`` aggregation stage (it must come first, and comes alone here)."""
+    if len(pipeline) > 1:
+        raise CommandError(
+            BAD_VALUE, "the twin runs $collStats only as the only stage of a pipeline"
+        )
+    options = pipeline[0]["$collStats"] or {}
+    answer: dict[str, Any] = {
+        "ns": f"{ctx.db}.{name}",
+        "host": f"{ctx.server.host}:{ctx.server.port}",
+        "localTime": _now(),
+    }
+    exists = ctx.store.exists(ctx.db, name)
+    if "storageStats" in options:
+        if not exists:
+            raise CommandError(
+                NAMESPACE_NOT_FOUND,
+                "Unable to retrieve storageStats in $collStats stage :: caused by :: "
+                f"Collection [{ctx.db}.{name}] not found.",
+            )
+        scale = max(int((options["storageStats"] or {}).get("scale", 1) or 1), 1)
+        answer["storageStats"] = _storage_stats(ctx, name, scale)
+    if "count" in options:
+        answer["count"] = len(ctx.store.raw(ctx.db, name)) if exists else 0
+    if "latencyStats" in options:
+        zero = {"latency": 0, "ops": 0}
+        answer["latencyStats"] = {
+            "reads": zero,
+            "writes": zero,
+            "commands": zero,
+            "transactions": zero,
+        }
+    return [answer]
+
+
+@command("renameCollection")
+def rename_collection(ctx: Context, cmd: dict[str, Any]) -> dict[str, Any]:
+    if ctx.db != "admin":
+        raise CommandError(
+            UNAUTHORIZED, "renameCollection may only be run against the admin database."
+        )
+    source, target = str(cmd["renameCollection"]), str(cmd.get("to") or "")
+    if "." not in source or "." not in target:
+        raise CommandError(INVALID_NAMESPACE, f"Invalid target namespace: {target}")
+    source_db, source_name = source.split(".", 1)
+    target_db, target_name = target.split(".", 1)
+    if not ctx.store.exists(source_db, source_name):
+        raise CommandError(NAMESPACE_NOT_FOUND, f"Source collection {source} does not exist")
+    if source == target:
+        raise CommandError(ILLEGAL_OPERATION, "Can't rename a collection to itself")
+    if ctx.store.exists(target_db, target_name) and not cmd.get("dropTarget"):
+        raise CommandError(NAMESPACE_EXISTS, "target namespace exists")
+    ctx.store.rename_collection(source_db, source_name, target_db, target_name)
+    return {"ok": 1.0}
+
+
+@command("commitTransaction", "abortTransaction")
+def transaction_end(ctx: Context, cmd: dict[str, Any]) -> dict[str, Any]:
+    raise CommandError(ILLEGAL_OPERATION, TRANSACTIONS_REFUSED)

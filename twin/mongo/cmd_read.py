@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mongomock import aggregate as mongomock_aggregate
+
+from twin.mongo import indexes
 from twin.mongo.context import Context, collection_name, command
 from twin.mongo.errors import COMMAND_NOT_SUPPORTED, CommandError
 from twin.mongo.query import find_documents
+
+# What pymongo's count_documents sends after its $match (and optional $skip/$limit).
+_COUNT_GROUP = {"$group": {"_id": 1, "n": {"$sum": 1}}}
 
 
 def sort_spec(sort: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
@@ -81,7 +87,7 @@ def aggregate(ctx: Context, cmd: dict[str, Any]) -> dict[str, Any]:
             COMMAND_NOT_SUPPORTED, "database aggregation and explain are not supported"
         )
     pipeline = list(cmd.get("pipeline") or [])
-    documents = list(ctx.store.collection(ctx.db, target).aggregate(pipeline))
+    documents = run_pipeline(ctx, target, pipeline)
     output = _output_collection(ctx, pipeline)
     if output is not None:
         ctx.store.record_collection(ctx.db, output)
@@ -93,14 +99,45 @@ def aggregate(ctx: Context, cmd: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _match_count(ctx: Context, name: str, query: Any) -> int:
+    """How many documents match ``query``: from the store's size or an index when it can."""
+    if not ctx.store.exists(ctx.db, name):
+        return 0
+    raw = ctx.store.raw(ctx.db, name)
+    if not query:
+        return len(raw)
+    exact = indexes.exact_count(raw, query)
+    if exact is not None:
+        return exact
+    return len(list(ctx.store.collection(ctx.db, name)._iter_documents(query)))
+
+
+def run_pipeline(ctx: Context, name: str, pipeline: list[dict[str, Any]]) -> list[Any]:
+    """Run an aggregation; a leading ``$match`` selects through indexes before any copy."""
+    if pipeline and "$collStats" in pipeline[0]:
+        from twin.mongo.cmd_admin import coll_stats_stage
+
+        return coll_stats_stage(ctx, name, pipeline)
+    collection = ctx.store.collection(ctx.db, name)
+    if not pipeline or list(pipeline[0]) != ["$match"]:
+        return list(collection.aggregate(pipeline))
+    query, rest = pipeline[0]["$match"], pipeline[1:]
+    if rest == [_COUNT_GROUP]:
+        total = _match_count(ctx, name, query)
+        return [{"_id": 1, "n": total}] if total else []
+    documents = find_documents(collection, query, None, [])
+    if not rest:
+        return documents
+    return list(mongomock_aggregate.process_pipeline(documents, collection.database, rest, None))
+
+
 @command("count")
 def count(ctx: Context, cmd: dict[str, Any]) -> dict[str, Any]:
     name = collection_name(cmd, "count")
     query = cmd.get("query") or {}
     skip, limit = int(cmd.get("skip") or 0), abs(int(cmd.get("limit") or 0))
-    if not query and not skip and not limit:
-        total = len(ctx.store.raw(ctx.db, name)) if ctx.store.exists(ctx.db, name) else 0
-        return {"n": total, "ok": 1.0}
+    if not skip and not limit:
+        return {"n": _match_count(ctx, name, query), "ok": 1.0}
     matches = find_documents(ctx.store.collection(ctx.db, name), query, {"_id": 1}, [], skip, limit)
     return {"n": len(matches), "ok": 1.0}
 

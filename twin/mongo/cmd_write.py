@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import bson
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from twin.mongo.cmd_read import sort_spec
@@ -15,6 +16,7 @@ from twin.mongo.context import Context, collection_name, command
 from twin.mongo.errors import (
     BAD_VALUE,
     COMMAND_NOT_SUPPORTED,
+    DOCUMENT_TOO_LARGE,
     DOCUMENT_VALIDATION_FAILURE,
     DUPLICATE_KEY,
     FAILED_TO_PARSE,
@@ -23,6 +25,7 @@ from twin.mongo.errors import (
 )
 from twin.mongo.query import find_documents
 from twin.mongo.schema import validator_errors
+from twin.mongo.wire import MAX_BSON_OBJECT_SIZE
 
 log = logging.getLogger("twin.mongo")
 
@@ -105,9 +108,8 @@ def apply_update(
     matches = find_documents(collection, query, {"_id": 1}, [], limit=0 if multi else 1)
     ids = [doc["_id"] for doc in matches]
     validate = not bypass and bool(ctx.store.options(ctx.db, name).get("validator"))
-    pre_images = (
-        {i: copy.deepcopy(ctx.store.get_document(ctx.db, name, i)) for i in ids} if validate else {}
-    )
+    # Pre-images for a rollback: of an invalid post-image, or of one over the 16 MB limit.
+    pre_images = {i: copy.deepcopy(ctx.store.get_document(ctx.db, name, i)) for i in ids}
     outcome.touched = list(ids)
     if ids:
         if _is_replacement(update):
@@ -121,17 +123,24 @@ def apply_update(
         method = collection.replace_one if _is_replacement(update) else collection.update_one
         outcome.upserted_id = method(query, update, upsert=True).upserted_id
         outcome.touched.append(outcome.upserted_id)
-    if not validate:
-        return
     for document_id in outcome.touched:
         document = ctx.store.get_document(ctx.db, name, document_id) or {}
-        reasons = validation_failures(ctx, name, document, pre_images.get(document_id))
-        if reasons:
+        failure = None
+        if len(bson.encode(document)) > MAX_BSON_OBJECT_SIZE:
+            failure = CommandError(
+                DOCUMENT_TOO_LARGE,
+                f"Resulting document after update is larger than {MAX_BSON_OBJECT_SIZE}",
+            )
+        elif validate:
+            reasons = validation_failures(ctx, name, document, pre_images.get(document_id))
+            if reasons:
+                failure = _invalid(document, reasons)
+        if failure is not None:
             for rollback_id in outcome.touched:
                 ctx.store.put_document(ctx.db, name, rollback_id, pre_images.get(rollback_id))
             outcome.matched = outcome.modified = 0
             outcome.upserted_id = None
-            raise _invalid(document, reasons)
+            raise failure
 
 
 @command("insert", counter="")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 BAD_VALUE = 2
+ILLEGAL_OPERATION = 20
+DOCUMENT_TOO_LARGE = 17419
 FAILED_TO_PARSE = 9
 UNAUTHORIZED = 13
 AUTHENTICATION_FAILED = 18
@@ -21,6 +23,7 @@ DUPLICATE_KEY = 11000
 
 CODE_NAMES = {
     BAD_VALUE: "BadValue",
+    ILLEGAL_OPERATION: "IllegalOperation",
     FAILED_TO_PARSE: "FailedToParse",
     UNAUTHORIZED: "Unauthorized",
     AUTHENTICATION_FAILED: "AuthenticationFailed",
@@ -35,6 +38,10 @@ CODE_NAMES = {
     UNKNOWN_ERROR: "UnknownError",
     DUPLICATE_KEY: "DuplicateKey",
 }
+
+# What a standalone mongod answers to a transaction (the stand-in, like the real
+# deployment it stands in for, is not a replica set member).
+TRANSACTIONS_REFUSED = "Transaction numbers are only allowed on a replica set member or mongos"
 
 
 class CommandError(Exception):

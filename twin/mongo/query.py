@@ -7,6 +7,8 @@ each insert into such a scan. Two shortcuts keep the answers identical:
 - :class:`FastCollection` narrows the scan to candidates before ``filter_applies`` decides:
   a direct lookup for ``_id`` equality (or ``$in``), and a cheap Python pre-check of
   top-level equality/``$in`` on plain values that can only drop non-matching documents;
+- an equality (or ``$in``) on an indexed field takes its candidates from the index
+  (:mod:`twin.mongo.indexes`);
 - :func:`find_documents` sorts with a native key when a sort field holds one plain type,
   and copies (projects) only the documents in the skip/limit window.
 """
@@ -23,6 +25,8 @@ from mongomock import helpers
 from mongomock.collection import Collection
 from mongomock.filtering import filter_applies, resolve_sort_key
 from mongomock.store import CollectionStore
+
+from twin.mongo.indexes import indexed_candidates, touched
 
 _PLAIN = (str, int, float, ObjectId)  # bool and Int64 are ints
 _SORTABLE_KINDS = {"number", str, bool, ObjectId, datetime.datetime}
@@ -79,7 +83,9 @@ def candidates(store: CollectionStore, spec: Any) -> Iterable[dict[str, Any]]:
         by_id = _id_candidates(store, spec["_id"])
         if by_id is not None:
             return by_id
-    store._remove_expired_documents()
+    by_index = indexed_candidates(store, spec)
+    if by_index is not None:
+        return by_index
     # dict.values, not OrderedDict.values: the latter re-hashes every key while iterating
     # (same order: mongomock never reorders its OrderedDict).
     documents = list(dict.values(store._documents))
@@ -103,7 +109,24 @@ def candidates(store: CollectionStore, spec: Any) -> Iterable[dict[str, Any]]:
 
 
 class FastCollection(Collection):
-    """mongomock's Collection whose document scan skips sure non-matches first."""
+    """mongomock's Collection whose document scan skips sure non-matches first.
+
+    mongomock updates stored documents in place: the store's indexes are dropped
+    before a uniqueness check sees an updated document, and after every update.
+    """
+
+    def _update(self, *args: Any, **kwargs: Any) -> Any:
+        self._updating = True
+        try:
+            return super()._update(*args, **kwargs)
+        finally:
+            self._updating = False
+            touched(self._store)
+
+    def _ensure_uniques(self, new_data: Any) -> None:
+        if getattr(self, "_updating", False):  # an inserted document is indexed already
+            touched(self._store)
+        super()._ensure_uniques(new_data)
 
     def _iter_documents(self, filter: Any) -> Iterable[dict[str, Any]]:
         if self._store.is_empty:

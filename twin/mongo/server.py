@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,13 @@ from twin.mongo.errors import (
     COMMAND_NOT_FOUND,
     COMMAND_NOT_SUPPORTED,
     FAILED_TO_PARSE,
+    ILLEGAL_OPERATION,
+    TRANSACTIONS_REFUSED,
     UNAUTHORIZED,
     UNKNOWN_ERROR,
     CommandError,
 )
+from twin.mongo.indexes import TTL_MONITOR_INTERVAL_S
 from twin.mongo.scram import Credentials
 from twin.mongo.store import Store
 from twin.mongo.wire import ProtocolError, Request, encode_reply, read_request
@@ -29,6 +33,7 @@ from twin.mongo.wire import ProtocolError, Request, encode_reply, read_request
 log = logging.getLogger("twin.mongo")
 
 LOOPBACK = "127.0.0.1"
+TTL_INTERVAL_ENV = "TWIN_MONGO_TTL_MONITOR_S"  # tests shorten mongod's 60 s
 
 
 def _failure_reply(error: Exception) -> dict[str, Any]:
@@ -69,6 +74,8 @@ class MongoStandin:
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._reply_id = 0
+        self._ttl_monitor: asyncio.Task | None = None
+        self.ttl_interval_s = float(os.environ.get(TTL_INTERVAL_ENV, TTL_MONITOR_INTERVAL_S))
 
     @property
     def port(self) -> int:
@@ -86,10 +93,27 @@ class MongoStandin:
         self._state = ServerState(store, self._credentials, LOOPBACK, port)
         self._committer = GroupCommitter(store)
         self._committer.start()
+        self._ttl_monitor = asyncio.create_task(self._expire_forever(), name="ttl-monitor")
         return port
+
+    async def _expire_forever(self) -> None:
+        """mongod's TTL monitor: a pass every ``ttl_interval_s`` (60 s), not on every read."""
+        while True:
+            await asyncio.sleep(self.ttl_interval_s)
+            if self._state is None or self._committer is None:
+                return
+            try:
+                if self._state.store.expire():
+                    await self._committer.durable()
+            except OSError as error:
+                log.error("TTL monitor: journal write failed: %s", error)
 
     async def stop(self) -> None:
         """Stop listening, close every connection, and flush the data to disk."""
+        if self._ttl_monitor is not None:
+            self._ttl_monitor.cancel()
+            await asyncio.gather(self._ttl_monitor, return_exceptions=True)
+            self._ttl_monitor = None
         if self._server is not None:
             self._server.close()
             for writer in list(self._writers):
@@ -164,6 +188,9 @@ class MongoStandin:
             self._state.stats.opcounters[spec.counter] += 1
         if spec.needs_auth and self._credentials.enabled and session.user is None:
             return CommandError(UNAUTHORIZED, f"Command {name} requires authentication").reply()
+        if command.get("autocommit") is False or "startTransaction" in command:
+            # A standalone mongod refuses a transaction at its first command, before any write.
+            return CommandError(ILLEGAL_OPERATION, TRANSACTIONS_REFUSED).reply()
         try:
             return spec.handler(Context(self._state, session, request.database), command)
         except Exception as error:

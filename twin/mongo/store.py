@@ -13,9 +13,12 @@ from mongomock import helpers
 from mongomock.collection import Collection
 from mongomock.store import CollectionStore
 
+from twin.mongo import indexes
 from twin.mongo.errors import NAMESPACE_EXISTS, CommandError
 from twin.mongo.journal import Journal
 from twin.mongo.query import FastCollection
+
+indexes.install()
 
 COMPACT_AT_BYTES = 64 * 1024 * 1024
 
@@ -87,6 +90,27 @@ class Store:
 
     def drop_collection(self, db: str, name: str) -> None:
         self._apply_and_log({"o": "drop", "d": db, "c": name})
+
+    def rename_collection(self, db: str, name: str, to_db: str, to_name: str) -> None:
+        """Move a collection (documents, options, indexes); an existing target is dropped."""
+        records = list(self._collection_records(db, name))
+        if self.exists(to_db, to_name):
+            self.drop_collection(to_db, to_name)
+        for record in records:
+            self._apply_and_log({**record, "d": to_db, "c": to_name})
+        self.drop_collection(db, name)
+
+    def expire(self) -> int:
+        """One pass of mongod's TTL monitor: delete expired documents (journalled)."""
+        removed = 0
+        for db in self.database_names():
+            for name in self.collection_names(db):
+                raw = self.raw(db, name)
+                if raw._ttl_indexes:
+                    expired = indexes.expire(raw)
+                    self.record_documents(db, name, expired)
+                    removed += len(expired)
+        return removed
 
     def drop_database(self, db: str) -> None:
         self._apply_and_log({"o": "dropdb", "d": db})
