@@ -57,7 +57,7 @@ Active Tasks Should Match Task Jobs
     VAR    &{status_filter} =    $in=${active_statuses}
     VAR    &{filter} =    status=${status_filter}
     ${task_ids} =    Get Field Values    tasks    task_id    ${filter}
-    ${expected} =    Evaluate    sorted($GRPC_JOB_PREFIX + task_id for task_id in $task_ids)
+    ${expected} =    Evaluate    sorted(map($GRPC_JOB_PREFIX.__add__, $task_ids))
     ${jobs} =    Get Task Job Names
     ${actual} =    Evaluate    sorted($jobs)
     Lists Should Be Equal    ${actual}    ${expected}    Task Jobs and waiting/running tasks differ
