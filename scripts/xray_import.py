@@ -37,7 +37,7 @@ from urllib.parse import quote, urlsplit
 from scripts.publishing.http import Http, PublishError, redact
 from scripts.publishing.results import (
     ResultsError,
-    TestResult,
+    RunTest,
     collect,
     embed_screenshots,
     load,
@@ -398,7 +398,7 @@ def xray_from(env: dict[str, str], **http):
     )
 
 
-def check_mapping(tests: list[TestResult], env: dict[str, str], **http) -> list[str]:
+def check_mapping(tests: list[RunTest], env: dict[str, str], **http) -> list[str]:
     """One line per test whose key does not exist or is not a Test issue."""
     keys = sorted({key for test in tests for key in test.keys})
     if not keys:
@@ -432,7 +432,7 @@ def check_mapping(tests: list[TestResult], env: dict[str, str], **http) -> list[
     return problems
 
 
-def attach_pod_logs(xray, imported: Imported, tests: list[TestResult]) -> int:
+def attach_pod_logs(xray, imported: Imported, tests: list[RunTest]) -> int:
     """Attach each keyed test's pod-log excerpts to its test run; return how many files."""
     wanted = [t for t in tests if t.pod_logs and t.keys]
     if not wanted:

@@ -49,7 +49,7 @@ def _norm(text: str) -> str:
 
 
 @dataclass
-class TestResult:
+class RunTest:
     name: str
     full_name: str
     suite: str
@@ -160,7 +160,7 @@ class _Collector(ResultVisitor):
     def __init__(self, pod_dirs: dict[tuple[str, str], Path], prefix: str) -> None:
         self.pod_dirs = pod_dirs
         self.prefix = prefix
-        self.tests: list[TestResult] = []
+        self.tests: list[RunTest] = []
 
     def visit_test(self, test) -> None:
         lines: list[str] = []
@@ -181,7 +181,7 @@ class _Collector(ResultVisitor):
         if test.teardown:
             test.teardown.visit(Messages())
         parent = test.parent
-        result = TestResult(
+        result = RunTest(
             name=test.name,
             full_name=test.full_name,
             suite=parent.name,
@@ -204,7 +204,7 @@ class _Collector(ResultVisitor):
 
 def collect(
     output: Path, prefix: str = "PZ", evidence_dirs: list[Path] | None = None
-) -> list[TestResult]:
+) -> list[RunTest]:
     """Every test in ``output`` with its keys, log excerpt, screenshots and pod-log excerpts.
 
     Pod logs are looked for in ``evidence_dirs`` (the shards' output directories), by default

@@ -20,6 +20,8 @@ from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from requests.structures import CaseInsensitiveDict
+
 KEY = re.compile(r"^PZ-\d+$")
 
 
@@ -28,14 +30,14 @@ class Recorded:
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: dict[str, str]
+    headers: CaseInsensitiveDict
     body: bytes
 
     def json(self):
         return json.loads(self.body)
 
     def text(self) -> str:
-        return f"{self.method} {self.path} {self.query} {self.headers} " + self.body.decode(
+        return f"{self.method} {self.path} {self.query} {dict(self.headers)} " + self.body.decode(
             errors="replace"
         )
 
@@ -88,9 +90,8 @@ class Standin:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 url = urlsplit(self.path)
-                record = Recorded(
-                    self.command, url.path, parse_qs(url.query), dict(self.headers), body
-                )
+                headers = CaseInsensitiveDict(self.headers.items())  # as HTTP says
+                record = Recorded(self.command, url.path, parse_qs(url.query), headers, body)
                 with standin._lock:
                     standin.requests.append(record)
                     status, headers, payload = standin.answer(record)
