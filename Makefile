@@ -9,7 +9,7 @@ ROBOT_OPTS ?=
 TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
 
 .PHONY: setup smoke test nightly lint format pytest regression docs repeat clean twin-up twin-down \
-	dashboard shard-demo
+	dashboard shard-demo plan
 
 setup:
 	@scripts/setup.sh
@@ -65,6 +65,13 @@ SHARD_SUITES ?= robot/api
 shard-demo: setup
 	$(VENV)/python scripts/shard_demo.py --shards 3 --processes 2 \
 		--outputdir $(RESULTS)/shard-demo $(SHARD_SUITES)
+
+# make plan PLAN=PZ-14024: just the automated tests of an Xray Test Plan (needs the Xray settings).
+PLAN ?= PZ-14024
+plan: setup
+	$(VENV)/python scripts/xray_plan.py $(PLAN) --output $(RESULTS)/xray_plan/$(PLAN).args
+	$(VENV)/robot --outputdir $(RESULTS)/plan-$(PLAN) \
+		--argumentfile $(RESULTS)/xray_plan/$(PLAN).args $(TAGLINK) $(ROBOT_OPTS) robot/
 
 docs: setup
 	$(VENV)/python scripts/make_docs.py docs/keywords
