@@ -31,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from twin import config, lease, processes
+from twin import bugs, config, lease, processes
 from twin.kube.cluster import ClusterView
 from twin.kube.jobs import JobRecord
 from twin.kube.podlog import PodLog
@@ -476,6 +476,7 @@ class Supervisor:
             "error": self.error,
             "updated_at": _now(),
             "replicas": self.replicas,
+            "bugs": sorted(bugs.active()),
             "jobs": sorted(self.jobs),
             "pods": [pod.describe() for pod in self.pods.values()],
         }
