@@ -20,6 +20,8 @@ from typing import Any
 
 import requests
 
+from libraries.common import request_ids
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503})
 CAPACITY_CODE = "CAPACITY_EXCEEDED"
@@ -192,6 +194,10 @@ class FocusClient:
         """
         method = method.upper()
         send_headers = dict(headers or {})
+        if (request_id := request_ids.next_request_id()) and not any(
+            name.lower() == request_ids.HTTP_HEADER.lower() for name in send_headers
+        ):
+            send_headers[request_ids.HTTP_HEADER] = request_id
         own_header = any(name.lower() == "authorization" for name in send_headers)
         managed = authenticate and token is None and not own_header
         if managed:
