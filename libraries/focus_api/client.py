@@ -121,6 +121,9 @@ class TokenManager:
                 self._token = None
 
 
+TWIN_HINT = "is the twin up? try 'python -m twin status'"
+
+
 class FocusClient:
     """One connection to a Focus Server: base URL, credentials, CA bundle, timeouts."""
 
@@ -136,8 +139,10 @@ class FocusClient:
         backoff_s: float = 0.2,
         breaker: CircuitBreaker | None = None,
         on_exchange: ExchangeHook | None = None,
+        unreachable_hint: str = "check that it runs and that FOCUS_BASE_URL points at it",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.unreachable_hint = unreachable_hint
         self.user = user
         self._password = password
         self.verify: str | bool = ca_bundle or True  # a CA path, or the system store
@@ -291,10 +296,7 @@ class FocusClient:
             self.on_exchange(Exchange(method, url, body, response.status_code, text, elapsed))
 
     def _unreachable(self, reason: str) -> str:
-        return (
-            f"Focus Server at {self.base_url} is unreachable ({reason}); "
-            "is the twin up? try 'python -m twin status'"
-        )
+        return f"Focus Server at {self.base_url} is unreachable ({reason}); {self.unreachable_hint}"
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
