@@ -36,6 +36,7 @@ lint:
 	$(VENV)/robocop check robot resources
 	$(VENV)/robocop format --check robot resources
 	$(VENV)/python scripts/check_tags.py robot
+	$(VENV)/python scripts/check_destructive.py robot
 	$(VENV)/actionlint .github/workflows/*.yml
 	@scripts/check_jenkinsfile.sh Jenkinsfile
 
