@@ -222,12 +222,17 @@ class Standin:
             keys = [t.upper() for t in tags if KEY.match(t.upper())]
             status = test.find("status").get("status")
             html = "".join(m.text or "" for m in test.iter("msg") if m.get("html") == "true")
+            # Xray takes as evidence the embedded images with SeleniumLibrary's screenshot class.
+            shots = re.findall(r"<img\b[^>]*>", html)
+            evidence = [
+                i for i in shots if "robot-seleniumlibrary-screenshot" in i and "data:image" in i
+            ]
             tests.append(
                 {
                     "name": test.get("name"),
                     "keys": keys,
                     "status": status,
-                    "screenshots": html.count("data:image"),
+                    "screenshots": len(evidence),
                 }
             )
             if keys:
