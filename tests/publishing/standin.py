@@ -235,7 +235,9 @@ class Standin:
                     "screenshots": len(evidence),
                 }
             )
-            if keys:
+            # One test run per Test issue in an execution, however many Robot tests map to it.
+            mapped = {run["test"] for run in self.runs.values() if run["exec"] == key}
+            if keys and keys[0] not in mapped:
                 run = str(next(self._ids))
                 self.runs[run] = {"exec": key, "test": keys[0], "evidence": []}
         self.imports.append({"key": key, "info": info_json, "tests": tests})

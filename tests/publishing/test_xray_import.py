@@ -116,6 +116,8 @@ def run_dir(tmp_path: Path) -> Path:
     write_pod_log(
         out, "Api", "Task_reaches_running", "focus-server-7d9", ["boot", "ERROR grpc down"]
     )
+    # A passing test's pod logs are not attached.
+    write_pod_log(out, "Robot.Api", "Configure_answers_200", "focus-server-7d9", ["fine"])
     return out
 
 
@@ -191,7 +193,7 @@ def test_evidence_cloud_embeds_screenshots_and_attaches_pod_logs(
     evidence = {run["test"]: run["evidence"] for run in cloud.runs.values()}
     assert evidence["PZ-101"] == [] and evidence["PZ-102"] == []
     (log,) = evidence["PZ-103"]
-    assert log["filename"] == "focus-server-7d9.log"
+    assert log["filename"] == "Task_reaches_running--focus-server-7d9.log"
     assert base64.b64decode(log["data"]).decode() == "boot\nERROR grpc down"
     assert "2 embedded screenshot(s) (1 embedded from files), 1 pod-log excerpt(s)" in out
 
@@ -223,7 +225,8 @@ def test_server_dc_multipart_import_with_custom_fields_and_evidence(
     assert dc.imports[0]["tests"][0]["screenshots"] == 1
     evidence = {run["test"]: run["evidence"] for run in dc.runs.values()}
     (log,) = evidence["PZ-103"]
-    assert log["filename"] == "focus-server-7d9.log" and log["contentType"] == "text/plain"
+    assert log["filename"] == "Task_reaches_running--focus-server-7d9.log"
+    assert log["contentType"] == "text/plain"
     assert f"Test Execution {key} {dc.url}/browse/{key}" in out
 
 
