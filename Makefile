@@ -8,7 +8,7 @@ RESULTS := results
 ROBOT_OPTS ?=
 TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
 
-.PHONY: setup smoke test lint format pytest regression docs repeat clean twin-up twin-down
+.PHONY: setup smoke test nightly lint format pytest regression docs repeat clean twin-up twin-down
 
 setup:
 	@scripts/setup.sh
@@ -31,6 +31,7 @@ lint:
 	$(VENV)/ruff format --check .
 	$(VENV)/robocop check robot resources
 	$(VENV)/robocop format --check robot resources
+	$(VENV)/python scripts/check_tags.py robot
 
 format:
 	$(VENV)/ruff format .
@@ -43,6 +44,11 @@ pytest:
 regression:
 	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/regression \
 		--exclude nightly $(TAGLINK) $(ROBOT_OPTS) robot/
+
+# Long load and soak tests (tag nightly), left out of `make test`.
+nightly: setup
+	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/nightly \
+		--include nightly $(TAGLINK) $(ROBOT_OPTS) robot/
 
 docs: setup
 	$(VENV)/python scripts/make_docs.py docs/keywords

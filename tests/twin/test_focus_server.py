@@ -28,8 +28,8 @@ from tests.twin.test_focus_server_support import (
     tcp_listener,
     wait_for,
 )
-from twin import alerts_consumer, signal
-from twin.focus_server import store
+from twin import fibre_data
+from twin.focus_server import alerts_consumer, store
 from twin.grpc_job.protocol import format_time
 from variables import constants
 
@@ -529,7 +529,7 @@ def _event_contrast(api, band: dict) -> float:
 
 
 def test_the_200_hz_event_at_channel_50_shows_only_when_the_band_includes_it(api):
-    event = signal.EVENTS[0]
+    event = fibre_data.EVENTS[0]
     assert (event.channel, event.frequency_hz) == (50, 200)
     assert _event_contrast(api, {"min": 0, "max": 500}) > 6
     assert abs(_event_contrast(api, {"min": 300, "max": 500})) < 3
@@ -644,7 +644,7 @@ def _alert(alert_id: str, minutes_ago: int, class_id: int = 104, severity: int =
 
 
 def _store_alert(db, message: dict) -> None:
-    """Store an alert as the RabbitMQ consumer does (twin/alerts_consumer.py)."""
+    """Store an alert as the RabbitMQ consumer does (twin/focus_server/alerts_consumer.py)."""
     document = alerts_consumer.validate(json.dumps(message).encode())
     db["alerts"].insert_one(
         {

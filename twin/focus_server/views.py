@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from twin import signal
+from twin import fibre_data
 from twin.focus_server.store import as_utc
 from twin.grpc_job.protocol import format_time, historic_stream_seconds, parse_utc
 from variables import constants
@@ -68,11 +68,11 @@ def waterfall(task: dict, count: int, now: float) -> list[dict]:
     span = _data_span(task, now)
     if span is None:
         return []
-    view = signal.View.from_config(task["config"])
-    indexes = signal.row_index_range(view, *span)
+    view = fibre_data.View.from_config(task["config"])
+    indexes = fibre_data.row_index_range(view, *span)
     indexes = indexes[max(0, len(indexes) - count) :]
-    values = signal.rows(view, indexes)
+    values = fibre_data.rows(view, indexes)
     return [
-        {"timestamp": format_time(signal.row_time(view, index)), "values": row.tolist()}
+        {"timestamp": format_time(fibre_data.row_time(view, index)), "values": row.tolist()}
         for index, row in zip(indexes, values, strict=True)
     ]

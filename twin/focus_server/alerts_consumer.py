@@ -35,7 +35,7 @@ from pymongo.errors import BulkWriteError, PyMongoError
 
 from variables import constants
 
-LOG = logging.getLogger("twin.alerts_consumer")
+LOG = logging.getLogger("twin.focus_server.alerts_consumer")
 
 CONSUMER_QUEUE = constants.ALERT_CONSUMER_QUEUE
 ALERTS_COLLECTION = "alerts"
