@@ -8,7 +8,8 @@ RESULTS := results
 ROBOT_OPTS ?=
 TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
 
-.PHONY: setup smoke test nightly lint format pytest regression docs repeat clean twin-up twin-down
+.PHONY: setup smoke test nightly lint format pytest regression docs repeat clean twin-up twin-down \
+	dashboard shard-demo
 
 setup:
 	@scripts/setup.sh
@@ -32,6 +33,9 @@ lint:
 	$(VENV)/robocop check robot resources
 	$(VENV)/robocop format --check robot resources
 	$(VENV)/python scripts/check_tags.py robot
+	$(VENV)/python scripts/check_destructive.py robot
+	$(VENV)/actionlint .github/workflows/*.yml
+	@scripts/check_jenkinsfile.sh Jenkinsfile
 
 format:
 	$(VENV)/ruff format .
@@ -49,6 +53,19 @@ regression:
 nightly: setup
 	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/nightly \
 		--include nightly $(TAGLINK) $(ROBOT_OPTS) robot/
+
+# Trends: adds each run's output.xml to results/dashboard.db, writes results/dashboard.html.
+DASHBOARD_OUTPUTS ?= $(RESULTS)/regression/output.xml
+dashboard: setup
+	$(VENV)/python scripts/dashboard.py --db $(RESULTS)/dashboard.db --html $(RESULTS)/dashboard.html \
+		$(DASHBOARD_OUTPUTS)
+
+# The regression's fast API suites as 3 pabot shards (--shard i/3), merged with rebot --merge
+# and compared with one unsharded run: every test exactly once, the same counts.
+SHARD_SUITES ?= robot/api
+shard-demo: setup
+	$(VENV)/python scripts/shard_demo.py --shards 3 --processes 2 \
+		--outputdir $(RESULTS)/shard-demo $(SHARD_SUITES)
 
 docs: setup
 	$(VENV)/python scripts/make_docs.py docs/keywords
