@@ -15,7 +15,7 @@ Test Setup        Use A Test Site
 Test Teardown     Recovery Test Teardown
 Test Timeout      15 minutes
 
-Test Tags         k8s    resilience    regression    destructive
+Test Tags         k8s    resilience    regression    destructive    pod-errors-expected
 
 
 *** Variables ***
