@@ -50,12 +50,19 @@ Alerts Are Listed Newest First
     Alerts Should Be Listed In This Order    ${listed}    ${newest}    ${middle}    ${oldest}
 
 A Page Holds The Newest Alerts Only
-    [Documentation]    ``limit=2`` answers exactly the two newest alerts (not any two), and without
-    ...    ``limit`` the page holds ``${ALERTS_PAGE_SIZE}`` alerts, the newest.
+    [Documentation]    ``limit=2`` answers exactly the two newest alerts, not any two.
     [Setup]    Exclusive Alerts Test Setup
-    ${middle}    ${oldest}    ${newest} =    Publish Alerts At Times    -2s    -3s    -1s
+    ${middle}    ${oldest}    ${_} =    Publish Alerts At Times    -2s    -3s    -1s
     ${two} =    Get Alerts    since=${oldest}[alertTime]    limit=${2}
     Alert Page Should Hold The Newest    ${two}    ${2}    ${middle}
+
+The Default Page Holds The Newest Alerts
+    [Documentation]    Without ``limit`` the page holds ``${ALERTS_PAGE_SIZE}`` alerts, the newest: after
+    ...    three older alerts, a page's worth of newer ones push them all out. Publishes a
+    ...    page of alerts in a burst: ``destructive``.
+    [Tags]    destructive
+    [Setup]    Exclusive Alerts Test Setup
+    ${_}    ${oldest}    ${newest} =    Publish Alerts At Times    -2s    -3s    -1s
     Publish Alerts    ${ALERTS_PAGE_SIZE}
     Wait Until Keyword Succeeds    10s    200ms    Default Alert Page Should Be Full    ${oldest}    ${newest}
 

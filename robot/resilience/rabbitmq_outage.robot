@@ -11,7 +11,7 @@ Suite Teardown    Outage Suite Teardown
 Test Teardown     Restore RabbitMQ
 Test Timeout      15 minutes
 
-Test Tags         k8s    resilience    regression    destructive    alerts
+Test Tags         k8s    resilience    regression    destructive    alerts    pod-errors-expected
 
 
 *** Test Cases ***

@@ -28,6 +28,7 @@ from libraries.focus_api.models import (
     TokenResponse,
     parse_utc,
 )
+from libraries.safety import destructive
 
 
 class ServiceKeywords(LibraryComponent):
@@ -255,6 +256,7 @@ class ServiceKeywords(LibraryComponent):
         body = parse(TokenResponse, body_of(response), "POST /auth/token")
         return Secret(body.access_token), float(body.expires_in)
 
+    @destructive("flood the server until it rate-limits")
     @keyword
     def send_requests_until_rate_limited(
         self,
