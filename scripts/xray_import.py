@@ -318,6 +318,7 @@ class XrayServer:
             self.http.request(
                 "POST",
                 f"/rest/raven/1.0/api/testplan/{quote(execution.test_plan)}/testexecution",
+                expect=(200, 201, 204),
                 json={"add": [key]},
             )
         return Imported(str(issue.get("id", "")), key, f"{self.http.base_url}/browse/{key}")
@@ -338,6 +339,7 @@ class XrayServer:
         self.http.request(
             "POST",
             f"/rest/raven/2.0/api/testrun/{quote(run_id)}/attachment",
+            expect=(200, 201, 204),
             json={
                 "data": base64.b64encode(text.encode()).decode(),
                 "filename": filename,
