@@ -16,7 +16,7 @@ Test Tags         alerts    regression
 *** Test Cases ***
 SC And SD Alerts Of Every Severity Are Stored
     [Documentation]    Each class (103 SC, 104 SD) with each severity (1-3) is stored and listed.
-    [Tags]    smoke    critical
+    [Tags]    smoke    -regression    critical
     [Template]    Valid Alert Should Be Stored
     classId=103    severity=1
     classId=103    severity=2

@@ -16,7 +16,7 @@ Test Tags         mongodb    data_quality    regression
 *** Test Cases ***
 MongoDB Is Reachable With Auth And Indexes Are Present
     [Documentation]    The smoke check: an authenticated connection works and every spec index exists.
-    [Tags]    smoke    PZ-13983
+    [Tags]    smoke    -regression    PZ-13983
     Wait Until MongoDB Is Reachable    timeout=10s
     Focus Database Should Have Every Spec Index
 

@@ -9,17 +9,19 @@ Resource          ../../resources/alerts.resource
 Suite Setup       Connect To Cluster
 Suite Teardown    Disconnect From Cluster
 
-Test Tags         k8s    infrastructure    smoke
+Test Tags         k8s    infrastructure    regression
 
 
 *** Test Cases ***
 Kubernetes API Lists The Stack's Pods
-    [Tags]    critical
+    [Documentation]    The Kubernetes API lists the focus server's pod and every workload has a Running pod.
+    [Tags]    smoke    -regression    critical
     ${pods} =    List Pods    app=${FOCUS_SERVER_WORKLOAD}
     Should Not Be Empty    ${pods}    No pod labelled app=${FOCUS_SERVER_WORKLOAD} in ${K8S_NAMESPACE}
     Every Workload Should Have A Ready Pod
 
 MongoDB Accepts An Authenticated Connection
+    [Documentation]    An authenticated MongoDB connection with the environment's credentials works.
     [Tags]    mongodb
     Connect To Focus Database
     Wait Until MongoDB Is Reachable    timeout=10s
@@ -28,6 +30,7 @@ MongoDB Accepts An Authenticated Connection
     [Teardown]    Disconnect From Focus Database
 
 RabbitMQ Accepts An Authenticated Connection
+    [Documentation]    An authenticated AMQP connection works and the alert exchange exists.
     [Tags]    alerts
     Connect To Alert Broker
     Broker Should Be Reachable

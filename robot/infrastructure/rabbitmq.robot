@@ -9,7 +9,7 @@ Suite Setup       Connect To Alert Broker
 Suite Teardown    Close All RabbitMQ Connections
 Test Timeout      15 minutes
 
-Test Tags         infrastructure    alerts    smoke
+Test Tags         infrastructure    alerts    regression
 
 
 *** Test Cases ***
@@ -25,7 +25,7 @@ Management API Is Healthy
 
 Alert Exchange Is A Durable Topic Exchange
     [Documentation]    Exchange ``prisma`` exists, of type topic, durable.
-    [Tags]    critical
+    [Tags]    smoke    -regression    critical
     Exchange Should Exist    ${RABBITMQ_EXCHANGE}    type=topic    durable=True
 
 Rejected Alerts Queue Exists

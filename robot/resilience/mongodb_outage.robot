@@ -11,22 +11,26 @@ Suite Teardown    Outage Suite Teardown
 Test Teardown     Restore MongoDB
 Test Timeout      15 minutes
 
-Test Tags         k8s    resilience    destructive    mongodb
+Test Tags         k8s    resilience    regression    destructive    mongodb    pod-errors-expected
 
 
 *** Test Cases ***
 Health Answers Degraded Within Two Seconds During A MongoDB Outage
+    [Documentation]    With MongoDB scaled to 0, ``/health`` answers 503 ``degraded`` within 2 s (bug
+    ...    PZ-13640).
     [Tags]    PZ-13640    critical
     Scale Deployment    ${MONGODB_WORKLOAD}    0
     Health Should Answer Degraded Within Two Seconds
 
 Configure Fails Fast With A Clear Error During A MongoDB Outage
+    [Documentation]    With MongoDB scaled to 0, ``/configure`` answers 503 with an error message, fast.
     [Tags]    PZ-13640
     Scale Deployment    ${MONGODB_WORKLOAD}    0
     ${answer} =    Configure Live Task    expected_status=503
     Should Not Be Empty    ${answer}[error][message]
 
 Stack Recovers Fully After MongoDB Is Scaled Back
+    [Documentation]    After MongoDB is scaled back, ``/health`` is ok again and a task runs.
     [Tags]    critical
     Scale Deployment    ${MONGODB_WORKLOAD}    0
     Health Should Answer Degraded Within Two Seconds

@@ -14,7 +14,7 @@ Suite Teardown    Recovery Suite Teardown
 Test Teardown     Recovery Test Teardown
 Test Timeout      15 minutes
 
-Test Tags         k8s    resilience    destructive
+Test Tags         k8s    resilience    regression    destructive    pod-errors-expected
 
 
 *** Variables ***
@@ -23,6 +23,7 @@ ${PERSISTENT_MESSAGES}    20
 
 *** Test Cases ***
 Focus Server Pod Deleted Recovers With Its Tasks
+    [Documentation]    Deleting the focus server pod: a new pod becomes Ready and the running task survives.
     [Tags]    critical
     ${task} =    Start Running Live Task
     Delete Workload Pod And Measure Recovery    ${FOCUS_SERVER_WORKLOAD}
@@ -30,6 +31,7 @@ Focus Server Pod Deleted Recovers With Its Tasks
     Task Should Be Running    ${task}
 
 MongoDB Pod Deleted Keeps Its Data And The Focus Server Recovers
+    [Documentation]    Deleting the MongoDB pod keeps tasks and alerts unchanged and the API healthy.
     [Tags]    critical    mongodb
     Connect To Focus Database
     ${before} =    Snapshot Of Focus Data
@@ -40,6 +42,8 @@ MongoDB Pod Deleted Keeps Its Data And The Focus Server Recovers
     Wait Until Keyword Succeeds    30s    0.5s    Health Should Be OK
 
 RabbitMQ Pod Deleted Keeps Its Durable Exchange And Persistent Messages
+    [Documentation]    Deleting the RabbitMQ pod keeps the durable exchange and every persistent message of a
+    ...    durable queue.
     [Tags]    critical    alerts
     Connect To Alert Broker
     ${queue} =    Publish Persistent Messages To A Durable Queue    ${PERSISTENT_MESSAGES}
@@ -49,6 +53,8 @@ RabbitMQ Pod Deleted Keeps Its Durable Exchange And Persistent Messages
     Get Queue Message Count    ${queue}    ==    ${PERSISTENT_MESSAGES}    timeout=10s
 
 Alert Consumer Reconnects After The RabbitMQ Pod Is Deleted
+    [Documentation]    After the RabbitMQ pod is deleted the focus server's consumer reconnects and stores
+    ...    new alerts.
     [Tags]    alerts
     Connect To Alert Broker
     # An earlier outage may still have the consumer backing off: start from a working pipeline.
@@ -58,6 +64,8 @@ Alert Consumer Reconnects After The RabbitMQ Pod Is Deleted
     Wait Until Keyword Succeeds    30s    1s    Valid Alert Should Be Stored
 
 SEG-Y Recorder Pod Deleted Resumes Recording Without Overlap Or Corruption
+    [Documentation]    After the recorder pod is deleted, recording resumes: new recordings, no overlap,
+    ...    valid SEG-Y files.
     [Tags]    critical    mongodb    segy
     Connect To Focus Database
     ${before} =    Count Documents    recordings
@@ -68,6 +76,7 @@ SEG-Y Recorder Pod Deleted Resumes Recording Without Overlap Or Corruption
     Every Complete Recording Should Have Its SEG-Y File
 
 Several Pods Deleted At Once Recover
+    [Documentation]    Deleting every workload's pod at once: the whole stack recovers and ``/health`` is ok.
     ${seconds} =    Delete Pods Of Workloads At Once
     ...    ${FOCUS_SERVER_WORKLOAD}    ${MONGODB_WORKLOAD}    ${RABBITMQ_WORKLOAD}
     ...    ${SEGY_RECORDER_WORKLOAD}

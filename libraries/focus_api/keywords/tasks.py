@@ -28,6 +28,7 @@ from libraries.focus_api.models import (
     format_utc,
     parse_utc,
 )
+from libraries.safety import destructive
 from variables import constants
 
 GONE_STATUSES = (200, 404, 409)
@@ -165,7 +166,12 @@ class TaskKeywords(LibraryComponent):
     @keyword
     def get_recorded_time_range(self, span: timedelta = HISTORIC_SPAN) -> list[str]:
         """``[start, end]`` (ISO-8601 UTC, whole seconds): up to ``span`` from the start of the
-        newest complete recording of the last 7 days, for Historic tasks.
+        newest complete recording of the last 7 days that covers at least one whole second,
+        for Historic tasks.
+
+        Recordings shorter than that (a recorder restart leaves a sliver of a few
+        milliseconds) are passed over: rounded to whole seconds they would give
+        ``start >= end``, which the server rightly refuses.
 
         | ${start}    ${end} = | `Get Recorded Time Range` | span=10s |
         """
@@ -174,13 +180,14 @@ class TaskKeywords(LibraryComponent):
         check_status(response, 200)
         body = body_of(response)
         items = body.get("recordings", []) if isinstance(body, dict) else body
-        complete = [item for item in items if _is_complete(item)]
-        if not complete:
-            raise AssertionError("No complete recording in the last 7 days to play back")
-        newest = max(complete, key=lambda item: _moment(item["start_time"]))
-        start = _moment(newest["start_time"])
-        start = start.replace(microsecond=0) + timedelta(seconds=1 if start.microsecond else 0)
-        end = min(_moment(newest["end_time"]), start + HISTORIC_SPAN).replace(microsecond=0)
+        ranges = [_whole_seconds(item, span) for item in items if _is_complete(item)]
+        usable = [pair for pair in ranges if pair is not None]
+        if not usable:
+            raise AssertionError(
+                f"No complete recording of at least 1 s in the last 7 days to play back "
+                f"({len(ranges)} complete, all shorter); is the SEG-Y recorder running?"
+            )
+        start, end = max(usable)
         return format_utc(start), format_utc(end)
 
     @keyword
@@ -277,6 +284,7 @@ class TaskKeywords(LibraryComponent):
         """
         return list(self.state.tasks)
 
+    @destructive("load the Focus Server with concurrent configures")
     @keyword
     def configure_tasks_concurrently(
         self,
@@ -366,6 +374,14 @@ def _moment(value: str | float) -> datetime:
     if isinstance(value, int | float) and math.isfinite(value):
         return datetime.fromtimestamp(value, UTC)
     return parse_utc(str(value))
+
+
+def _whole_seconds(recording: dict, span: timedelta) -> tuple[datetime, datetime] | None:
+    """Up to ``span`` of the recording, in whole seconds inside it; None when under 1 s."""
+    start = _moment(recording["start_time"])
+    start = start.replace(microsecond=0) + timedelta(seconds=1 if start.microsecond else 0)
+    end = min(_moment(recording["end_time"]), start + span).replace(microsecond=0)
+    return (start, end) if end - start >= timedelta(seconds=1) else None
 
 
 def _is_complete(recording: dict) -> bool:

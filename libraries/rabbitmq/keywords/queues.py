@@ -11,6 +11,7 @@ from robot.api.deco import keyword
 
 from libraries.rabbitmq.client import Message
 from libraries.rabbitmq.keywords.base import LibraryComponent, poll_assertion
+from libraries.safety import destructive
 from variables import constants
 
 
@@ -50,6 +51,7 @@ class QueueKeywords(LibraryComponent):
         """
         self.client.delete_queue(name)
 
+    @destructive("purge a queue")
     @keyword
     def purge_queue(self, name: str) -> int:
         """Remove every ready message of ``name``; returns how many were removed.

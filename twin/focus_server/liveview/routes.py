@@ -25,7 +25,7 @@ from twin.focus_server.liveview import UI_PREFIX
 from twin.focus_server.liveview.session import COOKIE, Sessions, session_expired, sessions_of
 from twin.focus_server.runtime import Runtime, authorize, runtime
 from twin.focus_server.store import as_utc
-from twin.focus_server.validation import parse_json_object
+from twin.focus_server.validation import read_json_object
 from twin.grpc_job.protocol import format_time
 
 STATIC = Path(__file__).parent / "static"
@@ -67,7 +67,7 @@ async def page() -> FileResponse:
 @ui.post(f"{UI_PREFIX}/session", include_in_schema=False)
 async def log_in(request: Request, state: State) -> JSONResponse:
     """Log in with ``{"username","password"}`` (``expires_in`` may shorten the session)."""
-    body = parse_json_object(await request.body())
+    body = await read_json_object(request)
     username, password = body.get("username"), body.get("password")
     if not username or not password:
         raise invalid("username" if not username else "password", "username and password needed")
