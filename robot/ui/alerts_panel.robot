@@ -28,31 +28,37 @@ Published Alerts Are Listed Newest First
     Alerts Panel Should Show In Order    @{alerts}
 
 SC Low Alert Shows Its Class And Colour
+    [Documentation]    An alert of class 103 and severity 1 is listed as SC, low, in the low colour.
     [Tags]    regression
     [Template]    Alert Should Show Class And Severity Colour
     103    1
 
 SC Medium Alert Shows Its Class And Colour
+    [Documentation]    An alert of class 103 and severity 2 is listed as SC, medium, in the medium colour.
     [Tags]    regression
     [Template]    Alert Should Show Class And Severity Colour
     103    2
 
 SC High Alert Shows Its Class And Colour
+    [Documentation]    An alert of class 103 and severity 3 is listed as SC, high, in the high colour.
     [Tags]    regression
     [Template]    Alert Should Show Class And Severity Colour
     103    3
 
 SD Low Alert Shows Its Class And Colour
+    [Documentation]    An alert of class 104 and severity 1 is listed as SD, low, in the low colour.
     [Tags]    regression
     [Template]    Alert Should Show Class And Severity Colour
     104    1
 
 SD Medium Alert Shows Its Class And Colour
+    [Documentation]    An alert of class 104 and severity 2 is listed as SD, medium, in the medium colour.
     [Tags]    regression
     [Template]    Alert Should Show Class And Severity Colour
     104    2
 
 SD High Alert Shows Its Class And Colour
+    [Documentation]    An alert of class 104 and severity 3 is listed as SD, high, in the high colour.
     [Tags]    regression
     [Template]    Alert Should Show Class And Severity Colour
     104    3
@@ -124,8 +130,9 @@ New Alert Appears Without A Reload
     Page Should Not Have Reloaded
 
 One Hundred Alerts Render
-    [Documentation]    100 alerts published in a burst are all listed by the panel.
-    [Tags]    regression
+    [Documentation]    100 alerts published in a burst are all listed by the panel (a flood:
+    ...    destructive, never on production).
+    [Tags]    regression    destructive
     Open Alerts Panel
     Publish Alerts    100    siteId=${SITE_ID}
     Alerts Panel Should Count Site Alerts    100    timeout=20s

@@ -16,34 +16,42 @@ Test Tags         ui    task-view    regression
 
 *** Test Cases ***
 MultiChannel Live Task Runs And Draws
+    [Documentation]    A Live MultiChannel task submitted from the form reaches running and its waterfall canvas draws.
     [Template]    Live Task Should Run And Draw In The Page
     MultiChannel
 
 SingleChannel Live Task Runs And Draws
+    [Documentation]    A Live SingleChannel task submitted from the form reaches running and its waterfall canvas draws.
     [Template]    Live Task Should Run And Draw In The Page
     SingleChannel    channels.min=50    channels.max=50
 
 Waterfall Live Task Runs And Draws
+    [Documentation]    A Live Waterfall task submitted from the form reaches running and its waterfall canvas draws.
     [Template]    Live Task Should Run And Draw In The Page
     Waterfall
 
 ROI Live Task Runs And Draws
+    [Documentation]    A Live ROI task submitted from the form reaches running and its waterfall canvas draws.
     [Template]    Live Task Should Run And Draw In The Page
     ROI
 
 MultiChannel Historic Playback Completes
+    [Documentation]    A Historic MultiChannel task over a recorded range reaches completed; the canvas shows its rows.
     [Template]    Historic Playback Should Complete In The Page
     MultiChannel
 
 SingleChannel Historic Playback Completes
+    [Documentation]    A Historic SingleChannel task over a recorded range reaches completed; the canvas shows its rows.
     [Template]    Historic Playback Should Complete In The Page
     SingleChannel    channels.min=50    channels.max=50
 
 Waterfall Historic Playback Completes
+    [Documentation]    A Historic Waterfall task over a recorded range reaches completed; the canvas shows its rows.
     [Template]    Historic Playback Should Complete In The Page
     Waterfall
 
 ROI Historic Playback Completes
+    [Documentation]    A Historic ROI task over a recorded range reaches completed; the canvas shows its rows.
     [Template]    Historic Playback Should Complete In The Page
     ROI
 
