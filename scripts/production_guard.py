@@ -45,9 +45,8 @@ from kubernetes import config as k8s_config
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import check_destructive  # noqa: E402
-
 from libraries.safety import is_destructive  # noqa: E402
+from scripts import check_destructive  # noqa: E402
 from twin import bugs, control  # noqa: E402
 from twin import config as twin_config  # noqa: E402
 from variables import constants  # noqa: E402
