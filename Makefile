@@ -6,17 +6,19 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PROCESSES ?= 4
 RESULTS := results
 ROBOT_OPTS ?=
+# The pod monitor files each test's pod logs under it (log.html, results/*/pod_logs/).
+# Off with `make test MONITOR=`; options: MONITOR="--listener libraries.pod_monitor.PodMonitor:fail_on_errors=true".
+MONITOR ?= --listener libraries.pod_monitor.PodMonitor
 TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
 
 .PHONY: setup smoke test nightly lint format pytest regression prove guard docs repeat clean \
-	twin-up twin-down \
-	dashboard shard-demo
+	twin-up twin-down dashboard shard-demo plan
 
 setup:
 	@scripts/setup.sh
 
 smoke: setup
-	$(VENV)/robot --outputdir $(RESULTS)/smoke --include smoke $(ROBOT_OPTS) robot/
+	$(VENV)/robot --outputdir $(RESULTS)/smoke --include smoke $(MONITOR) $(ROBOT_OPTS) robot/
 
 # Runs every stage even when one fails, then prints one closing line with the counts.
 test: setup
@@ -50,7 +52,7 @@ pytest:
 
 regression:
 	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/regression \
-		--exclude nightly $(TAGLINK) $(ROBOT_OPTS) robot/
+		--exclude nightly $(TAGLINK) $(MONITOR) $(ROBOT_OPTS) robot/
 
 # The suite catches the seven known bugs of contract section 6: the tests tagged with each
 # key run against a twin with that bug switched on (twin/bugs.py), then all with none.
@@ -79,6 +81,13 @@ SHARD_SUITES ?= robot/api
 shard-demo: setup
 	$(VENV)/python scripts/shard_demo.py --shards 3 --processes 2 \
 		--outputdir $(RESULTS)/shard-demo $(SHARD_SUITES)
+
+# make plan PLAN=PZ-14024: just the automated tests of an Xray Test Plan (needs the Xray settings).
+PLAN ?= PZ-14024
+plan: setup
+	$(VENV)/python scripts/xray_plan.py $(PLAN) --output $(RESULTS)/xray_plan/$(PLAN).args
+	$(VENV)/robot --outputdir $(RESULTS)/plan-$(PLAN) \
+		--argumentfile $(RESULTS)/xray_plan/$(PLAN).args $(TAGLINK) $(ROBOT_OPTS) robot/
 
 docs: setup
 	$(VENV)/python scripts/make_docs.py docs/keywords

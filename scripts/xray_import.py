@@ -28,6 +28,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -432,9 +433,16 @@ def check_mapping(tests: list[RunTest], env: dict[str, str], **http) -> list[str
     return problems
 
 
+def _file_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")[:80] or "test"
+
+
 def attach_pod_logs(xray, imported: Imported, tests: list[RunTest]) -> int:
-    """Attach each keyed test's pod-log excerpts to its test run; return how many files."""
-    wanted = [t for t in tests if t.pod_logs and t.keys]
+    """Attach the pod-log excerpts of failed tests (and of tests the pod monitor tagged
+    ``pod-errors``) to their test runs; return how many files."""
+    wanted = [
+        t for t in tests if t.pod_logs and t.keys and (t.status == "FAIL" or "pod-errors" in t.tags)
+    ]
     if not wanted:
         return 0
     keys = sorted({t.keys[0] for t in wanted})
@@ -447,7 +455,8 @@ def attach_pod_logs(xray, imported: Imported, tests: list[RunTest]) -> int:
         if run_id is None:
             continue
         for pod, text in test.pod_logs.items():
-            xray.attach(run_id, f"{pod}.log", text)
+            # Several Robot tests may share one Xray test run: the file names say whose it is.
+            xray.attach(run_id, f"{_file_name(test.name)}--{pod}.log", text)
             attached += 1
     return attached
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import requests
 
+from libraries.common import request_ids
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503})
 CAPACITY_CODE = "CAPACITY_EXCEEDED"
@@ -119,6 +121,9 @@ class TokenManager:
                 self._token = None
 
 
+TWIN_HINT = "is the twin up? try 'python -m twin status'"
+
+
 class FocusClient:
     """One connection to a Focus Server: base URL, credentials, CA bundle, timeouts."""
 
@@ -134,8 +139,10 @@ class FocusClient:
         backoff_s: float = 0.2,
         breaker: CircuitBreaker | None = None,
         on_exchange: ExchangeHook | None = None,
+        unreachable_hint: str = "check that it runs and that FOCUS_BASE_URL points at it",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.unreachable_hint = unreachable_hint
         self.user = user
         self._password = password
         self.verify: str | bool = ca_bundle or True  # a CA path, or the system store
@@ -192,6 +199,10 @@ class FocusClient:
         """
         method = method.upper()
         send_headers = dict(headers or {})
+        if (request_id := request_ids.next_request_id()) and not any(
+            name.lower() == request_ids.HTTP_HEADER.lower() for name in send_headers
+        ):
+            send_headers[request_ids.HTTP_HEADER] = request_id
         own_header = any(name.lower() == "authorization" for name in send_headers)
         managed = authenticate and token is None and not own_header
         if managed:
@@ -330,10 +341,7 @@ class FocusClient:
             self.on_exchange(Exchange(method, url, body, response.status_code, text, elapsed))
 
     def _unreachable(self, reason: str) -> str:
-        return (
-            f"Focus Server at {self.base_url} is unreachable ({reason}); "
-            "is the twin up? try 'python -m twin status'"
-        )
+        return f"Focus Server at {self.base_url} is unreachable ({reason}); {self.unreachable_hint}"
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"

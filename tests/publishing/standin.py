@@ -222,15 +222,22 @@ class Standin:
             keys = [t.upper() for t in tags if KEY.match(t.upper())]
             status = test.find("status").get("status")
             html = "".join(m.text or "" for m in test.iter("msg") if m.get("html") == "true")
+            # Xray takes as evidence the embedded images with SeleniumLibrary's screenshot class.
+            shots = re.findall(r"<img\b[^>]*>", html)
+            evidence = [
+                i for i in shots if "robot-seleniumlibrary-screenshot" in i and "data:image" in i
+            ]
             tests.append(
                 {
                     "name": test.get("name"),
                     "keys": keys,
                     "status": status,
-                    "screenshots": html.count("data:image"),
+                    "screenshots": len(evidence),
                 }
             )
-            if keys:
+            # One test run per Test issue in an execution, however many Robot tests map to it.
+            mapped = {run["test"] for run in self.runs.values() if run["exec"] == key}
+            if keys and keys[0] not in mapped:
                 run = str(next(self._ids))
                 self.runs[run] = {"exec": key, "test": keys[0], "evidence": []}
         self.imports.append({"key": key, "info": info_json, "tests": tests})
