@@ -133,10 +133,3 @@ WORKLOADS: tuple[WorkloadSpec, ...] = (
         image="twin/segy-recorder:1",
     ),
 )
-
-
-def by_name(name: str) -> WorkloadSpec:
-    for spec in WORKLOADS:
-        if spec.name == name:
-            return spec
-    raise KeyError(name)

@@ -1,7 +1,7 @@
 """A plain HTTPS client of the Focus Server (no Robot Framework imports; pytest drives it).
 
 - one ``requests.Session`` per thread of a connection, TLS verified against a CA bundle;
-- a ``(connect, read)`` timeout on every call;
+- a ``(connect, read)`` timeout on every call, or a total deadline when the call gives one;
 - a bearer token fetched from ``POST /auth/token``, cached, refreshed once on a ``401``;
 - retries with exponential backoff for idempotent methods only, on connection errors,
   ``502`` and ``503`` without the ``CAPACITY_EXCEEDED`` code (never for ``POST``);
@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+
+from libraries.common import request_ids
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503})
@@ -119,6 +121,9 @@ class TokenManager:
                 self._token = None
 
 
+TWIN_HINT = "is the twin up? try 'python -m twin status'"
+
+
 class FocusClient:
     """One connection to a Focus Server: base URL, credentials, CA bundle, timeouts."""
 
@@ -134,8 +139,10 @@ class FocusClient:
         backoff_s: float = 0.2,
         breaker: CircuitBreaker | None = None,
         on_exchange: ExchangeHook | None = None,
+        unreachable_hint: str = "check that it runs and that FOCUS_BASE_URL points at it",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.unreachable_hint = unreachable_hint
         self.user = user
         self._password = password
         self.verify: str | bool = ca_bundle or True  # a CA path, or the system store
@@ -192,6 +199,10 @@ class FocusClient:
         """
         method = method.upper()
         send_headers = dict(headers or {})
+        if (request_id := request_ids.next_request_id()) and not any(
+            name.lower() == request_ids.HTTP_HEADER.lower() for name in send_headers
+        ):
+            send_headers[request_ids.HTTP_HEADER] = request_id
         own_header = any(name.lower() == "authorization" for name in send_headers)
         managed = authenticate and token is None and not own_header
         if managed:
@@ -228,13 +239,16 @@ class FocusClient:
         """One logical request: retries, backoff, breaker; no authentication logic."""
         url = self.url(path)
         retries = self.max_retries if retry and method in IDEMPOTENT_METHODS else 0
-        # An explicit timeout bounds the whole call: connecting (TLS included) and answering.
+        # An explicit timeout is a total deadline for the whole call, retries included:
+        # connecting, TLS, sending and reading every byte of the answer (see `_call`).
+        deadline = time.monotonic() + timeout if timeout else None
         call_timeout = (timeout, timeout) if timeout else self.timeout
         for attempt in range(retries + 1):
             self.breaker.check(self._unreachable)
             started = time.monotonic()
             try:
-                response = self._session().request(
+                response = self._call(
+                    deadline,
                     method,
                     url,
                     json=json,
@@ -245,6 +259,11 @@ class FocusClient:
                     verify=self.verify,  # per call: REQUESTS_CA_BUNDLE would beat session.verify
                     allow_redirects=False,
                 )
+            except _DeadlinePassed:
+                raise FocusTimeout(
+                    f"Focus Server at {self.base_url} did not answer {method} {path} "
+                    f"within {timeout} s (total deadline)"
+                ) from None
             except requests.exceptions.SSLError as error:
                 raise FocusUnavailable(
                     f"TLS handshake with Focus Server at {self.base_url} failed "
@@ -257,7 +276,7 @@ class FocusClient:
                 ) from None
             except requests.exceptions.ConnectionError as error:
                 reason = _connection_reason(error)
-                if attempt < retries:
+                if attempt < retries and not _past(deadline, self.backoff_s * 2**attempt):
                     time.sleep(self.backoff_s * 2**attempt)
                     continue
                 self.breaker.record_failure(reason)
@@ -265,11 +284,48 @@ class FocusClient:
             self.breaker.record_success()
             shown = log_body if log_body is not None else (json if json is not None else data)
             self._report(method, url, shown, response, started)
-            if attempt < retries and _retryable(response):
+            if (
+                attempt < retries
+                and _retryable(response)
+                and not _past(deadline, self.backoff_s * 2**attempt)
+            ):
                 time.sleep(self.backoff_s * 2**attempt)
                 continue
             return response
         raise AssertionError("unreachable")  # the loop always returns or raises
+
+    def _call(self, deadline: float | None, method: str, url: str, **options: Any) -> Any:
+        """One HTTP exchange; with a ``deadline`` (a ``time.monotonic()`` instant) it is bounded
+        in total, not per socket operation: ``requests`` timeouts bound each connect and
+        each read, so a server that trickles its answer byte by byte would never time out.
+
+        The exchange runs on a fresh session in a daemon thread; when the deadline passes,
+        the session is closed and the caller gets ``_DeadlinePassed`` at once.
+        """
+        if deadline is None:
+            return self._session().request(method, url, **options)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _DeadlinePassed
+        options["timeout"] = (remaining, remaining)
+        session = requests.Session()
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["response"] = session.request(method, url, **options)
+            except BaseException as error:  # handed to the caller's thread
+                outcome["error"] = error
+
+        worker = threading.Thread(target=run, name="focus-deadline", daemon=True)
+        worker.start()
+        worker.join(remaining)
+        session.close()
+        if worker.is_alive():
+            raise _DeadlinePassed
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["response"]
 
     def _report(
         self,
@@ -285,10 +341,7 @@ class FocusClient:
             self.on_exchange(Exchange(method, url, body, response.status_code, text, elapsed))
 
     def _unreachable(self, reason: str) -> str:
-        return (
-            f"Focus Server at {self.base_url} is unreachable ({reason}); "
-            "is the twin up? try 'python -m twin status'"
-        )
+        return f"Focus Server at {self.base_url} is unreachable ({reason}); {self.unreachable_hint}"
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
@@ -349,6 +402,15 @@ class FocusClient:
     def recordings(self, start: str | None = None, end: str | None = None) -> requests.Response:
         params = {name: value for name, value in (("start", start), ("end", end)) if value}
         return self.request("GET", "/recordings", params=params)
+
+
+class _DeadlinePassed(Exception):
+    """The total deadline of a call passed (turned into FocusTimeout by the caller)."""
+
+
+def _past(deadline: float | None, pause_s: float) -> bool:
+    """True when pausing ``pause_s`` before a retry would reach the deadline."""
+    return deadline is not None and time.monotonic() + pause_s >= deadline
 
 
 def error_code(response: requests.Response) -> str | None:

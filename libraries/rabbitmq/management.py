@@ -67,9 +67,6 @@ class ManagementClient:
         path = f"vhosts/{quote(vhost, safe='')}/connections" if vhost else "connections"
         return self.get(path)
 
-    def close_connection(self, name: str) -> None:
-        self.request("DELETE", f"connections/{quote(name, safe='')}")
-
     def exchange(self, name: str, vhost: str = "/") -> dict | None:
         """The exchange's description, or None when it does not exist."""
         response = self.request(

@@ -10,7 +10,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from variables import constants
 
-ALERT_FIELDS = ("alertId", "classId", "severity", "dofM", "alertTime", "siteId")
 DEFAULT_CLASS_ID = 104
 DEFAULT_SEVERITY = 3
 DEFAULT_DOF_M = 4120

@@ -12,29 +12,35 @@ Test Setup        Capacity Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${CAPACITY_TEST_TIMEOUT}
 
-Test Tags         api    regression    capacity
+Test Tags         api    regression    capacity    destructive
 
 
 *** Test Cases ***
 Thirty Tasks Are Accepted And The Next Is Refused
+    [Documentation]    MaxWindows (30) tasks are accepted; the 31st ``/configure`` answers 503
+    ...    ``CAPACITY_EXCEEDED`` with a positive ``Retry-After``.
     [Tags]    critical
     Fill Capacity
     ${retry_after} =    Configure Task Should Be Refused For Capacity
     Should Be True    ${retry_after} > 0
 
 Stopping A Task Frees Its Capacity
+    [Documentation]    With the capacity full, stopping one task lets the next ``/configure`` be accepted.
     ${tasks} =    Fill Capacity
     Configure Task Should Be Refused For Capacity
     Stop Task    ${tasks}[0]
     Configure Live Task
 
 Two Hundred Concurrent Configures Answer Only 200 Or 503
+    [Documentation]    200 configures at once (bug PZ-13986) all get an answer, only 200 or 503, exactly
+    ...    MaxWindows accepted, and the server stays healthy.
     [Tags]    PZ-13986    critical
     ${burst} =    Concurrent Configures Should Answer Only 200 Or 503    200
     Should Be Equal As Integers    ${burst}[statuses][${200}]    ${MAX_WINDOWS}
     Health Should Be OK
 
 Server Serves Requests While Full
+    [Documentation]    With every slot taken, ``/health`` and ``/channels`` still answer normally.
     Fill Capacity
     Health Should Be OK
     Channels Should Cover The Sensors Range

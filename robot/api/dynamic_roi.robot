@@ -15,6 +15,8 @@ Test Tags         api    regression
 
 *** Test Cases ***
 Channels Of A Running Task Can Be Changed
+    [Documentation]    ``/config_task`` changes a running task's channels; the answer and the metadata show
+    ...    the new range.
     [Tags]    critical
     ${task} =    Start Running Live Task
     ${answer} =    Update Task ROI    ${task}    channels=20-40
@@ -23,23 +25,30 @@ Channels Of A Running Task Can Be Changed
     Task Metadata Should Match Configuration    ${task}    ${changed}    prr=${PRR}
 
 Frequency Range Of A Running Task Can Be Changed
+    [Documentation]    ``/config_task`` changes a running task's frequency range; the metadata follows the
+    ...    formulas for it.
     ${task} =    Start Running Live Task
     Update Task ROI    ${task}    frequency_range=100-200
     ${changed} =    Build Configure Payload    frequency_min=100    frequency_max=200
     Task Metadata Should Match Configuration    ${task}    ${changed}    prr=${PRR}
 
 Both Ranges Can Be Changed At Once
+    [Documentation]    ``/config_task`` changes channels and frequency range in one request.
     ${task} =    Start Running Live Task
     Update Task ROI    ${task}    channels=1-2222    frequency_range=0-1000
     ${changed} =    Build Configure Payload    channel_min=1    channel_max=2222    frequency_max=1000
     Task Metadata Should Match Configuration    ${task}    ${changed}    prr=${PRR}
 
 Waterfall Follows The New Channels
+    [Documentation]    After a channel change the waterfall rows have one value per new channel.
     ${task} =    Start Running Live Task
     Update Task ROI    ${task}    channels=500-509
     Waterfall Should Have Rows    ${task}    channel_count=10
 
 Invalid ROI Is Rejected
+    [Documentation]    Each invalid ROI change is refused with 400 naming the field, and the task keeps
+    ...    running.
+    [Tags]    PZ-13877    PZ-13878
     [Template]    ROI Change Should Be Rejected
     channels    channels=0-10
     channels    channels=50-40
@@ -49,9 +58,11 @@ Invalid ROI Is Rejected
     frequencyRange    frequency_range=500-500
 
 ROI Of An Unknown Task Is Not Found
+    [Documentation]    ``/config_task`` of an unknown task id answers 404.
     Update Task ROI    no-such-task    channels=20-40    expected_status=404
 
 ROI Of A Stopped Task Is A Conflict
+    [Documentation]    ``/config_task`` of a stopped task answers 409.
     ${task} =    Start Running Live Task
     Stop Task    ${task}
     Update Task ROI    ${task}    channels=20-40    expected_status=409

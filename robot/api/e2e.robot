@@ -17,7 +17,9 @@ Test Tags         api    regression    e2e
 
 *** Test Cases ***
 Live Task From Configure To Stop
-    [Tags]    smoke    critical    PZ-13985    PZ-13238
+    [Documentation]    A Live task end to end: metadata matches the request, it runs, streams waterfall rows
+    ...    of 100 channels, stops and reports ``stopped``.
+    [Tags]    critical    PZ-13985    PZ-13238
     ${payload} =    Build Configure Payload    nfft=2048    channel_min=200    channel_max=299
     ${task} =    Configure Task    ${payload}
     Task Metadata Should Match Configuration    ${task}    ${payload}    prr=${PRR}
@@ -27,6 +29,8 @@ Live Task From Configure To Stop
     Task Should Be Stopped    ${task}
 
 Historic Task From Configure To Completion
+    [Documentation]    A Historic task over a recorded 5 s range: metadata matches the request and the task
+    ...    reaches ``completed``.
     ${payload} =    Build Historic Payload    span=5s
     ${task} =    Configure Task    ${payload}
     Task Metadata Should Match Configuration    ${task}    ${payload}    prr=${PRR}

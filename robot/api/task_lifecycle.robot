@@ -15,22 +15,35 @@ Test Tags         api    regression
 
 *** Test Cases ***
 Live Task Runs Within Thirty Seconds
-    [Tags]    smoke    critical
+    [Documentation]    A new Live task is ``waiting`` and becomes ``running`` within 30 s.
+    [Tags]    critical
     ${task} =    Configure Live Task
     Should Be Equal    ${task}[status]    waiting
     Task Should Be Running    ${task}    timeout=${TASK_RUNNING_TIMEOUT_S}s
 
+Running Task Serves gRPC Health At Its Stream
+    [Documentation]    Contract section 2: ``running`` means the task's gRPC health service
+    ...    (``grpc.health.v1``) answers ``SERVING`` at ``stream.host:stream.port``; checked once,
+    ...    as soon as the status says ``running``.
+    [Tags]    critical
+    ${task} =    Start Running Live Task
+    Get Task Stream Health    ${task}    ==    SERVING
+
 Acknowledgement Names The Task
+    [Documentation]    ``GET /ack/{id}`` answers the task's id.
     ${task} =    Configure Live Task
     ${ack} =    Send Raw Request    GET    /ack/${task}[task_id]    expected_status=200
     Should Be Equal    ${ack.json()}[task_id]    ${task}[task_id]
 
 Waterfall Rows Have One Finite Value Per Channel
-    [Tags]    PZ-13238    smoke    critical
+    [Documentation]    A running task's waterfall rows have one finite value per channel (bug PZ-13238:
+    ...    waterfall failed).
+    [Tags]    PZ-13238    smoke    -regression    critical
     ${task} =    Start Running Live Task    channel_min=100    channel_max=163
     Waterfall Should Have Rows    ${task}    min_rows=5    channel_count=64
 
 Waterfall Works For Every View Type
+    [Documentation]    A running task of each view type streams waterfall rows (PZ-13238).
     [Tags]    PZ-13238
     [Template]    Waterfall Should Stream For View
     MultiChannel
@@ -39,16 +52,14 @@ Waterfall Works For Every View Type
     ROI
 
 Stopped Task Reports Stopped
+    [Documentation]    ``DELETE /task/{id}`` answers ``stopped``, the task's status is ``stopped`` and
+    ...    its stream no longer answers ``SERVING``.
     [Tags]    critical
     ${task} =    Start Running Live Task
     ${answer} =    Stop Task    ${task}
     Should Be Equal    ${answer}[status]    stopped
     Task Should Be Stopped    ${task}
-
-Historic Task Completes After Its Range
-    ${payload} =    Build Historic Payload    span=5s
-    ${task} =    Configure Task    ${payload}
-    Get Task Status    ${task}    ==    completed    timeout=60s
+    Get Task Stream Health    ${task}    !=    SERVING    timeout=30s
 
 
 *** Keywords ***

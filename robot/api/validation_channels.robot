@@ -15,13 +15,17 @@ Test Tags         api    regression    PZ-13877
 
 *** Test Cases ***
 SingleChannel Needs Min Equal To Max
-    [Tags]    PZ-13669    smoke    critical
+    [Documentation]    A SingleChannel task with min != max is refused with 400 naming ``channels`` (bug
+    ...    PZ-13669 accepted it).
+    [Tags]    PZ-13669    smoke    -regression    critical
     [Template]    Configuration Should Be Rejected
     SingleChannel    channels    channel_min=50    channel_max=51
     SingleChannel    channels    channel_min=11    channel_max=109
     SingleChannel    channels    channel_min=1    channel_max=2222
 
 SingleChannel With Min Equal To Max Is Accepted
+    [Documentation]    SingleChannel with min == max is accepted at both ends and in the middle of the
+    ...    sensors range.
     [Tags]    PZ-13669
     [Template]    Configuration Should Be Accepted
     SingleChannel    channel_min=1    channel_max=1
@@ -29,6 +33,7 @@ SingleChannel With Min Equal To Max Is Accepted
     SingleChannel    channel_min=2222    channel_max=2222
 
 Channel Ranges Inside The Sensors Range Are Accepted
+    [Documentation]    Channel ranges at the edges of 1..2222 are accepted.
     [Template]    Configuration Should Be Accepted
     MultiChannel    channel_min=1    channel_max=2222
     MultiChannel    channel_min=7    channel_max=7
@@ -36,6 +41,8 @@ Channel Ranges Inside The Sensors Range Are Accepted
     Waterfall    channel_min=1    channel_max=2
 
 Channel Ranges Outside The Sensors Range Are Rejected
+    [Documentation]    Channel ranges reaching outside 1..2222, or reversed, are refused with 400 naming
+    ...    ``channels``.
     [Template]    Configuration Should Be Rejected
     MultiChannel    channels    channel_min=0    channel_max=10
     MultiChannel    channels    channel_min=-5    channel_max=10
@@ -44,6 +51,8 @@ Channel Ranges Outside The Sensors Range Are Rejected
     Waterfall    channels    channel_min=50    channel_max=40
 
 Malformed Channel Ranges Are Rejected
+    [Documentation]    A channels value that is not ``{min, max}`` of integers is refused with 400 naming
+    ...    ``channels``.
     [Template]    Configure Field Should Be Rejected
     channels    ${{{"min": 11}}}
     channels    ${{{"min": 11.5, "max": 109}}}

@@ -15,6 +15,7 @@ Test Tags         api    regression    PZ-13878
 
 *** Test Cases ***
 Frequency Ranges Inside The Band Are Accepted
+    [Documentation]    Frequency ranges inside 0..1000 Hz, edges included, are accepted.
     [Template]    Configuration Should Be Accepted
     MultiChannel    frequency_min=0    frequency_max=1000
     MultiChannel    frequency_min=0    frequency_max=1
@@ -23,6 +24,8 @@ Frequency Ranges Inside The Band Are Accepted
     SingleChannel    frequency_min=100    frequency_max=200
 
 Frequency Ranges Outside The Band Are Rejected
+    [Documentation]    Frequency ranges below 0 or above 1000 Hz are refused with 400 naming
+    ...    ``frequencyRange``.
     [Template]    Configuration Should Be Rejected
     MultiChannel    frequencyRange    frequency_min=-1    frequency_max=500
     MultiChannel    frequencyRange    frequency_min=0    frequency_max=1001
@@ -31,12 +34,14 @@ Frequency Ranges Outside The Band Are Rejected
     ROI    frequencyRange    frequency_min=1001    frequency_max=2000
 
 Empty Or Reversed Frequency Ranges Are Rejected
+    [Documentation]    A frequency range with min >= max is refused with 400 naming ``frequencyRange``.
     [Template]    Configuration Should Be Rejected
     MultiChannel    frequencyRange    frequency_min=500    frequency_max=500
     MultiChannel    frequencyRange    frequency_min=600    frequency_max=100
     SingleChannel    frequencyRange    frequency_min=0    frequency_max=0
 
 Malformed Frequency Ranges Are Rejected
+    [Documentation]    A frequencyRange that is not ``{min, max}`` of numbers is refused with 400.
     [Template]    Configure Field Should Be Rejected
     frequencyRange    ${{{"min": 0}}}
     frequencyRange    ${{{"min": "0", "max": "500"}}}

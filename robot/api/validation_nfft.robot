@@ -16,6 +16,7 @@ Test Tags         api    regression    PZ-13874
 
 *** Test Cases ***
 MultiChannel Accepts Every Power Of Two From 128 To 4096
+    [Documentation]    MultiChannel accepts each power of two from 128 to 4096.
     [Template]    NFFT Should Be Accepted
     MultiChannel    128
     MultiChannel    256
@@ -25,6 +26,7 @@ MultiChannel Accepts Every Power Of Two From 128 To 4096
     MultiChannel    4096
 
 Waterfall Accepts Every Power Of Two From 128 To 4096
+    [Documentation]    Waterfall accepts each power of two from 128 to 4096.
     [Template]    NFFT Should Be Accepted
     Waterfall    128
     Waterfall    256
@@ -34,6 +36,7 @@ Waterfall Accepts Every Power Of Two From 128 To 4096
     Waterfall    4096
 
 ROI Accepts Every Power Of Two From 128 To 4096
+    [Documentation]    ROI accepts each power of two from 128 to 4096.
     [Template]    NFFT Should Be Accepted
     ROI    128
     ROI    256
@@ -43,6 +46,7 @@ ROI Accepts Every Power Of Two From 128 To 4096
     ROI    4096
 
 SingleChannel Accepts Every Power Of Two From 128 To 65536
+    [Documentation]    SingleChannel accepts each power of two from 128 to 65536.
     [Template]    NFFT Should Be Accepted
     SingleChannel    128
     SingleChannel    256
@@ -56,6 +60,8 @@ SingleChannel Accepts Every Power Of Two From 128 To 65536
     SingleChannel    65536
 
 NFFT Just Outside The Range Is Rejected
+    [Documentation]    The powers of two just below and above each view's range are refused with 400 naming
+    ...    ``nfft``.
     [Tags]    PZ-13875
     [Template]    NFFT Should Be Rejected
     MultiChannel    64
@@ -68,7 +74,8 @@ NFFT Just Outside The Range Is Rejected
     SingleChannel    131072
 
 NFFT That Is Not A Power Of Two Is Rejected
-    [Tags]    smoke
+    [Documentation]    An NFFT that is not a power of two (or not positive) is refused with 400 naming
+    ...    ``nfft``.
     [Template]    NFFT Should Be Rejected
     MultiChannel    1000
     MultiChannel    1023
@@ -81,6 +88,7 @@ NFFT That Is Not A Power Of Two Is Rejected
     MultiChannel    -1024
 
 NFFT Of The Wrong Type Is Rejected
+    [Documentation]    An NFFT that is a string, a float, a bool or null is refused with 400 naming ``nfft``.
     [Template]    Configure Field Should Be Rejected
     nfft    ${{"1024"}}
     nfft    ${1024.5}

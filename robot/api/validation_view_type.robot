@@ -15,6 +15,8 @@ Test Tags         api    regression    PZ-13873
 
 *** Test Cases ***
 Unknown Time Status Is Rejected
+    [Documentation]    A timeStatus other than ``Live``/``Historic`` (case matters) is refused with 400
+    ...    naming ``timeStatus``.
     [Template]    Configure Field Should Be Rejected
     timeStatus    live
     timeStatus    LIVE
@@ -24,16 +26,10 @@ Unknown Time Status Is Rejected
     timeStatus    ${1}
 
 Unknown View Type Is Rejected
+    [Documentation]    A viewType outside the four known ones is refused with 400 naming ``viewType``.
     [Template]    Configure Field Should Be Rejected
     viewType    Multichannel
     viewType    Spectrogram
     viewType    ${EMPTY}
     viewType    ${None}
     viewType    ${{["ROI"]}}
-
-Every View Type Is Accepted Live
-    [Template]    Configuration Should Be Accepted
-    MultiChannel
-    SingleChannel
-    Waterfall
-    ROI

@@ -17,6 +17,7 @@ Test Tags         k8s    infrastructure    regression    capacity    destructive
 
 *** Test Cases ***
 Thirty Jobs Run And The Thirty-First Task Is Refused
+    [Documentation]    30 tasks run 30 gRPC Jobs; the 31st ``/configure`` is refused and creates no Job.
     Fill Capacity
     ${jobs} =    Get Task Job Names
     Length Should Be    ${jobs}    ${MAX_WINDOWS}
@@ -25,6 +26,7 @@ Thirty Jobs Run And The Thirty-First Task Is Refused
     Lists Should Be Equal    ${after}    ${jobs}    The refused task created a Job
 
 No Job Is Leaked Once The Tasks Stop
+    [Documentation]    After 30 tasks are stopped no task Job, pod or Service is left.
     Fill Capacity
     Stop All Tasks
     No Task Job Should Be Left

@@ -17,7 +17,8 @@ Test Tags         k8s    infrastructure    regression
 
 *** Test Cases ***
 Configure Creates A Job Whose Pod Runs Within Thirty Seconds
-    [Tags]    critical    smoke
+    [Documentation]    ``/configure`` creates exactly one Job for the task, whose pod is Running within 30 s.
+    [Tags]    critical
     ${task} =    Configure Live Task
     ${jobs} =    Get Jobs For Task    ${task}
     Length Should Be    ${jobs}    1
@@ -26,6 +27,7 @@ Configure Creates A Job Whose Pod Runs Within Thirty Seconds
     Task Should Be Running    ${task}
 
 Stop Removes The Job, Its Pod And Its Service
+    [Documentation]    Stopping a task deletes its Job, its pod and its Service.
     [Tags]    critical
     ${task} =    Start Running Live Task
     Task Job Should Be Running    ${task}
@@ -33,6 +35,7 @@ Stop Removes The Job, Its Pod And Its Service
     Task Job Should Be Gone    ${task}
 
 Job Pod Logs Show The Task Serving
+    [Documentation]    The running task Job's pod log says it is serving.
     ${task} =    Start Running Live Task
     Task Job Should Be Running    ${task}
     ${jobs} =    Get Jobs For Task    ${task}

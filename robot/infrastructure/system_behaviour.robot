@@ -14,17 +14,19 @@ Test Tags         k8s    infrastructure    regression
 
 *** Test Cases ***
 Expected Workloads And Services Are Present
-    [Tags]    smoke    critical
+    [Documentation]    The four workloads of contract section 1 exist, and their services.
+    [Tags]    critical
     Workloads Should Exist    ${FOCUS_SERVER_WORKLOAD}    ${MONGODB_WORKLOAD}    ${RABBITMQ_WORKLOAD}
     ...    ${SEGY_RECORDER_WORKLOAD}
     Services Should Exist    ${FOCUS_SERVER_WORKLOAD}    ${MONGODB_WORKLOAD}    ${RABBITMQ_WORKLOAD}
 
 Every Workload Is Ready
-    [Tags]    smoke
+    [Documentation]    Every workload has all replicas Ready and a Running pod.
     Stack Should Be Ready
     Every Workload Should Have A Ready Pod
 
 Restart Counts Stay Stable While Tasks Run
+    [Documentation]    Running, streaming and stopping a task restarts no pod.
     [Setup]    Focus Test Setup
     ${before} =    Get Restart Counts
     ${task} =    Start Running Live Task

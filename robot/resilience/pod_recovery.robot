@@ -11,10 +11,11 @@ Resource          ../../resources/alerts.resource
 
 Suite Setup       Recovery Suite Setup
 Suite Teardown    Recovery Suite Teardown
+Test Setup        Use A Test Site
 Test Teardown     Recovery Test Teardown
 Test Timeout      15 minutes
 
-Test Tags         k8s    resilience    destructive
+Test Tags         k8s    resilience    regression    destructive    pod-errors-expected
 
 
 *** Variables ***
@@ -23,6 +24,7 @@ ${PERSISTENT_MESSAGES}    20
 
 *** Test Cases ***
 Focus Server Pod Deleted Recovers With Its Tasks
+    [Documentation]    Deleting the focus server pod: a new pod becomes Ready and the running task survives.
     [Tags]    critical
     ${task} =    Start Running Live Task
     Delete Workload Pod And Measure Recovery    ${FOCUS_SERVER_WORKLOAD}
@@ -30,8 +32,12 @@ Focus Server Pod Deleted Recovers With Its Tasks
     Task Should Be Running    ${task}
 
 MongoDB Pod Deleted Keeps Its Data And The Focus Server Recovers
+    [Documentation]    Deleting the MongoDB pod keeps tasks and alerts unchanged (this test first has
+    ...    the system store one of each, so the comparison is never of two empty sets) and the
+    ...    API healthy.
     [Tags]    critical    mongodb
     Connect To Focus Database
+    Have The System Store A Task And An Alert
     ${before} =    Snapshot Of Focus Data
     Delete Workload Pod And Measure Recovery    ${MONGODB_WORKLOAD}
     Wait Until MongoDB Is Reachable    timeout=30s
@@ -40,6 +46,8 @@ MongoDB Pod Deleted Keeps Its Data And The Focus Server Recovers
     Wait Until Keyword Succeeds    30s    0.5s    Health Should Be OK
 
 RabbitMQ Pod Deleted Keeps Its Durable Exchange And Persistent Messages
+    [Documentation]    Deleting the RabbitMQ pod keeps the durable exchange and every persistent message of a
+    ...    durable queue.
     [Tags]    critical    alerts
     Connect To Alert Broker
     ${queue} =    Publish Persistent Messages To A Durable Queue    ${PERSISTENT_MESSAGES}
@@ -49,6 +57,8 @@ RabbitMQ Pod Deleted Keeps Its Durable Exchange And Persistent Messages
     Get Queue Message Count    ${queue}    ==    ${PERSISTENT_MESSAGES}    timeout=10s
 
 Alert Consumer Reconnects After The RabbitMQ Pod Is Deleted
+    [Documentation]    After the RabbitMQ pod is deleted the focus server's consumer reconnects and stores
+    ...    new alerts.
     [Tags]    alerts
     Connect To Alert Broker
     # An earlier outage may still have the consumer backing off: start from a working pipeline.
@@ -58,6 +68,8 @@ Alert Consumer Reconnects After The RabbitMQ Pod Is Deleted
     Wait Until Keyword Succeeds    30s    1s    Valid Alert Should Be Stored
 
 SEG-Y Recorder Pod Deleted Resumes Recording Without Overlap Or Corruption
+    [Documentation]    After the recorder pod is deleted, recording resumes: new recordings, no overlap,
+    ...    valid SEG-Y files.
     [Tags]    critical    mongodb    segy
     Connect To Focus Database
     ${before} =    Count Documents    recordings
@@ -68,6 +80,7 @@ SEG-Y Recorder Pod Deleted Resumes Recording Without Overlap Or Corruption
     Every Complete Recording Should Have Its SEG-Y File
 
 Several Pods Deleted At Once Recover
+    [Documentation]    Deleting every workload's pod at once: the whole stack recovers and ``/health`` is ok.
     ${seconds} =    Delete Pods Of Workloads At Once
     ...    ${FOCUS_SERVER_WORKLOAD}    ${MONGODB_WORKLOAD}    ${RABBITMQ_WORKLOAD}
     ...    ${SEGY_RECORDER_WORKLOAD}
@@ -88,17 +101,32 @@ Recovery Suite Teardown
     Disconnect From Cluster
 
 Recovery Test Teardown
-    [Documentation]    Whatever happened, the stack is ready again for the next test.
-    Run Keyword And Ignore Error    Stop All Tasks
-    Run Keyword And Ignore Error    Close All RabbitMQ Connections
-    Run Keyword And Ignore Error    Disconnect From Focus Database
+    [Documentation]    Whatever happened, the stack is ready again for the next test. A teardown
+    ...    runs every step even when one fails, and a failed step fails the test: cleanup
+    ...    problems are reported, never hidden.
     Stack Should Be Ready
+    Stop All Tasks
+    Close All RabbitMQ Connections
+    Connect To Focus Database
+    VAR    &{own_alerts} =    siteId=${SITE_ID}
+    Delete Test Documents    alerts    ${own_alerts}
+    Disconnect From Focus Database
+
+Have The System Store A Task And An Alert
+    [Documentation]    A Live task configured and stopped through the API, and an alert of this
+    ...    test's site published to RabbitMQ and stored by the consumer.
+    Connect To Alert Broker
+    ${task} =    Configure Live Task
+    Stop Task    ${task}
+    ${alert} =    Publish Alert
+    Alert Should Appear In API    ${alert}    timeout=10s
 
 Snapshot Of Focus Data
-    [Documentation]    Count and checksum of each collection the stack keeps (tasks, alerts).
+    [Documentation]    Count and checksum of each collection the stack keeps (tasks, alerts); each
+    ...    must hold at least one document.
     ${snapshot} =    Create Dictionary
     FOR    ${collection}    IN    tasks    alerts
-        ${count} =    Count Documents    ${collection}
+        ${count} =    Count Documents    ${collection}    ${None}    >=    1
         ${checksum} =    Get Collection Checksum    ${collection}
         Set To Dictionary    ${snapshot}    ${collection}=${count} documents, ${checksum}
     END

@@ -29,6 +29,7 @@ from libraries.focus_api.client import (
 )
 
 PASSWORD = "s3cret-pw"
+TRICKLE_S = 0.1
 Reply = tuple[int, dict, object]
 
 
@@ -65,13 +66,20 @@ def make_handler(state: StubState) -> type[BaseHTTPRequestHandler]:
             else:
                 route = state.routes.get((self.command, path), lambda _n: (404, {}, {}))
                 status, headers, reply = route(state.count(self.command, path))
-            data = json.dumps(reply).encode()
+            trickle = isinstance(reply, bytes)  # bytes: sent one byte every TRICKLE_S
+            data = reply if trickle else json.dumps(reply).encode()
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if not trickle:
+                self.wfile.write(data)
+                return
+            for byte in data:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(TRICKLE_S)
 
         def _token(self, body: dict) -> Reply:
             if body != {"username": "tester", "password": PASSWORD}:
@@ -244,6 +252,19 @@ def test_post_read_timeout_fails_once_and_is_not_resent(stub: Stub) -> None:
     client.close()
 
 
+def test_explicit_timeout_is_a_total_deadline_even_for_a_trickling_answer(stub: Stub) -> None:
+    """Each byte comes within the per-read timeout, the whole answer does not: a total
+    deadline (not connect + read) must stop the call (the MongoDB-outage "fails fast" check)."""
+    stub.state.routes[("POST", "/focus-server/configure")] = lambda _n: (200, {}, b"x" * 40)
+    client = client_for(stub)
+    client.tokens.get()
+    started = time.monotonic()
+    with pytest.raises(FocusTimeout, match=r"within 1.0 s \(total deadline\)"):
+        client.configure({}, timeout=1.0)
+    assert time.monotonic() - started < 1.5
+    client.close()
+
+
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -258,8 +279,9 @@ def test_dead_server_fails_fast_with_one_clear_line() -> None:
     message = str(first.value)
     assert message == (
         f"Focus Server at {base_url} is unreachable (connection refused); "
-        "is the twin up? try 'python -m twin status'"
+        "check that it runs and that FOCUS_BASE_URL points at it"
     )
+    assert "twin" not in message  # a staging run is not told to start the twin
     assert "\n" not in message
     assert client.breaker.is_open
     started = time.monotonic()

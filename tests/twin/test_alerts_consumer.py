@@ -21,7 +21,13 @@ from pika.adapters.blocking_connection import BlockingChannel
 
 from tests.twin.rabbitmq_fixtures import start_node, stop_node
 from twin import config, prepare
-from twin.alerts_consumer import CONSUMER_QUEUE, REJECT_HEADER, AlertConsumer, Rejection, validate
+from twin.focus_server.alerts_consumer import (
+    CONSUMER_QUEUE,
+    REJECT_HEADER,
+    AlertConsumer,
+    Rejection,
+    validate,
+)
 from variables import constants
 
 Node = tuple[dict, dict]

@@ -28,8 +28,8 @@ from tests.twin.test_focus_server_support import (
     tcp_listener,
     wait_for,
 )
-from twin import alerts_consumer, signal
-from twin.focus_server import store
+from twin import fibre_data
+from twin.focus_server import alerts_consumer, store
 from twin.grpc_job.protocol import format_time
 from variables import constants
 
@@ -190,7 +190,9 @@ def test_oversized_body_is_a_413_by_length_and_by_stream(shared_api):
         == "PAYLOAD_TOO_LARGE"
     )
     exactly = b" " * (constants.MAX_BODY_BYTES - 2) + b"{}"
-    assert error_of(shared_api.post("/configure", content=exactly), 400)["field"] == "timeStatus"
+    as_json = {"Content-Type": "application/json"}
+    exactly_response = shared_api.post("/configure", content=exactly, headers=as_json)
+    assert error_of(exactly_response, 400)["field"] == "timeStatus"
 
 
 def test_unexpected_errors_are_500_with_the_error_body(settings):
@@ -527,7 +529,7 @@ def _event_contrast(api, band: dict) -> float:
 
 
 def test_the_200_hz_event_at_channel_50_shows_only_when_the_band_includes_it(api):
-    event = signal.EVENTS[0]
+    event = fibre_data.EVENTS[0]
     assert (event.channel, event.frequency_hz) == (50, 200)
     assert _event_contrast(api, {"min": 0, "max": 500}) > 6
     assert abs(_event_contrast(api, {"min": 300, "max": 500})) < 3
@@ -642,7 +644,7 @@ def _alert(alert_id: str, minutes_ago: int, class_id: int = 104, severity: int =
 
 
 def _store_alert(db, message: dict) -> None:
-    """Store an alert as the RabbitMQ consumer does (twin/alerts_consumer.py)."""
+    """Store an alert as the RabbitMQ consumer does (twin/focus_server/alerts_consumer.py)."""
     document = alerts_consumer.validate(json.dumps(message).encode())
     db["alerts"].insert_one(
         {

@@ -1,6 +1,7 @@
 """Alerts in MongoDB ``alerts``: listing and acknowledgement for the API.
 
-The alerts are validated and stored by the RabbitMQ consumer, ``twin/alerts_consumer.py``.
+The alerts are validated and stored by the RabbitMQ consumer,
+``twin/focus_server/alerts_consumer.py``.
 """
 
 from __future__ import annotations

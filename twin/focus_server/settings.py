@@ -12,7 +12,7 @@ import pymongo
 from pymongo.database import Database
 
 from twin import config as twin_config
-from twin.alerts_consumer import AlertConsumer
+from twin.focus_server.alerts_consumer import AlertConsumer
 from twin.focus_server.jobs import JobBackend, ProcessJobBackend
 from twin.kube.job_backend import KubeJobBackend
 from variables import constants
@@ -23,7 +23,7 @@ DEFAULT_RATE_BURST = 400
 
 
 class AlertConsumerLike(Protocol):
-    """What the server needs of the RabbitMQ alert consumer (twin/alerts_consumer.py)."""
+    """What the server needs of the RabbitMQ alert consumer (alerts_consumer.py)."""
 
     def start(self, wait: float | None = ...) -> None: ...
 

@@ -11,7 +11,7 @@ from concurrent import futures
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from twin import signal
+from twin import fibre_data
 from twin.grpc_job import protocol
 
 
@@ -30,25 +30,25 @@ class FrameStream:
             self._config = {**self._config, **changes}
         return {"task_id": self.task_id, "updated": sorted(changes)}
 
-    def _view(self) -> signal.View:
+    def _view(self) -> fibre_data.View:
         with self._lock:
-            return signal.View.from_config(self._config)
+            return fibre_data.View.from_config(self._config)
 
-    def _frame(self, seq: int, view: signal.View, index: int) -> dict:
-        values = signal.rows(view, range(index, index + 1))[0]
+    def _frame(self, seq: int, view: fibre_data.View, index: int) -> dict:
+        values = fibre_data.rows(view, range(index, index + 1))[0]
         return {
             "task_id": self.task_id,
             "seq": seq,
-            "timestamp": protocol.format_time(signal.row_time(view, index)),
+            "timestamp": protocol.format_time(fibre_data.row_time(view, index)),
             "channels": {"min": view.channel_min, "max": view.channel_max},
             "values": [round(float(value), 4) for value in values],
         }
 
     def _live_indexes(self) -> Iterator[int]:
         view = self._view()
-        index = signal.row_index_range(view, 0, time.time())[-1]
+        index = fibre_data.row_index_range(view, 0, time.time())[-1]
         while True:
-            delay = signal.row_time(self._view(), index) - time.time()
+            delay = fibre_data.row_time(self._view(), index) - time.time()
             if delay > 0 and self._stopping.wait(delay):
                 return
             yield index
@@ -57,7 +57,7 @@ class FrameStream:
     def _historic_indexes(self) -> Iterator[int]:
         start = protocol.parse_utc(self._config["startTime"])
         end = protocol.parse_utc(self._config["endTime"])
-        span = signal.row_index_range(self._view(), start.timestamp(), end.timestamp())
+        span = fibre_data.row_index_range(self._view(), start.timestamp(), end.timestamp())
         duration = protocol.historic_stream_seconds(start, end)
         count = max(1, math.ceil(duration / protocol.HISTORIC_FRAME_INTERVAL_S))
         step = max(1, len(span) // count)

@@ -14,7 +14,7 @@ import os
 import secrets as random_secrets
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from twin.kube import discovery, objects, update
 from twin.kube.jobs import KNOWN_IMAGES, InvalidObject, JobRecord, job_from_body, service_from_body
@@ -26,8 +26,6 @@ from twin.workloads import WorkloadSpec
 
 if TYPE_CHECKING:
     from aiohttp import web
-
-    from twin.supervisor import Supervisor
 
 HISTORY_ENV = "TWIN_KUBE_EVENT_HISTORY"
 _KEEP_EVENTS = 300
@@ -85,10 +83,34 @@ class BlockedJob:
     pod: BlockedPod
 
 
+class Controller(Protocol):
+    """What the API server's view needs of the supervisor's controller
+    (:class:`twin.supervisor.controller.Supervisor`); declared here, so ``twin.kube``
+    does not import the supervisor that imports it."""
+
+    endpoints: dict
+    secrets: dict
+    workloads: dict[str, Any]
+    pods: dict[str, Any]
+    jobs: dict[str, Any]
+
+    def pods_of(self, owner_name: str) -> list[Any]: ...
+
+    def changed(self) -> None: ...
+
+    def delete_pod(self, name: str, grace: float | None = None) -> bool: ...
+
+    def scale(self, name: str, replicas: int) -> bool: ...
+
+    def add_job(self, job: JobRecord) -> None: ...
+
+    def remove_job(self, name: str, delete_pods: bool) -> bool: ...
+
+
 class ClusterView:
     """The supervisor's Kubernetes face (one per supervisor)."""
 
-    def __init__(self, supervisor: Supervisor) -> None:
+    def __init__(self, supervisor: Controller) -> None:
         self.supervisor = supervisor
         self.namespace = supervisor.endpoints["kube"]["namespace"]
         self.store = Store(int(os.environ.get(HISTORY_ENV, DEFAULT_HISTORY)))

@@ -7,8 +7,9 @@ from datetime import timedelta
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
+from robot.libraries.BuiltIn import BuiltIn
 
-from libraries.focus_api.client import FocusClient
+from libraries.focus_api.client import TWIN_HINT, FocusClient
 from libraries.focus_api.keywords.base import LibraryComponent, log_exchange
 
 
@@ -49,6 +50,7 @@ class ConnectionKeywords(LibraryComponent):
             timeout=timeout.total_seconds(),
             max_retries=max_retries,
             on_exchange=log_exchange,
+            **_hint(),
         )
         client.tokens.get()
         self.state.connections[alias] = client
@@ -79,3 +81,10 @@ class ConnectionKeywords(LibraryComponent):
             client.close()
         self.state.connections.clear()
         self.state.current = None
+
+
+def _hint() -> dict:
+    """On the local twin an unreachable server means the twin is down; elsewhere it does not."""
+    if BuiltIn().get_variable_value("${ENV_NAME}") == "local":
+        return {"unreachable_hint": TWIN_HINT}
+    return {}

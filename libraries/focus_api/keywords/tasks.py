@@ -28,6 +28,7 @@ from libraries.focus_api.models import (
     format_utc,
     parse_utc,
 )
+from libraries.safety import destructive
 from variables import constants
 
 GONE_STATUSES = (200, 404, 409)
@@ -89,18 +90,22 @@ class TaskKeywords(LibraryComponent):
         expected_status: int | str = 200,
         error_field: str | None = None,
         error_code: str | None = None,
+        timeout: timedelta | None = None,
     ) -> dict:
         """``POST /configure``; returns the response body.
 
         With ``200`` the body is checked against the contract and the task is registered
         for `Stop All Tasks` (also when another status was expected: no leak). With
         another ``expected_status`` the status is asserted and, when given, the error
-        body's ``field`` and ``code``.
+        body's ``field`` and ``code``. ``timeout`` is a total deadline for the answer
+        (e.g. ``2s``: "fails fast"); without it the connection's timeouts apply.
 
         | ${task} = | `Configure Task` | ${payload} |
         | `Configure Task` | ${payload} | expected_status=400 | error_field=nfft |
+        | `Configure Task` | ${payload} | expected_status=503 | timeout=2s |
         """
-        response = self.client.configure(payload)
+        seconds = timeout.total_seconds() if timeout is not None else None
+        response = self.client.configure(payload, timeout=seconds)
         body = body_of(response)
         if response.status_code == 200 and isinstance(body, dict) and "task_id" in body:
             self.register_task(str(body["task_id"]))
@@ -121,8 +126,10 @@ class TaskKeywords(LibraryComponent):
         overlap: int | None = None,
         expected_status: int | str = 200,
         error_field: str | None = None,
+        timeout: timedelta | None = None,
     ) -> dict:
         """Configure a Live task from the seeds' defaults; keyword arguments override them.
+        ``timeout``: a total deadline for the answer, as in `Configure Task`.
 
         | ${task} = | `Configure Live Task` |
         | ${task} = | `Configure Live Task` | view_type=Waterfall | nfft=2048 |
@@ -131,7 +138,7 @@ class TaskKeywords(LibraryComponent):
             "Live", view_type, nfft, channel_min, channel_max,
             frequency_min, frequency_max, overlap,
         )  # fmt: skip
-        return self.configure_task(payload, expected_status, error_field)
+        return self.configure_task(payload, expected_status, error_field, timeout=timeout)
 
     @keyword
     def configure_historic_task(
@@ -165,7 +172,12 @@ class TaskKeywords(LibraryComponent):
     @keyword
     def get_recorded_time_range(self, span: timedelta = HISTORIC_SPAN) -> list[str]:
         """``[start, end]`` (ISO-8601 UTC, whole seconds): up to ``span`` from the start of the
-        newest complete recording of the last 7 days, for Historic tasks.
+        newest complete recording of the last 7 days that covers at least one whole second,
+        for Historic tasks.
+
+        Recordings shorter than that (a recorder restart leaves a sliver of a few
+        milliseconds) are passed over: rounded to whole seconds they would give
+        ``start >= end``, which the server rightly refuses.
 
         | ${start}    ${end} = | `Get Recorded Time Range` | span=10s |
         """
@@ -174,13 +186,14 @@ class TaskKeywords(LibraryComponent):
         check_status(response, 200)
         body = body_of(response)
         items = body.get("recordings", []) if isinstance(body, dict) else body
-        complete = [item for item in items if _is_complete(item)]
-        if not complete:
-            raise AssertionError("No complete recording in the last 7 days to play back")
-        newest = max(complete, key=lambda item: _moment(item["start_time"]))
-        start = _moment(newest["start_time"])
-        start = start.replace(microsecond=0) + timedelta(seconds=1 if start.microsecond else 0)
-        end = min(_moment(newest["end_time"]), start + HISTORIC_SPAN).replace(microsecond=0)
+        ranges = [_whole_seconds(item, span) for item in items if _is_complete(item)]
+        usable = [pair for pair in ranges if pair is not None]
+        if not usable:
+            raise AssertionError(
+                f"No complete recording of at least 1 s in the last 7 days to play back "
+                f"({len(ranges)} complete, all shorter); is the SEG-Y recorder running?"
+            )
+        start, end = max(usable)
         return format_utc(start), format_utc(end)
 
     @keyword
@@ -277,6 +290,7 @@ class TaskKeywords(LibraryComponent):
         """
         return list(self.state.tasks)
 
+    @destructive("load the Focus Server with concurrent configures")
     @keyword
     def configure_tasks_concurrently(
         self,
@@ -366,6 +380,14 @@ def _moment(value: str | float) -> datetime:
     if isinstance(value, int | float) and math.isfinite(value):
         return datetime.fromtimestamp(value, UTC)
     return parse_utc(str(value))
+
+
+def _whole_seconds(recording: dict, span: timedelta) -> tuple[datetime, datetime] | None:
+    """Up to ``span`` of the recording, in whole seconds inside it; None when under 1 s."""
+    start = _moment(recording["start_time"])
+    start = start.replace(microsecond=0) + timedelta(seconds=1 if start.microsecond else 0)
+    end = min(_moment(recording["end_time"]), start + span).replace(microsecond=0)
+    return (start, end) if end - start >= timedelta(seconds=1) else None
 
 
 def _is_complete(recording: dict) -> bool:

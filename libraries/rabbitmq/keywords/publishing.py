@@ -17,6 +17,7 @@ from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from libraries.rabbitmq.client import RabbitMQClient
 from libraries.rabbitmq.keywords.base import LibraryComponent
 from libraries.rabbitmq.models import build_alert, valid_alert
+from libraries.safety import destructive
 from variables import constants
 
 LATENCY_POLL_S = 0.002
@@ -124,6 +125,7 @@ class PublishingKeywords(LibraryComponent):
         logger.info(f"Published {len(data)} bytes to {exchange!r}/{routing_key!r}: {preview}")
         return sent
 
+    @destructive("flood the broker with a burst of alerts")
     @keyword
     def publish_alerts(self, count: int, **fields: Any) -> list[str]:
         """Publish ``count`` valid alerts in a burst (persistent, confirmed); returns their ids.
@@ -138,6 +140,7 @@ class PublishingKeywords(LibraryComponent):
         _log_rate(len(ids), time.monotonic() - started, "1 publisher")
         return ids
 
+    @destructive("flood the broker from concurrent publishers")
     @keyword
     def publish_alerts_concurrently(
         self, publishers: int, per_publisher: int, **fields: Any
@@ -180,6 +183,7 @@ class PublishingKeywords(LibraryComponent):
         _log_rate(len(ids), time.monotonic() - started, f"{publishers} publishers")
         return ids
 
+    @destructive("load the alert pipeline")
     @keyword
     def measure_publish_to_visible_latency(
         self,
