@@ -359,3 +359,43 @@ def test_logs_since_time_and_limit_bytes(kube_twin):
     )
     assert kubectl(kube_twin, "logs", "job/talker", "--since-time=2099-01-01T00:00:00Z") == ""
     kubectl(kube_twin, "delete", "job", "talker")
+
+
+# ---------------------------------------------------------------- OpenAPI and protobuf
+
+
+def test_create_and_apply_validate_against_upstreams_schema(kube_twin):
+    command = [sys.executable, "-c", "print('validated')"]
+    manifest = job_manifest("valid", "twin/python:3", command)
+    bad = json.loads(json.dumps(manifest))
+    bad["metadata"]["name"] = "invalid"
+    bad["spec"]["template"]["spec"]["containers"][0]["imagee"] = "typo"
+    refused = run(kube_twin, "create", "-f", write(kube_twin, "bad.json", bad))
+    assert refused.returncode != 0
+    assert 'unknown field "spec.template.spec.containers[0].imagee"' in refused.stderr
+    assert run(kube_twin, "get", "job", "invalid").returncode != 0
+    refused = run(kube_twin, "apply", "-f", write(kube_twin, "bad.json", bad))
+    assert refused.returncode != 0 and "imagee" in refused.stderr
+    kubectl(kube_twin, "create", "-f", write(kube_twin, "valid.json", manifest))  # validates
+    kubectl(kube_twin, "delete", "job", "valid")
+
+
+def test_explain_reads_the_openapi_documents(kube_twin):
+    explained = kubectl(kube_twin, "explain", "pod.spec.containers.image")
+    assert "FIELD: image <string>" in explained and "Container image name" in explained
+    assert "backoffLimit" in kubectl(kube_twin, "explain", "job.spec")
+    v2 = kube_twin.session().get(kube_twin.url + "/openapi/v2", timeout=10).json()
+    assert "io.k8s.api.apps.v1.Deployment" in v2["definitions"]
+
+
+def test_imperative_create_job_and_auth_can_i_over_protobuf(kube_twin):
+    out = kubectl(kube_twin, "create", "job", "imperative", "--image=busybox:1.36", "--", "true")
+    assert out.strip() == "job.batch/imperative created"
+    job = get(kube_twin, "job", "imperative")
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.36"
+    kubectl(kube_twin, "delete", "job", "imperative")
+    refused = run(kube_twin, "create", "deployment", "web", "--image=busybox:1.36")
+    assert refused.returncode != 0 and "creates Jobs and Services" in refused.stderr
+    assert kubectl(kube_twin, "auth", "can-i", "delete", "pods").strip() == "yes"
+    denied = run(kube_twin, "auth", "can-i", "create", "deployments")
+    assert denied.stdout.strip() == "no"

@@ -201,10 +201,8 @@ def test_indexed_counts_and_aggregations_agree_with_a_scan_after_changes(db):
         [{"$match": {"site": "s1"}}, {"$group": {"_id": "$severity", "n": {"$sum": 1}}}]
     )
     assert [(row["_id"], row["n"]) for row in grouped] == [
-        ("s1", _scan_count(docs, {"site": "s1"}))
+        (None, _scan_count(docs, {"site": "s1"}))
     ]
-    from mongomock.filtering import filter_applies
-
     first = [d["n"] for d in docs.aggregate([{"$match": {"site": "s1"}}, {"$limit": 6}])]
     natural = [d["n"] for d in docs.find() if filter_applies({"site": "s1"}, d)]
     assert first == natural[:6]  # the index keeps a scan's (insertion) order

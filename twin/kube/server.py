@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import yaml
 from aiohttp import web
 
-from twin.kube import discovery, selectors, tables
+from twin.kube import discovery, openapi, protobuf, selectors, tables
 from twin.kube import patch as patching
 from twin.kube.objects import API_VERSIONS
 from twin.kube.podlog import PodLog
@@ -38,8 +38,8 @@ _PUBLIC = {
     "/readyz/",
 }
 _PROTOBUF_HELP = (
-    "the twin's Kubernetes API speaks JSON only, not {type}; kubectl sends JSON for "
-    "manifests: kubectl create job NAME --image=IMAGE --dry-run=client -o yaml "
+    "the twin's Kubernetes API decodes {type} only for Jobs, Deployments and access "
+    "reviews; send JSON: kubectl create job NAME --image=IMAGE --dry-run=client -o yaml "
     "| kubectl create -f -"
 )
 
@@ -114,6 +114,23 @@ def _int_param(request: web.Request, name: str) -> int | None:
 
 def _json(body: dict, code: int = 200) -> web.Response:
     return web.json_response(body, status=code)
+
+
+def check_fields(request: web.Request, kind: str, body: dict) -> None:
+    """``fieldValidation=Strict`` (what kubectl sends): unknown fields are a 400, as upstream."""
+    if request.query.get("fieldValidation") != "Strict":
+        return
+    definition = openapi.definition_of(kind)
+    unknown = openapi.unknown_fields(definition, body) if definition else []
+    if unknown:
+        version = (body.get("apiVersion") or "v1").split("/")[-1]
+        fields = ", ".join(f'unknown field "{path}"' for path in unknown)
+        raise ApiError(
+            400,
+            "BadRequest",
+            f'{kind} in version "{version}" cannot be handled as a {kind}: '
+            f"strict decoding error: {fields}",
+        )
 
 
 def dry_run(request: web.Request) -> bool:
@@ -231,6 +248,21 @@ class Api:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         return _json(discovery.resource_list(group))
 
+    async def openapi_v2(self, request: web.Request) -> web.Response:
+        accept = request.headers.get("Accept", "")
+        if "protobuf" in accept and "json" not in accept and "*/*" not in accept:
+            raise ApiError(406, "NotAcceptable", "the twin serves /openapi/v2 as JSON only")
+        return web.Response(body=openapi.v2(), content_type="application/json")
+
+    async def openapi_v3_index(self, _: web.Request) -> web.Response:
+        return _json(openapi.v3_index())
+
+    async def openapi_v3(self, request: web.Request) -> web.Response:
+        group_version = request.match_info["gv"].strip("/")
+        if group_version not in openapi.SERVED:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        return web.Response(body=openapi.v3(group_version), content_type="application/json")
+
     async def healthz(self, _: web.Request) -> web.Response:
         return web.Response(text="ok")
 
@@ -312,7 +344,7 @@ class Api:
     # ----------------------------------------------------------- writes
     def _check_namespace(self, request: web.Request, body: dict) -> None:
         namespace = request.match_info["ns"]
-        if (body.get("metadata") or {}).get("namespace", namespace) != namespace:
+        if (body.get("metadata") or {}).get("namespace") not in (None, "", namespace):
             raise ApiError(
                 400,
                 "BadRequest",
@@ -327,6 +359,7 @@ class Api:
         body = await _body(request)
         self._check_namespace(request, body)
         _check_kind(resource, body)
+        check_fields(request, resource.kind, body)
         created = self.cluster.create(resource.kind, body, dry_run(request))
         return _json(created, 201)
 
@@ -377,7 +410,10 @@ class Api:
         if content_type == patching.APPLY:
             return await self._server_side_apply(request, resource)
         _, obj = self._get_object(request)
-        new = patching.apply(content_type, obj, await _patch_body(request))
+        body = await _patch_body(request)
+        if content_type != patching.JSON_PATCH and isinstance(body, dict):
+            check_fields(request, resource.kind, body)
+        new = patching.apply(content_type, obj, body)
         return _json(self.cluster.update(resource.kind, obj, new, dry_run(request)))
 
     async def _server_side_apply(
@@ -395,6 +431,7 @@ class Api:
         if not isinstance(applied, dict):
             raise ApiError(400, "BadRequest", "the applied configuration is not an object")
         _check_kind(resource, applied)
+        check_fields(request, resource.kind, applied)
         name = request.match_info["name"]
         if (applied.get("metadata") or {}).get("name", name) != name:
             raise ApiError(
@@ -419,6 +456,7 @@ class Api:
             )
         if resource.namespaced:
             self._check_namespace(request, body)
+        check_fields(request, resource.kind, body)
         return _json(self.cluster.update(resource.kind, obj, body, dry_run(request)))
 
     async def status_write(self, request: web.Request) -> web.Response:
@@ -613,9 +651,14 @@ async def _patch_body(request: web.Request) -> Any:
 
 async def _body(request: web.Request, required: bool = True) -> dict:
     if "protobuf" in request.content_type:
-        raise ApiError(
-            415, "UnsupportedMediaType", _PROTOBUF_HELP.format(type=request.content_type)
-        )
+        try:
+            return protobuf.decode(await request.read())
+        except protobuf.ProtobufError as error:
+            raise ApiError(
+                415,
+                "UnsupportedMediaType",
+                f"{error}: " + _PROTOBUF_HELP.format(type=request.content_type),
+            ) from None
     raw = await request.read()
     if not raw:
         if required:
@@ -643,6 +686,9 @@ def build_app(cluster: Cluster, token: str) -> web.Application:
     route("GET", "/version", api.version)
     for path in ("/healthz", "/livez", "/readyz"):
         route("GET", path, api.healthz)
+    route("GET", "/openapi/v2", api.openapi_v2)
+    route("GET", "/openapi/v3", api.openapi_v3_index)
+    router.add_route("GET", "/openapi/v3/{gv:.+}", api.openapi_v3)
     route("GET", "/api", api.api)
     route("GET", "/apis", api.apis)
     route("GET", "/api/v1", api.core_resources)
