@@ -12,7 +12,7 @@ MONITOR ?= --listener libraries.pod_monitor.PodMonitor
 TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
 
 .PHONY: setup smoke test nightly lint format pytest regression docs repeat clean twin-up twin-down \
-	dashboard shard-demo plan
+	dashboard shard-demo plan ui-baselines
 
 setup:
 	@scripts/setup.sh
@@ -79,6 +79,10 @@ plan: setup
 
 docs: setup
 	$(VENV)/python scripts/make_docs.py docs/keywords
+
+# make ui-baselines: rewrite robot/ui/baselines/*.png from the current UI (review, then commit).
+ui-baselines: setup
+	$(VENV)/robot --outputdir $(RESULTS)/ui-baselines -v UPDATE_BASELINES:True robot/ui/visual.robot
 
 # make repeat SUITE=robot/api N=10: the flakiness loop (stops at the first failure).
 SUITE ?= robot/api
