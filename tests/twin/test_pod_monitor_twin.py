@@ -34,14 +34,19 @@ def monitor(kube_twin: KubeTwin):
 
 
 def _job(name: str, script: str) -> dict:
-    container = {"name": "main", "image": "t:1", "command": [sys.executable, "-u", "-c", script]}
+    # twin/python:3: an image the twin has (any other stays Pending, as on a real cluster)
+    command = [sys.executable, "-u", "-c", script]
+    container = {"name": "main", "image": "twin/python:3", "command": command}
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {"name": name, "labels": {"app": name}},
         "spec": {
             "backoffLimit": 0,
-            "template": {"spec": {"restartPolicy": "Never", "containers": [container]}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"restartPolicy": "Never", "containers": [container]},
+            },
         },
     }
 
