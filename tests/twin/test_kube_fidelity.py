@@ -398,4 +398,8 @@ def test_imperative_create_job_and_auth_can_i_over_protobuf(kube_twin):
     assert refused.returncode != 0 and "creates Jobs and Services" in refused.stderr
     assert kubectl(kube_twin, "auth", "can-i", "delete", "pods").strip() == "yes"
     denied = run(kube_twin, "auth", "can-i", "create", "deployments")
-    assert denied.stdout.strip() == "no"
+    assert denied.stdout.strip() == "no - the twin does not serve create on deployments"
+    refused = kube_twin.session().post(
+        kube_twin.url + "/api/v1/namespaces/panda/pods/beta-0/exec?command=true", timeout=10
+    )
+    assert refused.status_code == 403 and "does not exec" in refused.json()["message"]
