@@ -105,9 +105,9 @@ Pod Logs Are Read By Container Name
     [Documentation]    ``Get Pod Logs`` and ``Read Namespaced Pod Log`` of the Job's container (named
     ...    as in the Job's template).
     ${pods} =    List Namespaced Pod By Pattern    ${JOB}-.*    ${NS}    label_selector=job-name=${JOB}
-    ${log} =    Get Pod Logs    ${pods}[0].metadata.name    ${NS}    worker
+    ${log} =    Get Pod Logs    ${pods[0].metadata.name}    ${NS}    worker
     Should Contain    ${log}    hello from kubelibrary
-    ${recent} =    Read Namespaced Pod Log    ${pods}[0].metadata.name    ${NS}    worker    since_seconds=600
+    ${recent} =    Read Namespaced Pod Log    ${pods[0].metadata.name}    ${NS}    worker    since_seconds=600
     Should Contain    ${recent}    hello from kubelibrary
 
 Deployments And StatefulSets Are Listed
