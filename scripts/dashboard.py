@@ -159,7 +159,9 @@ def screenshot(html: Path, png: Path, width: int = 1400, height: int = 1000) -> 
         "--hide-scrollbars",
         "--no-first-run",
         f"--window-size={width},{height}",
-        "--virtual-time-budget=8000",
+        # Virtual time runs the page's scripts and chart animations to the end, then draws.
+        "--virtual-time-budget=30000",
+        "--run-all-compositor-stages-before-draw",
         f"--screenshot={png.resolve()}",
         html.resolve().as_uri(),
     ]
