@@ -84,6 +84,7 @@ class PodMonitor:
         self.state = "idle"  # idle -> running | off
         self.test_number = 0
         self.test_start_ns = 0
+        self.window_pending = False
         self.counts: dict[str, dict[str, int]] = {}
         self.output_dir: Path | None = None
 
@@ -155,10 +156,22 @@ class PodMonitor:
             self._start()
         self.test_number += 1
         request_ids.set_current(request_ids.test_tag(self.test_number))
+        # The window opens with the test's first keyword, not here: other listeners (the
+        # system lock) may still make the test wait, and what another process's test
+        # does meanwhile is not this test's business.
         self.test_start_ns = time.time_ns()
+        self.window_pending = True
+
+    def start_keyword(self, data, result) -> None:
+        if self.window_pending:
+            self.window_pending = False
+            self.test_start_ns = time.time_ns()
 
     def end_test(self, data, result) -> None:
         request_ids.set_current(None)
+        if self.window_pending:  # a test without keywords: its window is its end
+            self.window_pending = False
+            self.test_start_ns = time.time_ns()
         if self.state != "running" or self.store is None or self.output_dir is None:
             return
         end_ns = time.time_ns()
