@@ -45,11 +45,32 @@ def _token(base: str, user: str, password: str, verify: str | bool) -> str:
     return response.json()["access_token"]
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def _breaking_summary(output: str) -> list[str]:
+    """One line per breaking difference of openapi-diff's JSON report."""
+    start = output.find("{")
+    try:
+        report = json.loads(output[start:]) if start >= 0 else {}
+    except ValueError:
+        return []
+    lines = []
+    for difference in report.get("breakingDifferences", []):
+        entities = difference.get("sourceSpecEntityDetails") or difference.get(
+            "destinationSpecEntityDetails", []
+        )
+        where = entities[0].get("location", "?") if entities else "?"
+        lines.append(f"{difference.get('code')} ({difference.get('action')}) at {where}")
+    return lines
+
+
 def breaking_changes(served: dict, update: bool) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     if update or not SNAPSHOT.exists():
         SNAPSHOT.write_text(json.dumps(served, indent=2, sort_keys=True) + "\n")
-        print(f"fuzz: snapshot written to {SNAPSHOT.relative_to(ROOT)}")
+        print(f"fuzz: snapshot written to {_shown(SNAPSHOT)}")
         return 0
     if not OPENAPI_DIFF.exists():
         print(
@@ -65,14 +86,26 @@ def breaking_changes(served: dict, update: bool) -> int:
     )
     (OUT / "openapi-diff.txt").write_text(result.stdout + result.stderr)
     if result.returncode != 0:
-        print(f"fuzz: BREAKING changes against {SNAPSHOT.relative_to(ROOT)}:")
-        print(result.stdout[-3000:] + result.stderr[-1000:])
+        print(f"fuzz: BREAKING changes against {_shown(SNAPSHOT)}:")
+        for line in _breaking_summary(result.stdout) or [result.stdout[-2000:] + result.stderr]:
+            print(f"  {line}")
+        print(f"  (full report: {_shown(OUT / 'openapi-diff.txt')})")
         return 1
     print("fuzz: no breaking change against the snapshot (openapi-diff)")
     return 0
 
 
-def fuzz(base: str, token: str, verify: str | bool, max_examples: int) -> int:
+def server_root(base: str, document: dict) -> str:
+    """The URL the document's paths are relative to: ``base`` without the prefix that every
+    path already carries (``/focus-server``)."""
+    paths = list(document.get("paths", {}))
+    prefix = "/" + paths[0].strip("/").split("/")[0] if paths else ""
+    if prefix and all(path.startswith(prefix + "/") for path in paths) and base.endswith(prefix):
+        return base[: -len(prefix)]
+    return base
+
+
+def fuzz(base: str, root: str, token: str, verify: str | bool, max_examples: int) -> int:
     command = [
         str(ROOT / ".venv" / "bin" / "schemathesis"),
         "--config-file",
@@ -80,7 +113,7 @@ def fuzz(base: str, token: str, verify: str | bool, max_examples: int) -> int:
         "run",
         f"{base}/openapi.json",
         "--url",
-        base,
+        root,
         "--checks",
         "all",
         "--phases",
@@ -115,7 +148,7 @@ def fuzz(base: str, token: str, verify: str | bool, max_examples: int) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--env", default="local")
-    parser.add_argument("--max-examples", type=int, default=30)
+    parser.add_argument("--max-examples", type=int, default=100)
     parser.add_argument("--update-snapshot", action="store_true")
     parser.add_argument("--skip-fuzz", action="store_true", help="only the breaking-change check")
     args = parser.parse_args()
@@ -132,7 +165,8 @@ def main() -> int:
             token = _token(
                 base, plain(variables["FOCUS_USER"]), plain(variables["FOCUS_PASSWORD"]), verify
             )
-            return fuzz(base, token, verify, args.max_examples) or rc
+            root = server_root(base, served)
+            return fuzz(base, root, token, verify, args.max_examples) or rc
     except (RuntimeError, KeyError, ModuleNotFoundError, requests.RequestException) as error:
         print(f"fuzz: {error}", file=sys.stderr)
         return 2

@@ -141,6 +141,11 @@ class Load:
             processes = watcher.stop() if watcher else {}
         result["processes"] = processes
         logger.info(load_stats.html_table(result), html=True)
+        if result.get("leftover_tasks"):
+            raise AssertionError(
+                f"the load left {len(result['leftover_tasks'])} tasks it could not stop: "
+                f"{', '.join(result['leftover_tasks'][:5])}"
+            )
         for name, figures in processes.items():
             logger.info(f"{name}: {figures}")
         for error in result["errors"][:10]:

@@ -31,6 +31,8 @@ from libraries.load.stats import percentile  # noqa: E402
 
 WORKER_JOIN_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 30.0
+# Users finish the task in hand (a configure -> metadata -> stop cycle) before they stop.
+GRACEFUL_STOP_S = 20.0
 
 
 def log(message: str) -> None:
@@ -73,7 +75,7 @@ def _environment(spec: dict) -> Environment:
     scenarios.TARGET.update(spec["target"])
     scenarios.TARGET["max_requests"] = spec.get("max_requests")
     user_class = scenarios.SCENARIOS[spec["scenario"]]
-    env = Environment(user_classes=[user_class], events=locust.events)
+    env = Environment(user_classes=[user_class], events=locust.events, stop_timeout=GRACEFUL_STOP_S)
     env.events.request.add_listener(_count_status)
     return env
 
@@ -154,6 +156,7 @@ def run(spec: dict) -> dict:
                 except subprocess.TimeoutExpired:
                     worker.kill()
     seconds = time.monotonic() - started
+    leftover = scenarios.stop_leftover_tasks()
     return {
         "scenario": spec["scenario"],
         "users": int(spec["users"]),
@@ -176,6 +179,7 @@ def run(spec: dict) -> dict:
         ],
         "windows": windows,
         "statuses": STATUSES if not count else {},
+        "leftover_tasks": leftover,
     }
 
 

@@ -3,8 +3,9 @@
 Only what the Focus Server's document uses: ``type: [X, "null"]`` -> ``type: X,
 nullable: true``; ``anyOf``/``oneOf`` with a ``{"type": "null"}`` member -> the other
 member(s), nullable; ``const`` -> a one-value ``enum``; numeric ``exclusiveMinimum``/
-``exclusiveMaximum`` -> the 3.0 boolean form; ``examples`` dropped. Both documents of a
-comparison go through the same rendering, so it changes no verdict.
+``exclusiveMaximum`` -> the 3.0 boolean form; ``examples`` dropped; ``if``/``then``/
+``else`` kept as ``x-`` extensions (so changes inside them are not judged). Both
+documents of a comparison go through the same rendering.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ def _schema(node: Any) -> Any:
             node[plain] = node.pop(bound)
             node[bound] = True
     node.pop("examples", None)
+    # 3.0 has no conditionals: kept as vendor extensions (the diff tool does not read them).
+    for conditional in ("if", "then", "else"):
+        if conditional in node and isinstance(node[conditional], dict):
+            node[f"x-{conditional}"] = node.pop(conditional)
     return node
 
 

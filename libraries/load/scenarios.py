@@ -16,13 +16,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import gevent
-from locust import User, between, constant, task
+from locust import User, between, constant, constant_throughput, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
 TARGET: dict[str, Any] = {}
 # Requests started in this process; ``TARGET["max_requests"]`` (per process) bounds them.
 STARTED = {"count": 0}
+# Tasks this process created and has not deleted yet: the engine deletes what is left.
+LIVE_TASKS: set[str] = set()
+# Below the per-token rate limit (200/s): a load test measures, it does not trip the limiter.
+PER_USER_RATE = 100
 RUNNING_TIMEOUT_S = 30.0
 CONFIGURE_BODY = {
     "timeStatus": "Live",
@@ -80,7 +84,10 @@ class HealthUser(FocusUser):
 
 
 class ChannelsUser(FocusUser):
-    """``GET /channels`` (2,222 channels) as fast as it answers."""
+    """``GET /channels`` (2,222 channels), each user at most 100 requests/s (one token
+    each; the rate limit is per token)."""
+
+    wait_time = constant_throughput(PER_USER_RATE)
 
     @task
     def channels(self) -> None:
@@ -98,12 +105,11 @@ class TaskUser(FocusUser):
         if response.status_code != 200:
             return
         task_id = response.json()["task_id"]
+        LIVE_TASKS.add(task_id)
         try:
             self.client.get(f"/metadata/{task_id}", headers=self.auth, name="/metadata/{task_id}")
         finally:
-            self.client.request(
-                "DELETE", f"/task/{task_id}", headers=self.auth, name="/task/{task_id}"
-            )
+            _delete(self, task_id)
 
 
 class ConfigureOnceUser(FocusUser):
@@ -128,6 +134,7 @@ class ConfigureOnceUser(FocusUser):
         ) as response:
             if response.status_code == 200:
                 self.task_id = response.json()["task_id"]
+                LIVE_TASKS.add(self.task_id)
             elif response.status_code == 503 and _capacity_refusal(response):
                 response.success()
             else:
@@ -135,10 +142,45 @@ class ConfigureOnceUser(FocusUser):
 
     def on_stop(self) -> None:
         if self.task_id:
-            self.client.request(
-                "DELETE", f"/task/{self.task_id}", headers=self.auth, name="/task/{task_id}"
-            )
+            _delete(self, self.task_id)
             self.task_id = None
+
+
+def _delete(user: FocusUser, task_id: str) -> None:
+    response = user.client.request(
+        "DELETE", f"/task/{task_id}", headers=user.auth, name="/task/{task_id}"
+    )
+    if response.status_code in (200, 404):
+        LIVE_TASKS.discard(task_id)
+
+
+def stop_leftover_tasks() -> list[str]:
+    """Delete the tasks a stopped user left behind (killed mid-cycle); the ids that
+    could not be deleted."""
+    if not LIVE_TASKS:
+        return []
+    import requests
+
+    login = {"username": TARGET["user"], "password": TARGET["password"]}
+    verify = TARGET.get("ca_bundle") or True
+    base = TARGET["base_url"]
+    failed = []
+    try:
+        token = requests.post(f"{base}/auth/token", json=login, verify=verify, timeout=10)
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    except (requests.RequestException, ValueError, KeyError):
+        return sorted(LIVE_TASKS)
+    for task_id in sorted(LIVE_TASKS):
+        try:
+            answer = requests.delete(
+                f"{base}/task/{task_id}", headers=headers, verify=verify, timeout=10
+            )
+            if answer.status_code not in (200, 404):
+                failed.append(task_id)
+        except requests.RequestException:
+            failed.append(task_id)
+    LIVE_TASKS.clear()
+    return failed
 
 
 def _capacity_refusal(response) -> bool:
@@ -161,6 +203,7 @@ class WaterfallUser(FocusUser):
         if response.status_code != 200:
             raise gevent.GreenletExit
         self.task_id = response.json()["task_id"]
+        LIVE_TASKS.add(self.task_id)
         deadline = time.monotonic() + RUNNING_TIMEOUT_S
         while time.monotonic() < deadline:
             ack = self.client.get(f"/ack/{self.task_id}", headers=self.auth, name="/ack/{task_id}")
@@ -176,9 +219,7 @@ class WaterfallUser(FocusUser):
 
     def on_stop(self) -> None:
         if self.task_id:
-            self.client.request(
-                "DELETE", f"/task/{self.task_id}", headers=self.auth, name="/task/{task_id}"
-            )
+            _delete(self, self.task_id)
             self.task_id = None
 
 

@@ -35,6 +35,7 @@ _CRITERION = re.compile(
     r"^\s*(?P<metric>[a-z_0-9]+)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<value>-?[0-9.]+)\s*(?P<unit>ms|s|%)?\s*$"
 )
 HISTORY_KEEP = 50
+MIN_REQUESTS_FOR_P95 = 50
 
 
 class CriterionError(ValueError):
@@ -148,12 +149,14 @@ def regressions(
     stats: dict, baseline: dict, tolerance: float, slack_ms: float
 ) -> tuple[list[str], list[str]]:
     """``(regressions, compared)``: endpoints whose p95 exceeds both ``baseline * (1 +
-    tolerance)`` and ``baseline + slack_ms`` (so a 3 ms baseline does not fail on noise)."""
+    tolerance)`` and ``baseline + slack_ms`` (so a 3 ms baseline does not fail on noise).
+    Endpoints with fewer than :data:`MIN_REQUESTS_FOR_P95` requests in the run are not
+    compared."""
     found, compared = [], []
     for name, figures in stats.get("endpoints", {}).items():
         base = baseline.get(name)
-        if not base:
-            continue
+        if not base or figures["requests"] < MIN_REQUESTS_FOR_P95:
+            continue  # a p95 of a handful of requests (the logins) is noise
         limit = max(base["p95"] * (1 + tolerance), base["p95"] + slack_ms)
         line = (
             f"{name}: p95 {figures['p95']:.0f} ms against baseline {base['p95']:.0f} ms "

@@ -59,10 +59,44 @@ _FREQUENCY_RANGE = {
         },
     },
 }
+EXAMPLE_CONFIGURE = {
+    "timeStatus": "Live",
+    "viewType": "MultiChannel",
+    "nfft": 1024,
+    "overlap": 512,
+    "channels": {"min": 11, "max": 109},
+    "frequencyRange": {"min": 0, "max": 500},
+    "startTime": None,
+    "endTime": None,
+}
 CONFIGURE = {
     "type": "object",
     "required": ["timeStatus", "viewType", "nfft", "channels", "frequencyRange"],
     "additionalProperties": False,
+    # What JSON Schema can say of the cross-field rules: Live takes no times, Historic
+    # needs both; only SingleChannel goes beyond nfft 4096.
+    "allOf": [
+        {
+            "if": {"properties": {"timeStatus": {"const": "Live"}}},
+            "then": {"properties": {"startTime": {"type": "null"}, "endTime": {"type": "null"}}},
+            "else": {
+                "required": ["startTime", "endTime"],
+                "properties": {
+                    "startTime": {"type": "string", "format": "date-time"},
+                    "endTime": {"type": "string", "format": "date-time"},
+                },
+            },
+        },
+        {
+            "if": {"properties": {"viewType": {"not": {"const": "SingleChannel"}}}},
+            "then": {
+                "properties": {
+                    "nfft": {"enum": NFFT_VALUES[:6]},
+                    "overlap": {"maximum": NFFT_VALUES[5] - 1},
+                }
+            },
+        },
+    ],
     "description": (
         "A task. Cross-field rules: nfft <= 4096 except SingleChannel (<= 65536); SingleChannel "
         "needs channels.min == channels.max; 0 <= overlap < nfft; Live takes no startTime/endTime; "
@@ -289,6 +323,16 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
+# Query parameters the generated document leaves as plain strings/integers.
+_PARAMETERS = {
+    "since": {"type": "string", "format": "date-time"},
+    "start": {"type": "string", "format": "date-time"},
+    "end": {"type": "string", "format": "date-time"},
+    "classId": {"type": "integer", "enum": sorted(constants.ALERT_CLASSES)},
+    "severity": {"type": "integer", "enum": sorted(constants.ALERT_SEVERITIES)},
+}
+
+
 def _links(prefix: str) -> dict:
     task_id = {"task_id": "$response.body#/task_id"}
     targets = {
@@ -346,13 +390,17 @@ def enrich(document: dict, prefix: str) -> dict:
             if not spec.get("public"):
                 operation["security"] = [{"bearerAuth": []}]
             if "body" in spec:
-                operation["requestBody"] = {
-                    "required": True,
-                    "content": _json({"$ref": f"#/components/schemas/{spec['body']}"}),
-                }
+                content = _json({"$ref": f"#/components/schemas/{spec['body']}"})
+                if spec["body"] == "Configure":
+                    content["application/json"]["example"] = copy.deepcopy(EXAMPLE_CONFIGURE)
+                operation["requestBody"] = {"required": True, "content": content}
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "path" and parameter["name"] == "task_id":
                     parameter.update(copy.deepcopy(_TASK))
+                if parameter.get("in") == "query" and parameter["name"] in _PARAMETERS:
+                    parameter["schema"] = copy.deepcopy(_PARAMETERS[parameter["name"]])
+                    if parameter["name"] in ("since", "start", "end"):
+                        parameter["description"] = "ISO-8601 UTC timestamp (Z)"
     return document
 
 
