@@ -11,9 +11,8 @@ ROBOT_OPTS ?=
 MONITOR ?= --listener libraries.pod_monitor.PodMonitor
 TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
 
-.PHONY: setup smoke test nightly lint format pytest regression docs repeat clean twin-up twin-down \
-	baseline load fuzz \
-	dashboard shard-demo plan
+.PHONY: setup smoke test nightly lint format pytest regression prove guard docs repeat clean \
+	twin-up twin-down dashboard shard-demo plan ui-baselines baseline load fuzz
 
 setup:
 	@scripts/setup.sh
@@ -27,6 +26,8 @@ test: setup
 	$(MAKE) --no-print-directory lint || rc=1; \
 	$(MAKE) --no-print-directory pytest || rc=1; \
 	$(MAKE) --no-print-directory regression || rc=1; \
+	$(MAKE) --no-print-directory prove || rc=1; \
+	$(MAKE) --no-print-directory guard || rc=1; \
 	$(VENV)/python scripts/check_secrets.py $(RESULTS)/regression || rc=1; \
 	$(VENV)/python scripts/summary.py $(RESULTS)/pytest.xml $(RESULTS)/regression/output.xml || rc=1; \
 	exit $$rc
@@ -53,11 +54,21 @@ regression:
 	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/regression \
 		--exclude nightly $(TAGLINK) $(MONITOR) $(ROBOT_OPTS) robot/
 
+# The suite catches the seven known bugs of contract section 6: the tests tagged with each
+# key run against a twin with that bug switched on (twin/bugs.py), then all with none.
+prove: setup
+	$(VENV)/python scripts/prove.py
+
+# The production guard holds: every destructive test, run with -v ENV:production against
+# a twin, leaves its Kubernetes, RabbitMQ and MongoDB state untouched.
+guard: setup
+	$(VENV)/python scripts/production_guard.py
+
 # Everything, the long load and soak tests (tag nightly) included, then the contract fuzzing.
 nightly: setup
 	@rc=0; \
 	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/nightly \
-		$(TAGLINK) $(ROBOT_OPTS) robot/ || rc=1; \
+		$(TAGLINK) $(MONITOR) $(ROBOT_OPTS) robot/ || rc=1; \
 	$(MAKE) --no-print-directory fuzz || rc=1; \
 	exit $$rc
 
@@ -94,6 +105,13 @@ shard-demo: setup
 	$(VENV)/python scripts/shard_demo.py --shards 3 --processes 2 \
 		--outputdir $(RESULTS)/shard-demo $(SHARD_SUITES)
 
+# Publishing the last regression run (settings from the environment: see README, Publishing).
+xray: setup
+	$(VENV)/python scripts/xray_import.py $(RESULTS)/regression/output.xml
+
+jira-bugs: setup
+	$(VENV)/python scripts/jira_bugs.py $(RESULTS)/regression/output.xml
+
 # make plan PLAN=PZ-14024: just the automated tests of an Xray Test Plan (needs the Xray settings).
 PLAN ?= PZ-14024
 plan: setup
@@ -103,6 +121,10 @@ plan: setup
 
 docs: setup
 	$(VENV)/python scripts/make_docs.py docs/keywords
+
+# make ui-baselines: rewrite robot/ui/baselines/*.png from the current UI (review, then commit).
+ui-baselines: setup
+	$(VENV)/robot --outputdir $(RESULTS)/ui-baselines -v UPDATE_BASELINES:True robot/ui/visual.robot
 
 # make repeat SUITE=robot/api N=10: the flakiness loop (stops at the first failure).
 SUITE ?= robot/api

@@ -90,18 +90,22 @@ class TaskKeywords(LibraryComponent):
         expected_status: int | str = 200,
         error_field: str | None = None,
         error_code: str | None = None,
+        timeout: timedelta | None = None,
     ) -> dict:
         """``POST /configure``; returns the response body.
 
         With ``200`` the body is checked against the contract and the task is registered
         for `Stop All Tasks` (also when another status was expected: no leak). With
         another ``expected_status`` the status is asserted and, when given, the error
-        body's ``field`` and ``code``.
+        body's ``field`` and ``code``. ``timeout`` is a total deadline for the answer
+        (e.g. ``2s``: "fails fast"); without it the connection's timeouts apply.
 
         | ${task} = | `Configure Task` | ${payload} |
         | `Configure Task` | ${payload} | expected_status=400 | error_field=nfft |
+        | `Configure Task` | ${payload} | expected_status=503 | timeout=2s |
         """
-        response = self.client.configure(payload)
+        seconds = timeout.total_seconds() if timeout is not None else None
+        response = self.client.configure(payload, timeout=seconds)
         body = body_of(response)
         if response.status_code == 200 and isinstance(body, dict) and "task_id" in body:
             self.register_task(str(body["task_id"]))
@@ -122,8 +126,10 @@ class TaskKeywords(LibraryComponent):
         overlap: int | None = None,
         expected_status: int | str = 200,
         error_field: str | None = None,
+        timeout: timedelta | None = None,
     ) -> dict:
         """Configure a Live task from the seeds' defaults; keyword arguments override them.
+        ``timeout``: a total deadline for the answer, as in `Configure Task`.
 
         | ${task} = | `Configure Live Task` |
         | ${task} = | `Configure Live Task` | view_type=Waterfall | nfft=2048 |
@@ -132,7 +138,7 @@ class TaskKeywords(LibraryComponent):
             "Live", view_type, nfft, channel_min, channel_max,
             frequency_min, frequency_max, overlap,
         )  # fmt: skip
-        return self.configure_task(payload, expected_status, error_field)
+        return self.configure_task(payload, expected_status, error_field, timeout=timeout)
 
     @keyword
     def configure_historic_task(
