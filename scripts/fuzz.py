@@ -116,6 +116,10 @@ def fuzz(base: str, root: str, token: str, verify: str | bool, max_examples: int
         root,
         "--checks",
         "all",
+        # DELETE /task/{id} stops the task; its record stays readable on purpose (see
+        # tests/contract/schemathesis.toml): schemathesis' use-after-free check is left out.
+        "--exclude-checks",
+        "use_after_free",
         "--phases",
         "examples,coverage,fuzzing,stateful",
         "--max-examples",

@@ -106,7 +106,12 @@ CONFIGURE = {
         "timeStatus": {"type": "string", "enum": list(constants.TIME_STATUSES)},
         "viewType": {"type": "string", "enum": list(constants.VIEW_TYPES)},
         "nfft": {"type": "integer", "enum": NFFT_VALUES},
-        "overlap": {"type": "integer", "minimum": 0, "maximum": NFFT_VALUES[-1] - 1},
+        "overlap": {
+            "type": ["integer", "null"],
+            "minimum": 0,
+            "maximum": NFFT_VALUES[-1] - 1,
+            "description": "samples; null or absent: nfft / 2",
+        },
         "channels": _INT_RANGE,
         "frequencyRange": _FREQUENCY_RANGE,
         "startTime": {"type": ["string", "null"], "format": "date-time"},
@@ -118,7 +123,10 @@ ROI = {
     "additionalProperties": False,
     "minProperties": 1,
     "description": "New channels and/or frequencyRange of a running task (same rules as configure)",
-    "properties": {"channels": _INT_RANGE, "frequencyRange": _FREQUENCY_RANGE},
+    "properties": {
+        "channels": {**_INT_RANGE, "type": ["object", "null"]},
+        "frequencyRange": {**_FREQUENCY_RANGE, "type": ["object", "null"]},
+    },
 }
 TOKEN_REQUEST = {
     "type": "object",
@@ -320,6 +328,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "errors": (*_PROTECTED, 404, *_DB),
     },
     ("get", "/recordings"): {"id": "listRecordings", "errors": (400, *_PROTECTED, *_DB)},
+    ("get", "/tasks"): {"id": "listTasks", "errors": (*_PROTECTED, *_DB)},
 }
 
 
