@@ -43,6 +43,7 @@ from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn
 from robot.running.context import EXECUTION_CONTEXTS
 
+from libraries.common.polling import wait_until
 from twin import config as twin_config
 from twin import control
 from variables import environments
@@ -213,18 +214,21 @@ class Environment:
 
     @staticmethod
     def _flock(handle, operation: int, deadline: float, name: str) -> None:
-        started = time.monotonic()
-        while True:
+        def take() -> bool:
             try:
                 fcntl.flock(handle, operation | fcntl.LOCK_NB)
-                return
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise TimeoutError(
-                        f"lock '{name}' was not free within {time.monotonic() - started:.0f}s: "
-                        "another test holds it"
-                    ) from None
-                time.sleep(_LOCK_POLL_S)
+                return False
+            return True
+
+        wait_until(
+            take,
+            what=f"lock '{name}' to be free (another test holds it)",
+            timeout=max(deadline - time.monotonic(), 0.0),
+            interval=_LOCK_POLL_S,
+            describe=lambda _: "held by another test",
+            error=TimeoutError,
+        )
 
     @keyword
     def release_lock(self, name: str) -> None:

@@ -108,7 +108,7 @@ def test_stop_all_tasks_tolerates_tasks_already_gone(
 
 
 def test_stop_all_tasks_ignores_unknown_tasks(library: FocusApi) -> None:
-    library.state.tasks["no-such-task"] = library.state.current
+    library.state.tasks["no-such-task"] = library.state.connections.current_alias
     library.stop_all_tasks()
     assert library.get_created_tasks() == []
 
@@ -122,8 +122,8 @@ def test_status_wait_says_what_it_saw(library: FocusApi) -> None:
         library.get_task_status(task, equals, "running", timeout=timedelta(seconds=10))
     assert time.monotonic() - started < 5, "a final status must end the wait early"
     message = str(error.value)
-    assert f"task {task['task_id']} status" in message
-    assert "last status seen 'stopped'" in message
+    assert f"for Task {task['task_id']} status equal 'running'" in message
+    assert "last seen: 'stopped'" in message
 
 
 def test_configure_with_unexpected_success_still_registers_the_task(library: FocusApi) -> None:

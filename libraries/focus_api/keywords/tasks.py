@@ -253,22 +253,25 @@ class TaskKeywords(LibraryComponent):
     def stop_all_tasks(self) -> None:
         """Stop every task this library created and has not stopped yet (for teardowns).
 
-        A task already gone (``404``, ``409``) or an unreachable server only logs a
-        warning; another status fails, after every task was tried.
+        A task already gone (``404``, ``409``) only logs a warning; another status fails,
+        after every task was tried. An unreachable server ends the clean-up at once with a
+        warning naming the tasks left (each further call would only wait for it again).
 
         | [Teardown] | `Stop All Tasks` |
         """
         failures = []
         for task_id, alias in list(self.state.tasks.items()):
-            client = self.state.connections.get(alias)
             self.state.tasks.pop(task_id)
-            if client is None:
+            if alias not in self.state.connections:
                 logger.warn(f"Task {task_id}: its connection '{alias}' is closed; not stopped")
                 continue
             try:
-                response = client.stop(task_id)
+                response = self.state.connections.get(alias).stop(task_id)
             except FocusUnavailable as error:
-                logger.warn(f"Task {task_id} not stopped: {error}")
+                left = [task_id, *(other for other, at in self.state.tasks.items() if at == alias)]
+                for other in left[1:]:
+                    self.state.tasks.pop(other)
+                logger.warn(f"Tasks {', '.join(left)} not stopped: {error}")
                 continue
             if response.status_code not in GONE_STATUSES:
                 failures.append(f"{task_id}: {response.status_code} {response.text[:200]}")

@@ -43,28 +43,16 @@ class ConnectionKeywords(LibraryComponent):
                 raise ValueError("Connect To Kubernetes needs a kubeconfig, or in_cluster=True")
             connection = KubeClient.from_kubeconfig(kubeconfig, context, namespace, seconds)
             origin = f"{kubeconfig} (context {context or 'current'})"
-        old = self.state.connections.pop(alias, None)
-        if old is not None:
-            old.close()
-        self.state.connections[alias] = connection
-        self.state.current = alias
+        self.state.connections.register(connection, alias)
         logger.info(f"Kubernetes connection '{alias}': {origin}, namespace {namespace}")
         return alias
 
     @keyword
     def switch_kubernetes_connection(self, alias: str) -> str:
         """Makes connection ``alias`` current; returns the previous alias."""
-        if alias not in self.state.connections:
-            raise ValueError(
-                f"No Kubernetes connection '{alias}'; open: {sorted(self.state.connections)}"
-            )
-        previous, self.state.current = self.state.current, alias
-        return previous or ""
+        return self.state.connections.switch(alias)
 
     @keyword
     def close_all_kubernetes_connections(self) -> None:
         """Closes every connection (use in suite teardowns)."""
-        for connection in self.state.connections.values():
-            connection.close()
-        self.state.connections.clear()
-        self.state.current = None
+        self.state.connections.close_all()
