@@ -6,15 +6,19 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PROCESSES ?= 4
 RESULTS := results
 ROBOT_OPTS ?=
+# The pod monitor files each test's pod logs under it (log.html, results/*/pod_logs/).
+# Off with `make test MONITOR=`; options: MONITOR="--listener libraries.pod_monitor.PodMonitor:fail_on_errors=true".
+MONITOR ?= --listener libraries.pod_monitor.PodMonitor
 TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
 
-.PHONY: setup smoke test nightly lint format pytest regression docs repeat clean twin-up twin-down
+.PHONY: setup smoke test nightly lint format pytest regression docs repeat clean twin-up twin-down \
+	dashboard shard-demo plan
 
 setup:
 	@scripts/setup.sh
 
 smoke: setup
-	$(VENV)/robot --outputdir $(RESULTS)/smoke --include smoke $(ROBOT_OPTS) robot/
+	$(VENV)/robot --outputdir $(RESULTS)/smoke --include smoke $(MONITOR) $(ROBOT_OPTS) robot/
 
 # Runs every stage even when one fails, then prints one closing line with the counts.
 test: setup
@@ -32,6 +36,9 @@ lint:
 	$(VENV)/robocop check robot resources
 	$(VENV)/robocop format --check robot resources
 	$(VENV)/python scripts/check_tags.py robot
+	$(VENV)/python scripts/check_destructive.py robot
+	$(VENV)/actionlint .github/workflows/*.yml
+	@scripts/check_jenkinsfile.sh Jenkinsfile
 
 format:
 	$(VENV)/ruff format .
@@ -43,12 +50,32 @@ pytest:
 
 regression:
 	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/regression \
-		--exclude nightly $(TAGLINK) $(ROBOT_OPTS) robot/
+		--exclude nightly $(TAGLINK) $(MONITOR) $(ROBOT_OPTS) robot/
 
 # Long load and soak tests (tag nightly), left out of `make test`.
 nightly: setup
 	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/nightly \
 		--include nightly $(TAGLINK) $(ROBOT_OPTS) robot/
+
+# Trends: adds each run's output.xml to results/dashboard.db, writes results/dashboard.html.
+DASHBOARD_OUTPUTS ?= $(RESULTS)/regression/output.xml
+dashboard: setup
+	$(VENV)/python scripts/dashboard.py --db $(RESULTS)/dashboard.db --html $(RESULTS)/dashboard.html \
+		$(DASHBOARD_OUTPUTS)
+
+# The regression's fast API suites as 3 pabot shards (--shard i/3), merged with rebot --merge
+# and compared with one unsharded run: every test exactly once, the same counts.
+SHARD_SUITES ?= robot/api
+shard-demo: setup
+	$(VENV)/python scripts/shard_demo.py --shards 3 --processes 2 \
+		--outputdir $(RESULTS)/shard-demo $(SHARD_SUITES)
+
+# make plan PLAN=PZ-14024: just the automated tests of an Xray Test Plan (needs the Xray settings).
+PLAN ?= PZ-14024
+plan: setup
+	$(VENV)/python scripts/xray_plan.py $(PLAN) --output $(RESULTS)/xray_plan/$(PLAN).args
+	$(VENV)/robot --outputdir $(RESULTS)/plan-$(PLAN) \
+		--argumentfile $(RESULTS)/xray_plan/$(PLAN).args $(TAGLINK) $(ROBOT_OPTS) robot/
 
 docs: setup
 	$(VENV)/python scripts/make_docs.py docs/keywords

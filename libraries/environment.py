@@ -13,8 +13,13 @@ already started with ``python -m twin up`` is used and left running.
 
 = Live systems =
 
-Tests tagged ``destructive`` (they delete pods, scale, flood or fill) are skipped
-on an environment marked production unless ``ALLOW_DESTRUCTIVE=1`` is set.
+Tests tagged ``destructive`` (they delete pods, scale, flood, fill or load) do not
+run on an environment marked production unless ``ALLOW_DESTRUCTIVE=1`` is set:
+they are reported skipped, and nothing of them runs, neither setup, nor body, nor
+teardown. A suite whose tests are all refused so runs no suite setup or teardown.
+Keywords that act destructively carry the keyword tag ``destructive`` and refuse on
+production unless the running test is tagged ``destructive`` and allowed (see
+`Destructive Action Should Be Allowed`).
 
 = Parallel runs =
 
@@ -43,13 +48,17 @@ from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn
 from robot.running.context import EXECUTION_CONTEXTS
 
+from libraries import safety
 from libraries.common.polling import wait_until
+from twin import bugs as twin_bugs
 from twin import config as twin_config
 from twin import control
 from variables import environments
 
 _LOCK_POLL_S = 0.05
 SYSTEM_LOCK = "system"
+# Robot Framework runs nothing of a test with this tag: no setup, body or teardown.
+_SKIP_TAG = "robot:skip"
 
 
 class EnvironmentFailure(RuntimeError):
@@ -85,6 +94,7 @@ class Environment:
         self._variables: dict | None = None
         self._locks: dict[str, _HeldLock] = {}
         self._depth = 0
+        self._refused: dict[int, str] = {}  # id(test data) -> why it does not run
 
     # ----------------------------------------------------------------- environment
 
@@ -145,6 +155,9 @@ class Environment:
             logger.console(
                 f"Local twin started in {result.seconds:.1f}s ({twin_config.twin_dir()})"
             )
+        if result.bugs:
+            bugs = twin_bugs.describe(result.bugs)
+            logger.warn(f"The twin runs with known bugs switched on: {bugs}")
 
     @keyword
     def get_secret_values(self) -> list:
@@ -243,10 +256,56 @@ class Environment:
 
     # -------------------------------------------------------------------- listener
 
+    @keyword
+    def destructive_action_should_be_allowed(self, action: str) -> None:
+        """Fails, before anything is done, when ``action`` must not run on this environment.
+
+        On an environment marked production a destructive action runs only in a test
+        tagged ``destructive`` with ``ALLOW_DESTRUCTIVE=1`` (outside a test, in a suite
+        setup or teardown, ``ALLOW_DESTRUCTIVE=1`` alone). Elsewhere it passes. Resource
+        keywords that fill, flood or load call it first and carry ``[Tags] destructive``;
+        library keywords that delete or scale do the same by themselves.
+
+        | `Destructive Action Should Be Allowed` | fill every capacity slot |
+        """
+        safety.refuse_on_production(action)
+
+    def start_suite(self, data, result) -> None:
+        """Marks the destructive tests that must not run here, before anything runs.
+
+        ``robot:skip`` makes Robot Framework run nothing of the test (no setup, body or
+        teardown) and, when every test of a suite is marked, not the suite's setup or
+        teardown either. The first suite that sees the library (the root one, before its
+        setup) marks every test below it.
+        """
+        if EXECUTION_CONTEXTS.current is None or EXECUTION_CONTEXTS.current.dry_run:
+            return
+        reason = safety.refusal(tags=["destructive"])
+        if reason is None:
+            return
+        message = (
+            f"Destructive test not run on '{safety.environment_name()}', an environment "
+            f"marked production ({reason}): no setup, body or teardown ran. "
+            f"Set {safety.ALLOW_VARIABLE}=1 to allow it."
+        )
+        marked = 0
+        for test in data.all_tests:
+            if id(test) not in self._refused and safety.is_destructive(test.tags):
+                test.tags.add(_SKIP_TAG)
+                self._refused[id(test)] = message
+                marked += 1
+        if marked:
+            logger.console(
+                f"Production guard: {marked} destructive test(s) of '{data.full_name}' will "
+                f"not run ({reason})"
+            )
+
     def start_test(self, data, result) -> None:
         if EXECUTION_CONTEXTS.current is None or EXECUTION_CONTEXTS.current.dry_run:
             return
-        destructive = "destructive" in [str(tag).lower() for tag in data.tags]
+        if id(data) in self._refused:
+            return
+        destructive = safety.is_destructive(data.tags)
         # Every test shares the system; a destructive one has it alone (see `Hold Lock`).
         self.hold_lock(
             SYSTEM_LOCK,
@@ -254,18 +313,12 @@ class Environment:
             timeout=timedelta(minutes=15),
             scope="test",
         )
-        if not destructive:
-            return
-        variables = self._variables or {}
-        allowed = os.environ.get("ALLOW_DESTRUCTIVE") == "1"
-        if variables.get("IS_PRODUCTION") and not allowed:
-            message = (
-                f"Skipped: destructive test refused on '{variables.get('ENV_NAME')}' "
-                "(set ALLOW_DESTRUCTIVE=1 to allow it)"
-            )
-            data.setup.config(name="Skip", args=(message,))
 
     def end_test(self, data, result) -> None:
+        message = self._refused.get(id(data))
+        if message is not None:
+            result.tags.remove(_SKIP_TAG)
+            result.message = message
         self._release_scope("test")
 
     def end_suite(self, data, result) -> None:

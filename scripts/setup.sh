@@ -15,6 +15,8 @@ command -v chromium >/dev/null || missing+=(chromium)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 # kubectl: Debian's kubernetes-client and the 'kubectl' package both own /usr/bin/kubectl.
 command -v kubectl >/dev/null || missing+=(kubernetes-client)
+# groovy: `make lint` parses the Jenkinsfile with it.
+command -v groovy >/dev/null || missing+=(groovy)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then

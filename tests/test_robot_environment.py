@@ -66,7 +66,7 @@ def test_missing_staging_variable_is_named(tmp_path: Path):
 def test_destructive_tests_are_refused_on_production(tmp_path: Path):
     run = _robot(tmp_path, "-v", "ENV:production", env=LOOPBACK_ENV)
     assert _statuses(tmp_path)["Destructive Test"] == "SKIP", run.stdout
-    assert "destructive test refused on 'production'" in run.stdout
+    assert "destructive test(s) of 'Env Check' will not run" in run.stdout
 
 
 def test_destructive_tests_run_on_production_when_allowed(tmp_path: Path):

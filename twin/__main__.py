@@ -1,14 +1,21 @@
-"""``python -m twin up|down|status|logs``: drive the local twin by hand."""
+"""``python -m twin up|down|status|logs|bugs``: drive the local twin by hand."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from twin import config, control
+from twin import bugs, config, control
 
 
 def _up(args: argparse.Namespace) -> int:
+    if args.bug:
+        try:
+            keys = bugs.parse(args.bug)
+        except bugs.UnknownBug as error:
+            raise control.TwinError(f"--bug: {error}") from None
+        os.environ[bugs.ENV_VAR] = bugs.environment_value(keys)
     result = control.up(owners=args.lease or (), timeout=args.timeout)
     endpoints = result.endpoints
     verb = f"started in {result.seconds:.1f}s" if result.started else "already up"
@@ -23,6 +30,14 @@ def _up(args: argparse.Namespace) -> int:
     )
     print(f"  CA bundle   {endpoints['ca']}")
     print("  credentials in secrets.json (never printed)")
+    if result.bugs:
+        print(f"  KNOWN BUGS ON {bugs.describe(result.bugs)}")
+    return 0
+
+
+def _bugs(_: argparse.Namespace) -> int:
+    for bug in bugs.BUGS.values():
+        print(f"{bug.key}  {bug.title}: {bug.deviation}")
     return 0
 
 
@@ -65,11 +80,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PID",
         help="lease mode: stop by itself once these processes have exited",
     )
+    up.add_argument(
+        "--bug",
+        action="append",
+        metavar="PZ-KEY",
+        help="switch a known bug on (repeatable; see 'python -m twin bugs'); overrides TWIN_BUGS",
+    )
     up.set_defaults(handler=_up)
     down = commands.add_parser("down", help="stop the twin and every process it started")
     down.add_argument("--timeout", type=float, default=40.0)
     down.set_defaults(handler=_down)
     commands.add_parser("status", help="one line per pod").set_defaults(handler=_status)
+    commands.add_parser("bugs", help="the known bugs the twin can switch on").set_defaults(
+        handler=_bugs
+    )
     logs = commands.add_parser("logs", help="a pod's log, by pod or workload name")
     logs.add_argument("name")
     logs.add_argument("-f", "--follow", action="store_true")

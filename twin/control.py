@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psutil
 
+from twin import bugs as twin_bugs
 from twin import config, lease, prepare, processes
 from twin.supervisor import DEFAULT_WORKLOADS
 
@@ -35,6 +36,7 @@ class UpResult:
     seconds: float
     endpoints: dict
     mode: str
+    bugs: frozenset[str] = frozenset()
 
 
 def read_state(base: Path) -> dict:
@@ -133,8 +135,14 @@ def up(
     """Start the twin, or join the one already running in this directory.
 
     With ``owners`` the twin runs in lease mode: it stops by itself when all of
-    them (and any owner that joins later) have exited.
+    them (and any owner that joins later) have exited. ``TWIN_BUGS`` in the
+    environment switches known bugs on (:mod:`twin.bugs`); joining a twin that runs
+    with other bugs than ``TWIN_BUGS`` asks for is refused.
     """
+    try:
+        wanted = twin_bugs.requested()
+    except twin_bugs.UnknownBug as error:
+        raise TwinError(f"TWIN_BUGS: {error}") from None
     base = base or config.twin_dir()
     owners = list(owners)
     started_at = time.monotonic()
@@ -144,12 +152,23 @@ def up(
             # A leased twin is giving up right now: let it go, then start afresh.
             processes.wait_gone(state["supervisor_pid"], timeout=30)
         elif supervisor_alive(state):
+            running = frozenset(state.get("bugs") or ())
+            if wanted is not None and wanted != running:
+                raise TwinError(
+                    f"the twin in {base} runs with bugs {twin_bugs.describe(running)}, "
+                    f"but TWIN_BUGS asks for {twin_bugs.describe(wanted)}: stop it first "
+                    "('python -m twin down') or change TWIN_BUGS"
+                )
             if state.get("mode") == "lease":
                 for pid in owners:
                     lease.add_owner(base, pid)
             _wait_ready(base, state["instance"], timeout, None)
             return UpResult(
-                False, time.monotonic() - started_at, config.load_endpoints(base), state["mode"]
+                False,
+                time.monotonic() - started_at,
+                config.load_endpoints(base),
+                state["mode"],
+                running,
             )
         if workloads == DEFAULT_WORKLOADS:
             check_prerequisites()
@@ -170,6 +189,7 @@ def up(
         time.monotonic() - started_at,
         config.load_endpoints(base),
         "lease" if owners else "persistent",
+        wanted or frozenset(),
     )
 
 
@@ -213,7 +233,7 @@ def status_lines(base: Path | None = None) -> list[str]:
         f"twin: {phase}, {state.get('mode')} mode, "
         f"supervisor pid {state.get('supervisor_pid')} ({base})"
     )
-    lines = [head]
+    lines = [head, f"  known bugs switched on: {twin_bugs.describe(state.get('bugs') or ())}"]
     for pod in state.get("pods", []):
         lines.append(
             f"  {pod['name']:<48} {pod['phase']:<10} ready={str(pod['ready']).lower():<5} "

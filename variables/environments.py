@@ -35,6 +35,7 @@ OPTIONAL = (
     "SSH_HOST",
     "SSH_JUMP_HOST",
     "SSH_USER",
+    "SSH_KEY",
 )
 
 
@@ -127,6 +128,7 @@ def remote_variables(env_name: str, is_production: bool) -> dict:
         "SSH_HOST": os.environ.get("SSH_HOST") or None,
         "SSH_JUMP_HOST": os.environ.get("SSH_JUMP_HOST") or None,
         "SSH_USER": os.environ.get("SSH_USER") or None,
+        "SSH_KEY": os.environ.get("SSH_KEY") or None,
         "TWIN_DIR": None,
     }
 

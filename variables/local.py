@@ -46,4 +46,5 @@ def get_variables() -> dict:
         "SSH_HOST": None,
         "SSH_JUMP_HOST": None,
         "SSH_USER": None,
+        "SSH_KEY": None,
     }

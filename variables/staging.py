@@ -2,7 +2,8 @@
 
 Required: FOCUS_BASE_URL, FOCUS_USER, FOCUS_PASSWORD, MONGO_URI, RABBITMQ_URL, KUBECONFIG.
 Optional: FOCUS_CA_BUNDLE, RABBITMQ_MGMT_URL, KUBE_CONTEXT, SEGY_ROOT, SITE_ID,
-FIBRE_LENGTH_M, SSH_HOST, SSH_JUMP_HOST, SSH_USER. Use: ``robot -v ENV:staging robot/``.
+FIBRE_LENGTH_M, SSH_HOST, SSH_JUMP_HOST, SSH_USER, SSH_KEY (a private key file).
+Use: ``robot -v ENV:staging robot/``.
 """
 
 from variables.environments import remote_variables

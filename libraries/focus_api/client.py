@@ -29,6 +29,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from libraries.common import request_ids
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503})
 RETRY_AFTER_MAX_S = 5.0
@@ -115,6 +117,9 @@ class TokenManager:
                 self._token = None
 
 
+TWIN_HINT = "is the twin up? try 'python -m twin status'"
+
+
 class FocusClient:
     """One connection to a Focus Server: base URL, credentials, CA bundle, timeouts."""
 
@@ -129,8 +134,10 @@ class FocusClient:
         max_retries: int = 2,
         backoff_s: float = 0.2,
         on_exchange: ExchangeHook | None = None,
+        unreachable_hint: str = "check that it runs and that FOCUS_BASE_URL points at it",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.unreachable_hint = unreachable_hint
         self.user = user
         self._password = password
         self.verify: str | bool = ca_bundle or True  # a CA path, or the system store
@@ -196,6 +203,10 @@ class FocusClient:
         """
         method = method.upper()
         send_headers = dict(headers or {})
+        if (request_id := request_ids.next_request_id()) and not any(
+            name.lower() == request_ids.HTTP_HEADER.lower() for name in send_headers
+        ):
+            send_headers[request_ids.HTTP_HEADER] = request_id
         own_header = any(name.lower() == "authorization" for name in send_headers)
         managed = authenticate and token is None and not own_header
         if managed:
@@ -321,10 +332,7 @@ class FocusClient:
             self.on_exchange(Exchange(method, url, body, response.status_code, text, elapsed))
 
     def _unreachable(self, reason: str) -> str:
-        return (
-            f"Focus Server at {self.base_url} is unreachable ({reason}); "
-            "is the twin up? try 'python -m twin status'"
-        )
+        return f"Focus Server at {self.base_url} is unreachable ({reason}); {self.unreachable_hint}"
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"

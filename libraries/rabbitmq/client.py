@@ -20,6 +20,7 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from pika.exceptions import AMQPError, ChannelClosedByBroker
 
+from libraries.common import request_ids
 from libraries.common.polling import wait_until
 from variables import constants
 
@@ -117,6 +118,14 @@ class Endpoint:
         return f"{scheme}://{self.user}@{self.host}:{self.port}{self.vhost}"
 
 
+def _with_request_id(headers: dict | None) -> dict | None:
+    """The headers plus ``x-request-id`` of the running test (see libraries/common/request_ids)."""
+    request_id = request_ids.next_request_id()
+    if request_id is None or (headers and request_ids.AMQP_HEADER in headers):
+        return headers
+    return {**(headers or {}), request_ids.AMQP_HEADER: request_id}
+
+
 def _properties(
     message_id: str, content_type: str | None, headers: dict | None, persistent: bool
 ) -> pika.BasicProperties:
@@ -124,7 +133,7 @@ def _properties(
         content_type=content_type or None,
         delivery_mode=pika.DeliveryMode.Persistent if persistent else pika.DeliveryMode.Transient,
         message_id=message_id,
-        headers=headers or None,
+        headers=_with_request_id(headers) or None,
         timestamp=int(time.time()),
     )
 

@@ -23,6 +23,7 @@ Both Ends Of The Fibre Are Valid
 
 Just Outside The Fibre Is Rejected
     [Documentation]    ``dofM`` below 0 or beyond the fibre length is rejected.
+    [Tags]    pod-errors-expected
     [Template]    Invalid Alert Should Be Rejected
     out_of_range    dofM    dofM=${-0.1}
     out_of_range    dofM    dofM=${{ $FIBRE_LENGTH_M + 0.1 }}
@@ -37,6 +38,7 @@ UTC Timestamp Formats Are Valid
 
 Non UTC Or Malformed Timestamps Are Rejected
     [Documentation]    A time without zone, in another zone, impossible or not ISO-8601 is rejected.
+    [Tags]    pod-errors-expected
     [Template]    Invalid Alert Should Be Rejected
     invalid_value    alertTime    alertTime=2026-11-22T08:00:00
     invalid_value    alertTime    alertTime=2026-11-22T10:00:00+02:00

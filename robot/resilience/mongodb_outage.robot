@@ -11,7 +11,7 @@ Suite Teardown    Outage Suite Teardown
 Test Teardown     Restore MongoDB
 Test Timeout      15 minutes
 
-Test Tags         k8s    resilience    regression    destructive    mongodb
+Test Tags         k8s    resilience    regression    destructive    mongodb    pod-errors-expected
 
 
 *** Test Cases ***

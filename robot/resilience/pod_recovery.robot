@@ -14,7 +14,7 @@ Suite Teardown    Recovery Suite Teardown
 Test Teardown     Recovery Test Teardown
 Test Timeout      15 minutes
 
-Test Tags         k8s    resilience    regression    destructive
+Test Tags         k8s    resilience    regression    destructive    pod-errors-expected
 
 
 *** Variables ***

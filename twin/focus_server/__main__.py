@@ -15,14 +15,17 @@ import uvicorn
 from twin import config as twin_config
 from twin.focus_server.app import create_app
 from twin.focus_server.settings import from_twin
+from twin.request_context import RequestIdFilter
 
 
 def main() -> int:
     logging.basicConfig(
         level=logging.INFO,
         stream=sys.stdout,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s %(message)s%(rid)s",
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RequestIdFilter())
     endpoints = twin_config.load_endpoints()
     server = uvicorn.Server(
         uvicorn.Config(

@@ -33,6 +33,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError
 from pymongo.errors import BulkWriteError, PyMongoError
 
+from twin.request_context import REQUEST_ID, clean
 from variables import constants
 
 LOG = logging.getLogger("twin.focus_server.alerts_consumer")
@@ -42,6 +43,7 @@ ALERTS_COLLECTION = "alerts"
 PREFETCH = 200
 BATCH_MAX = 100
 REJECT_HEADER = "x-reject-reason"
+REQUEST_ID_HEADER = "x-request-id"  # libraries/common/request_ids.py
 ORIGINAL_EXCERPT_CHARS = 1024
 BACKOFF_FIRST_S = 0.25
 BACKOFF_MAX_S = 5.0
@@ -289,12 +291,16 @@ class AlertConsumer:
         properties: pika.BasicProperties,
         body: bytes,
     ) -> None:
+        headers = properties.headers or {}
+        token = REQUEST_ID.set(clean(headers.get(REQUEST_ID_HEADER)))
         try:
             document = validate(body)
         except Rejection as rejection:
             self._reject(channel, properties, body, rejection)
             channel.basic_ack(method.delivery_tag)
             return
+        finally:
+            REQUEST_ID.reset(token)
         self._pending.append((method.delivery_tag, document))
         if len(self._pending) >= BATCH_MAX:
             self._flush(channel)
@@ -345,7 +351,7 @@ class AlertConsumer:
         rejection: Rejection,
     ) -> None:
         """Publish the rejection (confirmed) before the original is acknowledged."""
-        LOG.info("alert consumer: rejected a message: %s", rejection)
+        LOG.error("alert consumer: rejected a message: %s", rejection)
         headers = {
             REJECT_HEADER: rejection.reason,
             "x-reject-field": rejection.field or "",

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import grpc
 
+from twin import bugs
 from twin.focus_server.errors import ApiError, not_found
 from twin.focus_server.jobs import JobBackend, job_name
 from twin.focus_server.settings import Settings
@@ -71,6 +72,8 @@ class TaskManager:
             raise self._capacity_exceeded()
         async with self._capacity:
             if self._full():
+                if bugs.is_on("PZ-13986"):  # the bug: a queued request crashes instead
+                    raise RuntimeError("capacity tally changed while waiting for the lock")
                 raise self._capacity_exceeded()
             active = await asyncio.to_thread(self.store.count_active)
             if active >= self.settings.max_windows:

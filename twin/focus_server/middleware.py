@@ -8,6 +8,8 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from twin.request_context import REQUEST_ID, clean
+
 log = logging.getLogger("focus_server.access")
 
 
@@ -79,6 +81,8 @@ class AccessLogMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        rid = clean(dict(scope.get("headers", [])).get(b"x-request-id"))
+        token = REQUEST_ID.set(rid)
 
         async def capture(message: Message) -> None:
             nonlocal status
@@ -91,3 +95,4 @@ class AccessLogMiddleware:
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed)
+            REQUEST_ID.reset(token)

@@ -11,6 +11,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import OperationFailure
 
+from twin import bugs
 from variables import constants
 
 INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
@@ -42,6 +43,9 @@ def ensure_indexes(db: Database) -> list[str]:
     An index that already exists with other options is left alone (MongoDB refuses to
     change it in place); the returned list names those conflicts so they get logged.
     """
+    if bugs.is_on("PZ-13983"):
+        drop_indexes(db)
+        return []
     conflicts = []
     for collection, indexes in INDEXES.items():
         for keys, unique in indexes:
@@ -52,6 +56,14 @@ def ensure_indexes(db: Database) -> list[str]:
                     raise
                 conflicts.append(f"{collection}.{'_'.join(k for k, _ in keys)}: {error}")
     return conflicts
+
+
+def drop_indexes(db: Database) -> None:
+    """Bug PZ-13983 (:mod:`twin.bugs`): the database keeps only its ``_id`` indexes."""
+    for collection in INDEXES:
+        for name in db[collection].index_information():
+            if name != "_id_":
+                db[collection].drop_index(name)
 
 
 class TaskStore:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from twin import fibre_data
+from twin import bugs, fibre_data
 from twin.focus_server.store import as_utc
 from twin.grpc_job.protocol import format_time, historic_stream_seconds, parse_utc
 from variables import constants
@@ -22,7 +22,7 @@ def metadata(task: dict) -> dict:
     config = task["config"]
     nfft, overlap = config["nfft"], config["overlap"]
     channels, band = config["channels"], config["frequencyRange"]
-    return {
+    fields = {
         "task_id": task["task_id"],
         "timeStatus": config["timeStatus"],
         "viewType": config["viewType"],
@@ -42,6 +42,10 @@ def metadata(task: dict) -> dict:
         "startTime": config.get("startTime"),
         "endTime": config.get("endTime"),
     }
+    if config["timeStatus"] == "Live" and bugs.is_on("PZ-13985"):
+        for name in ("prr", "frequency_bins", "time_resolution"):
+            del fields[name]
+    return fields
 
 
 def _data_span(task: dict, now: float) -> tuple[float, float] | None:
@@ -72,7 +76,8 @@ def waterfall(task: dict, count: int, now: float) -> list[dict]:
     indexes = fibre_data.row_index_range(view, *span)
     indexes = indexes[max(0, len(indexes) - count) :]
     values = fibre_data.rows(view, indexes)
+    keep = -1 if bugs.is_on("PZ-13238") else None  # the bug: the last channel is left out
     return [
-        {"timestamp": format_time(fibre_data.row_time(view, index)), "values": row.tolist()}
+        {"timestamp": format_time(fibre_data.row_time(view, index)), "values": row.tolist()[:keep]}
         for index, row in zip(indexes, values, strict=True)
     ]

@@ -19,7 +19,7 @@ import signal
 import time
 from pathlib import Path
 
-from twin import config, processes
+from twin import bugs, config, processes
 from twin.kube.cluster import ClusterView
 from twin.kube.jobs import JobRecord
 from twin.supervisor import daemon
@@ -223,6 +223,7 @@ class Supervisor:
             "error": self.error,
             "updated_at": now(),
             "replicas": self.replicas,
+            "bugs": sorted(bugs.active()),
             "jobs": sorted(self.jobs),
             "pods": [pod.describe() for pod in self.pods.values()],
         }

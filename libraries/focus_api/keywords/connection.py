@@ -7,8 +7,9 @@ from datetime import timedelta
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
+from robot.libraries.BuiltIn import BuiltIn
 
-from libraries.focus_api.client import FocusClient
+from libraries.focus_api.client import TWIN_HINT, FocusClient
 from libraries.focus_api.keywords.base import LibraryComponent, log_exchange
 
 
@@ -47,6 +48,7 @@ class ConnectionKeywords(LibraryComponent):
             timeout=timeout.total_seconds(),
             max_retries=max_retries,
             on_exchange=log_exchange,
+            **_hint(),
         )
         client.tokens.get()
         self.state.connections.register(client, alias)
@@ -68,3 +70,10 @@ class ConnectionKeywords(LibraryComponent):
         | [Teardown] | `Close All Focus Connections` |
         """
         self.state.connections.close_all()
+
+
+def _hint() -> dict:
+    """On the local twin an unreachable server means the twin is down; elsewhere it does not."""
+    if BuiltIn().get_variable_value("${ENV_NAME}") == "local":
+        return {"unreachable_hint": TWIN_HINT}
+    return {}

@@ -28,6 +28,7 @@ from libraries.focus_api.models import (
     format_utc,
     parse_utc,
 )
+from libraries.safety import destructive
 from variables import constants
 
 GONE_STATUSES = (200, 404, 409)
@@ -286,6 +287,7 @@ class TaskKeywords(LibraryComponent):
         """
         return list(self.state.tasks)
 
+    @destructive("load the Focus Server with concurrent configures")
     @keyword
     def configure_tasks_concurrently(
         self,

@@ -12,6 +12,7 @@ from robot.api.deco import keyword
 from libraries.common.polling import poll_assertion
 from libraries.kubernetes.client import KubeError, pod_ready, pod_summary, wait_until
 from libraries.kubernetes.keywords.base import LibraryComponent
+from libraries.safety import destructive
 
 LOG_LINES_SHOWN = 20
 
@@ -101,6 +102,7 @@ class PodKeywords(LibraryComponent):
         )
         return waited
 
+    @destructive("delete a pod")
     @keyword
     def delete_pod(self, name: str, grace_period: timedelta | None = None) -> None:
         """Deletes a pod (the owning controller replaces it). Tag the test ``destructive``."""
@@ -108,6 +110,7 @@ class PodKeywords(LibraryComponent):
         self.kube.delete_pod(name, grace)
         logger.info(f"Deleted {self.kube.where('pod', name)}")
 
+    @destructive("delete a pod")
     @keyword
     def delete_pod_and_wait_for_replacement(
         self, name: str, timeout: timedelta = timedelta(seconds=120)

@@ -9,6 +9,7 @@ from robot.api.deco import keyword
 
 from libraries.kubernetes.client import KubeError, wait_until
 from libraries.kubernetes.keywords.base import LibraryComponent
+from libraries.safety import destructive
 
 
 class WorkloadKeywords(LibraryComponent):
@@ -40,6 +41,7 @@ class WorkloadKeywords(LibraryComponent):
         logger.info(f"{last['text']} after {waited:.2f} s")
         return waited
 
+    @destructive("scale a workload")
     @keyword
     def scale_deployment(
         self,

@@ -18,6 +18,7 @@ from libraries.common.polling import wait_until
 from libraries.rabbitmq.client import RabbitMQClient
 from libraries.rabbitmq.keywords.base import LibraryComponent
 from libraries.rabbitmq.models import build_alert, valid_alert
+from libraries.safety import destructive
 from variables import constants
 
 LATENCY_POLL_S = 0.002
@@ -125,6 +126,7 @@ class PublishingKeywords(LibraryComponent):
         logger.info(f"Published {len(data)} bytes to {exchange!r}/{routing_key!r}: {preview}")
         return sent
 
+    @destructive("flood the broker with a burst of alerts")
     @keyword
     def publish_alerts(self, count: int, **fields: Any) -> list[str]:
         """Publish ``count`` valid alerts in a burst (persistent, confirmed); returns their ids.
@@ -139,6 +141,7 @@ class PublishingKeywords(LibraryComponent):
         _log_rate(len(ids), time.monotonic() - started, "1 publisher")
         return ids
 
+    @destructive("flood the broker from concurrent publishers")
     @keyword
     def publish_alerts_concurrently(
         self, publishers: int, per_publisher: int, **fields: Any
@@ -181,6 +184,7 @@ class PublishingKeywords(LibraryComponent):
         _log_rate(len(ids), time.monotonic() - started, f"{publishers} publishers")
         return ids
 
+    @destructive("load the alert pipeline")
     @keyword
     def measure_publish_to_visible_latency(
         self,

@@ -12,6 +12,7 @@ from robot.api.deco import keyword
 from libraries.common.polling import poll_assertion
 from libraries.rabbitmq.client import Message
 from libraries.rabbitmq.keywords.base import POLL_S, LibraryComponent
+from libraries.safety import destructive
 from variables import constants
 
 
@@ -51,6 +52,7 @@ class QueueKeywords(LibraryComponent):
         """
         self.client.delete_queue(name)
 
+    @destructive("purge a queue")
     @keyword
     def purge_queue(self, name: str) -> int:
         """Remove every ready message of ``name``; returns how many were removed.

@@ -1,0 +1,114 @@
+"""Sanity: one check of every service of the environment before anything is tested."""
+
+from __future__ import annotations
+
+import time
+
+from robot.api import logger
+from robot.api.deco import keyword, library
+from robot.api.types import Secret
+from robot.libraries.BuiltIn import BuiltIn
+from robot.output import LOGGER
+
+from libraries.sanity.checks import DEADLINE_S, Target, check_all, table
+
+__all__ = ["Sanity"]
+
+
+class SanityFailure(RuntimeError):
+    """Stops the whole run: the environment cannot be tested."""
+
+    ROBOT_EXIT_ON_FAILURE = True
+    ROBOT_SUPPRESS_NAME = True
+
+
+def _plain(value: object) -> str:
+    return value.value if isinstance(value, Secret) else ("" if value is None else str(value))
+
+
+@library(scope="GLOBAL")
+class Sanity:
+    """The pre-run sanity check (the seeds' ``sanity_checker``).
+
+    = Usage =
+
+    The top suite's setup (``robot/__init__.robot``) calls `Check Environment Services`
+    after `Prepare Test Environment`. Every service is checked at once, in parallel:
+    the Focus API and its token, MongoDB with authentication, RabbitMQ over AMQP and its
+    management API, the Kubernetes API and the namespace, and SSH (jump host and worker
+    node) where ``SSH_HOST`` is set. Each check has a short timeout and the whole check a
+    deadline, so an unreachable environment is reported within seconds.
+
+    On any failure the run stops at once with one table on the console:
+
+    | Environment 'staging' is not ready: 5 of 5 services failed the sanity check (0.4 s).
+    | +-------------------+------------------------+--------------------+----------------------+
+    | | service           | address                | what failed        | how to fix           |
+    | +-------------------+------------------------+--------------------+----------------------+
+    | | MongoDB (auth)    | 127.0.0.1:9/prisma     | connection refused | check the host and   |
+    | |                   |                        |                    | port in MONGO_URI    |
+
+    Secrets are never part of it.
+    """
+
+    @keyword
+    def check_environment_services(self, deadline: float = DEADLINE_S) -> None:
+        """Checks every service of the environment at once; stops the run with one table
+        (service, address, what failed, how to fix) when any fails.
+
+        | `Prepare Test Environment` |
+        | `Check Environment Services` |
+        """
+        target = self._target()
+        started = time.monotonic()
+        outcomes = check_all(target, deadline)
+        seconds = time.monotonic() - started
+        summary = ", ".join(f"{o.service} {'ok' if o.ok else 'FAILED'}" for o in outcomes)
+        logger.info(f"Sanity check of '{target.env_name}' in {seconds:.1f} s: {summary}")
+        if all(outcome.ok for outcome in outcomes):
+            return
+        text = table(outcomes, target.env_name, seconds)
+        logger.error(text)
+        # The table is the whole story: no line per test that cannot run after it.
+        LOGGER.unregister_console_logger()
+        failed = sum(1 for outcome in outcomes if not outcome.ok)
+        raise SanityFailure(
+            f"Sanity check: {failed} service{'s' if failed != 1 else ''} of environment "
+            f"'{target.env_name}' not ready (table above); nothing was tested"
+        )
+
+    @staticmethod
+    def _target() -> Target:
+        value = BuiltIn().get_variable_value
+
+        def text(name: str) -> str:
+            return _plain(value(f"${{{name}}}"))
+
+        return Target(
+            env_name=text("ENV_NAME") or "local",
+            focus_url=text("FOCUS_BASE_URL"),
+            focus_user=text("FOCUS_USER"),
+            focus_password=text("FOCUS_PASSWORD"),
+            ca_bundle=text("CA_BUNDLE") or None,
+            mongo_host=text("MONGO_HOST"),
+            mongo_port=int(text("MONGO_PORT") or 27017),
+            mongo_user=text("MONGO_USER"),
+            mongo_password=text("MONGO_PASSWORD"),
+            mongo_auth_source=text("MONGO_AUTH_SOURCE") or "admin",
+            mongo_database=text("MONGO_DATABASE") or "admin",
+            mongo_tls=bool(value("${MONGO_TLS}")),
+            rabbit_host=text("RABBITMQ_HOST"),
+            rabbit_port=int(text("RABBITMQ_PORT") or 5672),
+            rabbit_user=text("RABBITMQ_USER"),
+            rabbit_password=text("RABBITMQ_PASSWORD"),
+            rabbit_vhost=text("RABBITMQ_VHOST") or "/",
+            rabbit_tls=bool(value("${RABBITMQ_TLS}")),
+            rabbit_mgmt_url=text("RABBITMQ_MGMT_URL"),
+            kubeconfig=text("KUBECONFIG") or None,
+            kube_context=text("KUBE_CONTEXT") or None,
+            namespace=text("K8S_NAMESPACE") or "panda",
+            ssh_host=text("SSH_HOST") or None,
+            ssh_jump_host=text("SSH_JUMP_HOST") or None,
+            ssh_user=text("SSH_USER") or None,
+            ssh_key=text("SSH_KEY") or None,
+        )

@@ -1,0 +1,430 @@
+"""The pre-run sanity check: every service of an environment, at once, in bounded time.
+
+Each check is a function of :class:`Target` returning ``None`` (fine) or a
+:class:`Problem` (what failed and how to fix it). :func:`check_all` runs them in
+parallel threads and gives up on any that has not answered by the deadline. Robot-free.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import requests
+
+CHECK_TIMEOUT_S = 4.0
+DEADLINE_S = 10.0
+
+
+@dataclass
+class Target:
+    """The environment's endpoints and credentials (plain strings; never logged)."""
+
+    env_name: str
+    focus_url: str
+    focus_user: str
+    focus_password: str
+    ca_bundle: str | None
+    mongo_host: str
+    mongo_port: int
+    mongo_user: str
+    mongo_password: str
+    mongo_auth_source: str
+    mongo_database: str
+    mongo_tls: bool
+    rabbit_host: str
+    rabbit_port: int
+    rabbit_user: str
+    rabbit_password: str
+    rabbit_vhost: str
+    rabbit_tls: bool
+    rabbit_mgmt_url: str
+    kubeconfig: str | None
+    kube_context: str | None
+    namespace: str
+    ssh_host: str | None = None
+    ssh_jump_host: str | None = None
+    ssh_user: str | None = None
+    ssh_key: str | None = None
+    timeout: float = CHECK_TIMEOUT_S
+
+    @property
+    def local(self) -> bool:
+        return self.env_name == "local"
+
+
+@dataclass
+class Problem:
+    what: str
+    fix: str
+
+
+@dataclass
+class Outcome:
+    service: str
+    address: str
+    problem: Problem | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+@dataclass
+class Check:
+    service: str
+    address: Callable[[Target], str]
+    run: Callable[[Target], Problem | None]
+    applies: Callable[[Target], bool] = field(default=lambda target: True)
+
+
+def _reason(error: BaseException) -> str:
+    """A short reason: 'connection refused', 'timed out', 'TLS verification failed'..."""
+    text = f"{type(error).__name__}: {error}"
+    lowered = text.lower()
+    for needle, reason in (
+        ("refused", "connection refused"),
+        ("timed out", "no answer (timed out)"),
+        ("timeout", "no answer (timed out)"),
+        ("certificate verify failed", "TLS certificate not trusted"),
+        ("name or service not known", "host name not found"),
+        ("nodename nor servname", "host name not found"),
+        ("no route to host", "no route to host"),
+        ("reset by peer", "connection reset"),
+    ):
+        if needle in lowered:
+            return reason
+    return text.splitlines()[0][:120]
+
+
+def _fix(target: Target, remote: str) -> str:
+    """How to fix an unreachable service: the twin locally, the variable elsewhere."""
+    if target.local:
+        return "the twin is not serving it: see 'python -m twin status' and 'python -m twin logs'"
+    return remote
+
+
+# ---------------------------------------------------------------------- checks
+def check_focus(target: Target) -> Problem | None:
+    session = requests.Session()
+    session.trust_env = False  # REQUESTS_CA_BUNDLE must not beat the environment's CA
+    verify = target.ca_bundle or True
+    base = target.focus_url.rstrip("/")
+    try:
+        health = session.get(f"{base}/health", timeout=target.timeout, verify=verify)
+    except requests.RequestException as error:
+        reason = _reason(error)
+        fix = _fix(target, "check FOCUS_BASE_URL, and that the server runs and is reachable")
+        if "TLS" in reason:
+            fix = "set FOCUS_CA_BUNDLE to the CA that signed the server's certificate"
+        return Problem(reason, fix)
+    if health.status_code not in (200, 503):
+        return Problem(
+            f"GET /health answered {health.status_code}",
+            "check FOCUS_BASE_URL: it must end in the API's base path (e.g. /focus-server)",
+        )
+    try:
+        token = session.post(
+            f"{base}/auth/token",
+            json={"username": target.focus_user, "password": target.focus_password},
+            timeout=target.timeout,
+            verify=verify,
+        )
+    except requests.RequestException as error:
+        return Problem(f"token request failed: {_reason(error)}", "check the server's logs")
+    if token.status_code == 401:
+        return Problem("the token was refused (401)", "check FOCUS_USER and FOCUS_PASSWORD")
+    if token.status_code != 200 or "access_token" not in token.text:
+        return Problem(
+            f"POST /auth/token answered {token.status_code} without a token",
+            "check the server's logs",
+        )
+    return None
+
+
+def check_mongo(target: Target) -> Problem | None:
+    import pymongo
+    from pymongo.errors import OperationFailure, PyMongoError
+
+    milliseconds = int(target.timeout * 1000)
+    client = pymongo.MongoClient(
+        host=target.mongo_host,
+        port=int(target.mongo_port),
+        username=target.mongo_user,
+        password=target.mongo_password,
+        authSource=target.mongo_auth_source,
+        tls=target.mongo_tls,
+        serverSelectionTimeoutMS=milliseconds,
+        connectTimeoutMS=milliseconds,
+        socketTimeoutMS=milliseconds,
+    )
+    try:
+        client[target.mongo_database].command("ping")
+    except OperationFailure as error:
+        if error.code == 18 or "auth" in str(error).lower():
+            return Problem(
+                "authentication failed", "check the user and password in MONGO_URI (authSource)"
+            )
+        return Problem(f"ping failed: {error.details or error}"[:120], "check MongoDB's logs")
+    except PyMongoError as error:
+        return Problem(_reason(error), _fix(target, "check the host and port in MONGO_URI"))
+    finally:
+        client.close()
+    return None
+
+
+@contextlib.contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    """Silence chatty client loggers (pika logs tracebacks for a refused connection)."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [item.level for item in loggers]
+    for item in loggers:
+        item.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for item, level in zip(loggers, levels, strict=True):
+            item.setLevel(level)
+
+
+def check_amqp(target: Target) -> Problem | None:
+    import pika
+    from pika.exceptions import AMQPError, ProbableAccessDeniedError, ProbableAuthenticationError
+
+    ssl_options = None
+    if target.rabbit_tls:
+        context = ssl.create_default_context()
+        ssl_options = pika.SSLOptions(context, server_hostname=target.rabbit_host)
+    parameters = pika.ConnectionParameters(
+        host=target.rabbit_host,
+        port=int(target.rabbit_port),
+        virtual_host=target.rabbit_vhost,
+        credentials=pika.PlainCredentials(target.rabbit_user, target.rabbit_password),
+        ssl_options=ssl_options,
+        connection_attempts=1,
+        socket_timeout=target.timeout,
+        stack_timeout=target.timeout,
+        blocked_connection_timeout=target.timeout,
+    )
+    try:
+        connection = pika.BlockingConnection(parameters)
+    except (ProbableAuthenticationError, ProbableAccessDeniedError):
+        return Problem(
+            "login refused (user, password or vhost)",
+            "check the user, password and vhost in RABBITMQ_URL",
+        )
+    except (AMQPError, OSError) as error:
+        reason = _reason(error) if str(error) else "connection failed"
+        if type(error).__name__ == "AMQPConnectionError" and not str(error).strip("()"):
+            reason = "connection refused or closed"
+        return Problem(reason, _fix(target, "check the host and port in RABBITMQ_URL"))
+    with contextlib.suppress(Exception):
+        connection.close()
+    return None
+
+
+def check_management(target: Target) -> Problem | None:
+    url = target.rabbit_mgmt_url.rstrip("/") + "/api/overview"
+    try:
+        response = requests.get(
+            url,
+            auth=(target.rabbit_user, target.rabbit_password),
+            timeout=target.timeout,
+            verify=target.ca_bundle or True,
+        )
+    except requests.RequestException as error:
+        return Problem(
+            _reason(error),
+            _fix(target, "check RABBITMQ_MGMT_URL (default: the AMQP host, port 15672)"),
+        )
+    if response.status_code == 401:
+        return Problem("login refused (401)", "the RABBITMQ_URL user needs management access")
+    if response.status_code != 200:
+        return Problem(
+            f"GET /api/overview answered {response.status_code}", "check RABBITMQ_MGMT_URL"
+        )
+    return None
+
+
+def check_kubernetes(target: Target) -> Problem | None:
+    if not target.kubeconfig:
+        return Problem("no kubeconfig", "set KUBECONFIG")
+    from kubernetes import client as k8s
+    from kubernetes import config as k8s_config
+    from kubernetes.client.rest import ApiException
+
+    configuration = k8s.Configuration()
+    try:
+        k8s_config.load_kube_config(
+            config_file=target.kubeconfig,
+            context=target.kube_context,
+            client_configuration=configuration,
+            persist_config=False,
+        )
+    except Exception as error:  # a missing or malformed kubeconfig, an unknown context
+        return Problem(
+            f"kubeconfig unusable: {str(error).splitlines()[0][:100]}",
+            "check KUBECONFIG (and KUBE_CONTEXT)",
+        )
+    configuration.retries = 0
+    api = k8s.ApiClient(configuration)
+    try:
+        k8s.CoreV1Api(api).read_namespace(
+            target.namespace, _request_timeout=(target.timeout, target.timeout)
+        )
+    except ApiException as error:
+        if error.status == 404:
+            return Problem(
+                f"namespace '{target.namespace}' does not exist",
+                "check the namespace (K8S_NAMESPACE) and KUBE_CONTEXT",
+            )
+        if error.status in (401, 403):
+            return Problem(f"access refused ({error.status})", "the kubeconfig's user lacks access")
+        return Problem(f"the API answered {error.status}", "check the cluster")
+    except Exception as error:
+        return Problem(
+            _reason(error),
+            _fix(target, "check the server in KUBECONFIG, and the network path to it"),
+        )
+    finally:
+        api.close()
+    return None
+
+
+def _split_host(text: str, default_port: int = 22) -> tuple[str, int]:
+    host, _, port = text.rpartition(":") if ":" in text else (text, "", "")
+    return (host or text), int(port or default_port)
+
+
+def _ssh_banner(address: str, timeout: float) -> Problem | None:
+    host, port = _split_host(address)
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            banner = sock.recv(256)
+    except OSError as error:
+        return Problem(f"{address}: {_reason(error)}", "check SSH_HOST / SSH_JUMP_HOST")
+    if not banner.startswith(b"SSH-"):
+        return Problem(
+            f"{address} does not speak SSH", "check the port in SSH_HOST / SSH_JUMP_HOST"
+        )
+    return None
+
+
+def check_ssh(target: Target) -> Problem | None:
+    first = target.ssh_jump_host or target.ssh_host
+    problem = _ssh_banner(first, target.timeout)
+    if problem or not target.ssh_key or not target.ssh_user:
+        return problem
+    from libraries.ssh.client import SshError, connect_worker
+
+    try:
+        connection = connect_worker(
+            target.ssh_host,
+            target.ssh_user,
+            target.ssh_key,
+            jump_host=target.ssh_jump_host,
+            timeout=target.timeout,
+        )
+    except SshError as error:
+        return Problem(str(error), "check SSH_USER and SSH_KEY (and that the key is authorized)")
+    connection.close()
+    return None
+
+
+def _ssh_address(target: Target) -> str:
+    if target.ssh_jump_host:
+        return f"{target.ssh_host} via {target.ssh_jump_host}"
+    return str(target.ssh_host)
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("Focus API + token", lambda t: t.focus_url, check_focus),
+    Check(
+        "MongoDB (auth)",
+        lambda t: f"{t.mongo_host}:{t.mongo_port}/{t.mongo_database}",
+        check_mongo,
+    ),
+    Check("RabbitMQ AMQP", lambda t: f"{t.rabbit_host}:{t.rabbit_port}", check_amqp),
+    Check("RabbitMQ management", lambda t: t.rabbit_mgmt_url, check_management),
+    Check(
+        "Kubernetes API + namespace",
+        lambda t: f"{_kube_server(t)} ns={t.namespace}",
+        check_kubernetes,
+    ),
+    Check("SSH", _ssh_address, check_ssh, applies=lambda t: bool(t.ssh_host)),
+)
+
+
+def _kube_server(target: Target) -> str:
+    if not target.kubeconfig:
+        return "(no kubeconfig)"
+    try:
+        import yaml
+
+        with open(target.kubeconfig) as handle:
+            document = yaml.safe_load(handle)
+        clusters = {c["name"]: c["cluster"] for c in document.get("clusters", [])}
+        contexts = {c["name"]: c["context"] for c in document.get("contexts", [])}
+        context = contexts[target.kube_context or document["current-context"]]
+        return clusters[context["cluster"]]["server"]
+    except Exception:
+        return target.kubeconfig
+
+
+def check_all(target: Target, deadline: float = DEADLINE_S) -> list[Outcome]:
+    """Run every check that applies, in parallel; a check still running at the deadline
+    is reported as not answering. The answer keeps the order of :data:`CHECKS`."""
+    checks = [check for check in CHECKS if check.applies(target)]
+    outcomes = [Outcome(check.service, check.address(target)) for check in checks]
+    done = [threading.Event() for _ in checks]
+
+    def run(index: int) -> None:
+        started = time.monotonic()
+        try:
+            outcomes[index].problem = checks[index].run(target)
+        except Exception as error:  # a check's own bug must still give one row
+            outcomes[index].problem = Problem(_reason(error), "see the log for details")
+        outcomes[index].seconds = time.monotonic() - started
+        done[index].set()
+
+    started = time.monotonic()
+    pool = ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="sanity")
+    with _quiet("pika", "urllib3", "kubernetes", "pymongo"):
+        for index in range(len(checks)):
+            pool.submit(run, index)
+        for index, event in enumerate(done):
+            if not event.wait(max(deadline - (time.monotonic() - started), 0)):
+                outcomes[index].problem = Problem(
+                    f"no answer within {deadline:g} s", _fix(target, "check the network path")
+                )
+    pool.shutdown(wait=False, cancel_futures=True)
+    return outcomes
+
+
+def table(outcomes: list[Outcome], env_name: str, seconds: float) -> str:
+    """The one table: service, address, what failed, how to fix (failed rows only)."""
+    failed = [outcome for outcome in outcomes if not outcome.ok]
+    rows = [("service", "address", "what failed", "how to fix")]
+    rows += [(o.service, o.address, o.problem.what, o.problem.fix) for o in failed]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    rule = "+" + "+".join("-" * (width + 2) for width in widths) + "+"
+    lines = [
+        f"Environment '{env_name}' is not ready: {len(failed)} of {len(outcomes)} services "
+        f"failed the sanity check ({seconds:.1f} s). Nothing was tested.",
+        rule,
+    ]
+    for number, row in enumerate(rows):
+        lines.append("| " + " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) + " |")
+        if number == 0:
+            lines.append(rule)
+    lines.append(rule)
+    return "\n".join(lines)

@@ -1,0 +1,144 @@
+"""The production guard: on production nothing of a destructive test runs unless allowed.
+
+The suites in ``tests/robot_suites/guard_check`` touch a marker file in every phase
+(suite setup and teardown, test setup, body, teardown), so what ran is what exists.
+No system is needed: the guard decides by the environment's name and the tags.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from libraries import safety
+
+ROOT = Path(__file__).resolve().parents[1]
+SUITE = ROOT / "tests" / "robot_suites" / "guard_check"
+
+EVERYTHING = {
+    "all-suite-setup",
+    "all-suite-teardown",
+    "all-test-setup",
+    "all-test-teardown",
+    "all-body",
+    "all-body-2",
+    "mixed-suite-setup",
+    "mixed-suite-teardown",
+    "mixed-ordinary",
+    "mixed-untagged-wreck",
+    "mixed-destructive-setup",
+    "mixed-destructive-body",
+    "mixed-destructive-teardown",
+}
+
+
+def _run(tmp_path: Path, env_name: str, allow: bool = False) -> tuple[set[str], dict, str]:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("ALLOW_DESTRUCTIVE", "FOCUS_ENV")}
+    if allow:
+        env["ALLOW_DESTRUCTIVE"] = "1"
+    env["PYTHONPATH"] = str(ROOT)
+    run = subprocess.run(
+        [sys.executable, "-m", "robot", "--outputdir", str(tmp_path), "--pythonpath", str(SUITE)]
+        + ["-v", f"ENV:{env_name}", "-v", f"MARKS:{marks}", str(SUITE)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    root = ET.parse(tmp_path / "output.xml").getroot()
+    tests = {
+        test.get("name"): (test.find("status").get("status"), test.find("status").text or "")
+        for test in root.iter("test")
+    }
+    return {path.name for path in marks.iterdir()}, tests, run.stdout + run.stderr
+
+
+def test_nothing_of_a_destructive_test_runs_on_production(tmp_path: Path):
+    ran, tests, console = _run(tmp_path, "production")
+    assert ran == {"mixed-suite-setup", "mixed-suite-teardown", "mixed-ordinary"}, console
+    for name in (
+        "Destructive Test With Setup Body And Teardown",
+        "Another Destructive Test",
+        "Destructive Test With Its Own Teardown",
+    ):
+        status, message = tests[name]
+        assert status == "SKIP"
+        assert "no setup, body or teardown ran" in message
+        assert "ALLOW_DESTRUCTIVE=1" in message
+    assert "Traceback" not in console
+
+
+def test_skipped_tests_keep_their_tags_clean(tmp_path: Path):
+    _run(tmp_path, "production")
+    root = ET.parse(tmp_path / "output.xml").getroot()
+    tags = {tag.text for tag in root.iter("tag")}
+    assert "destructive" in tags
+    assert "robot:skip" not in tags
+
+
+def test_a_destructive_keyword_refuses_in_an_untagged_test_on_production(tmp_path: Path):
+    ran, tests, _ = _run(tmp_path, "production", allow=True)
+    status, message = tests["Ordinary Test Calling A Destructive Keyword"]
+    assert status == "FAIL"
+    assert message.startswith("Refused to wreck the system on 'production'")
+    assert "not tagged 'destructive'" in message
+    assert "mixed-untagged-wreck" not in ran
+
+
+def test_destructive_tests_run_on_production_when_allowed(tmp_path: Path):
+    ran, tests, console = _run(tmp_path, "production", allow=True)
+    assert ran == EVERYTHING - {"mixed-untagged-wreck"}, console
+    assert tests["Destructive Test With Its Own Teardown"][0] == "PASS"
+
+
+@pytest.mark.parametrize("env_name", ["local", "staging"])
+def test_everything_runs_off_production(tmp_path: Path, env_name: str):
+    ran, tests, console = _run(tmp_path, env_name)
+    assert ran == EVERYTHING, console
+    assert {status for status, _ in tests.values()} == {"PASS"}
+
+
+@pytest.mark.parametrize(
+    ("env_name", "allow", "tags", "refused"),
+    [
+        ("local", False, [], False),
+        ("staging", False, ["regression"], False),
+        ("production", False, ["destructive"], True),
+        ("production", True, ["destructive"], False),
+        ("production", True, ["regression"], True),
+        ("production", True, None, False),  # a suite setup, explicitly allowed
+        ("production", False, None, True),
+        ("PRODUCTION ", True, ["Destructive"], False),
+    ],
+)
+def test_refusal_rules(monkeypatch, env_name, allow, tags, refused):
+    monkeypatch.setenv("FOCUS_ENV", env_name)
+    if allow:
+        monkeypatch.setenv("ALLOW_DESTRUCTIVE", "1")
+    else:
+        monkeypatch.delenv("ALLOW_DESTRUCTIVE", raising=False)
+    assert (safety.refusal(tags) is not None) is refused
+
+
+def test_only_one_allows(monkeypatch):
+    monkeypatch.setenv("FOCUS_ENV", "production")
+    for value in ("true", "yes", "0", ""):
+        monkeypatch.setenv("ALLOW_DESTRUCTIVE", value)
+        assert safety.refusal(["destructive"]) is not None
+
+
+def test_the_decorator_tags_the_keyword_and_keeps_its_signature():
+    from tests.robot_suites.guard_check.GuardProbe import GuardProbe
+
+    method = GuardProbe.wreck_something
+    assert method.robot_tags == ["destructive"]
+    assert method.robot_name is None
+    assert list(__import__("inspect").signature(method).parameters) == ["self", "marker"]
