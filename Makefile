@@ -33,6 +33,7 @@ test: setup
 lint:
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
+	$(VENV)/lint-imports
 	$(VENV)/robocop check robot resources
 	$(VENV)/robocop format --check robot resources
 	$(VENV)/python scripts/check_tags.py robot

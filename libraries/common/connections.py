@@ -11,6 +11,7 @@ keyword to call. Robot-free, generic in the connection type.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import field
 from typing import Generic, TypeVar
 
 C = TypeVar("C")
@@ -127,3 +128,23 @@ class ConnectionRegistry(Generic[C]):
             raise self._error(
                 f"No {self.kind} connection '{alias}'; open: {sorted(self._connections) or 'none'}"
             )
+
+
+def registry_field(
+    kind: str,
+    connect_hint: str,
+    close: Callable[[C], None] = _close,
+    error: type[Exception] = RuntimeError,
+) -> ConnectionRegistry[C]:
+    """A dataclass field holding a new, empty registry per instance:
+
+    connections: ConnectionRegistry[KubeClient] = registry_field("Kubernetes", "call ...")
+    """
+    return field(default_factory=lambda: ConnectionRegistry(kind, connect_hint, close, error))
+
+
+class ConnectionComponent(Generic[C]):
+    """Base of a library's keyword component (a DynamicCore component): its connections."""
+
+    def __init__(self, connections: ConnectionRegistry[C]) -> None:
+        self.connections = connections

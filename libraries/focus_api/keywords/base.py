@@ -10,7 +10,7 @@ import requests
 from pydantic import BaseModel, ValidationError
 from robot.api import logger
 
-from libraries.common.connections import ConnectionRegistry
+from libraries.common.connections import ConnectionRegistry, registry_field
 from libraries.focus_api.client import Exchange, FocusClient
 from libraries.focus_api.models import ErrorBody
 
@@ -18,18 +18,14 @@ LOG_LIMIT = 2048
 M = TypeVar("M", bound=BaseModel)
 
 
-def _registry() -> ConnectionRegistry[FocusClient]:
-    return ConnectionRegistry(
-        "Focus Server",
-        "call 'Connect To Focus Server' (or the resource's 'Connect To Focus API')",
-    )
-
-
 @dataclass
 class FocusState:
     """Connections by alias, the current one, and every task the library created."""
 
-    connections: ConnectionRegistry[FocusClient] = field(default_factory=_registry)
+    connections: ConnectionRegistry[FocusClient] = registry_field(
+        "Focus Server",
+        "call 'Connect To Focus Server' (or the resource's 'Connect To Focus API')",
+    )
     tasks: dict[str, str] = field(default_factory=dict)  # task_id -> connection alias
 
 

@@ -7,9 +7,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_type_hints
 
-from robot.api import logger
+from robot.api import TypeInfo, logger
 from robot.api.deco import keyword
 
 from libraries.focus_api.client import FocusApiError, FocusClient, FocusUnavailable
@@ -32,6 +32,7 @@ from libraries.safety import destructive
 from variables import constants
 
 GONE_STATUSES = (200, 404, 409)
+_PAYLOAD_TYPES: dict[str, TypeInfo] = {}
 HISTORIC_SPAN = timedelta(seconds=30)
 
 
@@ -61,9 +62,17 @@ class TaskKeywords(LibraryComponent):
         | ${payload} = | `Build Configure Payload` | nfft=100 |
         """
         return build_payload(
-            time_status, view_type, nfft, channel_min, channel_max,
-            frequency_min, frequency_max, overlap, start, end,
-        )  # fmt: skip
+            time_status=time_status,
+            view_type=view_type,
+            nfft=nfft,
+            channel_min=channel_min,
+            channel_max=channel_max,
+            frequency_min=frequency_min,
+            frequency_max=frequency_max,
+            overlap=overlap,
+            start=start,
+            end=end,
+        )
 
     @keyword
     def explain_invalid_payload(self, payload: dict) -> list[str]:
@@ -111,56 +120,76 @@ class TaskKeywords(LibraryComponent):
         return body
 
     @keyword
-    def configure_live_task(
+    def configure_task_for_view(
         self,
-        view_type: str = "MultiChannel",
-        nfft: int = constants.DEFAULT_NFFT,
-        channel_min: int = constants.DEFAULT_CHANNEL_MIN,
-        channel_max: int = constants.DEFAULT_CHANNEL_MAX,
-        frequency_min: float = constants.FREQUENCY_MIN,
-        frequency_max: float = constants.FREQUENCY_MAX // 2,
-        overlap: int | None = None,
+        view_type: str,
+        time_status: str = "Live",
         expected_status: int | str = 200,
         error_field: str | None = None,
+        **fields: Any,
     ) -> dict:
-        """Configure a Live task from the seeds' defaults; keyword arguments override them.
+        """Configure a task for ``view_type``, filling in what that view needs.
+
+        A ``SingleChannel`` view gets one channel (``channel_max`` = ``channel_min``
+        unless given); a ``Historic`` task without ``start``/``end`` plays back up to
+        30 s of the newest complete recording (`Get Recorded Time Range`). ``fields``
+        override the seeds' defaults, by the names and types of `Build Configure Payload`.
+
+        | ${task} = | `Configure Task For View` | SingleChannel | channel_min=42 |
+        | ${task} = | `Configure Task For View` | Waterfall | time_status=Historic | nfft=2048 |
+        """
+        options = payload_fields(fields)
+        if view_type == "SingleChannel":
+            options.setdefault(
+                "channel_max", options.get("channel_min", constants.DEFAULT_CHANNEL_MIN)
+            )
+        return self._configure(time_status, view_type, options, expected_status, error_field)
+
+    @keyword
+    def configure_live_task(
+        self, expected_status: int | str = 200, error_field: str | None = None, **fields: Any
+    ) -> dict:
+        """Configure a Live task from the seeds' defaults; ``fields`` override them, by the
+        names and types of `Build Configure Payload` (``view_type``, ``nfft``, ...).
 
         | ${task} = | `Configure Live Task` |
         | ${task} = | `Configure Live Task` | view_type=Waterfall | nfft=2048 |
         """
-        payload = build_payload(
-            "Live", view_type, nfft, channel_min, channel_max,
-            frequency_min, frequency_max, overlap,
-        )  # fmt: skip
-        return self.configure_task(payload, expected_status, error_field)
+        options = payload_fields(fields)
+        view_type = options.pop("view_type", "MultiChannel")
+        return self._configure("Live", view_type, options, expected_status, error_field)
 
     @keyword
     def configure_historic_task(
-        self,
-        view_type: str = "MultiChannel",
-        nfft: int = constants.DEFAULT_NFFT,
-        channel_min: int = constants.DEFAULT_CHANNEL_MIN,
-        channel_max: int = constants.DEFAULT_CHANNEL_MAX,
-        frequency_min: float = constants.FREQUENCY_MIN,
-        frequency_max: float = constants.FREQUENCY_MAX // 2,
-        overlap: int | None = None,
-        start: str | None = None,
-        end: str | None = None,
-        expected_status: int | str = 200,
-        error_field: str | None = None,
+        self, expected_status: int | str = 200, error_field: str | None = None, **fields: Any
     ) -> dict:
         """Configure a Historic task; without ``start``/``end`` it plays back up to 30 s
-        of the newest complete recording (`Get Recordings`).
+        of the newest complete recording (`Get Recordings`). ``fields`` as in
+        `Configure Live Task`.
 
         | ${task} = | `Configure Historic Task` |
         | `Configure Historic Task` | start=${past} | end=${future} | expected_status=400 |
         """
-        if start is None and end is None:
-            start, end = self.get_recorded_time_range()
-        payload = build_payload(
-            "Historic", view_type, nfft, channel_min, channel_max,
-            frequency_min, frequency_max, overlap, start, end,
-        )  # fmt: skip
+        options = payload_fields(fields)
+        view_type = options.pop("view_type", "MultiChannel")
+        return self._configure("Historic", view_type, options, expected_status, error_field)
+
+    def _configure(
+        self,
+        time_status: str,
+        view_type: str,
+        options: dict[str, Any],
+        expected_status: int | str,
+        error_field: str | None,
+    ) -> dict:
+        options.pop("time_status", None)
+        if (
+            time_status == "Historic"
+            and options.get("start") is None
+            and options.get("end") is None
+        ):
+            options["start"], options["end"] = self.get_recorded_time_range()
+        payload = build_payload(time_status=time_status, view_type=view_type, **options)
         return self.configure_task(payload, expected_status, error_field)
 
     @keyword
@@ -391,3 +420,18 @@ def _is_complete(recording: dict) -> bool:
     if recording.get("deleted") or recording.get("end_time") is None:
         return False
     return recording.get("classification", "complete") == "complete"
+
+
+def payload_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` converted to the argument types of `Build Configure Payload` (Robot passes
+    ``**fields`` as strings); an unknown name fails with the known ones."""
+    if not _PAYLOAD_TYPES:
+        hints = get_type_hints(TaskKeywords.build_configure_payload)
+        hints.pop("return", None)
+        _PAYLOAD_TYPES.update({name: TypeInfo.from_type_hint(hint) for name, hint in hints.items()})
+    unknown = sorted(set(fields) - set(_PAYLOAD_TYPES))
+    if unknown:
+        raise ValueError(
+            f"unknown configure field(s) {', '.join(unknown)}; known: {', '.join(_PAYLOAD_TYPES)}"
+        )
+    return {name: _PAYLOAD_TYPES[name].convert(value, name) for name, value in fields.items()}

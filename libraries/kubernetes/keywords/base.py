@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from libraries.common.connections import ConnectionRegistry
+from libraries.common.connections import ConnectionComponent, ConnectionRegistry
 from libraries.kubernetes.client import KubeClient, KubeError
 
 
-def _registry() -> ConnectionRegistry[KubeClient]:
+def new_connections() -> ConnectionRegistry[KubeClient]:
+    """The library's connections by alias, and the current one."""
     return ConnectionRegistry(
         "Kubernetes",
         "call 'Connect To Kubernetes' (or the resource's 'Connect To Cluster')",
@@ -16,22 +15,12 @@ def _registry() -> ConnectionRegistry[KubeClient]:
     )
 
 
-@dataclass
-class KubeState:
-    """Connections by alias and the current one."""
-
-    connections: ConnectionRegistry[KubeClient] = field(default_factory=_registry)
-
-
-class LibraryComponent:
+class LibraryComponent(ConnectionComponent[KubeClient]):
     """Base of a keyword component: the current connection."""
-
-    def __init__(self, state: KubeState) -> None:
-        self.state = state
 
     @property
     def kube(self) -> KubeClient:
-        return self.state.connections.current
+        return self.connections.current
 
 
 def task_id_of(task: dict | str) -> str:

@@ -43,16 +43,16 @@ class ConnectionKeywords(LibraryComponent):
                 raise ValueError("Connect To Kubernetes needs a kubeconfig, or in_cluster=True")
             connection = KubeClient.from_kubeconfig(kubeconfig, context, namespace, seconds)
             origin = f"{kubeconfig} (context {context or 'current'})"
-        self.state.connections.register(connection, alias)
+        self.connections.register(connection, alias)
         logger.info(f"Kubernetes connection '{alias}': {origin}, namespace {namespace}")
         return alias
 
     @keyword
     def switch_kubernetes_connection(self, alias: str) -> str:
         """Makes connection ``alias`` current; returns the previous alias."""
-        return self.state.connections.switch(alias)
+        return self.connections.switch(alias)
 
     @keyword
     def close_all_kubernetes_connections(self) -> None:
         """Closes every connection (use in suite teardowns)."""
-        self.state.connections.close_all()
+        self.connections.close_all()

@@ -3,31 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bson import json_util
 from robot.api import logger
 
-from libraries.common.connections import ConnectionRegistry
+from libraries.common.connections import ConnectionRegistry, registry_field
 from libraries.mongodb.client import MongoConnection
 
 LOG_LIMIT = 2048
-
-
-def _registry() -> ConnectionRegistry[MongoConnection]:
-    return ConnectionRegistry(
-        "MongoDB",
-        "call 'Connect To MongoDB' (or the resource's 'Connect To Focus Database')",
-        error=AssertionError,
-    )
 
 
 @dataclass
 class MongoState:
     """Connections by alias and the current one."""
 
-    connections: ConnectionRegistry[MongoConnection] = field(default_factory=_registry)
+    connections: ConnectionRegistry[MongoConnection] = registry_field(
+        "MongoDB",
+        "call 'Connect To MongoDB' (or the resource's 'Connect To Focus Database')",
+        error=AssertionError,
+    )
 
     def delete_created(self) -> int:
         """Remove every document the connections inserted; returns how many."""

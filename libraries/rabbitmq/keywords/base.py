@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from robot.api import logger
 
-from libraries.common.connections import ConnectionRegistry
+from libraries.common.connections import ConnectionComponent, ConnectionRegistry
 from libraries.rabbitmq.client import RabbitMQClient
 from libraries.rabbitmq.management import ManagementClient
 
@@ -30,7 +30,8 @@ def close_connection(connection: Connection) -> None:
         connection.management.close()
 
 
-def _registry() -> ConnectionRegistry[Connection]:
+def new_connections() -> ConnectionRegistry[Connection]:
+    """The library's connections by alias, and the current one."""
     return ConnectionRegistry(
         "RabbitMQ",
         "call 'Connect To RabbitMQ' (or the resource's 'Connect To Alert Broker')",
@@ -38,22 +39,12 @@ def _registry() -> ConnectionRegistry[Connection]:
     )
 
 
-@dataclass
-class RabbitState:
-    """Connections by alias and the current one."""
-
-    connections: ConnectionRegistry[Connection] = field(default_factory=_registry)
-
-
-class LibraryComponent:
+class LibraryComponent(ConnectionComponent[Connection]):
     """Base of a keyword component: access to the current connection."""
-
-    def __init__(self, state: RabbitState) -> None:
-        self.state = state
 
     @property
     def connection(self) -> Connection:
-        return self.state.connections.current
+        return self.connections.current
 
     @property
     def client(self) -> RabbitMQClient:

@@ -76,8 +76,8 @@ class ConnectionKeywords(LibraryComponent):
         return self._open(endpoint, management_url, alias or f"{endpoint.host}:{endpoint.port}")
 
     def _open(self, endpoint: Endpoint, management_url: str, alias: str) -> str:
-        if alias in self.state.connections:
-            self.state.connections.close(alias)
+        if alias in self.connections:
+            self.connections.close(alias)
         client = RabbitMQClient(endpoint).connect()
         management = None
         if management_url:
@@ -88,7 +88,7 @@ class ConnectionKeywords(LibraryComponent):
                 endpoint.ca_bundle,
                 endpoint.timeout,
             )
-        self.state.connections.register(Connection(client, management), alias)
+        self.connections.register(Connection(client, management), alias)
         logger.info(f"Connected to RabbitMQ at {endpoint} as alias {alias!r}")
         return alias
 
@@ -98,7 +98,7 @@ class ConnectionKeywords(LibraryComponent):
 
         | `Switch RabbitMQ Connection` | second |
         """
-        return self.state.connections.switch(alias)
+        return self.connections.switch(alias)
 
     @keyword("Close All RabbitMQ Connections")
     def close_all_rabbitmq_connections(self) -> None:
@@ -109,7 +109,7 @@ class ConnectionKeywords(LibraryComponent):
 
         | [Teardown] | `Close All RabbitMQ Connections` |
         """
-        self.state.connections.close_all()
+        self.connections.close_all()
 
     @keyword
     def broker_should_be_reachable(self) -> None:
