@@ -11,8 +11,8 @@ ROBOT_OPTS ?=
 MONITOR ?= --listener libraries.pod_monitor.PodMonitor
 TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
 
-.PHONY: setup smoke test nightly lint format pytest regression docs repeat clean twin-up twin-down \
-	dashboard shard-demo plan
+.PHONY: setup smoke test nightly lint format pytest regression prove guard docs repeat clean \
+	twin-up twin-down dashboard shard-demo plan
 
 setup:
 	@scripts/setup.sh
@@ -26,6 +26,8 @@ test: setup
 	$(MAKE) --no-print-directory lint || rc=1; \
 	$(MAKE) --no-print-directory pytest || rc=1; \
 	$(MAKE) --no-print-directory regression || rc=1; \
+	$(MAKE) --no-print-directory prove || rc=1; \
+	$(MAKE) --no-print-directory guard || rc=1; \
 	$(VENV)/python scripts/check_secrets.py $(RESULTS)/regression || rc=1; \
 	$(VENV)/python scripts/summary.py $(RESULTS)/pytest.xml $(RESULTS)/regression/output.xml || rc=1; \
 	exit $$rc
@@ -53,10 +55,20 @@ regression:
 	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/regression \
 		--exclude nightly $(TAGLINK) $(MONITOR) $(ROBOT_OPTS) robot/
 
+# The suite catches the seven known bugs of contract section 6: the tests tagged with each
+# key run against a twin with that bug switched on (twin/bugs.py), then all with none.
+prove: setup
+	$(VENV)/python scripts/prove.py
+
+# The production guard holds: every destructive test, run with -v ENV:production against
+# a twin, leaves its Kubernetes, RabbitMQ and MongoDB state untouched.
+guard: setup
+	$(VENV)/python scripts/production_guard.py
+
 # Long load and soak tests (tag nightly), left out of `make test`.
 nightly: setup
 	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/nightly \
-		--include nightly $(TAGLINK) $(ROBOT_OPTS) robot/
+		--include nightly --runemptysuite $(TAGLINK) $(ROBOT_OPTS) robot/
 
 # Trends: adds each run's output.xml to results/dashboard.db, writes results/dashboard.html.
 DASHBOARD_OUTPUTS ?= $(RESULTS)/regression/output.xml

@@ -28,6 +28,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -247,11 +248,26 @@ class XrayCloud:
             ' total results { jira(fields: ["key"]) } } }'
         )
         found: dict[str, str] = {}
-        for i in range(0, len(keys), 100):
-            jql = f"key in ({','.join(keys[i : i + 100])})"
-            data = self.graphql(query, {"jql": jql, "start": 0})
+
+        def ask(batch: list[str]) -> None:
+            data = self.graphql(query, {"jql": f"key in ({','.join(batch)})", "start": 0})
             for test in (data.get("getTests") or {}).get("results") or []:
                 found[test["jira"]["key"]] = "Test"
+
+        for i in range(0, len(keys), 100):
+            batch = keys[i : i + 100]
+            try:
+                ask(batch)
+            except PublishError as error:
+                if "GraphQL" not in str(error):
+                    raise
+                # JQL refuses the whole query when one key does not exist: one key at a time.
+                for key in batch:
+                    try:
+                        ask([key])
+                    except PublishError as single:
+                        if "GraphQL" not in str(single):
+                            raise
         return found
 
     def plan_tests(self, plan: str) -> list[str]:
@@ -317,6 +333,7 @@ class XrayServer:
             self.http.request(
                 "POST",
                 f"/rest/raven/1.0/api/testplan/{quote(execution.test_plan)}/testexecution",
+                expect=(200, 201, 204),
                 json={"add": [key]},
             )
         return Imported(str(issue.get("id", "")), key, f"{self.http.base_url}/browse/{key}")
@@ -337,6 +354,7 @@ class XrayServer:
         self.http.request(
             "POST",
             f"/rest/raven/2.0/api/testrun/{quote(run_id)}/attachment",
+            expect=(200, 201, 204),
             json={
                 "data": base64.b64encode(text.encode()).decode(),
                 "filename": filename,
@@ -432,9 +450,16 @@ def check_mapping(tests: list[RunTest], env: dict[str, str], **http) -> list[str
     return problems
 
 
+def _file_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")[:80] or "test"
+
+
 def attach_pod_logs(xray, imported: Imported, tests: list[RunTest]) -> int:
-    """Attach each keyed test's pod-log excerpts to its test run; return how many files."""
-    wanted = [t for t in tests if t.pod_logs and t.keys]
+    """Attach the pod-log excerpts of failed tests (and of tests the pod monitor tagged
+    ``pod-errors``) to their test runs; return how many files."""
+    wanted = [
+        t for t in tests if t.pod_logs and t.keys and (t.status == "FAIL" or "pod-errors" in t.tags)
+    ]
     if not wanted:
         return 0
     keys = sorted({t.keys[0] for t in wanted})
@@ -447,7 +472,8 @@ def attach_pod_logs(xray, imported: Imported, tests: list[RunTest]) -> int:
         if run_id is None:
             continue
         for pod, text in test.pod_logs.items():
-            xray.attach(run_id, f"{pod}.log", text)
+            # Several Robot tests may share one Xray test run: the file names say whose it is.
+            xray.attach(run_id, f"{_file_name(test.name)}--{pod}.log", text)
             attached += 1
     return attached
 

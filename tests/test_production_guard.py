@@ -142,3 +142,30 @@ def test_the_decorator_tags_the_keyword_and_keeps_its_signature():
     assert method.robot_tags == ["destructive"]
     assert method.robot_name is None
     assert list(__import__("inspect").signature(method).parameters) == ["self", "marker"]
+
+
+def test_make_guard_reads_a_guarded_run_as_holding(tmp_path: Path):
+    from scripts.production_guard import robot_findings
+
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("ALLOW_DESTRUCTIVE", "FOCUS_ENV")}
+    for allow in (False, True):
+        out = tmp_path / str(allow)
+        subprocess.run(
+            [sys.executable, "-m", "robot", "--outputdir", str(out), "--pythonpath", str(SUITE)]
+            + ["-v", "ENV:production", "-v", f"MARKS:{marks}", "--include", "destructive"]
+            + [str(SUITE)],
+            cwd=ROOT,
+            env={**env, "PYTHONPATH": str(ROOT), **({"ALLOW_DESTRUCTIVE": "1"} if allow else {})},
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        seen, problems = robot_findings(out / "output.xml")
+        assert seen == 3
+        if not allow:
+            assert problems == []
+        else:  # the control: tests that ran, their keywords and suite setups are all named
+            assert any("ran keywords: " in p for p in problems)
+            assert any("ran its setup" in p for p in problems)

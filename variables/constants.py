@@ -63,6 +63,8 @@ MONGO_USER = "prisma"
 
 # Limits.
 MAX_BODY_BYTES = 1024 * 1024
+# A JSON body nested deeper than this answers 400 (contract section 2, decided).
+MAX_JSON_DEPTH = 64
 TASK_RUNNING_TIMEOUT_S = 30
 HEALTH_DEGRADED_WITHIN_S = 2
 

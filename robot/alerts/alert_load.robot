@@ -1,8 +1,8 @@
 *** Settings ***
 Documentation     Concurrency, bursts and latency of the alert pipeline (contract section 3):
-...               1000+ alerts are all stored, none lost, none twice. The publish-to-visible
-...               latency is measured and logged here; the 100 ms p95 target is asserted by
-...               ``benchmarks/alerts_throughput.py`` (speed targets live in benchmarks).
+...               1000+ alerts are all stored, none lost, none twice, and the publish-to-visible
+...               p95 is under 100 ms (a contract clause, so asserted here; the benchmark
+...               ``benchmarks/alerts_throughput.py`` prints the figures at a steady rate).
 ...               Each test holds the consumer alone, so no other alert test skews it.
 
 Resource          ../../resources/alerts.resource
@@ -37,8 +37,11 @@ Concurrent Publishers Lose No Alert
     Length Should Be    ${ids}    ${{ $PUBLISHERS * $PER_PUBLISHER }}
     Alerts Should Be Stored Exactly Once    ${since}    ${{ {"103:2": $ids} }}
 
-Publish To Visible Latency Is Measured
-    [Documentation]    Logs p50/p95 from publish to ``GET /alerts``; the benchmark asserts the target.
+Publish To Visible Latency Is Within The Target
+    [Documentation]    Contract section 3: p95 from publish to visible in ``GET /alerts`` is under
+    ...    ``${ALERT_P95_TARGET_MS}`` ms over ``${LATENCY_SAMPLES}`` alerts published one at a time.
     [Tags]    performance
     ${figures} =    Measure Publish To Visible Latency    ${LATENCY_SAMPLES}    Alert Is Visible In API
     Should Be Equal As Integers    ${figures}[samples]    ${LATENCY_SAMPLES}
+    Should Be True    ${figures}[p95] < ${ALERT_P95_TARGET_MS}
+    ...    p95 ${figures}[p95] ms (p50 ${figures}[p50] ms) is not under ${ALERT_P95_TARGET_MS} ms

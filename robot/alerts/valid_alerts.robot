@@ -38,3 +38,40 @@ Filters By Class And Severity Find The Alert
     Should Be Equal    ${other_class}    ${None}
     ${other_severity} =    Find Alert In API    ${alert}[alertId]    severity=3
     Should Be Equal    ${other_severity}    ${None}
+
+Alerts Are Listed Newest First
+    [Documentation]    ``GET /alerts`` lists alerts newest first by ``alertTime``, not in the order they
+    ...    arrived: three alerts published out of time order come back newest first, and the
+    ...    whole page is in descending ``alertTime``.
+    [Setup]    Exclusive Alerts Test Setup
+    ${middle}    ${oldest}    ${newest} =    Publish Alerts At Times    -2s    -3s    -1s
+    ${listed} =    Get Alerts    since=${oldest}[alertTime]    limit=${API_LIMIT}
+    Alerts Should Be Newest First    ${listed}
+    Alerts Should Be Listed In This Order    ${listed}    ${newest}    ${middle}    ${oldest}
+
+A Page Holds The Newest Alerts Only
+    [Documentation]    ``limit=2`` answers exactly the two newest alerts, not any two.
+    [Setup]    Exclusive Alerts Test Setup
+    ${middle}    ${oldest}    ${_} =    Publish Alerts At Times    -2s    -3s    -1s
+    ${two} =    Get Alerts    since=${oldest}[alertTime]    limit=${2}
+    Alert Page Should Hold The Newest    ${two}    ${2}    ${middle}
+
+The Default Page Holds The Newest Alerts
+    [Documentation]    Without ``limit`` the page holds ``${ALERTS_PAGE_SIZE}`` alerts, the newest: after
+    ...    three older alerts, a page's worth of newer ones push them all out. Publishes a
+    ...    page of alerts in a burst: ``destructive``.
+    [Tags]    destructive
+    [Setup]    Exclusive Alerts Test Setup
+    ${_}    ${oldest}    ${newest} =    Publish Alerts At Times    -2s    -3s    -1s
+    Publish Alerts    ${ALERTS_PAGE_SIZE}
+    Wait Until Keyword Succeeds    10s    200ms    Default Alert Page Should Be Full    ${oldest}    ${newest}
+
+Acknowledged Alert Is Listed As Acknowledged
+    [Documentation]    ``POST /alerts/{alertId}/ack`` (the UI's button) marks the alert acknowledged:
+    ...    ``GET /alerts`` then lists it with ``acknowledged`` true; an unknown alert id is 404.
+    ${alert} =    Publish Alert    classId=103    severity=3
+    Alert Should Appear In API    ${alert}
+    Send Raw Request    POST    /alerts/${alert}[alertId]/ack    expected_status=200
+    ${listed} =    Find Alert In API    ${alert}[alertId]    ${alert}[alertTime]
+    Should Be Equal    ${listed}[acknowledged]    ${True}    The acknowledged alert is not listed as acknowledged
+    Send Raw Request    POST    /alerts/no-such-alert/ack    expected_status=404

@@ -25,6 +25,7 @@ Live Task With Default Values Is Accepted
 
 Live Task Is Accepted For Every View Type
     [Documentation]    A Live task of each view type is accepted and its metadata echoes the request.
+    [Tags]    PZ-13873
     [Template]    Configuration Should Be Accepted
     MultiChannel
     SingleChannel
@@ -34,6 +35,7 @@ Live Task Is Accepted For Every View Type
 Historic Task Is Accepted For Every View Type
     [Documentation]    A Historic task of each view type over a recorded range is accepted and its metadata
     ...    echoes the request.
+    [Tags]    PZ-13873
     [Template]    Historic Configuration Should Be Accepted
     MultiChannel
     SingleChannel

@@ -48,6 +48,7 @@ Waterfall Follows The New Channels
 Invalid ROI Is Rejected
     [Documentation]    Each invalid ROI change is refused with 400 naming the field, and the task keeps
     ...    running.
+    [Tags]    PZ-13877    PZ-13878
     [Template]    ROI Change Should Be Rejected
     channels    channels=0-10
     channels    channels=50-40

@@ -17,17 +17,21 @@ Health Reports OK With Its Dependencies
     [Tags]    smoke    -regression    critical
     Health Should Be OK
 
-Health Needs No Token
-    [Documentation]    ``GET /health`` answers 200 without a token.
-    Send Raw Request    GET    /health    token=${EMPTY}    expected_status=200
-
 Channels Cover The Sensors Range
     [Documentation]    ``GET /channels`` lists every channel 1..2222 once, in order, with the lowest and
     ...    highest channel.
-    [Tags]    smoke    -regression    critical
+    [Tags]    critical
     Channels Should Cover The Sensors Range
 
 Recordings Are Listed
     [Documentation]    ``GET /recordings`` lists at least one recording, so Historic playback is possible.
     ${recordings} =    Get Recordings
     Should Not Be Empty    ${recordings}    No recording at all: Historic playback is impossible
+
+Recordings Listed For A Range Overlap It
+    [Documentation]    ``GET /recordings?start=&end=`` lists the recordings overlapping the range, at
+    ...    least the one it was taken from, and none outside it.
+    ${start}    ${end} =    Get Recorded Time Range    span=10s
+    ${recordings} =    Get Recordings    start=${start}    end=${end}
+    Should Not Be Empty    ${recordings}    No recording listed for a recorded range ${start}..${end}
+    Recordings Should Overlap    ${recordings}    ${start}    ${end}

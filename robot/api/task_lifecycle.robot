@@ -21,6 +21,14 @@ Live Task Runs Within Thirty Seconds
     Should Be Equal    ${task}[status]    waiting
     Task Should Be Running    ${task}    timeout=${TASK_RUNNING_TIMEOUT_S}s
 
+Running Task Serves gRPC Health At Its Stream
+    [Documentation]    Contract section 2: ``running`` means the task's gRPC health service
+    ...    (``grpc.health.v1``) answers ``SERVING`` at ``stream.host:stream.port``; checked once,
+    ...    as soon as the status says ``running``.
+    [Tags]    critical
+    ${task} =    Start Running Live Task
+    Get Task Stream Health    ${task}    ==    SERVING
+
 Acknowledgement Names The Task
     [Documentation]    ``GET /ack/{id}`` answers the task's id.
     ${task} =    Configure Live Task
@@ -44,12 +52,14 @@ Waterfall Works For Every View Type
     ROI
 
 Stopped Task Reports Stopped
-    [Documentation]    ``DELETE /task/{id}`` answers ``stopped`` and the task's status is ``stopped``.
+    [Documentation]    ``DELETE /task/{id}`` answers ``stopped``, the task's status is ``stopped`` and
+    ...    its stream no longer answers ``SERVING``.
     [Tags]    critical
     ${task} =    Start Running Live Task
     ${answer} =    Stop Task    ${task}
     Should Be Equal    ${answer}[status]    stopped
     Task Should Be Stopped    ${task}
+    Get Task Stream Health    ${task}    !=    SERVING    timeout=30s
 
 
 *** Keywords ***

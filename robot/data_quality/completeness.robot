@@ -2,10 +2,10 @@
 Documentation     Completeness of the Focus database: a continuous recording history and
 ...               documents with every field the spec requires.
 
-Resource          ../../resources/mongodb.resource
+Resource          ../../resources/data_quality.resource
 
-Suite Setup       Connect To Focus Database
-Suite Teardown    Disconnect From Focus Database
+Suite Setup       Data Quality Suite Setup
+Suite Teardown    Data Quality Suite Teardown
 
 Test Tags         mongodb    data_quality    regression
 

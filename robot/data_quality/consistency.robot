@@ -2,9 +2,8 @@
 Documentation     Consistency of the Focus database: stored values agree with the contract's rules,
 ...               and task statuses agree with the Kubernetes Jobs that exist.
 
-Resource          ../../resources/mongodb.resource
+Resource          ../../resources/data_quality.resource
 Resource          ../../resources/kubernetes.resource
-Resource          ../../resources/focus_api.resource
 
 Suite Setup       Consistency Suite Setup
 Suite Teardown    Consistency Suite Teardown
@@ -27,30 +26,41 @@ At Most One Recording Is In Progress
 
 Task Statuses Agree With Their Jobs
     [Documentation]    Every waiting or running task has its gRPC Job, and every task Job belongs to a
-    ...    waiting or running task: a finished task's Job is removed (contract section 2).
+    ...    waiting or running task: with a task of this test running its Job is there, and
+    ...    once it is stopped its Job is removed (contract section 2). Holds the capacity alone,
+    ...    so no other test's task comes or goes meanwhile.
     [Tags]    k8s
     [Setup]    Hold Lock    ${CAPACITY_LOCK}    mode=exclusive    timeout=10 min
+    ${task} =    Start Running Live Task
+    Wait Until Keyword Succeeds    30s    1s    Active Tasks Should Match Task Jobs    ${task}
+    Stop Task    ${task}
     Wait Until Keyword Succeeds    30s    1s    Active Tasks Should Match Task Jobs
+    [Teardown]    Stop All Tasks
 
 
 *** Keywords ***
 Consistency Suite Setup
-    [Documentation]    The database and the cluster.
-    Connect To Focus Database
+    [Documentation]    The data-quality fixtures (a stored task and alert) and the cluster.
+    Data Quality Suite Setup
     Connect To Cluster
 
 Consistency Suite Teardown
-    [Documentation]    Closes both connections.
-    Disconnect From Focus Database
+    [Documentation]    Closes every connection.
+    Data Quality Suite Teardown
     Disconnect From Cluster
 
 Active Tasks Should Match Task Jobs
-    [Documentation]    The Jobs named after the waiting/running tasks are exactly the task Jobs that exist.
+    [Documentation]    The Jobs named after the waiting/running tasks are exactly the task Jobs that
+    ...    exist; with ``${task}``, its Job is among them.
+    [Arguments]    ${task}=${None}
     VAR    @{active_statuses} =    @{ACTIVE_TASK_STATUSES}
     VAR    &{status_filter} =    $in=${active_statuses}
     VAR    &{filter} =    status=${status_filter}
     ${task_ids} =    Get Field Values    tasks    task_id    ${filter}
-    ${expected} =    Evaluate    sorted($GRPC_JOB_PREFIX + task_id for task_id in $task_ids)
+    ${expected} =    Evaluate    sorted(map($GRPC_JOB_PREFIX.__add__, $task_ids))
     ${jobs} =    Get Task Job Names
     ${actual} =    Evaluate    sorted($jobs)
     Lists Should Be Equal    ${actual}    ${expected}    Task Jobs and waiting/running tasks differ
+    IF    $task is not None
+        Should Contain    ${actual}    ${GRPC_JOB_PREFIX}${task}[task_id]    The running task has no Job
+    END

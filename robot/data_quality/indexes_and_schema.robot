@@ -51,10 +51,11 @@ Alert With Out Of Range Severity Is Rejected
     Alert With Out Of Range Severity Should Be Rejected
 
 Rejected Inserts Leave The Recording History Unchanged
-    [Documentation]    Inserts the validator refuses store nothing: the checksum of the history
-    ...    settled a minute ago is the same before and after.
+    [Documentation]    An insert the validator refuses stores nothing: a recording that breaks the
+    ...    schema, dated inside the history settled a minute ago, leaves that history's checksum
+    ...    as it was (had it been stored, the checksum would cover it).
     ${until} =    Evaluate    datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
     ${before} =    Get Recording History Checksum    ${until}
-    Recording Without Required Fields Should Be Rejected
+    Settled Recording Breaking The Schema Should Be Rejected    ${until}
     ${after} =    Get Recording History Checksum    ${until}
     Should Be Equal    ${before}    ${after}    The settled recording history changed

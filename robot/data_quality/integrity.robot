@@ -2,10 +2,10 @@
 Documentation     Integrity of the Focus database: files behind the recordings, unique ids,
 ...               no overlapping recordings and no timestamps in the future.
 
-Resource          ../../resources/mongodb.resource
+Resource          ../../resources/data_quality.resource
 
-Suite Setup       Connect To Focus Database
-Suite Teardown    Disconnect From Focus Database
+Suite Setup       Data Quality Suite Setup
+Suite Teardown    Data Quality Suite Teardown
 
 Test Tags         mongodb    data_quality    regression
 

@@ -15,18 +15,19 @@ Test Tags         k8s    infrastructure    regression
 *** Test Cases ***
 Kubernetes API Lists The Stack's Pods
     [Documentation]    The Kubernetes API lists the focus server's pod and every workload has a Running pod.
-    [Tags]    smoke    -regression    critical
+    [Tags]    critical
     ${pods} =    List Pods    app=${FOCUS_SERVER_WORKLOAD}
     Should Not Be Empty    ${pods}    No pod labelled app=${FOCUS_SERVER_WORKLOAD} in ${K8S_NAMESPACE}
     Every Workload Should Have A Ready Pod
 
 MongoDB Accepts An Authenticated Connection
-    [Documentation]    An authenticated MongoDB connection with the environment's credentials works.
+    [Documentation]    An authenticated MongoDB connection with the environment's credentials reads
+    ...    the recordings the recorder wrote, and the same user with a wrong password is refused.
     [Tags]    mongodb
     Connect To Focus Database
     Wait Until MongoDB Is Reachable    timeout=10s
-    ${count} =    Count Documents    tasks
-    Should Be True    ${count} >= 0
+    Count Documents    recordings    ${None}    >=    1    The authenticated connection sees no recording
+    Wrong MongoDB Password Should Be Refused
     [Teardown]    Disconnect From Focus Database
 
 RabbitMQ Accepts An Authenticated Connection
@@ -36,3 +37,13 @@ RabbitMQ Accepts An Authenticated Connection
     Broker Should Be Reachable
     Exchange Should Exist    ${RABBITMQ_EXCHANGE}
     [Teardown]    Close All RabbitMQ Connections
+
+
+*** Keywords ***
+Wrong MongoDB Password Should Be Refused
+    [Documentation]    Connecting as ``${MONGO_USER}`` with a wrong password fails (authentication is on).
+    ${wrong} =    Evaluate    robot.api.types.Secret("not-the-password")    modules=robot.api.types
+    Run Keyword And Expect Error    *OperationFailure*
+    ...    Connect To MongoDB    ${MONGO_HOST}    ${MONGO_PORT}    ${MONGO_USER}    ${wrong}
+    ...    database=${MONGO_DATABASE}    auth_source=${MONGO_AUTH_SOURCE}    tls=${MONGO_TLS}
+    ...    ca_bundle=${CA_BUNDLE}    alias=wrong-password

@@ -14,10 +14,11 @@ Test Tags         infrastructure    alerts    regression
 
 *** Test Cases ***
 Broker Accepts Connections
-    [Documentation]    A new AMQP connection opens; the management API counts connections.
+    [Documentation]    A new AMQP connection opens, and the management API lists the focus server's
+    ...    alert consumer on its queue (not only the suite's own connection).
     [Tags]    critical
     Broker Should Be Reachable
-    Get Connection Count    >=    1
+    Get Queue Consumer Count    ${ALERT_CONSUMER_QUEUE}    >=    1
 
 Management API Is Healthy
     [Documentation]    The management API answers and reports no memory or disk alarm.
@@ -25,12 +26,13 @@ Management API Is Healthy
 
 Alert Exchange Is A Durable Topic Exchange
     [Documentation]    Exchange ``prisma`` exists, of type topic, durable.
-    [Tags]    smoke    -regression    critical
+    [Tags]    critical
     Exchange Should Exist    ${RABBITMQ_EXCHANGE}    type=topic    durable=True
 
 Rejected Alerts Queue Exists
-    [Documentation]    The rejected-alerts queue exists (a passive declare succeeds).
-    Get Queue Message Count    ${ALERT_REJECTED_QUEUE}    >=    0
+    [Documentation]    The rejected-alerts queue exists and is durable (management API), so rejected
+    ...    alerts survive a broker restart.
+    Queue Should Exist    ${ALERT_REJECTED_QUEUE}    durable=${True}
 
 Alert Route Reaches A Test Queue
     [Documentation]    An alert published to ``prisma`` / ``Algorithm.AlertReport`` reaches a bound queue.

@@ -11,6 +11,7 @@ Resource          ../../resources/alerts.resource
 
 Suite Setup       Recovery Suite Setup
 Suite Teardown    Recovery Suite Teardown
+Test Setup        Use A Test Site
 Test Teardown     Recovery Test Teardown
 Test Timeout      15 minutes
 
@@ -31,9 +32,12 @@ Focus Server Pod Deleted Recovers With Its Tasks
     Task Should Be Running    ${task}
 
 MongoDB Pod Deleted Keeps Its Data And The Focus Server Recovers
-    [Documentation]    Deleting the MongoDB pod keeps tasks and alerts unchanged and the API healthy.
+    [Documentation]    Deleting the MongoDB pod keeps tasks and alerts unchanged (this test first has
+    ...    the system store one of each, so the comparison is never of two empty sets) and the
+    ...    API healthy.
     [Tags]    critical    mongodb
     Connect To Focus Database
+    Have The System Store A Task And An Alert
     ${before} =    Snapshot Of Focus Data
     Delete Workload Pod And Measure Recovery    ${MONGODB_WORKLOAD}
     Wait Until MongoDB Is Reachable    timeout=30s
@@ -97,17 +101,32 @@ Recovery Suite Teardown
     Disconnect From Cluster
 
 Recovery Test Teardown
-    [Documentation]    Whatever happened, the stack is ready again for the next test.
-    Run Keyword And Ignore Error    Stop All Tasks
-    Run Keyword And Ignore Error    Close All RabbitMQ Connections
-    Run Keyword And Ignore Error    Disconnect From Focus Database
+    [Documentation]    Whatever happened, the stack is ready again for the next test. A teardown
+    ...    runs every step even when one fails, and a failed step fails the test: cleanup
+    ...    problems are reported, never hidden.
     Stack Should Be Ready
+    Stop All Tasks
+    Close All RabbitMQ Connections
+    Connect To Focus Database
+    VAR    &{own_alerts} =    siteId=${SITE_ID}
+    Delete Test Documents    alerts    ${own_alerts}
+    Disconnect From Focus Database
+
+Have The System Store A Task And An Alert
+    [Documentation]    A Live task configured and stopped through the API, and an alert of this
+    ...    test's site published to RabbitMQ and stored by the consumer.
+    Connect To Alert Broker
+    ${task} =    Configure Live Task
+    Stop Task    ${task}
+    ${alert} =    Publish Alert
+    Alert Should Appear In API    ${alert}    timeout=10s
 
 Snapshot Of Focus Data
-    [Documentation]    Count and checksum of each collection the stack keeps (tasks, alerts).
+    [Documentation]    Count and checksum of each collection the stack keeps (tasks, alerts); each
+    ...    must hold at least one document.
     ${snapshot} =    Create Dictionary
     FOR    ${collection}    IN    tasks    alerts
-        ${count} =    Count Documents    ${collection}
+        ${count} =    Count Documents    ${collection}    ${None}    >=    1
         ${checksum} =    Get Collection Checksum    ${collection}
         Set To Dictionary    ${snapshot}    ${collection}=${count} documents, ${checksum}
     END

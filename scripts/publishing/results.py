@@ -4,8 +4,9 @@ failure screenshots embedded, per-test pod-log excerpts found, Jira keys read fr
 Evidence shapes (from the UI and pod-monitor work):
 
 - screenshots: ``<img src="...">`` in an HTML message. The Browser library's ``EMBED`` already
-  writes a ``data:`` URI; a screenshot saved as a file next to output.xml is embedded here, so
-  Xray, which reads only embedded images, shows it either way.
+  writes a ``data:`` URI with SeleniumLibrary's screenshot class, which Xray looks for; a
+  screenshot saved as a file next to output.xml is embedded here, with that class, so Xray
+  shows it either way.
 - pod logs: ``<outputdir>/pod_logs/<suite>/<test>/<pod>.log`` (under pabot, in each process's
   output directory below it). Suite and test directory names are matched loosely: case and
   everything but letters and digits are ignored.
@@ -25,6 +26,9 @@ from robot.errors import DataError
 
 KEY = re.compile(r"^[A-Z][A-Z0-9]+-\d+$")
 IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.IGNORECASE)
+# SeleniumLibrary's screenshot class: Xray imports <img> tags with it as evidence; the Browser
+# library's EMBED screenshots carry it too.
+XRAY_CLASS = "robot-seleniumlibrary-screenshot"
 EXCERPT_LINES = 100
 EXCERPT_BYTES = 64 * 1024
 
@@ -46,6 +50,14 @@ def jira_keys(tags, prefix: str = "PZ") -> list[str]:
 
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def _dir_key(name: str) -> str:
+    """A suite or test name as the pod monitor names its directory, then normalised.
+
+    The pod monitor keeps letters, digits, '.', '_' and '-' and cuts at 120 characters.
+    """
+    return _norm(re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:120])
 
 
 @dataclass
@@ -94,7 +106,10 @@ class _Embedder(ResultVisitor):
             mime = mimetypes.guess_type(file.name)[0] or "image/png"
             data = base64.b64encode(file.read_bytes()).decode()
             self.embedded += 1
-            return f"{match.group(1)}data:{mime};base64,{data}{match.group(3)}"
+            opening = match.group(1)
+            if XRAY_CLASS not in opening:  # the class by which Xray finds screenshots
+                opening = opening.replace("<img", f'<img class="{XRAY_CLASS}"', 1)
+            return f"{opening}data:{mime};base64,{data}{match.group(3)}"
 
         msg.message = IMG_SRC.sub(embed, msg.message)
 
@@ -193,8 +208,8 @@ class _Collector(ResultVisitor):
             log_lines=lines[-20:],
             screenshots=shots,
         )
-        for suite_name in (parent.name, parent.full_name):
-            directory = self.pod_dirs.get((_norm(suite_name), _norm(test.name)))
+        for suite_name in (parent.full_name, parent.name):
+            directory = self.pod_dirs.get((_dir_key(suite_name), _dir_key(test.name)))
             if directory:
                 for log in sorted(directory.glob("*.log")):
                     result.pod_logs[log.stem] = excerpt(log)

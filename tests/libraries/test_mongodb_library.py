@@ -235,6 +235,30 @@ def test_uniqueness_and_future_timestamps(history: History, library: Library) ->
         history.db.drop_collection(scratch)
 
 
+def test_every_x_checks_fail_on_an_empty_set_unless_allowed(library: Library) -> None:
+    """An empty collection satisfies any rule: each "every X" check refuses to pass on it
+    unless the caller says min_documents=0."""
+    empty = f"empty_{uuid.uuid4().hex[:8]}"
+    documents = library.documents
+    checks = {
+        "satisfy": lambda **kw: documents.documents_should_satisfy(empty, {}, {"k": 1}, **kw),
+        "unique": lambda **kw: documents.values_should_be_unique(empty, "k", **kw),
+        "future": lambda **kw: documents.timestamps_should_not_be_in_the_future(
+            empty, ["when"], **kw
+        ),
+    }
+    for name, check in checks.items():
+        with pytest.raises(AssertionError, match="fewer than min_documents=1"):
+            check()
+        assert check(min_documents=0) == 0, name
+    with pytest.raises(AssertionError, match="fewer than min_documents=1"):
+        documents.documents_should_match_spec_schema("alerts", {"alertId": "none"})
+    assert (
+        documents.documents_should_match_spec_schema("alerts", {"alertId": "none"}, min_documents=0)
+        == 0
+    )
+
+
 def test_checksum_compares_before_and_after(library: Library) -> None:
     before = library.documents.get_collection_checksum("tasks")
     assert library.documents.get_collection_checksum("tasks") == before

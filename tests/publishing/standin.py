@@ -222,15 +222,22 @@ class Standin:
             keys = [t.upper() for t in tags if KEY.match(t.upper())]
             status = test.find("status").get("status")
             html = "".join(m.text or "" for m in test.iter("msg") if m.get("html") == "true")
+            # Xray takes as evidence the embedded images with SeleniumLibrary's screenshot class.
+            shots = re.findall(r"<img\b[^>]*>", html)
+            evidence = [
+                i for i in shots if "robot-seleniumlibrary-screenshot" in i and "data:image" in i
+            ]
             tests.append(
                 {
                     "name": test.get("name"),
                     "keys": keys,
                     "status": status,
-                    "screenshots": html.count("data:image"),
+                    "screenshots": len(evidence),
                 }
             )
-            if keys:
+            # One test run per Test issue in an execution, however many Robot tests map to it.
+            mapped = {run["test"] for run in self.runs.values() if run["exec"] == key}
+            if keys and keys[0] not in mapped:
                 run = str(next(self._ids))
                 self.runs[run] = {"exec": key, "test": keys[0], "evidence": []}
         self.imports.append({"key": key, "info": info_json, "tests": tests})
@@ -266,6 +273,10 @@ class Standin:
             return 200, {}, {"data": {"addEvidenceToTestRun": {"addedEvidence": added}}}
         if "getTests" in query:
             keys = re.findall(r"PZ-\d+", variables.get("jql", ""))
+            unknown = [k for k in keys if k not in self.issues]
+            if unknown:  # JQL refuses a key that does not exist, as Jira does
+                message = f"An issue with key '{unknown[0]}' does not exist for field 'key'."
+                return 200, {}, {"errors": [{"message": message}]}
             tests = [
                 {"jira": {"key": k}}
                 for k in keys

@@ -22,6 +22,15 @@ CI_ENV = {
 }
 
 
+# What the Browser library's `Take Screenshot    EMBED` logs (Browser 20.6).
+BROWSER_EMBED = (
+    '</td></tr><tr><td colspan="3"><img alt="screenshot" class="robot-seleniumlibrary-screenshot" '
+    'style="max-width:900px;max-height:900px;" src="data:image/png;base64,'
+    + base64.b64encode(PNG).decode()
+    + '"/>'
+)
+
+
 class Sleeps(list):
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
@@ -83,6 +92,15 @@ def run_dir(tmp_path: Path) -> Path:
                     html=['<img src="browser/screenshot/fail-1.png" width="800px">'],
                 ),
             ],
+            "Ui2": [
+                T(
+                    "Waterfall draws",
+                    ["PZ-105", "ui"],
+                    "FAIL",
+                    "canvas empty",
+                    html=[BROWSER_EMBED],
+                ),
+            ],
             "Api": [
                 T("Configure answers 200", ["PZ-102", "api"], "PASS"),
                 T(
@@ -98,6 +116,8 @@ def run_dir(tmp_path: Path) -> Path:
     write_pod_log(
         out, "Api", "Task_reaches_running", "focus-server-7d9", ["boot", "ERROR grpc down"]
     )
+    # A passing test's pod logs are not attached.
+    write_pod_log(out, "Robot.Api", "Configure_answers_200", "focus-server-7d9", ["fine"])
     return out
 
 
@@ -166,15 +186,16 @@ def test_evidence_cloud_embeds_screenshots_and_attaches_pod_logs(
     assert rc == 0, err
     tests = {t["name"]: t for t in cloud.imports[0]["tests"]}
     assert tests["Map shows the fibre"]["screenshots"] == 1  # Xray reads embedded images only
+    assert tests["Waterfall draws"]["screenshots"] == 1  # Browser's EMBED, as it was
     (request,) = cloud.seen("POST", "/api/v2/import/execution/robot/multipart")
     embedded = base64.b64encode(PNG).decode()
     assert f"data:image/png;base64,{embedded}".encode() in Standin.multipart(request)["results"]
     evidence = {run["test"]: run["evidence"] for run in cloud.runs.values()}
     assert evidence["PZ-101"] == [] and evidence["PZ-102"] == []
     (log,) = evidence["PZ-103"]
-    assert log["filename"] == "focus-server-7d9.log"
+    assert log["filename"] == "Task_reaches_running--focus-server-7d9.log"
     assert base64.b64decode(log["data"]).decode() == "boot\nERROR grpc down"
-    assert "1 embedded screenshot(s) (1 embedded from files), 1 pod-log excerpt(s)" in out
+    assert "2 embedded screenshot(s) (1 embedded from files), 1 pod-log excerpt(s)" in out
 
 
 def test_server_dc_multipart_import_with_custom_fields_and_evidence(
@@ -204,7 +225,8 @@ def test_server_dc_multipart_import_with_custom_fields_and_evidence(
     assert dc.imports[0]["tests"][0]["screenshots"] == 1
     evidence = {run["test"]: run["evidence"] for run in dc.runs.values()}
     (log,) = evidence["PZ-103"]
-    assert log["filename"] == "focus-server-7d9.log" and log["contentType"] == "text/plain"
+    assert log["filename"] == "Task_reaches_running--focus-server-7d9.log"
+    assert log["contentType"] == "text/plain"
     assert f"Test Execution {key} {dc.url}/browse/{key}" in out
 
 
@@ -418,3 +440,20 @@ def test_check_only_passes_when_every_key_is_a_test(dc: Standin, tmp_path: Path,
     out_xml = write_output(tmp_path / "ok" / "output.xml", {"Api": [T("Good", ["PZ-1"])]})
     rc, out, _ = run([out_xml, "--check-only", "--workdir", tmp_path / "w"], dc_env(dc), capsys)
     assert rc == 0 and out == "xray: 1 of 1 tests have a PZ-* key; 0 mapping problem(s)\n"
+
+
+def test_pod_logs_written_by_the_pod_monitor_are_found(tmp_path: Path):
+    """The evidence path matches what libraries/pod_monitor writes (names with odd characters)."""
+    from libraries.pod_monitor.buffer import Line
+    from libraries.pod_monitor.report import write_test_logs
+    from scripts.publishing.results import collect
+
+    name = "Alert With: <odd> Name " + "x" * 130  # longer than the monitor's 120-char cut
+    output = write_output(tmp_path / "output.xml", {"Alerts": [T(name, ["PZ-7"], "FAIL", "boom")]})
+    line = Line(
+        ns=1_700_000_000_000_000_000, text="ERROR consumer died", error="error", origin=None
+    )
+    write_test_logs(tmp_path, "Robot.Alerts", name, {"focus-server-1": [line]})
+    (test,) = collect(output)
+    assert list(test.pod_logs) == ["focus-server-1"]
+    assert test.pod_logs["focus-server-1"].endswith("[error] ERROR consumer died")

@@ -190,7 +190,9 @@ def test_oversized_body_is_a_413_by_length_and_by_stream(shared_api):
         == "PAYLOAD_TOO_LARGE"
     )
     exactly = b" " * (constants.MAX_BODY_BYTES - 2) + b"{}"
-    assert error_of(shared_api.post("/configure", content=exactly), 400)["field"] == "timeStatus"
+    as_json = {"Content-Type": "application/json"}
+    exactly_response = shared_api.post("/configure", content=exactly, headers=as_json)
+    assert error_of(exactly_response, 400)["field"] == "timeStatus"
 
 
 def test_unexpected_errors_are_500_with_the_error_body(settings):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import ssl
 import sys
 
 import uvicorn
@@ -27,21 +28,23 @@ def main() -> int:
     for handler in logging.getLogger().handlers:
         handler.addFilter(RequestIdFilter())
     endpoints = twin_config.load_endpoints()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(from_twin()),
-            host=twin_config.HOST,
-            port=endpoints["focus"]["port"],
-            ssl_certfile=endpoints["server_cert"],
-            ssl_keyfile=endpoints["server_key"],
-            access_log=False,
-            log_config=None,
-            loop="asyncio",
-            http="h11",
-            timeout_graceful_shutdown=5,
-            timeout_keep_alive=30,
-        )
+    config = uvicorn.Config(
+        create_app(from_twin()),
+        host=twin_config.HOST,
+        port=endpoints["focus"]["port"],
+        ssl_certfile=endpoints["server_cert"],
+        ssl_keyfile=endpoints["server_key"],
+        access_log=False,
+        log_config=None,
+        loop="asyncio",
+        http="h11",
+        timeout_graceful_shutdown=5,
+        timeout_keep_alive=30,
     )
+    config.load()
+    # TLS 1.2 or newer only (contract section 2, decided).
+    config.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
+    server = uvicorn.Server(config)
     # uvicorn re-raises the signal it caught once it has shut down gracefully; with this
     # handler in place that re-raise is a no-op and the process exits 0.
     signal.signal(signal.SIGTERM, lambda *_: None)

@@ -14,7 +14,12 @@ from pymongo.errors import PyMongoError
 from twin.focus_server import API_PREFIX, VERSION, errors, routes_misc, routes_tasks
 from twin.focus_server.auth import RateLimiter, TokenSigner
 from twin.focus_server.lifecycle import TaskManager
-from twin.focus_server.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from twin.focus_server.liveview import routes as liveview
+from twin.focus_server.middleware import (
+    AccessLogMiddleware,
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 from twin.focus_server.runtime import Runtime
 from twin.focus_server.settings import Settings
 from twin.focus_server.store import TaskStore, ensure_indexes
@@ -99,6 +104,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(routes_misc.public, prefix=API_PREFIX)
     app.include_router(routes_misc.protected, prefix=API_PREFIX)
     app.include_router(routes_tasks.router, prefix=API_PREFIX)
+    liveview.install(app, state)
     app.add_middleware(BodyLimitMiddleware, limit=constants.MAX_BODY_BYTES)
+    app.add_middleware(SecurityHeadersMiddleware, api_prefix=API_PREFIX)
     app.add_middleware(AccessLogMiddleware)
     return app

@@ -19,6 +19,7 @@ _HTTP_CODES = {
     405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
     429: "RATE_LIMITED",
     503: "SERVICE_UNAVAILABLE",
 }
@@ -93,7 +94,10 @@ async def _database_error(_request: Request, error: PyMongoError) -> JSONRespons
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     request.app.state.internal_errors += 1
     log.exception("internal error on %s %s", request.method, request.url.path, exc_info=error)
-    return error_response(500, "INTERNAL_ERROR", "internal server error")
+    # Starlette answers this one outside the middleware stack: add the security headers here.
+    headers = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
+    headers |= {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+    return error_response(500, "INTERNAL_ERROR", "internal server error", None, headers)
 
 
 def install(app: FastAPI) -> None:

@@ -8,6 +8,7 @@ RabbitMQ is a TCP connect to the AMQP port bounded by ``RABBITMQ_BUDGET_S``.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 from twin import bugs
@@ -17,12 +18,27 @@ RABBITMQ_BUDGET_S = 0.3
 
 
 async def probe_mongo(ping: Callable[[], object]) -> bool:
-    budget = None if bugs.is_on("PZ-13640") else MONGO_BUDGET_S  # the bug: no budget
+    if bugs.is_on("PZ-13640"):
+        return await _probe_mongo_slowly(ping)
     try:
-        await asyncio.wait_for(asyncio.to_thread(ping), budget)
+        await asyncio.wait_for(asyncio.to_thread(ping), MONGO_BUDGET_S)
     except Exception:  # any failure of the probe means "down"
         return False
     return True
+
+
+async def _probe_mongo_slowly(ping: Callable[[], object]) -> bool:
+    """Bug PZ-13640 (:mod:`twin.bugs`): no budget; retries until MongoDB answers or
+    ``SLOW_MONGO_PING_S`` have passed, so an outage holds every ``/health`` up."""
+    deadline = time.monotonic() + bugs.SLOW_MONGO_PING_S
+    while True:
+        try:
+            await asyncio.to_thread(ping)
+            return True
+        except Exception:
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.1)
 
 
 async def probe_tcp(address: tuple[str, int] | None) -> bool:

@@ -1,4 +1,4 @@
-"""ASGI middleware: the 1 MiB body limit and the one-line-per-request access log."""
+"""ASGI middleware: security headers, the 1 MiB body limit, the one-line access log."""
 
 from __future__ import annotations
 
@@ -23,6 +23,43 @@ async def _send_json(send: Send, status: int, body: dict) -> None:
 def _too_large(limit: int) -> dict:
     message = f"request body exceeds {limit} bytes"
     return {"error": {"code": "PAYLOAD_TOO_LARGE", "message": message, "field": None}}
+
+
+# Contract section 2 (decided): every answer; ``Cache-Control: no-store`` on API answers.
+SECURITY_HEADERS = (
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+    (b"x-content-type-options", b"nosniff"),
+)
+NO_STORE = (b"cache-control", b"no-store")
+
+
+def security_headers(api: bool) -> list[tuple[bytes, bytes]]:
+    """The headers every answer carries (``api``: an answer of the REST API)."""
+    return [*SECURITY_HEADERS, NO_STORE] if api else list(SECURITY_HEADERS)
+
+
+class SecurityHeadersMiddleware:
+    """Add :data:`SECURITY_HEADERS` to every answer and ``Cache-Control: no-store`` to the
+    answers of paths under ``api_prefix`` (a header the route set itself is replaced)."""
+
+    def __init__(self, app: ASGIApp, api_prefix: str) -> None:
+        self.app = app
+        self.api_prefix = api_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        added = security_headers(scope["path"].startswith(self.api_prefix))
+        names = {name for name, _ in added}
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": kept + added}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class BodyLimitMiddleware:

@@ -14,7 +14,7 @@ from twin.focus_server import VERSION, alerts, health, recordings
 from twin.focus_server.auth import unauthorized
 from twin.focus_server.errors import invalid, not_found
 from twin.focus_server.runtime import Runtime, authorize, runtime
-from twin.focus_server.validation import parse_json_object
+from twin.focus_server.validation import read_json_object
 from twin.grpc_job.protocol import parse_utc
 from variables import constants
 
@@ -52,7 +52,7 @@ def _same(given: str, expected: str) -> bool:
 )
 async def issue_token(request: Request, state: State) -> dict:
     """A bearer token for the configured user; ``expires_in`` may shorten it."""
-    body = parse_json_object(await request.body())
+    body = await read_json_object(request)
     username, password = _string(body, "username"), _string(body, "password")
     ttl = body.get("expires_in")
     if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 1):

@@ -13,7 +13,7 @@ from twin.focus_server import recordings, views
 from twin.focus_server.errors import ApiError
 from twin.focus_server.runtime import Runtime, authorize, runtime
 from twin.focus_server.store import as_utc
-from twin.focus_server.validation import parse_json_object, validate_configure, validate_roi
+from twin.focus_server.validation import read_json_object, validate_configure, validate_roi
 from twin.grpc_job.protocol import format_time, parse_utc
 
 router = APIRouter(dependencies=[Depends(authorize)])
@@ -47,7 +47,7 @@ def _body_doc(schema: dict) -> dict:
 @router.post("/configure", openapi_extra=_body_doc(CONFIGURE_SCHEMA))
 async def configure(request: Request, state: State) -> dict:
     """Create a task (waiting) and start its gRPC job."""
-    config = validate_configure(parse_json_object(await request.body()), datetime.now(UTC))
+    config = validate_configure(await read_json_object(request), datetime.now(UTC))
     if config["timeStatus"] == "Historic":
         start, end = parse_utc(config["startTime"]), parse_utc(config["endTime"])
         if not await asyncio.to_thread(recordings.covers, state.db, start, end):
@@ -89,7 +89,7 @@ async def waterfall(
 )
 async def config_task(task_id: str, request: Request, state: State) -> dict:
     """Dynamic ROI: new channels and/or frequencyRange; answers the new metadata."""
-    body = parse_json_object(await request.body())
+    body = await read_json_object(request)
     task = await state.manager.get(task_id)
     changes = validate_roi(body, task["config"])
     return views.metadata(await state.manager.reconfigure(task_id, changes))

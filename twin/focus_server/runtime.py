@@ -9,6 +9,7 @@ from pymongo.database import Database
 
 from twin.focus_server.auth import RateLimiter, TokenSigner, bearer_token, rate_limited
 from twin.focus_server.lifecycle import TaskManager
+from twin.focus_server.liveview.session import cookie_session
 from twin.focus_server.settings import Settings
 
 
@@ -27,9 +28,17 @@ def runtime(request: Request) -> Runtime:
 
 
 async def authorize(request: Request) -> None:
-    """FastAPI dependency: a valid, unexpired bearer token within its rate limit."""
+    """FastAPI dependency: a valid, unexpired bearer token within its rate limit.
+
+    Without an ``Authorization`` header, a liveView cookie session (CSRF checked) will do.
+    """
     state: Runtime = request.app.state.focus
-    payload = state.signer.verify(bearer_token(request.headers.get("authorization")))
-    wait = state.limiter.take(str(payload.get("jti")))
+    header = request.headers.get("authorization")
+    session = None if header else cookie_session(request)
+    if session is not None:
+        wait = state.limiter.take(f"session:{session.get('sid')}")
+    else:
+        payload = state.signer.verify(bearer_token(header))
+        wait = state.limiter.take(str(payload.get("jti")))
     if wait:
         raise rate_limited(wait)

@@ -11,7 +11,6 @@ from typing import Protocol
 import pymongo
 from pymongo.database import Database
 
-from twin import bugs
 from twin import config as twin_config
 from twin.focus_server.alerts_consumer import AlertConsumer
 from twin.focus_server.jobs import JobBackend, ProcessJobBackend
@@ -87,9 +86,7 @@ def from_twin(base: Path | None = None) -> Settings:
     endpoints = twin_config.load_endpoints(base)
     secrets = twin_config.load_secrets(base)
     client = _mongo_client(endpoints, secrets, 1000)
-    # Bug PZ-13640 (twin.bugs): the probe waits for MongoDB as long as any other query.
-    slow = bugs.is_on("PZ-13640")
-    probe = _mongo_client(endpoints, secrets, int(bugs.SLOW_MONGO_PING_S * 1000) if slow else 500)
+    probe = _mongo_client(endpoints, secrets, 500)
     return Settings(
         focus_user=secrets["focus_user"],
         focus_password=secrets["focus_password"],

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime
 from typing import Any
 
+from fastapi import Request
+
 from twin import bugs
-from twin.focus_server.errors import invalid
+from twin.focus_server.errors import ApiError, invalid
 from twin.grpc_job.protocol import format_time, parse_utc
 from variables import constants
 
@@ -29,8 +32,41 @@ CONFIGURE_FIELDS = (
 ROI_FIELDS = ("channels", "frequencyRange")
 
 
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+JSON_TYPES = ("application/json",)
+
+
+def json_depth(raw: bytes) -> int:
+    """The deepest nesting of arrays/objects in ``raw`` (strings skipped), without parsing it."""
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', raw)):
+        depth += 1 if match.group() in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def is_json_type(content_type: str | None) -> bool:
+    """``application/json`` or ``application/<x>+json``, any parameters (charset)."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media in JSON_TYPES or (media.startswith("application/") and media.endswith("+json"))
+
+
+async def read_json_object(request: Request) -> dict:
+    """The request's body as a JSON object: 415 unless it is declared JSON, 400 when malformed."""
+    if not is_json_type(request.headers.get("content-type")):
+        raise ApiError(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "the body must be sent as Content-Type: application/json",
+        )
+    return parse_json_object(await request.body())
+
+
 def parse_json_object(raw: bytes) -> dict:
-    """The request body as a JSON object, or a 400."""
+    """The request body as a JSON object, or a 400 (also when nested deeper than 64 levels)."""
+    if json_depth(raw) > constants.MAX_JSON_DEPTH:
+        raise invalid(None, f"JSON nested deeper than {constants.MAX_JSON_DEPTH} levels")
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, ValueError):

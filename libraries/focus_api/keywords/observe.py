@@ -24,6 +24,7 @@ from libraries.focus_api.models import (
     metadata_mismatches,
     parse_utc,
 )
+from libraries.focus_api.stream_health import stream_health
 
 FINAL_STATUSES = ("completed", "failed", "stopped")
 WATERFALL_POLL = timedelta(milliseconds=250)
@@ -119,6 +120,45 @@ class ObserveKeywords(LibraryComponent):
         response = self.client.ack(task_id)
         check_status(response, 200)
         return parse(AckResponse, body_of(response), f"GET /ack/{task_id}").status
+
+    @keyword
+    def get_task_stream_health(
+        self,
+        task: dict | str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        message: str | None = None,
+        timeout: timedelta = timedelta(0),
+        service: str = "",
+    ) -> str:
+        """The ``grpc.health.v1`` status (``SERVING``, ``NOT_SERVING``, ...) that the task's
+        stream answers at ``stream.host:stream.port`` of its metadata (contract section 2:
+        ``running`` means the gRPC health service answers ``SERVING``).
+
+        With an operator, asserts; the default ``timeout`` of 0 checks once, so
+        `Task Should Be Running` followed by this proves "running means serving".
+        A stream that does not answer fails with one line (``UNAVAILABLE``, ...).
+
+        | `Get Task Stream Health` | ${task} | == | SERVING |
+        | ${status} = | `Get Task Stream Health` | ${task} |
+        """
+        stream = self.get_task_metadata(task)["stream"]
+        host, port = stream["host"], int(stream["port"])
+
+        def read() -> str:
+            try:
+                return stream_health(host, port, service)
+            except ConnectionError as error:
+                return f"no answer ({error})"
+
+        return poll_assertion(
+            read,
+            assertion_operator,
+            assertion_expected,
+            f"gRPC health of task {task_id_of(task)} at {host}:{port}",
+            message,
+            timeout=timeout,
+        )
 
     @keyword
     def get_waterfall(

@@ -99,18 +99,22 @@ class TaskKeywords(LibraryComponent):
         expected_status: int | str = 200,
         error_field: str | None = None,
         error_code: str | None = None,
+        timeout: timedelta | None = None,
     ) -> dict:
         """``POST /configure``; returns the response body.
 
         With ``200`` the body is checked against the contract and the task is registered
         for `Stop All Tasks` (also when another status was expected: no leak). With
         another ``expected_status`` the status is asserted and, when given, the error
-        body's ``field`` and ``code``.
+        body's ``field`` and ``code``. ``timeout`` is a total deadline for the answer
+        (e.g. ``2s``: "fails fast"); without it the connection's timeouts apply.
 
         | ${task} = | `Configure Task` | ${payload} |
         | `Configure Task` | ${payload} | expected_status=400 | error_field=nfft |
+        | `Configure Task` | ${payload} | expected_status=503 | timeout=2s |
         """
-        response = self.client.configure(payload)
+        seconds = timeout.total_seconds() if timeout is not None else None
+        response = self.client.configure(payload, timeout=seconds)
         body = body_of(response)
         if response.status_code == 200 and isinstance(body, dict) and "task_id" in body:
             self.register_task(str(body["task_id"]))
@@ -126,6 +130,7 @@ class TaskKeywords(LibraryComponent):
         time_status: str = "Live",
         expected_status: int | str = 200,
         error_field: str | None = None,
+        timeout: timedelta | None = None,
         **fields: Any,
     ) -> dict:
         """Configure a task for ``view_type``, filling in what that view needs.
@@ -134,6 +139,7 @@ class TaskKeywords(LibraryComponent):
         unless given); a ``Historic`` task without ``start``/``end`` plays back up to
         30 s of the newest complete recording (`Get Recorded Time Range`). ``fields``
         override the seeds' defaults, by the names and types of `Build Configure Payload`.
+        ``timeout``: a total deadline for the answer, as in `Configure Task`.
 
         | ${task} = | `Configure Task For View` | SingleChannel | channel_min=42 |
         | ${task} = | `Configure Task For View` | Waterfall | time_status=Historic | nfft=2048 |
@@ -143,25 +149,36 @@ class TaskKeywords(LibraryComponent):
             options.setdefault(
                 "channel_max", options.get("channel_min", constants.DEFAULT_CHANNEL_MIN)
             )
-        return self._configure(time_status, view_type, options, expected_status, error_field)
+        return self._configure(
+            time_status, view_type, options, expected_status, error_field, timeout
+        )
 
     @keyword
     def configure_live_task(
-        self, expected_status: int | str = 200, error_field: str | None = None, **fields: Any
+        self,
+        expected_status: int | str = 200,
+        error_field: str | None = None,
+        timeout: timedelta | None = None,
+        **fields: Any,
     ) -> dict:
         """Configure a Live task from the seeds' defaults; ``fields`` override them, by the
         names and types of `Build Configure Payload` (``view_type``, ``nfft``, ...).
+        ``timeout``: a total deadline for the answer, as in `Configure Task`.
 
         | ${task} = | `Configure Live Task` |
         | ${task} = | `Configure Live Task` | view_type=Waterfall | nfft=2048 |
         """
         options = payload_fields(fields)
         view_type = options.pop("view_type", "MultiChannel")
-        return self._configure("Live", view_type, options, expected_status, error_field)
+        return self._configure("Live", view_type, options, expected_status, error_field, timeout)
 
     @keyword
     def configure_historic_task(
-        self, expected_status: int | str = 200, error_field: str | None = None, **fields: Any
+        self,
+        expected_status: int | str = 200,
+        error_field: str | None = None,
+        timeout: timedelta | None = None,
+        **fields: Any,
     ) -> dict:
         """Configure a Historic task; without ``start``/``end`` it plays back up to 30 s
         of the newest complete recording (`Get Recordings`). ``fields`` as in
@@ -172,7 +189,9 @@ class TaskKeywords(LibraryComponent):
         """
         options = payload_fields(fields)
         view_type = options.pop("view_type", "MultiChannel")
-        return self._configure("Historic", view_type, options, expected_status, error_field)
+        return self._configure(
+            "Historic", view_type, options, expected_status, error_field, timeout
+        )
 
     def _configure(
         self,
@@ -181,6 +200,7 @@ class TaskKeywords(LibraryComponent):
         options: dict[str, Any],
         expected_status: int | str,
         error_field: str | None,
+        timeout: timedelta | None,
     ) -> dict:
         options.pop("time_status", None)
         if (
@@ -190,7 +210,7 @@ class TaskKeywords(LibraryComponent):
         ):
             options["start"], options["end"] = self.get_recorded_time_range()
         payload = build_payload(time_status=time_status, view_type=view_type, **options)
-        return self.configure_task(payload, expected_status, error_field)
+        return self.configure_task(payload, expected_status, error_field, timeout=timeout)
 
     @keyword
     def get_recorded_time_range(self, span: timedelta = HISTORIC_SPAN) -> list[str]:

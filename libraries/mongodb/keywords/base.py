@@ -60,3 +60,14 @@ def log_offenders(what: str, count: int, sample: list[Any]) -> str:
     message = f"{count} {what}" + (f", e.g. {truncate(sample, 600)}" if sample else "")
     logger.info(message)
     return message
+
+
+def require_documents(checked: int, min_documents: int, what: str) -> None:
+    """Fail when an "every X" check saw fewer than ``min_documents`` documents: a check over
+    an empty set passes whatever the rule, so it proves nothing unless asked for."""
+    if checked < min_documents:
+        raise AssertionError(
+            f"Checked {checked} {what}, fewer than min_documents={min_documents}: a check "
+            "over an empty set proves nothing. Make sure the data exists first, or pass "
+            "min_documents=0 when an empty set is what you expect"
+        )

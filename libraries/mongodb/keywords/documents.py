@@ -12,7 +12,13 @@ from robot.api.deco import keyword
 from libraries.common.polling import poll_assertion
 from libraries.mongodb import checks
 from libraries.mongodb import spec as spec_module
-from libraries.mongodb.keywords.base import LibraryComponent, log_offenders, query, truncate
+from libraries.mongodb.keywords.base import (
+    LibraryComponent,
+    log_offenders,
+    query,
+    require_documents,
+    truncate,
+)
 
 DEFAULT_SPEC = str(spec_module.DEFAULT_SPEC)
 POLL_INTERVAL_S = 0.2
@@ -95,14 +101,19 @@ class DocumentKeywords(LibraryComponent):
         collection: str,
         filter: dict[str, Any] | str | None,
         condition: dict[str, Any] | str,
+        min_documents: int = 1,
     ) -> int:
         """Fail unless every document matching ``filter`` also matches the query ``condition``.
 
         The check runs on the server (``$nor``); the message gives the number of
-        offenders and a few of them. Returns how many documents were checked.
+        offenders and a few of them. Fails too when fewer than ``min_documents`` match
+        ``filter`` (an empty set satisfies any rule; pass ``min_documents=0`` to allow it).
+        Returns how many documents were checked.
 
         | `Documents Should Satisfy` | alerts | {} | {"severity": {"$in": [1, 2, 3]}} |
         """
+        checked = self.connection.count(collection, query(filter))
+        require_documents(checked, min_documents, f"{collection} document(s)")
         count, sample = self.connection.violations(
             collection, query(filter), query(condition), SAMPLE_SIZE
         )
@@ -114,7 +125,7 @@ class DocumentKeywords(LibraryComponent):
                     sample,
                 )
             )
-        return self.connection.count(collection, query(filter))
+        return checked
 
     @keyword
     def documents_should_match_spec_schema(
@@ -122,10 +133,12 @@ class DocumentKeywords(LibraryComponent):
         collection: str,
         filter: dict[str, Any] | str | None = None,
         spec: str = DEFAULT_SPEC,
+        min_documents: int = 1,
     ) -> int:
         """Fail unless every stored document of ``collection`` satisfies the spec file's schema,
         nested ``required`` fields included (documents written before a validator existed,
-        or with a validator missing, are caught here). Returns how many were checked.
+        or with a validator missing, are caught here), and at least ``min_documents`` were
+        checked (``0`` allows an empty collection). Returns how many were checked.
 
         | `Documents Should Match Spec Schema` | tasks |
         """
@@ -136,6 +149,7 @@ class DocumentKeywords(LibraryComponent):
             errors = spec_module.document_errors(document, schema)
             if errors:
                 offenders.append({"_id": document.get("_id"), "errors": errors[:3]})
+        require_documents(checked, min_documents, f"{collection} document(s)")
         if offenders:
             raise AssertionError(
                 log_offenders(
@@ -148,12 +162,14 @@ class DocumentKeywords(LibraryComponent):
         return checked
 
     @keyword
-    def values_should_be_unique(self, collection: str, field: str) -> int:
-        """Fail when two documents of ``collection`` share a ``field`` value; returns the count.
+    def values_should_be_unique(self, collection: str, field: str, min_documents: int = 1) -> int:
+        """Fail when two documents of ``collection`` share a ``field`` value, or when fewer than
+        ``min_documents`` were checked (``0`` allows an empty collection); returns the count.
 
         | `Values Should Be Unique` | recordings | uuid |
         """
         values = [document.get(field) for document in self.connection.find(collection, {}, [field])]
+        require_documents(len(values), min_documents, f"{collection} document(s)")
         repeated = checks.duplicates(values)
         if repeated:
             raise AssertionError(
@@ -167,10 +183,15 @@ class DocumentKeywords(LibraryComponent):
 
     @keyword
     def timestamps_should_not_be_in_the_future(
-        self, collection: str, fields: list[str], tolerance: timedelta = timedelta(seconds=5)
+        self,
+        collection: str,
+        fields: list[str],
+        tolerance: timedelta = timedelta(seconds=5),
+        min_documents: int = 1,
     ) -> int:
         """Fail when a document has one of the date ``fields`` later than now + ``tolerance``
-        (bug PZ-13984 accepted future timestamps). Returns the count checked.
+        (bug PZ-13984 accepted future timestamps), or when fewer than ``min_documents`` were
+        checked (``0`` allows an empty collection). Returns the count checked.
 
         | `Timestamps Should Not Be In The Future` | recordings | ${{["start_time", "end_time"]}} |
         """
@@ -181,6 +202,7 @@ class DocumentKeywords(LibraryComponent):
             late = checks.in_future(document, fields, now)
             if late:
                 offenders.append({name: document[name] for name in ["_id", *late]})
+        require_documents(checked, min_documents, f"{collection} document(s)")
         if offenders:
             raise AssertionError(
                 log_offenders(

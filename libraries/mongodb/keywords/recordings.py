@@ -9,7 +9,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from libraries.mongodb import checks
-from libraries.mongodb.keywords.base import LibraryComponent, log_offenders
+from libraries.mongodb.keywords.base import LibraryComponent, log_offenders, require_documents
 
 RECORDINGS = "recordings"
 FIELDS = [
@@ -31,15 +31,18 @@ class RecordingKeywords(LibraryComponent):
         return list(self.connection.find(RECORDINGS, query or {}, FIELDS))
 
     @keyword
-    def find_overlapping_recordings(self) -> list[list[str]]:
+    def find_overlapping_recordings(self, min_documents: int = 2) -> list[list[str]]:
         """Pairs of uuids of live recordings (``complete`` or ``in_progress``, not deleted)
         whose time ranges overlap; an ``in_progress`` one runs until now. Touching
-        (one ends where the next starts) is not an overlap.
+        (one ends where the next starts) is not an overlap. Fails when fewer than
+        ``min_documents`` live recordings exist (fewer than two cannot overlap, so the
+        answer would prove nothing; ``0`` allows it).
 
         | ${pairs} = | `Find Overlapping Recordings` |
         | Should Be Empty | ${pairs} |
         """
         intervals = checks.live_intervals(self._recordings(), datetime.now(UTC))
+        require_documents(len(intervals), min_documents, "live recording(s)")
         pairs = [list(pair) for pair in checks.overlapping_pairs(intervals)]
         logger.info(
             f"{len(intervals)} live recording(s), {len(pairs)} overlapping pair(s): "
@@ -49,16 +52,18 @@ class RecordingKeywords(LibraryComponent):
 
     @keyword
     def recording_classification_should_be_correct(
-        self, segy_root: str, query: dict[str, Any] | None = None
+        self, segy_root: str, query: dict[str, Any] | None = None, min_documents: int = 1
     ) -> int:
         """Fail unless each recording's stored ``classification`` is what the contract's rule
         gives: ``deleted`` when ``deleted: true``; ``in_progress`` with no ``end_time``;
         ``complete`` when ``end_time > start_time`` and the file (``file_path`` under
-        ``segy_root``) is present; else ``invalid``. Returns how many were checked.
+        ``segy_root``) is present; else ``invalid``. Fails too when fewer than
+        ``min_documents`` were checked (``0`` allows none). Returns how many were checked.
 
         | `Recording Classification Should Be Correct` | ${SEGY_ROOT} |
         """
         recordings = self._recordings(query)
+        require_documents(len(recordings), min_documents, "recording(s)")
         wrong = []
         for recording in recordings:
             expected = checks.expected_classification(recording, segy_root)
@@ -81,14 +86,18 @@ class RecordingKeywords(LibraryComponent):
         return len(recordings)
 
     @keyword("Complete Recordings Should Have Valid SEG-Y Files")
-    def complete_recordings_should_have_valid_segy_files(self, segy_root: str) -> int:
+    def complete_recordings_should_have_valid_segy_files(
+        self, segy_root: str, min_documents: int = 1
+    ) -> int:
         """Fail unless every ``complete`` recording's SEG-Y file exists under ``segy_root``,
         opens with segyio (readable binary and trace headers) and has ``channel_count``
-        traces. Returns how many files were checked.
+        traces, and at least ``min_documents`` complete recordings were checked (``0``
+        allows none). Returns how many files were checked.
 
         | `Complete Recordings Should Have Valid SEG-Y Files` | ${SEGY_ROOT} |
         """
         recordings = self._recordings({"classification": "complete"})
+        require_documents(len(recordings), min_documents, "complete recording(s)")
         problems = [
             f"{recording['uuid']}: {problem}"
             for recording in recordings
@@ -111,14 +120,17 @@ class RecordingKeywords(LibraryComponent):
 
     @keyword
     def recording_history_should_have_no_gaps(
-        self, tolerance: timedelta = timedelta(seconds=5)
+        self, tolerance: timedelta = timedelta(seconds=5), min_documents: int = 1
     ) -> int:
         """Fail when, between the first recording and now, a stretch longer than ``tolerance``
-        is covered by no recording (of any classification). Returns the recordings checked.
+        is covered by no recording (of any classification), or when fewer than
+        ``min_documents`` recordings exist (``0`` allows none: no history, no gap).
+        Returns the recordings checked.
 
         | `Recording History Should Have No Gaps` | tolerance=30s |
         """
         recordings = self._recordings()
+        require_documents(len(recordings), min_documents, "recording(s)")
         found = checks.gaps(recordings, datetime.now(UTC), tolerance)
         if found:
             spans = [

@@ -64,6 +64,52 @@ class QueueKeywords(LibraryComponent):
         return removed
 
     @keyword
+    def queue_should_exist(self, name: str, durable: bool | None = None) -> dict:
+        """Queue ``name`` exists (management API), durable or not when ``durable`` is given;
+        returns its description.
+
+        | `Queue Should Exist` | prisma.alerts.rejected | durable=${True} |
+        """
+        vhost = self.client.endpoint.vhost
+        found = self.management.queue(name, vhost)
+        if found is None:
+            raise AssertionError(f"Queue {name!r} does not exist in vhost {vhost!r}")
+        if durable is not None and found.get("durable") != durable:
+            actual = found.get("durable")
+            raise AssertionError(f"Queue {name!r} has durable={actual}, not {durable}")
+        return found
+
+    @keyword
+    def get_queue_consumer_count(
+        self,
+        queue: str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        message: str | None = None,
+        timeout: timedelta = timedelta(seconds=10),
+    ) -> int:
+        """Consumers of ``queue`` (management API); with an operator, asserts, retrying until
+        ``timeout`` (the management API's statistics lag a few seconds). A missing queue
+        counts 0 consumers.
+
+        | `Get Queue Consumer Count` | focus-server.alerts | >= | 1 |
+        """
+        vhost = self.client.endpoint.vhost
+
+        def read() -> int:
+            found = self.management.queue(queue, vhost)
+            return 0 if found is None else int(found.get("consumers") or 0)
+
+        return poll_assertion(
+            read,
+            assertion_operator,
+            assertion_expected,
+            f"Consumer count of {queue!r}",
+            message,
+            timeout,
+        )
+
+    @keyword
     def get_queue_message_count(
         self,
         queue: str,

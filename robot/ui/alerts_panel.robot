@@ -1,0 +1,198 @@
+*** Settings ***
+Documentation     The alerts panel (contract sections 3 and 5), the seeds' frontend alert cases:
+...               the list newest first, each class and severity with its colour, the filters,
+...               a persistent acknowledge, live arrival without a reload, 100 alerts, invalid
+...               alerts never shown, and the empty state. Each test publishes to RabbitMQ under
+...               a site id of its own and deletes its alerts afterwards.
+
+Resource          ../../resources/ui_alerts.resource
+
+Suite Setup       UI Alerts Suite Setup
+Suite Teardown    UI Alerts Suite Teardown
+Test Setup        UI Alerts Test Setup
+Test Teardown     UI Alerts Test Teardown
+Test Timeout      10 minutes
+
+Test Tags         ui    alerts
+
+
+*** Test Cases ***
+Published Alerts Are Listed Newest First
+    [Documentation]    Three alerts published with distinct times are listed newest first.
+    [Tags]    regression
+    ${alerts} =    Publish Alerts A Second Apart    3
+    Open Alerts Panel
+    FOR    ${alert}    IN    @{alerts}
+        Alerts Panel Should List Alert    ${alert}
+    END
+    Alerts Panel Should Show In Order    @{alerts}
+
+SC Low Alert Shows Its Class And Colour
+    [Documentation]    An alert of class 103 and severity 1 is listed as SC, low, in the low colour.
+    [Tags]    regression
+    [Template]    Alert Should Show Class And Severity Colour
+    103    1
+
+SC Medium Alert Shows Its Class And Colour
+    [Documentation]    An alert of class 103 and severity 2 is listed as SC, medium, in the medium colour.
+    [Tags]    regression
+    [Template]    Alert Should Show Class And Severity Colour
+    103    2
+
+SC High Alert Shows Its Class And Colour
+    [Documentation]    An alert of class 103 and severity 3 is listed as SC, high, in the high colour.
+    [Tags]    regression
+    [Template]    Alert Should Show Class And Severity Colour
+    103    3
+
+SD Low Alert Shows Its Class And Colour
+    [Documentation]    An alert of class 104 and severity 1 is listed as SD, low, in the low colour.
+    [Tags]    regression
+    [Template]    Alert Should Show Class And Severity Colour
+    104    1
+
+SD Medium Alert Shows Its Class And Colour
+    [Documentation]    An alert of class 104 and severity 2 is listed as SD, medium, in the medium colour.
+    [Tags]    regression
+    [Template]    Alert Should Show Class And Severity Colour
+    104    2
+
+SD High Alert Shows Its Class And Colour
+    [Documentation]    An alert of class 104 and severity 3 is listed as SD, high, in the high colour.
+    [Tags]    regression
+    [Template]    Alert Should Show Class And Severity Colour
+    104    3
+
+Filter By Class Shows Only That Class
+    [Documentation]    With class SC chosen, only SC alerts are listed: this test's SD alert is not.
+    [Tags]    regression
+    ${sc}    ${sd} =    Publish Alerts Of Both Classes
+    Open Alerts Panel
+    Filter Alerts    class=103
+    Alerts Panel Should List Alert    ${sc}
+    Alerts Panel Should Not List Alert    ${sd}
+    Every Listed Alert Should Have    class-id    103
+
+Filter By Severity Shows Only That Severity
+    [Documentation]    With severity 3 chosen, only high alerts are listed.
+    [Tags]    regression
+    ${high} =    Publish Alert    severity=3
+    ${low} =    Publish Alert    severity=1
+    Open Alerts Panel
+    Filter Alerts    severity=3
+    Alerts Panel Should List Alert    ${high}
+    Alerts Panel Should Not List Alert    ${low}
+    Every Listed Alert Should Have    severity    3
+
+Filter By Class And Severity Together
+    [Documentation]    Class SD and severity 2 together list the SD medium alert only.
+    [Tags]    regression
+    ${wanted} =    Publish Alert    classId=104    severity=2
+    ${other_class} =    Publish Alert    classId=103    severity=2
+    ${other_severity} =    Publish Alert    classId=104    severity=1
+    Open Alerts Panel
+    Filter Alerts    class=104    severity=2
+    Alerts Panel Should List Alert    ${wanted}
+    Alerts Panel Should Not List Alert    ${other_class}
+    Alerts Panel Should Not List Alert    ${other_severity}
+
+Clearing The Filters Lists Every Alert Again
+    [Documentation]    After filtering, "Clear filters" brings back the alerts filtered out.
+    [Tags]    regression
+    ${sc}    ${sd} =    Publish Alerts Of Both Classes
+    Open Alerts Panel
+    Filter Alerts    class=104    severity=3
+    Alerts Panel Should Not List Alert    ${sc}
+    Clear Alert Filters
+    Alerts Panel Should List Alert    ${sc}
+    Alerts Panel Should List Alert    ${sd}
+
+Acknowledge Survives A Reload And Shows In The API
+    [Documentation]    Acknowledge marks the alert, a reload still shows it acknowledged, and
+    ...    ``GET /alerts`` says ``acknowledged: true``.
+    [Tags]    regression
+    ${alert} =    Publish Alert
+    Open Alerts Panel
+    Alerts Panel Should List Alert    ${alert}
+    Acknowledge Alert    ${alert}
+    Reload Live View    alerts
+    Alert Should Be Acknowledged In Panel    ${alert}
+    Alert Should Be Acknowledged In API    ${alert}
+
+New Alert Appears Without A Reload
+    [Documentation]    An alert published to RabbitMQ while the panel is open appears within 2 s,
+    ...    and the page was not reloaded.
+    [Tags]    smoke
+    Open Alerts Panel
+    Mark Page
+    ${alert} =    Publish Alert    classId=103    severity=3
+    Alerts Panel Should List Alert    ${alert}    timeout=2s
+    Page Should Not Have Reloaded
+
+One Hundred Alerts Render
+    [Documentation]    100 alerts published in a burst are all listed by the panel (a flood:
+    ...    destructive, never on production).
+    [Tags]    regression    destructive
+    Open Alerts Panel
+    Publish Alerts    100    siteId=${SITE_ID}
+    Alerts Panel Should Count Site Alerts    100    timeout=20s
+
+Invalid Alert Never Appears
+    [Documentation]    An alert with severity 7 is rejected by the consumer and never listed, while
+    ...    a valid alert published after it appears.
+    [Tags]    regression
+    Open Alerts Panel
+    ${invalid} =    Publish Invalid Alert    severity=${7}
+    Alert Should Be Rejected    ${invalid}[message_id]    out_of_range    severity
+    ${valid} =    Publish Alert
+    Alerts Panel Should List Alert    ${valid}
+    Alerts Panel Should Not List Alert    ${invalid}[alertId]
+
+Empty State Shows When No Alert Matches
+    [Documentation]    With a time filter after every stored alert the panel shows its empty state;
+    ...    an alert arriving after that time replaces it without a reload.
+    [Tags]    regression
+    [Setup]    Exclusive UI Alerts Test Setup
+    Open Alerts Panel
+    ${since} =    Get UTC Timestamp    offset=1s
+    Filter Alerts    since=${since}
+    Alerts Panel Should Show Empty State
+    Sleep    1.2s    The next alert must be later than the filter's time
+    ${alert} =    Publish Alert
+    Alerts Panel Should List Alert    ${alert}
+    Alerts Panel Should Not Show Empty State
+
+
+*** Keywords ***
+Alert Should Show Class And Severity Colour
+    [Documentation]    Template: an alert of ``${class_id}`` and ``${severity}`` is listed with its
+    ...    class label, severity name and severity colour.
+    [Arguments]    ${class_id}    ${severity}
+    ${alert} =    Publish Alert    classId=${class_id}    severity=${severity}
+    Open Alerts Panel
+    Alerts Panel Should List Alert    ${alert}
+    Alert Severity Colour Should Be    ${alert}
+
+Publish Alerts Of Both Classes
+    [Documentation]    Publishes an SC low and an SD high alert; returns both.
+    ${sc} =    Publish Alert    classId=103    severity=1
+    ${sd} =    Publish Alert    classId=104    severity=3
+    RETURN    ${sc}    ${sd}
+
+Publish Alerts A Second Apart
+    [Documentation]    Publishes ``${count}`` alerts whose ``alertTime`` is one second apart (oldest
+    ...    first); returns them.
+    [Arguments]    ${count}
+    ${alerts} =    Create List
+    FOR    ${index}    IN RANGE    ${count}
+        ${seconds} =    Evaluate    ${count} - ${index}
+        ${time} =    Get UTC Timestamp    offset=-${seconds}s
+        ${alert} =    Publish Alert    alertTime=${time}
+        Append To List    ${alerts}    ${alert}
+    END
+    RETURN    ${alerts}
+
+Exclusive UI Alerts Test Setup
+    [Documentation]    The alert consumer to this test alone: no other test publishes meanwhile.
+    Exclusive Alerts Test Setup
+    UI Test Setup

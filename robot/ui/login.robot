@@ -1,0 +1,81 @@
+*** Settings ***
+Documentation     Login and session end (contract section 5): a cookie session, refused with
+...               wrong or empty credentials, ended by logout and by expiry.
+
+Resource          ../../resources/ui.resource
+
+Suite Setup       UI Suite Setup
+Suite Teardown    UI Suite Teardown
+Test Setup        UI Test Setup
+Test Teardown     UI Test Teardown
+Test Timeout      5 minutes
+
+Test Tags         ui    login
+
+
+*** Test Cases ***
+Tester Logs In And Sees The Configure Form
+    [Documentation]    The right credentials open the configure form with the user's name shown.
+    [Tags]    smoke
+    Open Live View
+    Log In As Tester
+    Get Element States    ${CONFIGURE_SUBMIT}    contains    enabled
+
+Wrong Password Is Refused
+    [Documentation]    A wrong password keeps the login page and says so; no session starts.
+    [Tags]    regression
+    Open Live View
+    Log In With    ${FOCUS_USER}    not-the-password
+    Login Should Fail With    Wrong username or password
+    Reload Live View    login
+
+Unknown User Is Refused
+    [Documentation]    An unknown user name is refused like a wrong password.
+    [Tags]    regression
+    Open Live View
+    Log In With    nobody-${{uuid.uuid4().hex[:8]}}    not-the-password
+    Login Should Fail With    Wrong username or password
+
+Empty Fields Are Flagged Before Sending
+    [Documentation]    Empty username and password are marked next to each field, nothing is sent.
+    [Tags]    regression
+    Open Live View
+    Log In With    ${EMPTY}    ${EMPTY}
+    Login Field Should Show Error    username    Enter your username
+    Login Field Should Show Error    password    Enter your password
+    Live View Should Show    login
+
+Empty Password Alone Is Flagged
+    [Documentation]    A username without a password flags only the password field.
+    [Tags]    regression
+    Open Live View
+    Log In With    ${FOCUS_USER}    ${EMPTY}
+    Login Field Should Show Error    password    Enter your password
+    Get Text    css=[data-testid="login-username-error"]    ==    ${EMPTY}
+
+Logout Ends The Session
+    [Documentation]    After logout the login page shows, and a reload does not bring the session back.
+    [Tags]    regression
+    Open Live View As Tester
+    Log Out
+    Reload Live View    login
+    Go To    ${FOCUS_UI_URL}#/alerts
+    Live View Should Show    login
+
+Expired Session Returns To Login With A Message
+    [Documentation]    A session that ends while the page is open brings back the login page with
+    ...    a message; logging in again returns to the view the user was on.
+    [Tags]    regression
+    Open Live View
+    Log In As Tester    session_lifetime=2
+    Go To View    tasks
+    Live View Should Show    login    timeout=10s
+    Get Text    ${LOGIN_MESSAGE}    contains    ${SESSION_EXPIRED_TEXT}
+    Log In As Tester
+    Live View Should Show    tasks
+
+Every Login Input Has A Label
+    [Documentation]    Each visible input of the login form has a label that names it.
+    [Tags]    regression    accessibility
+    Open Live View
+    Every Input Should Have A Label    css=[data-testid="login-form"]

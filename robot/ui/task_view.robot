@@ -1,0 +1,113 @@
+*** Settings ***
+Documentation     Each view type end to end through the page (contract section 5): the task view's
+...               status reaches running (polled from ``/ack``), the waterfall canvas draws with a
+...               known event visible, Historic playback reaches completed, and Stop stops.
+
+Resource          ../../resources/ui.resource
+
+Suite Setup       UI Suite Setup
+Suite Teardown    UI Suite Teardown
+Test Setup        Open Form For A Task
+Test Teardown     UI Test Teardown
+Test Timeout      5 minutes
+
+Test Tags         ui    task-view    regression
+
+
+*** Test Cases ***
+MultiChannel Live Task Runs And Draws
+    [Documentation]    A Live MultiChannel task submitted from the form reaches running and its waterfall canvas draws.
+    [Template]    Live Task Should Run And Draw In The Page
+    MultiChannel
+
+SingleChannel Live Task Runs And Draws
+    [Documentation]    A Live SingleChannel task submitted from the form reaches running and its waterfall canvas draws.
+    [Template]    Live Task Should Run And Draw In The Page
+    SingleChannel    channels.min=50    channels.max=50
+
+Waterfall Live Task Runs And Draws
+    [Documentation]    A Live Waterfall task submitted from the form reaches running and its waterfall canvas draws.
+    [Template]    Live Task Should Run And Draw In The Page
+    Waterfall
+
+ROI Live Task Runs And Draws
+    [Documentation]    A Live ROI task submitted from the form reaches running and its waterfall canvas draws.
+    [Template]    Live Task Should Run And Draw In The Page
+    ROI
+
+MultiChannel Historic Playback Completes
+    [Documentation]    A Historic MultiChannel task over a recorded range reaches completed; the canvas shows its rows.
+    [Template]    Historic Playback Should Complete In The Page
+    MultiChannel
+
+SingleChannel Historic Playback Completes
+    [Documentation]    A Historic SingleChannel task over a recorded range reaches completed; the canvas shows its rows.
+    [Template]    Historic Playback Should Complete In The Page
+    SingleChannel    channels.min=50    channels.max=50
+
+Waterfall Historic Playback Completes
+    [Documentation]    A Historic Waterfall task over a recorded range reaches completed; the canvas shows its rows.
+    [Template]    Historic Playback Should Complete In The Page
+    Waterfall
+
+ROI Historic Playback Completes
+    [Documentation]    A Historic ROI task over a recorded range reaches completed; the canvas shows its rows.
+    [Template]    Historic Playback Should Complete In The Page
+    ROI
+
+Event At Channel 50 Is Visible On The Waterfall
+    [Documentation]    The twin's 200 Hz event at channel 50 is on all the time: its column is
+    ...    clearly brighter than the median column of channels 11-109 (PZ-13238).
+    [Tags]    PZ-13238
+    Fill Configure Form    frequencyRange.min=150    frequencyRange.max=250
+    Submit Configure Form
+    Task View Should Show Status    running
+    Waterfall Should Show Event At Channel    50
+
+Task View Shows The Metadata Of The API
+    [Documentation]    The metadata shown equals ``GET /metadata`` for the task (PZ-13985).
+    [Tags]    PZ-13985
+    Fill Configure Form    nfft=512    overlap=128    channels.min=20    channels.max=60
+    ${task_id} =    Submit Configure Form
+    Task View Metadata Should Match API    ${task_id}
+
+Stop Button Stops The Task
+    [Documentation]    Stop in the task view stops the task: the page and the API say ``stopped``.
+    ${task_id} =    Submit Configure Form
+    Task View Should Show Status    running
+    Stop Task From Task View
+    Task Should Be Stopped    ${task_id}
+
+Task View Opens From Its Address
+    [Documentation]    A task configured through the API opens in the page from its address.
+    ${task} =    Configure Live Task
+    Open Task View    ${task}[task_id]
+    Task View Should Show Status    running
+
+
+*** Keywords ***
+Open Form For A Task
+    [Documentation]    A new context, logged in, on the configure form.
+    UI Test Setup
+    Open Live View As Tester
+
+Live Task Should Run And Draw In The Page
+    [Documentation]    Template: a Live ``${view}`` task (``&{fields}`` too) submitted from the form
+    ...    reaches running and its waterfall canvas draws.
+    [Arguments]    ${view}    &{fields}
+    Fill Configure Form    viewType=${view}    &{fields}
+    Submit Configure Form
+    Task View Should Show Status    running
+    Task View Should Show Metadata    viewType    ${view}
+    Waterfall Canvas Should Be Drawn    rows=2
+
+Historic Playback Should Complete In The Page
+    [Documentation]    Template: a Historic ``${view}`` task over a recorded range reaches completed
+    ...    and its waterfall canvas shows the played-back rows.
+    [Arguments]    ${view}    &{fields}
+    ${start}    ${end} =    Get Recorded Time Range    span=10s
+    Fill Configure Form    timeStatus=Historic    viewType=${view}    startTime=${start}    endTime=${end}
+    ...    &{fields}
+    Submit Configure Form
+    Task View Should Show Status    completed
+    Waterfall Canvas Should Be Drawn

@@ -1,0 +1,59 @@
+*** Settings ***
+Documentation     The tasks view: the tasks waiting or running with their status, and the capacity
+...               in use (``N / 30``); the 31st configure shows the capacity error (PZ-13986).
+
+Resource          ../../resources/ui.resource
+
+Suite Setup       UI Suite Setup
+Suite Teardown    UI Suite Teardown
+Test Setup        UI Test Setup
+Test Teardown     UI Test Teardown
+Test Timeout      10 minutes
+
+Test Tags         ui    tasks    regression
+
+
+*** Test Cases ***
+Running Task Is Listed With The Capacity In Use
+    [Documentation]    A running task is listed as running; the capacity counts the listed tasks.
+    ${task} =    Start Running Live Task
+    Open Live View As Tester    tasks
+    Tasks List Should Show Task    ${task}[task_id]    running
+    Capacity Should Count The Listed Tasks
+
+Stopped Task Leaves The List
+    [Documentation]    A task stopped through the API disappears from the list without a reload.
+    ${task} =    Start Running Live Task
+    Open Live View As Tester    tasks
+    Tasks List Should Show Task    ${task}[task_id]
+    Stop Task    ${task}
+    Wait For Condition    Element Count    css=[data-testid="task-row"][data-task-id="${task}[task_id]"]
+    ...    ==    0
+
+Listed Task Opens Its Task View
+    [Documentation]    A click on a listed task opens its task view.
+    ${task} =    Start Running Live Task
+    Open Live View As Tester    tasks
+    Tasks List Should Show Task    ${task}[task_id]
+    Click    css=[data-testid="task-row"][data-task-id="${task}[task_id]"] >> css=[data-testid="task-link"]
+    Live View Should Show    task
+    Task View Should Show Status    running
+
+Thirty First Configure Shows The Capacity Error
+    [Documentation]    With 30 tasks active the list shows ``30 / 30`` and a submit from the form
+    ...    shows the server's 503 capacity error (PZ-13986). Holds the capacity alone.
+    [Tags]    destructive    capacity    PZ-13986
+    [Setup]    Capacity UI Test Setup
+    Fill Capacity
+    Open Live View As Tester    tasks
+    Capacity Should Show    ${MAX_WINDOWS} / ${MAX_WINDOWS}
+    Go To View    configure
+    Submit Should Show Server Error    Capacity reached
+    Get Text    ${CONFIGURE_SERVER_ERROR}    contains    503 CAPACITY_EXCEEDED
+
+
+*** Keywords ***
+Capacity UI Test Setup
+    [Documentation]    No other test holds tasks meanwhile (`Capacity Test Setup`).
+    Capacity Test Setup
+    VAR    @{UI_TASKS} =    @{EMPTY}    scope=TEST    # robocop: off=VAR06
