@@ -22,7 +22,7 @@ BACKQUOTED = re.compile(r"`([^`\n]+)`")
 
 def sources() -> list[tuple[str, str]]:
     """Every keyword library the resources import, then every resource file."""
-    resources = sorted((ROOT / "resources").glob("*.resource"))
+    resources = sorted((ROOT / "resources").rglob("*.resource"))
     libraries = set()
     for resource in resources:
         for line in resource.read_text().splitlines():
@@ -30,7 +30,11 @@ def sources() -> list[tuple[str, str]]:
             if match:
                 libraries.add(match.group(1))
     found = [(name, name.rsplit(".", 1)[-1]) for name in sorted(libraries)]
-    return found + [(str(resource), f"{resource.stem}.resource") for resource in resources]
+    pages = [
+        (str(resource), "-".join(resource.relative_to(ROOT / "resources").with_suffix("").parts))
+        for resource in resources
+    ]
+    return found + [(source, f"{name}.resource") for source, name in pages]
 
 
 def link_other_pages(page: str, doc, owners: dict[str, tuple[str, str]]) -> int:
