@@ -139,3 +139,14 @@ def test_metadata_keyword_checks_the_formulas(library: FocusApi) -> None:
     wrong = build_payload(nfft=256, overlap=32, frequency_min=100, frequency_max=200)
     with pytest.raises(AssertionError, match="time_resolution: expected"):
         library.task_metadata_should_match_configuration(task, wrong)
+
+
+def test_configure_task_for_view_fills_in_what_the_view_needs(library: FocusApi) -> None:
+    single = library.configure_task_for_view("SingleChannel", channel_min="42")
+    channels = library.get_task_metadata(single)["channels"]
+    assert channels == {"min": 42, "max": 42}
+    live = library.configure_live_task(nfft="2048", view_type="Waterfall")
+    metadata = library.get_task_metadata(live)
+    assert (metadata["nfft"], metadata["viewType"]) == (2048, "Waterfall")
+    with pytest.raises(ValueError, match="unknown configure field.*nffft"):
+        library.configure_live_task(nffft="2048")
