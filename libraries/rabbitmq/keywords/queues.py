@@ -106,7 +106,9 @@ class QueueKeywords(LibraryComponent):
             assertion_expected,
             f"Consumer count of {queue!r}",
             message,
-            timeout,
+            timeout=timeout,
+            interval=POLL_S,
+            verify=int_str_verify_assertion,
         )
 
     @keyword
