@@ -75,7 +75,7 @@ class ConnectionKeywords(LibraryComponent):
 def _hint() -> dict:
     """On the local twin an unreachable server means the twin is down; elsewhere it does not."""
     try:
-        local = BuiltIn().get_variable_value("${ENV_NAME}") == "local"
-    except RobotNotRunningError:  # driven from Python (pytest): no Robot variables
-        local = False
-    return {"unreachable_hint": TWIN_HINT} if local else {}
+        env_name = BuiltIn().get_variable_value("${ENV_NAME}")
+    except RobotNotRunningError:  # used from plain Python (pytest): no environment known
+        return {}
+    return {"unreachable_hint": TWIN_HINT} if env_name == "local" else {}
