@@ -241,21 +241,6 @@ def test_retry_after_is_honoured_up_to_a_cap(stub: Stub, monkeypatch) -> None:
     client.close()
 
 
-def test_get_read_timeout_is_not_retried(stub: Stub) -> None:
-    def slow(_count: int) -> Reply:
-        time.sleep(1.0)
-        return 200, {}, {}
-
-    stub.state.routes[("GET", "/focus-server/channels")] = slow
-    client = client_for(stub, timeout=0.3, max_retries=3)
-    client.tokens.get()
-    with pytest.raises(FocusTimeout, match=r"did not answer GET /channels within 0.3 s"):
-        client.channels()
-    time.sleep(1.0)  # let the slow handler finish before counting
-    assert stub.state.count("GET", "/focus-server/channels") == 1
-    client.close()
-
-
 def test_post_is_never_retried(stub: Stub) -> None:
     stub.state.routes[("POST", "/focus-server/configure")] = flaky(503)
     client = client_for(stub, max_retries=3)
@@ -264,20 +249,27 @@ def test_post_is_never_retried(stub: Stub) -> None:
     client.close()
 
 
-def test_post_read_timeout_fails_once_and_is_not_resent(stub: Stub) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "call"),
+    [
+        ("POST", "/configure", lambda client: client.configure({})),
+        ("GET", "/channels", lambda client: client.channels()),
+    ],
+)
+def test_read_timeout_fails_once_and_is_not_resent(stub: Stub, method, path, call) -> None:
     def slow(_count: int) -> Reply:
         time.sleep(1.0)
         return 200, {}, {}
 
-    stub.state.routes[("POST", "/focus-server/configure")] = slow
+    stub.state.routes[(method, f"/focus-server{path}")] = slow
     client = client_for(stub, timeout=0.3, max_retries=3)
     client.tokens.get()
     started = time.monotonic()
-    with pytest.raises(FocusTimeout, match=r"did not answer POST /configure within 0.3 s"):
-        client.configure({})
+    with pytest.raises(FocusTimeout, match=rf"did not answer {method} {path} within 0.3 s"):
+        call(client)
     assert time.monotonic() - started < 0.9
     time.sleep(1.0)  # let the slow handler finish before counting
-    assert stub.state.count("POST", "/focus-server/configure") == 1
+    assert stub.state.count(method, f"/focus-server{path}") == 1
     client.close()
 
 
