@@ -12,7 +12,7 @@ MONITOR ?= --listener libraries.pod_monitor.PodMonitor
 TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
 
 .PHONY: setup smoke test nightly lint format pytest regression prove guard docs repeat clean \
-	twin-up twin-down dashboard shard-demo plan
+	twin-up twin-down dashboard shard-demo plan ui-baselines
 
 setup:
 	@scripts/setup.sh
@@ -67,7 +67,7 @@ guard: setup
 # Long load and soak tests (tag nightly), left out of `make test`.
 nightly: setup
 	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/nightly \
-		--include nightly $(TAGLINK) $(ROBOT_OPTS) robot/
+		--include nightly --runemptysuite $(TAGLINK) $(ROBOT_OPTS) robot/
 
 # Trends: adds each run's output.xml to results/dashboard.db, writes results/dashboard.html.
 DASHBOARD_OUTPUTS ?= $(RESULTS)/regression/output.xml
@@ -82,6 +82,13 @@ shard-demo: setup
 	$(VENV)/python scripts/shard_demo.py --shards 3 --processes 2 \
 		--outputdir $(RESULTS)/shard-demo $(SHARD_SUITES)
 
+# Publishing the last regression run (settings from the environment: see README, Publishing).
+xray: setup
+	$(VENV)/python scripts/xray_import.py $(RESULTS)/regression/output.xml
+
+jira-bugs: setup
+	$(VENV)/python scripts/jira_bugs.py $(RESULTS)/regression/output.xml
+
 # make plan PLAN=PZ-14024: just the automated tests of an Xray Test Plan (needs the Xray settings).
 PLAN ?= PZ-14024
 plan: setup
@@ -91,6 +98,10 @@ plan: setup
 
 docs: setup
 	$(VENV)/python scripts/make_docs.py docs/keywords
+
+# make ui-baselines: rewrite robot/ui/baselines/*.png from the current UI (review, then commit).
+ui-baselines: setup
+	$(VENV)/robot --outputdir $(RESULTS)/ui-baselines -v UPDATE_BASELINES:True robot/ui/visual.robot
 
 # make repeat SUITE=robot/api N=10: the flakiness loop (stops at the first failure).
 SUITE ?= robot/api

@@ -39,11 +39,6 @@ Unknown Field Is A Bad Request
     [Documentation]    A configure body with a field the contract does not know answers 400 naming it.
     Configure Field Should Be Rejected    colour    red
 
-Plain HTTP Is Not Served
-    [Documentation]    Plain HTTP to the API port is refused or redirected to HTTPS, never served.
-    Plain HTTP Should Not Be Served    /health
-    Plain HTTP Should Not Be Served    /channels
-
 Oversized Body Is Rejected
     [Documentation]    A configure body over 1 MiB answers 413.
     ${body} =    Build Oversized Body

@@ -20,7 +20,7 @@ Health Reports OK With Its Dependencies
 Channels Cover The Sensors Range
     [Documentation]    ``GET /channels`` lists every channel 1..2222 once, in order, with the lowest and
     ...    highest channel.
-    [Tags]    smoke    -regression    critical
+    [Tags]    critical
     Channels Should Cover The Sensors Range
 
 Recordings Are Listed

@@ -15,7 +15,7 @@ Test Tags         k8s    infrastructure    regression
 *** Test Cases ***
 Kubernetes API Lists The Stack's Pods
     [Documentation]    The Kubernetes API lists the focus server's pod and every workload has a Running pod.
-    [Tags]    smoke    -regression    critical
+    [Tags]    critical
     ${pods} =    List Pods    app=${FOCUS_SERVER_WORKLOAD}
     Should Not Be Empty    ${pods}    No pod labelled app=${FOCUS_SERVER_WORKLOAD} in ${K8S_NAMESPACE}
     Every Workload Should Have A Ready Pod

@@ -26,7 +26,7 @@ Management API Is Healthy
 
 Alert Exchange Is A Durable Topic Exchange
     [Documentation]    Exchange ``prisma`` exists, of type topic, durable.
-    [Tags]    smoke    -regression    critical
+    [Tags]    critical
     Exchange Should Exist    ${RABBITMQ_EXCHANGE}    type=topic    durable=True
 
 Rejected Alerts Queue Exists

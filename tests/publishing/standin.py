@@ -273,6 +273,10 @@ class Standin:
             return 200, {}, {"data": {"addEvidenceToTestRun": {"addedEvidence": added}}}
         if "getTests" in query:
             keys = re.findall(r"PZ-\d+", variables.get("jql", ""))
+            unknown = [k for k in keys if k not in self.issues]
+            if unknown:  # JQL refuses a key that does not exist, as Jira does
+                message = f"An issue with key '{unknown[0]}' does not exist for field 'key'."
+                return 200, {}, {"errors": [{"message": message}]}
             tests = [
                 {"jira": {"key": k}}
                 for k in keys

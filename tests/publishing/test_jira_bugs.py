@@ -203,3 +203,12 @@ def test_fingerprint_ignores_numbers_uuids_and_timestamps():
         norm("pod focus-7d9f8c6b5a4e21 restarted 3 times") == "pod focus-<hex> restarted <n> times"
     )
     assert norm("a") != norm("b")
+
+
+def test_a_429_from_jira_search_is_retried(dc: Standin, tmp_path: Path, capsys):
+    dc.fault("/rest/api/2/search", 429, times=1, retry_after="0")
+    output = a_run(tmp_path, "r", "boom")
+    rc = jira_bugs.main([str(output), "--create"], dc_env(dc), timeout=(2, 5), max_retries=2)
+    out = capsys.readouterr().out
+    assert rc == 0 and "created" in out
+    assert len(dc.seen("GET", "/rest/api/2/search")) == 2
