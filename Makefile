@@ -35,7 +35,9 @@ test: setup
 lint:
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
+	$(VENV)/lint-imports
 	$(VENV)/robocop check robot resources
+	$(VENV)/robocop check --extend-select ANN02 --configure ANN02.severity=W resources
 	$(VENV)/robocop format --check robot resources
 	$(VENV)/python scripts/check_tags.py robot
 	$(VENV)/python scripts/check_destructive.py robot

@@ -46,9 +46,11 @@ from typing import Literal
 from robot.api import logger
 from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn
+from robot.result import TestSuite as ResultSuite
 from robot.running.context import EXECUTION_CONTEXTS
 
 from libraries import safety
+from libraries.common.polling import wait_until
 from twin import bugs as twin_bugs
 from twin import config as twin_config
 from twin import control
@@ -187,7 +189,7 @@ class Environment:
         name: str,
         mode: Literal["shared", "exclusive"] = "shared",
         timeout: timedelta = timedelta(minutes=5),
-        scope: Literal["test", "suite", "auto"] = "auto",
+        scope: Literal["test", "suite", "auto", "fixture"] = "auto",
     ) -> None:
         """Holds the cross-process lock ``name`` until the current test (or suite) ends.
 
@@ -226,18 +228,21 @@ class Environment:
 
     @staticmethod
     def _flock(handle, operation: int, deadline: float, name: str) -> None:
-        started = time.monotonic()
-        while True:
+        def take() -> bool:
             try:
                 fcntl.flock(handle, operation | fcntl.LOCK_NB)
-                return
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise TimeoutError(
-                        f"lock '{name}' was not free within {time.monotonic() - started:.0f}s: "
-                        "another test holds it"
-                    ) from None
-                time.sleep(_LOCK_POLL_S)
+                return False
+            return True
+
+        wait_until(
+            take,
+            what=f"lock '{name}' to be free (another test holds it)",
+            timeout=max(deadline - time.monotonic(), 0.0),
+            interval=_LOCK_POLL_S,
+            describe=lambda _: "held by another test",
+            error=TimeoutError,
+        )
 
     @keyword
     def release_lock(self, name: str) -> None:
@@ -249,6 +254,37 @@ class Environment:
     def _release_scope(self, scope: str) -> None:
         for name in [n for n, held in self._locks.items() if held.scope == scope]:
             self.release_lock(name)
+
+    @keyword
+    def close_kubernetes_api_port(self) -> None:
+        """Closes the local twin's Kubernetes API port; the worker node still reaches the API
+        (the SSH fallback tests). Local twin only. Tag the test ``destructive`` and reopen
+        the port in its teardown.
+
+        | `Close Kubernetes API Port` |
+        | [Teardown] | `Reopen Kubernetes API Port` |
+        """
+        self._twin_only("Closing the Kubernetes API port")
+        control.set_kube_api_port(False)
+        logger.info("The twin's Kubernetes API port is closed")
+
+    @keyword
+    def reopen_kubernetes_api_port(self) -> None:
+        """Reopens the local twin's Kubernetes API port (use in the teardown).
+
+        | [Teardown] | `Reopen Kubernetes API Port` |
+        """
+        self._twin_only("Reopening the Kubernetes API port")
+        control.set_kube_api_port(True)
+        logger.info("The twin's Kubernetes API port is open again")
+
+    @staticmethod
+    def _twin_only(what: str) -> None:
+        env = BuiltIn().get_variable_value("${ENV_NAME}")
+        if env != "local":
+            raise AssertionError(
+                f"{what} works on the local twin only, not on '{env}': run this test locally"
+            )
 
     # -------------------------------------------------------------------- listener
 
@@ -319,6 +355,30 @@ class Environment:
 
     def end_suite(self, data, result) -> None:
         self._release_scope("suite")
+
+    @staticmethod
+    def _suite_fixture(result) -> bool:
+        return result.type in ("SETUP", "TEARDOWN") and isinstance(result.parent, ResultSuite)
+
+    def start_keyword(self, data, result) -> None:
+        """A suite setup or teardown holds the ``system`` lock shared while it runs.
+
+        So under pabot it never meets another process's outage (a destructive test holds
+        the lock exclusively); it is released when the setup or teardown ends, never
+        held across the suite (a destructive test of this process would wait on it).
+        Before the environment is prepared the lock's place is unknown: the top suite's
+        setup takes it itself, after `Prepare Test Environment`.
+        """
+        if not self._suite_fixture(result) or self._variables is None:
+            return
+        context = EXECUTION_CONTEXTS.current
+        if context is None or context.dry_run or SYSTEM_LOCK in self._locks:
+            return
+        self.hold_lock(SYSTEM_LOCK, "shared", timeout=timedelta(minutes=15), scope="fixture")
+
+    def end_keyword(self, data, result) -> None:
+        if self._suite_fixture(result):
+            self._release_scope("fixture")
 
     def close(self) -> None:
         for name in list(self._locks):
