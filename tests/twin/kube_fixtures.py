@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -69,3 +70,22 @@ def start_kube_twin(base: Path) -> Iterator[KubeTwin]:
     finally:
         control.down(base=base)
         wait_for(lambda: not processes.marked_processes(instance), what="no twin process left")
+
+
+def job_body(name: str, script: str) -> dict:
+    """A batch/v1 Job (its pods labelled ``app=<name>``) whose one container runs a Python
+    script once; image twin/python:3, one the twin has (any other stays Pending)."""
+    command = [sys.executable, "-u", "-c", script]
+    container = {"name": "main", "image": "twin/python:3", "command": command}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {
+            "backoffLimit": 0,
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"restartPolicy": "Never", "containers": [container]},
+            },
+        },
+    }
