@@ -82,6 +82,13 @@ shard-demo: setup
 	$(VENV)/python scripts/shard_demo.py --shards 3 --processes 2 \
 		--outputdir $(RESULTS)/shard-demo $(SHARD_SUITES)
 
+# Publishing the last regression run (settings from the environment: see README, Publishing).
+xray: setup
+	$(VENV)/python scripts/xray_import.py $(RESULTS)/regression/output.xml
+
+jira-bugs: setup
+	$(VENV)/python scripts/jira_bugs.py $(RESULTS)/regression/output.xml
+
 # make plan PLAN=PZ-14024: just the automated tests of an Xray Test Plan (needs the Xray settings).
 PLAN ?= PZ-14024
 plan: setup

@@ -46,6 +46,7 @@ from typing import Literal
 from robot.api import logger
 from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn
+from robot.result import TestSuite as ResultSuite
 from robot.running.context import EXECUTION_CONTEXTS
 
 from libraries import safety
@@ -187,7 +188,7 @@ class Environment:
         name: str,
         mode: Literal["shared", "exclusive"] = "shared",
         timeout: timedelta = timedelta(minutes=5),
-        scope: Literal["test", "suite", "auto"] = "auto",
+        scope: Literal["test", "suite", "auto", "fixture"] = "auto",
     ) -> None:
         """Holds the cross-process lock ``name`` until the current test (or suite) ends.
 
@@ -319,6 +320,30 @@ class Environment:
 
     def end_suite(self, data, result) -> None:
         self._release_scope("suite")
+
+    @staticmethod
+    def _suite_fixture(result) -> bool:
+        return result.type in ("SETUP", "TEARDOWN") and isinstance(result.parent, ResultSuite)
+
+    def start_keyword(self, data, result) -> None:
+        """A suite setup or teardown holds the ``system`` lock shared while it runs.
+
+        So under pabot it never meets another process's outage (a destructive test holds
+        the lock exclusively); it is released when the setup or teardown ends, never
+        held across the suite (a destructive test of this process would wait on it).
+        Before the environment is prepared the lock's place is unknown: the top suite's
+        setup takes it itself, after `Prepare Test Environment`.
+        """
+        if not self._suite_fixture(result) or self._variables is None:
+            return
+        context = EXECUTION_CONTEXTS.current
+        if context is None or context.dry_run or SYSTEM_LOCK in self._locks:
+            return
+        self.hold_lock(SYSTEM_LOCK, "shared", timeout=timedelta(minutes=15), scope="fixture")
+
+    def end_keyword(self, data, result) -> None:
+        if self._suite_fixture(result):
+            self._release_scope("fixture")
 
     def close(self) -> None:
         for name in list(self._locks):

@@ -28,6 +28,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     if command -v service >/dev/null && [[ " ${missing[*]} " == *" rabbitmq-server "* ]]; then
       service rabbitmq-server stop >/dev/null 2>&1 || true
     fi
+    # The twin runs its own sshd processes on loopback ports; the system one is not needed.
+    if command -v service >/dev/null && [[ " ${missing[*]} " == *" openssh-server "* ]]; then
+      service ssh stop >/dev/null 2>&1 || true
+    fi
   else
     die "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}"
   fi

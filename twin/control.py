@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 
 from twin import bugs as twin_bugs
-from twin import config, lease, prepare, processes
+from twin import config, lease, prepare, processes, ssh
 from twin.supervisor import DEFAULT_WORKLOADS
 
 
@@ -69,6 +69,11 @@ def check_prerequisites() -> None:
         raise TwinError(
             "rabbitmq-server is not installed: run 'make setup' "
             "(or: sudo apt-get install rabbitmq-server)"
+        )
+    if not ssh.installed():
+        raise TwinError(
+            "OpenSSH's sshd is not installed: run 'make setup' "
+            "(or: sudo apt-get install openssh-server)"
         )
 
 
@@ -238,6 +243,7 @@ def status_lines(base: Path | None = None) -> list[str]:
         lines.append(
             f"  {pod['name']:<48} {pod['phase']:<10} ready={str(pod['ready']).lower():<5} "
             f"restarts={pod['restart_count']} pid={pod['pid']}"
+            + ("  (host, not a pod)" if pod.get("kind") == "Host" else "")
         )
     return lines
 
@@ -266,3 +272,37 @@ def follow(path: Path, emit: Callable[[str], None], tail: int, stop: Callable[[]
                 emit(line.rstrip("\n"))
             else:
                 time.sleep(0.2)
+
+
+def set_kube_api_port(open_: bool, base: Path | None = None, timeout: float = 10.0) -> None:
+    """Close (``open_=False``) or reopen the twin's external Kubernetes API port and wait
+    until it is so. The cluster-internal port (the worker node's kubectl) stays open."""
+    from twin.kube.cluster import KUBE_API_CLOSED
+
+    base = base or config.twin_dir()
+    marker = base / KUBE_API_CLOSED
+    if open_:
+        marker.unlink(missing_ok=True)
+    else:
+        marker.touch()
+    port = config.load_endpoints(base)["kube"]["port"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _port_open(port) == open_:
+            return
+        time.sleep(0.05)
+    state = "open" if _port_open(port) else "closed"
+    raise TwinError(
+        f"the Kubernetes API port {port} is still {state} after {timeout:g} s; "
+        "is the twin up? see 'python -m twin status'"
+    )
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((config.HOST, port), timeout=0.5):
+            return True
+    except OSError:
+        return False

@@ -6,7 +6,7 @@ import secrets as random_secrets
 import socket
 from pathlib import Path
 
-from twin import config, tls
+from twin import config, ssh, tls
 from variables import constants
 
 # Ports the twin needs, by endpoints.json location.
@@ -18,6 +18,9 @@ _PORTS = (
     ("rabbitmq", "dist_port"),
     ("rabbitmq", "epmd_port"),
     ("kube", "port"),
+    ("kube", "internal_port"),
+    ("ssh", "jump_port"),
+    ("ssh", "worker_port"),
 )
 
 
@@ -78,6 +81,7 @@ def _secrets(base: Path) -> dict:
 def prepare(base: Path) -> tuple[dict, dict]:
     """Write certificates, ``secrets.json`` and ``endpoints.json``; return both dicts."""
     base.mkdir(parents=True, exist_ok=True)
+    (base / "kube-api-closed").unlink(missing_ok=True)  # a fresh twin's API port is open
     try:
         previous = config.load_endpoints(base)
     except config.TwinNotRunning:
@@ -111,9 +115,16 @@ def prepare(base: Path) -> tuple[dict, dict]:
             "port": kube_port,
             "url": f"https://{host}:{kube_port}",
             "kubeconfig": str(base / "kubeconfig"),
+            # The worker node's kubectl reaches the API here (see twin/kube/cluster.py).
+            "internal_port": ports[("kube", "internal_port")],
+            "internal_kubeconfig": str(base / "kubeconfig-internal"),
             "namespace": constants.K8S_NAMESPACE,
         },
     }
+    if ssh.installed():
+        endpoints["ssh"] = ssh.ensure_keys(
+            base, ports[("ssh", "jump_port")], ports[("ssh", "worker_port")]
+        )
     secret_values = _secrets(base)
     config.write_json(base / config.SECRETS_FILE, secret_values, private=True)
     config.write_json(base / config.ENDPOINTS_FILE, endpoints)

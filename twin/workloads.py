@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from twin import ssh
 from twin.segy_recorder.probe import probe_segy_recorder
 from variables import constants
 
@@ -32,6 +33,11 @@ class WorkloadSpec:
     env: tuple[tuple[str, str], ...] = ()
     restart_policy: str = "Always"
     service_ports: tuple[tuple[str, str], ...] = ()  # (port name, endpoints.json key path)
+
+    @property
+    def is_host(self) -> bool:
+        """A host (the SSH jump host, the worker node): supervised, not a Kubernetes pod."""
+        return self.kind == "Host"
 
     def argv(self) -> list[str]:
         return list(self.command) if self.command else [sys.executable, "-m", self.module]
@@ -99,6 +105,26 @@ def probe_focus(endpoints: dict, secrets: dict) -> bool:
         return False
 
 
+# Hosts, not pods: real OpenSSH servers (twin/ssh), not in the Kubernetes API.
+SSH_HOSTS: tuple[WorkloadSpec, ...] = (
+    WorkloadSpec(
+        name=constants.SSH_JUMP_WORKLOAD,
+        kind="Host",
+        module="twin.ssh",
+        probe=ssh.probe(constants.SSH_JUMP_WORKLOAD),
+        image="debian/openssh-server:9.2",
+        grace_seconds=5.0,
+    ),
+    WorkloadSpec(
+        name=constants.SSH_WORKER_WORKLOAD,
+        kind="Host",
+        module="twin.ssh",
+        probe=ssh.probe(constants.SSH_WORKER_WORKLOAD),
+        image="debian/openssh-server:9.2",
+        grace_seconds=5.0,
+    ),
+)
+
 WORKLOADS: tuple[WorkloadSpec, ...] = (
     WorkloadSpec(
         name=constants.MONGODB_WORKLOAD,
@@ -132,4 +158,5 @@ WORKLOADS: tuple[WorkloadSpec, ...] = (
         probe=probe_segy_recorder,
         image="twin/segy-recorder:1",
     ),
+    *SSH_HOSTS,
 )

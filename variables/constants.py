@@ -53,6 +53,9 @@ FOCUS_SERVER_WORKLOAD = "panda-panda-focus-server"
 MONGODB_WORKLOAD = "mongodb"
 RABBITMQ_WORKLOAD = "rabbitmq-panda"
 SEGY_RECORDER_WORKLOAD = "segy-recorder"
+# Hosts, not pods (contract section 1): the worker node, reached through the jump host.
+SSH_JUMP_WORKLOAD = "jump-host"
+SSH_WORKER_WORKLOAD = "worker-node"
 GRPC_JOB_PREFIX = "focus-server-grpc-"
 GRPC_SERVICE_PREFIX = "grpc-service-"
 

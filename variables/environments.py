@@ -36,6 +36,7 @@ OPTIONAL = (
     "SSH_JUMP_HOST",
     "SSH_USER",
     "SSH_KEY",
+    "SSH_KNOWN_HOSTS",
 )
 
 
@@ -129,6 +130,7 @@ def remote_variables(env_name: str, is_production: bool) -> dict:
         "SSH_JUMP_HOST": os.environ.get("SSH_JUMP_HOST") or None,
         "SSH_USER": os.environ.get("SSH_USER") or None,
         "SSH_KEY": os.environ.get("SSH_KEY") or None,
+        "SSH_KNOWN_HOSTS": os.environ.get("SSH_KNOWN_HOSTS") or None,
         "TWIN_DIR": None,
     }
 

@@ -43,8 +43,21 @@ def get_variables() -> dict:
         "SEGY_ROOT": str(config.twin_dir() / "data" / constants.SEGY_RECORDER_WORKLOAD),
         "SITE_ID": constants.SITE_ID,
         "FIBRE_LENGTH_M": constants.FIBRE_LENGTH_M,
-        "SSH_HOST": None,
-        "SSH_JUMP_HOST": None,
-        "SSH_USER": None,
-        "SSH_KEY": None,
+        **_ssh(endpoints),
+    }
+
+
+def _ssh(endpoints: dict) -> dict:
+    """The twin's jump host and worker node (twin/ssh), as staging names them."""
+    ssh = endpoints.get("ssh")
+    if not ssh:
+        names = ("SSH_HOST", "SSH_JUMP_HOST", "SSH_USER", "SSH_KEY", "SSH_KNOWN_HOSTS")
+        return dict.fromkeys(names)
+    host = endpoints["host"]
+    return {
+        "SSH_HOST": f"{host}:{ssh['worker_port']}",
+        "SSH_JUMP_HOST": f"{host}:{ssh['jump_port']}",
+        "SSH_USER": ssh["user"],
+        "SSH_KEY": ssh["key"],
+        "SSH_KNOWN_HOSTS": ssh["known_hosts"],
     }

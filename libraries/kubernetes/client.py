@@ -7,6 +7,7 @@ how long, and what it last saw.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -16,9 +17,28 @@ from typing import Any, TypeVar
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.client.rest import ApiException
+from urllib3.exceptions import HTTPError as Urllib3Error
+
+from libraries.kubernetes.ssh_fallback import KubectlOverSsh, SshRoute
 
 T = TypeVar("T")
 POLL_S = 0.1
+
+
+# urllib3 warns on the console for each retry of an unreachable API; the keyword's own
+# failure (or the SSH fallback's note) says it once, in the log.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
+
+# The API cannot be reached at all (refused, timed out, TLS, DNS): not an API answer.
+UNREACHABLE = (Urllib3Error, ConnectionError, TimeoutError, OSError)
+
+
+def short_reason(error: BaseException) -> str:
+    text = str(getattr(error, "reason", "") or error)
+    found = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    if found:
+        return found.group(1).strip().lower()
+    return "timed out" if "timed out" in text.lower() else text.splitlines()[0][:120]
 
 
 class KubeError(AssertionError):
@@ -78,6 +98,9 @@ class KubeClient:
         self.core = k8s.CoreV1Api(api_client)
         self.apps = k8s.AppsV1Api(api_client)
         self.batch = k8s.BatchV1Api(api_client)
+        # kubectl over SSH on the worker node, for when the API is unreachable from here.
+        self.fallback: KubectlOverSsh | None = None
+        self.on_fallback: Callable[[str], None] = lambda note: None
 
     @classmethod
     def from_kubeconfig(
@@ -94,15 +117,40 @@ class KubeClient:
 
     def close(self) -> None:
         self.api_client.close()
+        if self.fallback is not None:
+            self.fallback.close()
+
+    def use_ssh_fallback(self, route: SshRoute) -> None:
+        """When the API is unreachable, list/read/delete pods and read logs with kubectl
+        on the worker node over SSH; the answers have the same shapes."""
+        self.fallback = KubectlOverSsh(route, self.namespace, KubeError)
+
+    def _api_or_ssh(self, api: Callable[[], T], ssh: Callable[[KubectlOverSsh], T]) -> T:
+        if self.fallback is None:
+            return api()
+        try:
+            return api()
+        except UNREACHABLE as error:
+            reason = short_reason(error)
+        self.on_fallback(
+            f"Kubernetes API at {self.api_client.configuration.host} unreachable ({reason}): "
+            f"using {self.fallback.route.describe()}"
+        )
+        return ssh(self.fallback)
 
     def where(self, kind: str, name: str) -> str:
         return f"{kind} {self.namespace}/{name}"
 
     # ------------------------------------------------------------------ pods
     def list_pods(self, label_selector: str = "", name_pattern: str | None = None) -> list[Any]:
-        pods = self.core.list_namespaced_pod(
-            self.namespace, label_selector=label_selector, _request_timeout=self.timeout
-        ).items
+        pods = self._api_or_ssh(
+            lambda: (
+                self.core.list_namespaced_pod(
+                    self.namespace, label_selector=label_selector, _request_timeout=self.timeout
+                ).items
+            ),
+            lambda ssh: ssh.list_pods(label_selector),
+        )
         if name_pattern:
             pattern = re.compile(name_pattern)
             pods = [pod for pod in pods if pattern.search(pod.metadata.name)]
@@ -110,8 +158,11 @@ class KubeClient:
 
     def get_pod(self, name: str) -> Any:
         try:
-            return self.core.read_namespaced_pod(
-                name, self.namespace, _request_timeout=self.timeout
+            return self._api_or_ssh(
+                lambda: self.core.read_namespaced_pod(
+                    name, self.namespace, _request_timeout=self.timeout
+                ),
+                lambda ssh: ssh.get_pod(name),
             )
         except ApiException as error:
             if error.status == 404:
@@ -134,11 +185,14 @@ class KubeClient:
 
     def delete_pod(self, name: str, grace_seconds: int | None = None) -> Any:
         try:
-            return self.core.delete_namespaced_pod(
-                name,
-                self.namespace,
-                grace_period_seconds=grace_seconds,
-                _request_timeout=self.timeout,
+            return self._api_or_ssh(
+                lambda: self.core.delete_namespaced_pod(
+                    name,
+                    self.namespace,
+                    grace_period_seconds=grace_seconds,
+                    _request_timeout=self.timeout,
+                ),
+                lambda ssh: ssh.delete_pod(name, grace_seconds),
             )
         except ApiException as error:
             if error.status == 404:
@@ -187,7 +241,10 @@ class KubeClient:
         if since_seconds is not None:
             kwargs["since_seconds"] = since_seconds
         try:
-            return self.core.read_namespaced_pod_log(name, self.namespace, **kwargs) or ""
+            return self._api_or_ssh(
+                lambda: self.core.read_namespaced_pod_log(name, self.namespace, **kwargs) or "",
+                lambda ssh: ssh.logs(name, tail_lines, since_seconds, timestamps),
+            )
         except ApiException as error:
             if error.status == 404:
                 raise KubeError(f"no logs: {self.where('pod', name)} does not exist") from None

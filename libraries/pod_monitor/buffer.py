@@ -30,6 +30,7 @@ class PodBuffer:
         self.pod = pod
         self.lines: deque[Line] = deque(maxlen=max_lines)
         self.dropped = 0
+        self.chars = 0  # text held now (for the memory figures)
         self.gone = False
         self.last_ns = 0
         self._lock = threading.Lock()
@@ -38,7 +39,9 @@ class PodBuffer:
         with self._lock:
             if len(self.lines) == self.lines.maxlen:
                 self.dropped += 1
+                self.chars -= len(self.lines[0].text)
             self.lines.append(line)
+            self.chars += len(line.text)
             self.last_ns = max(self.last_ns, line.ns)
 
     def window(self, start_ns: int, end_ns: int) -> list[Line]:
@@ -62,6 +65,10 @@ class LineStore:
         self.max_lines = max_lines
         self.buffers: dict[str, PodBuffer] = {}
         self.errors_seen: Counter[tuple[str, str]] = Counter()  # (pod, pattern) -> lines
+        self.lines_seen = 0
+        self.pods_seen: set[str] = set()
+        self.peak_lines = 0
+        self.peak_chars = 0
         self._lock = threading.Lock()
 
     def buffer(self, pod: str) -> PodBuffer:
@@ -77,8 +84,25 @@ class LineStore:
         line = Line(ns, text, self.patterns.match(text), request_ids.parse(text))
         if line.error:
             self.errors_seen[(pod, line.error)] += 1
+        self.lines_seen += 1
+        self.pods_seen.add(pod)
         self.buffer(pod).add(line)
         return line
+
+    def note_peak(self) -> None:
+        """Record how much is buffered now, if it is the most so far (memory figures)."""
+        with self._lock:
+            buffers = list(self.buffers.values())
+        self.peak_lines = max(self.peak_lines, sum(len(b.lines) for b in buffers))
+        self.peak_chars = max(self.peak_chars, sum(b.chars for b in buffers))
+
+    def stats(self) -> dict:
+        return {
+            "pods_followed": len(self.pods_seen),
+            "lines_seen": self.lines_seen,
+            "peak_buffered_lines": self.peak_lines,
+            "peak_buffered_chars": self.peak_chars,
+        }
 
     def mark_gone(self, pod: str) -> None:
         self.buffer(pod).gone = True

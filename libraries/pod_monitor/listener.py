@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections import Counter
@@ -19,6 +20,7 @@ from libraries.pod_monitor.patterns import PatternFileError, load_patterns
 from variables import constants
 
 TAG = "pod-errors"
+STATS_FILE = "pod_monitor_stats.json"
 EXPECTED_TAG = "pod-errors-expected"
 _TRUE = ("1", "true", "yes", "on")
 
@@ -141,6 +143,7 @@ class PodMonitor:
         excerpts = self.store.select(
             self.test_start_ns, end_ns, request_ids.process_prefix(), self.test_number
         )
+        self.store.note_peak()
         self.store.prune(self.test_start_ns)
         if not excerpts:
             return
@@ -177,6 +180,8 @@ class PodMonitor:
         root = report.results_root(self.output_dir)
         try:
             report.write_summary(root, self.output_dir, {"tests": self.counts})
+            stats = {**self.store.stats(), "tests": self.test_number}
+            (self.output_dir / STATS_FILE).write_text(json.dumps(stats))
         except OSError:
             return
         if self.counts:

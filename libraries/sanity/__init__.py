@@ -111,4 +111,5 @@ class Sanity:
             ssh_jump_host=text("SSH_JUMP_HOST") or None,
             ssh_user=text("SSH_USER") or None,
             ssh_key=text("SSH_KEY") or None,
+            ssh_known_hosts=text("SSH_KNOWN_HOSTS") or None,
         )

@@ -53,6 +53,7 @@ class Target:
     ssh_jump_host: str | None = None
     ssh_user: str | None = None
     ssh_key: str | None = None
+    ssh_known_hosts: str | None = None
     timeout: float = CHECK_TIMEOUT_S
 
     @property
@@ -332,10 +333,12 @@ def check_ssh(target: Target) -> Problem | None:
             target.ssh_user,
             target.ssh_key,
             jump_host=target.ssh_jump_host,
+            known_hosts=target.ssh_known_hosts,
             timeout=target.timeout,
         )
     except SshError as error:
-        return Problem(str(error), "check SSH_USER and SSH_KEY (and that the key is authorized)")
+        what, _, fix = str(error).partition(": ")
+        return Problem(what, fix or "check SSH_USER and SSH_KEY")
     connection.close()
     return None
 

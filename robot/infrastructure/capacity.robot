@@ -13,6 +13,7 @@ Test Teardown     Focus Test Teardown
 Test Timeout      15 minutes
 
 Test Tags         k8s    infrastructure    regression    capacity    destructive    critical
+...               pod-errors-expected
 
 
 *** Test Cases ***

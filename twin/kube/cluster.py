@@ -12,8 +12,10 @@ import datetime as dt
 import os
 import secrets as random_secrets
 from collections import deque
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from twin import config
 from twin.kube import discovery, objects
 from twin.kube.jobs import InvalidObject, JobRecord, job_from_body, service_from_body
 from twin.kube.podlog import PodLog
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from aiohttp import web
 
 HISTORY_ENV = "TWIN_KUBE_EVENT_HISTORY"
+# While this file exists in the twin's directory the external API port is closed.
+KUBE_API_CLOSED = "kube-api-closed"
 _KEEP_EVENTS = 300
 
 
@@ -40,6 +44,8 @@ class Controller(Protocol):
     (:class:`twin.supervisor.controller.Supervisor`); declared here, so ``twin.kube``
     does not import the supervisor that imports it."""
 
+    base: Path
+    stopping: bool
     endpoints: dict
     secrets: dict
     workloads: dict[str, Any]
@@ -70,6 +76,7 @@ class ClusterView:
         self.services: dict[str, dict] = {}
         self.events: deque[dict] = deque(maxlen=_KEEP_EVENTS)
         self._runner: web.AppRunner | None = None
+        self._internal: web.AppRunner | None = None
         for workload in supervisor.workloads.values():
             if workload.spec.service_ports:
                 self.services[workload.spec.name] = objects.workload_service(
@@ -79,7 +86,11 @@ class ClusterView:
     # ------------------------------------------------------------------ mirror
     def sync(self) -> None:
         sup, ns = self.supervisor, self.namespace
-        pods = {name: objects.pod_object(pod, ns) for name, pod in sup.pods.items()}
+        pods = {
+            name: objects.pod_object(pod, ns)
+            for name, pod in sup.pods.items()
+            if pod.spec.kind != "Host"  # the SSH hosts are machines, not pods
+        }
         self.store.sync("Pod", pods)
         for kind in ("Deployment", "StatefulSet"):
             self.store.sync(
@@ -105,6 +116,8 @@ class ClusterView:
         )
 
     def record_event(self, pod: Any, reason: str, message: str) -> None:
+        if pod.spec.kind == "Host":
+            return
         now = _now()
         self.events.append(
             {
@@ -167,41 +180,67 @@ class ClusterView:
 
     def pod_log(self, name: str) -> tuple[PodLog, str] | None:
         pod = self.supervisor.pods.get(name)
-        return (pod.log, pod.container_name) if pod else None
+        return (pod.log, pod.container_name) if pod and pod.spec.kind != "Host" else None
 
     # ------------------------------------------------------------------ server
     def write_kubeconfig(self) -> None:
         kube = self.supervisor.endpoints["kube"]
-        text = discovery.kubeconfig(
-            kube["url"],
-            self.supervisor.endpoints["ca"],
-            self.supervisor.secrets["kube_token"],
-            kube["namespace"],
-        )
-        target = kube["kubeconfig"]
-        fd = os.open(f"{target}.tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(f"{target}.tmp", target)
+        targets = [(kube["url"], kube["kubeconfig"])]
+        if kube.get("internal_port"):
+            internal = f"https://{config.HOST}:{kube['internal_port']}"
+            targets.append((internal, kube["internal_kubeconfig"]))
+        for server, target in targets:
+            text = discovery.kubeconfig(
+                server,
+                self.supervisor.endpoints["ca"],
+                self.supervisor.secrets["kube_token"],
+                kube["namespace"],
+            )
+            fd = os.open(f"{target}.tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+            os.replace(f"{target}.tmp", target)
 
-    async def start(self) -> None:
-        self.write_kubeconfig()
-        self.sync()
+    async def _serve(self, port: int) -> web.AppRunner:
         endpoints = self.supervisor.endpoints
-        self._runner = await serve(
+        return await serve(
             self,
             self.supervisor.secrets["kube_token"],
-            endpoints["kube"]["port"],
+            port,
             endpoints["server_cert"],
             endpoints["server_key"],
         )
 
+    async def start(self) -> None:
+        self.write_kubeconfig()
+        self.sync()
+        kube = self.supervisor.endpoints["kube"]
+        self._runner = await self._serve(kube["port"])
+        # The cluster-internal address (the worker node's kubectl): it stays open while
+        # the external port is closed, as a firewall between tester and cluster would.
+        if kube.get("internal_port"):
+            self._internal = await self._serve(kube["internal_port"])
+
+    async def apply_port_switch(self) -> None:
+        """Close the external API port while ``<twin>/kube-api-closed`` exists; reopen after.
+
+        ``python -m twin``'s :func:`twin.control.set_kube_api_port` writes the file; the
+        SSH fallback tests use it to take the API away from the tester only.
+        """
+        closed = (self.supervisor.base / KUBE_API_CLOSED).exists()
+        if closed and self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+        elif not closed and self._runner is None and not self.supervisor.stopping:
+            self._runner = await self._serve(self.supervisor.endpoints["kube"]["port"])
+
     async def stop(self) -> None:
         for queue in list(self.store.watchers):
             queue.put_nowait(None)
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        for runner in (self._runner, self._internal):
+            if runner is not None:
+                await runner.cleanup()
+        self._runner = self._internal = None
 
 
 def _already_exists(plural: str, group: str, name: str) -> ApiError:

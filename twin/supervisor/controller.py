@@ -109,6 +109,8 @@ class Supervisor:
         if spec.kind == "StatefulSet":
             name = f"{spec.name}-{ordinal}"
             labels = {"app": spec.name, "statefulset.kubernetes.io/pod-name": name}
+        elif spec.kind == "Host":
+            name, labels = spec.name, {"app": spec.name}
         else:
             name = f"{spec.name}-{workload.template_hash}-{suffix(5)}"
             labels = {"app": spec.name, "pod-template-hash": workload.template_hash}
@@ -259,6 +261,7 @@ class Supervisor:
                 await asyncio.wait_for(self._stop_event.wait(), timeout=0.2)
             except TimeoutError:
                 pass
+            await self.kube.apply_port_switch()
         await self.shutdown()
         if keeper:
             keeper.cancel()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
-from robot.libraries.BuiltIn import BuiltIn
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from libraries.focus_api.client import TWIN_HINT, FocusClient
 from libraries.focus_api.keywords.base import LibraryComponent, log_exchange
@@ -85,6 +85,8 @@ class ConnectionKeywords(LibraryComponent):
 
 def _hint() -> dict:
     """On the local twin an unreachable server means the twin is down; elsewhere it does not."""
-    if BuiltIn().get_variable_value("${ENV_NAME}") == "local":
-        return {"unreachable_hint": TWIN_HINT}
-    return {}
+    try:
+        env_name = BuiltIn().get_variable_value("${ENV_NAME}")
+    except RobotNotRunningError:  # used from plain Python (pytest): no environment known
+        return {}
+    return {"unreachable_hint": TWIN_HINT} if env_name == "local" else {}

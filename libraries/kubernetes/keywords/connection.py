@@ -9,6 +9,7 @@ from robot.api.deco import keyword
 
 from libraries.kubernetes.client import KubeClient
 from libraries.kubernetes.keywords.base import LibraryComponent
+from libraries.kubernetes.ssh_fallback import SshRoute
 from variables import constants
 
 
@@ -24,6 +25,11 @@ class ConnectionKeywords(LibraryComponent):
         in_cluster: bool = False,
         timeout: timedelta = timedelta(seconds=10),
         alias: str = "default",
+        ssh_host: str | None = None,
+        ssh_jump_host: str | None = None,
+        ssh_user: str | None = None,
+        ssh_key: str | None = None,
+        ssh_known_hosts: str | None = None,
     ) -> str:
         """Opens a connection with a kubeconfig (and optional context) or in-cluster config.
 
@@ -31,8 +37,18 @@ class ConnectionKeywords(LibraryComponent):
         connection becomes current; returns its alias. TLS is always verified with
         the kubeconfig's certificate authority.
 
+        With ``ssh_host`` (the worker node, ``host[:port]``), ``ssh_user`` and
+        ``ssh_key`` (and optionally ``ssh_jump_host`` and ``ssh_known_hosts``), the
+        connection falls back to ``kubectl`` on the worker node over SSH whenever the
+        API is unreachable from here: `List Pods`, `Get Pod Name`, `Get Pod Phase`,
+        `Get Pod Logs`, `Delete Pod` and the other pod keywords then work with the same
+        arguments and return shapes. Host keys are verified (``ssh_known_hosts``, else
+        ``~/.ssh/known_hosts``).
+
         | `Connect To Kubernetes` | ${KUBECONFIG} | context=${KUBE_CONTEXT} | namespace=panda |
         | `Connect To Kubernetes` | in_cluster=True |
+        | `Connect To Kubernetes` | ${KUBECONFIG} | ssh_host=${SSH_HOST} | ssh_user=${SSH_USER} |
+        | ... | ssh_key=${SSH_KEY} | ssh_jump_host=${SSH_JUMP_HOST} |
         """
         seconds = timeout.total_seconds()
         if in_cluster:
@@ -43,6 +59,11 @@ class ConnectionKeywords(LibraryComponent):
                 raise ValueError("Connect To Kubernetes needs a kubeconfig, or in_cluster=True")
             connection = KubeClient.from_kubeconfig(kubeconfig, context, namespace, seconds)
             origin = f"{kubeconfig} (context {context or 'current'})"
+        if ssh_host and ssh_user and ssh_key:
+            route = SshRoute(ssh_host, ssh_user, ssh_key, ssh_jump_host, ssh_known_hosts, seconds)
+            connection.use_ssh_fallback(route)
+            connection.on_fallback = logger.info
+            origin += f"; when the API is unreachable: {route.describe()}"
         old = self.state.connections.pop(alias, None)
         if old is not None:
             old.close()

@@ -1,0 +1,112 @@
+"""SSH support keywords next to SSHLibrary: addresses, free ports, throwaway keys, and the
+twin's API port switch for the SSH fallback tests. The SSH client itself is
+``libraries/ssh/client.py`` (plain paramiko, no Robot imports)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+from robot.api import logger
+from robot.api.deco import keyword, library
+from robot.libraries.BuiltIn import BuiltIn
+
+from libraries.ssh.client import split_address
+
+__all__ = ["SshSupport"]
+
+
+def _quiet_tunnel_errors() -> None:
+    """SSHLibrary's tunnel server prints a traceback to the console when a tunnelled
+    connection is cut while its SSH connection closes (a client still sending as the
+    test ends). That is the end of a tunnel, not an error: note it in the log instead."""
+    from SSHLibrary.pythonforward import ForwardServer
+
+    def handle_error(server, request, client_address) -> None:
+        logger.debug(f"SSH tunnel connection from {client_address} ended while closing")
+
+    ForwardServer.handle_error = handle_error
+
+
+@library(scope="GLOBAL")
+class SshSupport:
+    """Helpers for ``resources/ssh.resource`` (SSHLibrary does the SSH itself).
+
+    = Twin only =
+
+    `Close Kubernetes API Port` and `Reopen Kubernetes API Port` take the local twin's
+    Kubernetes API away from the tester while the worker node still reaches it, as a
+    firewall would; tests using them are ``destructive``. On any other environment they
+    fail with one line: a real cluster's port is not ours to close.
+    """
+
+    def __init__(self) -> None:
+        self._temp: list[Path] = []
+        _quiet_tunnel_errors()
+
+    @keyword
+    def split_ssh_address(self, address: str, default_port: int = 22) -> tuple[str, int]:
+        """``host``, ``host:port`` or ``[v6]:port`` -> host and port.
+
+        | ${host}    ${port} = | `Split SSH Address` | ${SSH_HOST} |
+        """
+        if not address:
+            raise ValueError("no SSH address: set SSH_HOST (and SSH_JUMP_HOST) for this run")
+        return split_address(address, default_port)
+
+    @keyword
+    def get_free_local_port(self) -> int:
+        """A TCP port on 127.0.0.1 that nothing listens on now (for a local tunnel)."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+
+    @keyword
+    def create_throwaway_ssh_key(self) -> str:
+        """A new ed25519 private key file that no host authorizes; removed when the run ends."""
+        directory = Path(tempfile.mkdtemp(prefix="throwaway-key-"))
+        self._temp.append(directory)
+        path = directory / "id_ed25519"
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "throwaway", "-f", str(path)],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        path.chmod(0o600)
+        return str(path)
+
+    def _twin_only(self, what: str) -> None:
+        env = BuiltIn().get_variable_value("${ENV_NAME}")
+        if env != "local":
+            raise AssertionError(
+                f"{what} works on the local twin only, not on '{env}': run this test locally"
+            )
+
+    @keyword
+    def close_kubernetes_api_port(self) -> None:
+        """Closes the twin's Kubernetes API port (the worker node still reaches the API).
+
+        Tag the test ``destructive`` and reopen the port in its teardown.
+        """
+        self._twin_only("Closing the Kubernetes API port")
+        from twin import control
+
+        control.set_kube_api_port(False)
+        logger.info("The twin's Kubernetes API port is closed")
+
+    @keyword
+    def reopen_kubernetes_api_port(self) -> None:
+        """Reopens the twin's Kubernetes API port (use in the teardown)."""
+        self._twin_only("Reopening the Kubernetes API port")
+        from twin import control
+
+        control.set_kube_api_port(True)
+        logger.info("The twin's Kubernetes API port is open again")
+
+    def __del__(self) -> None:
+        for directory in self._temp:
+            shutil.rmtree(directory, ignore_errors=True)
