@@ -12,7 +12,7 @@ MONITOR ?= --listener libraries.pod_monitor.PodMonitor
 TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
 
 .PHONY: setup smoke test nightly lint format pytest regression prove guard docs repeat clean \
-	twin-up twin-down dashboard shard-demo plan ui-baselines
+	twin-up twin-down dashboard shard-demo plan ui-baselines baseline load fuzz
 
 setup:
 	@scripts/setup.sh
@@ -35,7 +35,9 @@ test: setup
 lint:
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
+	$(VENV)/lint-imports
 	$(VENV)/robocop check robot resources
+	$(VENV)/robocop check --extend-select ANN02 --configure ANN02.severity=W resources
 	$(VENV)/robocop format --check robot resources
 	$(VENV)/python scripts/check_tags.py robot
 	$(VENV)/python scripts/check_destructive.py robot
@@ -64,10 +66,33 @@ prove: setup
 guard: setup
 	$(VENV)/python scripts/production_guard.py
 
-# Long load and soak tests (tag nightly), left out of `make test`.
+# Everything, the long load and soak tests (tag nightly) included, then the contract fuzzing.
 nightly: setup
+	@rc=0; \
 	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/nightly \
-		--include nightly --runemptysuite $(TAGLINK) $(ROBOT_OPTS) robot/
+		$(TAGLINK) $(MONITOR) $(ROBOT_OPTS) robot/ || rc=1; \
+	$(MAKE) --no-print-directory fuzz || rc=1; \
+	exit $$rc
+
+# Performance baseline of an environment: variables/baselines/$(ENV).json (commit it).
+ENV ?= local
+baseline: setup
+	$(VENV)/python scripts/record_baseline.py --env $(ENV)
+
+# make load [SCENARIO=health USERS=50 DURATION=60 WORKERS=2]: Locust's distributed mode
+# (one master, WORKERS worker processes) against the twin; the figures go to results/perf/.
+SCENARIO ?= health
+USERS ?= 50
+DURATION ?= 60
+WORKERS ?= 2
+load: setup
+	$(VENV)/python scripts/run_load.py --env $(ENV) --scenario $(SCENARIO) --users $(USERS) \
+		--duration $(DURATION) --workers $(WORKERS)
+
+# Contract fuzzing of the served OpenAPI with schemathesis (all checks, stateful links),
+# and the breaking-change check against the committed snapshot.
+fuzz: setup
+	$(VENV)/python scripts/fuzz.py --env $(ENV)
 
 # Trends: adds each run's output.xml to results/dashboard.db, writes results/dashboard.html.
 DASHBOARD_OUTPUTS ?= $(RESULTS)/regression/output.xml

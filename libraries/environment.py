@@ -50,6 +50,7 @@ from robot.result import TestSuite as ResultSuite
 from robot.running.context import EXECUTION_CONTEXTS
 
 from libraries import safety
+from libraries.common.polling import wait_until
 from twin import bugs as twin_bugs
 from twin import config as twin_config
 from twin import control
@@ -227,18 +228,21 @@ class Environment:
 
     @staticmethod
     def _flock(handle, operation: int, deadline: float, name: str) -> None:
-        started = time.monotonic()
-        while True:
+        def take() -> bool:
             try:
                 fcntl.flock(handle, operation | fcntl.LOCK_NB)
-                return
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise TimeoutError(
-                        f"lock '{name}' was not free within {time.monotonic() - started:.0f}s: "
-                        "another test holds it"
-                    ) from None
-                time.sleep(_LOCK_POLL_S)
+                return False
+            return True
+
+        wait_until(
+            take,
+            what=f"lock '{name}' to be free (another test holds it)",
+            timeout=max(deadline - time.monotonic(), 0.0),
+            interval=_LOCK_POLL_S,
+            describe=lambda _: "held by another test",
+            error=TimeoutError,
+        )
 
     @keyword
     def release_lock(self, name: str) -> None:
@@ -250,6 +254,37 @@ class Environment:
     def _release_scope(self, scope: str) -> None:
         for name in [n for n, held in self._locks.items() if held.scope == scope]:
             self.release_lock(name)
+
+    @keyword
+    def close_kubernetes_api_port(self) -> None:
+        """Closes the local twin's Kubernetes API port; the worker node still reaches the API
+        (the SSH fallback tests). Local twin only. Tag the test ``destructive`` and reopen
+        the port in its teardown.
+
+        | `Close Kubernetes API Port` |
+        | [Teardown] | `Reopen Kubernetes API Port` |
+        """
+        self._twin_only("Closing the Kubernetes API port")
+        control.set_kube_api_port(False)
+        logger.info("The twin's Kubernetes API port is closed")
+
+    @keyword
+    def reopen_kubernetes_api_port(self) -> None:
+        """Reopens the local twin's Kubernetes API port (use in the teardown).
+
+        | [Teardown] | `Reopen Kubernetes API Port` |
+        """
+        self._twin_only("Reopening the Kubernetes API port")
+        control.set_kube_api_port(True)
+        logger.info("The twin's Kubernetes API port is open again")
+
+    @staticmethod
+    def _twin_only(what: str) -> None:
+        env = BuiltIn().get_variable_value("${ENV_NAME}")
+        if env != "local":
+            raise AssertionError(
+                f"{what} works on the local twin only, not on '{env}': run this test locally"
+            )
 
     # -------------------------------------------------------------------- listener
 

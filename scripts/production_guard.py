@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from libraries.safety import is_destructive  # noqa: E402
 from scripts import check_destructive  # noqa: E402
+from scripts.robot_run import run_robot  # noqa: E402
 from twin import bugs, control  # noqa: E402
 from twin import config as twin_config  # noqa: E402
 from variables import constants  # noqa: E402
@@ -207,21 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         env.update(production_environment(endpoints, secrets))
         if args.allow:
             env["ALLOW_DESTRUCTIVE"] = "1"
-        argv = [sys.executable, "-m", "robot", "--outputdir", str(outdir), "-v", "ENV:production"]
-        argv += ["--include", "destructive", "--console", "dotted"]
+        options = ["-v", "ENV:production", "--include", "destructive"]
         for name in args.test:
-            argv += ["--test", name]
+            options += ["--test", name]
         print(f"guard: robot -v ENV:production --include destructive robot/ ({outdir})")
-        with open(outdir / "console.txt", "w") as console:
-            subprocess.run(
-                [*argv, str(ROOT / "robot")],
-                cwd=ROOT,
-                env=env,
-                stdout=console,
-                stderr=subprocess.STDOUT,
-                timeout=ROBOT_TIMEOUT_S,
-                check=False,
-            )
+        run_robot(options, outdir, env, ROBOT_TIMEOUT_S)
         time.sleep(STATS_SETTLE_S)
         after = snapshot(endpoints, secrets, since)
     except (control.TwinError, subprocess.TimeoutExpired, OSError, ValueError) as error:

@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scripts.robot_run import run_robot  # noqa: E402
 from twin import bugs, control  # noqa: E402
 
 CLEAN = "(clean)"
@@ -81,18 +82,8 @@ def _run(name: str, keys: frozenset[str], include: list[str], outdir: Path, env:
     try:
         control.down()
         control.up(owners=[os.getpid()], timeout=120)
-        argv = [sys.executable, "-m", "robot", "--outputdir", str(outdir), "--console", "dotted"]
-        argv += ["--include", "OR".join(include), "--exclude", "nightly", str(ROOT / "robot")]
-        with open(outdir / "console.txt", "w") as console:
-            subprocess.run(
-                argv,
-                cwd=ROOT,
-                env=env,
-                stdout=console,
-                stderr=subprocess.STDOUT,
-                timeout=ROBOT_TIMEOUT_S,
-                check=False,
-            )
+        options = ["--include", "OR".join(include), "--exclude", "nightly"]
+        run_robot(options, outdir, env, ROBOT_TIMEOUT_S)
         run.tests, run.failed, run.skipped = _outcome(outdir / "output.xml")
     except (control.TwinError, subprocess.TimeoutExpired, OSError, ET.ParseError) as error:
         run.error = str(error).splitlines()[0]

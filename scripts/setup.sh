@@ -65,5 +65,21 @@ fi
 site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 echo "$PWD" > "$site/focus_suite.pth"
 
+# ---- openapi-diff (npm, pinned in tools/openapi-diff): make fuzz's breaking-change check ----
+if [ ! -x tools/openapi-diff/node_modules/.bin/openapi-diff ]; then
+  if ! command -v npm >/dev/null && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian packages: nodejs npm"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null \
+      || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+  fi
+  if command -v npm >/dev/null; then
+    say "installing openapi-diff (tools/openapi-diff)"
+    npm ci --prefix tools/openapi-diff --no-audit --no-fund --loglevel=error >/dev/null \
+      || say "warning: npm ci in tools/openapi-diff failed; make fuzz cannot check breaking changes"
+  else
+    say "warning: npm is missing; make fuzz needs it: sudo apt-get install -y nodejs npm"
+  fi
+fi
+
 mkdir -p results
 say "ready (activate with: source .venv/bin/activate)"

@@ -11,6 +11,7 @@ keyword to call. Robot-free, generic in the connection type.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import field
 from typing import Generic, TypeVar
 
 C = TypeVar("C")
@@ -84,9 +85,10 @@ class ConnectionRegistry(Generic[C]):
             self.current_alias = next(reversed(self._connections), None)
         self._close(connection)
 
-    def close_all(self) -> list[str]:
+    def close_all(self, raise_errors: bool = True) -> list[str]:
         """Close every connection, even when some fail to close; the registry is empty
-        afterwards. Returns ``"alias: error"`` for each that failed (empty: all closed)."""
+        afterwards. A failure to close is raised after all were tried (``raise_errors``)
+        or returned as ``"alias: error"`` lines (empty: all closed)."""
         failures = []
         while self._connections:
             alias, connection = self._connections.popitem()
@@ -95,6 +97,11 @@ class ConnectionRegistry(Generic[C]):
             except Exception as error:  # one bad connection must not leak the others
                 failures.append(f"{alias}: {type(error).__name__}: {error}")
         self.current_alias = None
+        if failures and raise_errors:
+            raise self._error(
+                f"Closed every {self.kind} connection, but closing failed on: "
+                + "; ".join(failures)
+            )
         return failures
 
     def items(self) -> Iterator[tuple[str, C]]:
@@ -103,6 +110,9 @@ class ConnectionRegistry(Generic[C]):
     @property
     def aliases(self) -> list[str]:
         return list(self._connections)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._connections))
 
     def __contains__(self, alias: object) -> bool:
         return alias in self._connections
@@ -118,3 +128,23 @@ class ConnectionRegistry(Generic[C]):
             raise self._error(
                 f"No {self.kind} connection '{alias}'; open: {sorted(self._connections) or 'none'}"
             )
+
+
+def registry_field(
+    kind: str,
+    connect_hint: str,
+    close: Callable[[C], None] = _close,
+    error: type[Exception] = RuntimeError,
+) -> ConnectionRegistry[C]:
+    """A dataclass field holding a new, empty registry per instance:
+
+    connections: ConnectionRegistry[KubeClient] = registry_field("Kubernetes", "call ...")
+    """
+    return field(default_factory=lambda: ConnectionRegistry(kind, connect_hint, close, error))
+
+
+class ConnectionComponent(Generic[C]):
+    """Base of a library's keyword component (a DynamicCore component): its connections."""
+
+    def __init__(self, connections: ConnectionRegistry[C]) -> None:
+        self.connections = connections

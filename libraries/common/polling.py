@@ -82,7 +82,7 @@ def _read(
 
 def _last(ok: bool, value: Any, describe: Callable[[Any], str]) -> str:
     if ok:
-        return f"last value seen {describe(value)}"
+        return f"last seen: {describe(value)}"
     return f"last read failed: {type(value).__name__}: {value}"
 
 

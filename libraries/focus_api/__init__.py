@@ -31,9 +31,10 @@ class FocusApi(DynamicCore):
     `Connect To Focus Server` opens a connection (base URL, user, `Secret` password, CA
     bundle, timeout) and logs in. Every request has a connect and a read timeout; TLS
     is always verified. The token is cached and refreshed once on a ``401``. Idempotent
-    requests are retried with exponential backoff on connection errors, ``502`` and
-    ``503`` (not ``CAPACITY_EXCEEDED``); ``POST`` requests never are. Once the server is
-    unreachable, a circuit breaker makes the next calls fail at once with one line:
+    requests are retried by urllib3 ``Retry`` (as in RequestsLibrary) on connection
+    errors, ``502`` and ``503``, with exponential backoff, honouring ``Retry-After`` up to
+    5 s; ``POST`` requests and read timeouts never are. An unreachable server fails with
+    one line:
 
     | Focus Server at https://127.0.0.1:8443/focus-server is unreachable (connection refused); |
     | is the twin up? try 'python -m twin status' |

@@ -3,9 +3,16 @@
 - one ``requests.Session`` per thread of a connection, TLS verified against a CA bundle;
 - a ``(connect, read)`` timeout on every call, or a total deadline when the call gives one;
 - a bearer token fetched from ``POST /auth/token``, cached, refreshed once on a ``401``;
-- retries with exponential backoff for idempotent methods only, on connection errors,
-  ``502`` and ``503`` without the ``CAPACITY_EXCEEDED`` code (never for ``POST``);
-- a circuit breaker: once the server is unreachable, calls fail fast with one clear line.
+- retries by urllib3 ``Retry`` on the session's adapter (as RequestsLibrary does): idempotent
+  methods only (never ``POST``), on connection errors, ``502`` and ``503``, with exponential
+  backoff, honouring ``Retry-After`` (capped at ``RETRY_AFTER_MAX_S``); never on a read
+  timeout, so a slow answer is reported, not resent;
+- an unreachable server fails with one clear line.
+
+There is no circuit breaker: every call is bounded by the connect timeout and at most
+``max_retries`` retries, so a dead server costs each call a bounded, short time, and a
+breaker's open state would make a test that checks recovery see a server that is up
+again as still down. `Stop All Tasks` stops at the first unreachable answer instead.
 
 The password is a plain ``str`` here; it is never logged nor put in an exception message.
 """
@@ -19,12 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from libraries.common import request_ids
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503})
-CAPACITY_CODE = "CAPACITY_EXCEEDED"
+RETRY_AFTER_MAX_S = 5.0
 TOKEN_PATH = "/auth/token"
 
 ExchangeHook = Callable[["Exchange"], None]
@@ -35,7 +44,7 @@ class FocusApiError(Exception):
 
 
 class FocusUnavailable(FocusApiError):
-    """The server cannot be reached (connection refused, TLS failure, circuit open)."""
+    """The server cannot be reached (connection refused, TLS failure)."""
 
 
 class FocusTimeout(FocusApiError):
@@ -58,42 +67,29 @@ class Exchange:
     elapsed_s: float
 
 
-class CircuitBreaker:
-    """Opens after ``threshold`` consecutive unreachable calls; one may try after ``reset_s``."""
+class CappedRetry(Retry):
+    """urllib3 ``Retry`` that honours ``Retry-After`` up to ``RETRY_AFTER_MAX_S`` seconds: a
+    server asking for minutes must not stall a test run."""
 
-    def __init__(self, threshold: int = 1, reset_s: float = 5.0) -> None:
-        self.threshold = threshold
-        self.reset_s = reset_s
-        self._failures = 0
-        self._opened_at: float | None = None
-        self._reason = ""
-        self._lock = threading.Lock()
+    def get_retry_after(self, response: Any) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, RETRY_AFTER_MAX_S)
 
-    def check(self, describe: Callable[[str], str]) -> None:
-        """Raise FocusUnavailable at once while the circuit is open."""
-        with self._lock:
-            if self._opened_at is None:
-                return
-            if time.monotonic() - self._opened_at >= self.reset_s:
-                self._opened_at = None  # half-open: this call may try
-                return
-            raise FocusUnavailable(describe(self._reason))
 
-    def record_failure(self, reason: str) -> None:
-        with self._lock:
-            self._failures += 1
-            self._reason = reason
-            if self._failures >= self.threshold:
-                self._opened_at = time.monotonic()
-
-    def record_success(self) -> None:
-        with self._lock:
-            self._failures = 0
-            self._opened_at = None
-
-    @property
-    def is_open(self) -> bool:
-        return self._opened_at is not None
+def retry_policy(max_retries: int, backoff_s: float) -> Retry:
+    """The retries of idempotent requests: connection errors, ``502`` and ``503``."""
+    return CappedRetry(
+        total=max_retries,
+        connect=max_retries,
+        read=False,  # a read timeout is raised at once: the request may have been processed
+        status=max_retries,
+        other=0,
+        allowed_methods=IDEMPOTENT_METHODS,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff_s,
+        respect_retry_after_header=True,
+        raise_on_status=False,  # the last answer is returned; the caller checks its status
+    )
 
 
 class TokenManager:
@@ -137,7 +133,6 @@ class FocusClient:
         connect_timeout: float = 3.05,
         max_retries: int = 2,
         backoff_s: float = 0.2,
-        breaker: CircuitBreaker | None = None,
         on_exchange: ExchangeHook | None = None,
         unreachable_hint: str = "check that it runs and that FOCUS_BASE_URL points at it",
     ) -> None:
@@ -149,7 +144,6 @@ class FocusClient:
         self.timeout = (connect_timeout, timeout)
         self.max_retries = max_retries
         self.backoff_s = backoff_s
-        self.breaker = breaker or CircuitBreaker()
         self.on_exchange = on_exchange
         self.tokens = TokenManager(self._fetch_token)
         self._local = threading.local()
@@ -160,13 +154,23 @@ class FocusClient:
         return f"FocusClient({self.base_url!r}, user={self.user!r})"
 
     # -- sessions ----------------------------------------------------------------------
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
+    def _session(self, retry: bool) -> requests.Session:
+        """This thread's session: one whose adapter retries (idempotent calls) or not."""
+        name = "retrying" if retry else "plain"
+        session = getattr(self._local, name, None)
         if session is None:
-            session = requests.Session()
-            self._local.session = session
+            session = self.new_session(retry)
+            setattr(self._local, name, session)
             with self._sessions_lock:
                 self._sessions.append(session)
+        return session
+
+    def new_session(self, retry: bool) -> requests.Session:
+        session = requests.Session()
+        if retry and self.max_retries > 0:
+            adapter = HTTPAdapter(max_retries=retry_policy(self.max_retries, self.backoff_s))
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
         return session
 
     def close(self) -> None:
@@ -236,65 +240,52 @@ class FocusClient:
         timeout: float | None = None,
         log_body: Any = None,
     ) -> requests.Response:
-        """One logical request: retries, backoff, breaker; no authentication logic."""
+        """One logical request (retried by the session's adapter); no authentication logic."""
         url = self.url(path)
-        retries = self.max_retries if retry and method in IDEMPOTENT_METHODS else 0
+        retrying = retry and method in IDEMPOTENT_METHODS
         # An explicit timeout is a total deadline for the whole call, retries included:
         # connecting, TLS, sending and reading every byte of the answer (see `_call`).
         deadline = time.monotonic() + timeout if timeout else None
         call_timeout = (timeout, timeout) if timeout else self.timeout
-        for attempt in range(retries + 1):
-            self.breaker.check(self._unreachable)
-            started = time.monotonic()
-            try:
-                response = self._call(
-                    deadline,
-                    method,
-                    url,
-                    json=json,
-                    data=data,
-                    params=params,
-                    headers=headers,
-                    timeout=call_timeout,
-                    verify=self.verify,  # per call: REQUESTS_CA_BUNDLE would beat session.verify
-                    allow_redirects=False,
-                )
-            except _DeadlinePassed:
-                raise FocusTimeout(
-                    f"Focus Server at {self.base_url} did not answer {method} {path} "
-                    f"within {timeout} s (total deadline)"
-                ) from None
-            except requests.exceptions.SSLError as error:
-                raise FocusUnavailable(
-                    f"TLS handshake with Focus Server at {self.base_url} failed "
-                    f"(verified against {self.verify}): {_first_line(error)}"
-                ) from None
-            except requests.exceptions.ReadTimeout:
-                raise FocusTimeout(
-                    f"Focus Server at {self.base_url} did not answer {method} {path} "
-                    f"within {call_timeout[1]} s (read timeout)"
-                ) from None
-            except requests.exceptions.ConnectionError as error:
-                reason = _connection_reason(error)
-                if attempt < retries and not _past(deadline, self.backoff_s * 2**attempt):
-                    time.sleep(self.backoff_s * 2**attempt)
-                    continue
-                self.breaker.record_failure(reason)
-                raise FocusUnavailable(self._unreachable(reason)) from None
-            self.breaker.record_success()
-            shown = log_body if log_body is not None else (json if json is not None else data)
-            self._report(method, url, shown, response, started)
-            if (
-                attempt < retries
-                and _retryable(response)
-                and not _past(deadline, self.backoff_s * 2**attempt)
-            ):
-                time.sleep(self.backoff_s * 2**attempt)
-                continue
-            return response
-        raise AssertionError("unreachable")  # the loop always returns or raises
+        started = time.monotonic()
+        try:
+            response = self._call(
+                deadline,
+                retrying,
+                method,
+                url,
+                json=json,
+                data=data,
+                params=params,
+                headers=headers,
+                timeout=call_timeout,
+                verify=self.verify,  # per call: REQUESTS_CA_BUNDLE would beat session.verify
+                allow_redirects=False,
+            )
+        except _DeadlinePassed:
+            raise FocusTimeout(
+                f"Focus Server at {self.base_url} did not answer {method} {path} "
+                f"within {timeout} s (total deadline)"
+            ) from None
+        except requests.exceptions.SSLError as error:
+            raise FocusUnavailable(
+                f"TLS handshake with Focus Server at {self.base_url} failed "
+                f"(verified against {self.verify}): {_first_line(error)}"
+            ) from None
+        except requests.exceptions.ReadTimeout:
+            raise FocusTimeout(
+                f"Focus Server at {self.base_url} did not answer {method} {path} "
+                f"within {call_timeout[1]} s (read timeout)"
+            ) from None
+        except requests.exceptions.ConnectionError as error:
+            raise FocusUnavailable(self._unreachable(_connection_reason(error))) from None
+        shown = log_body if log_body is not None else (json if json is not None else data)
+        self._report(method, url, shown, response, started)
+        return response
 
-    def _call(self, deadline: float | None, method: str, url: str, **options: Any) -> Any:
+    def _call(
+        self, deadline: float | None, retry: bool, method: str, url: str, **options: Any
+    ) -> Any:
         """One HTTP exchange; with a ``deadline`` (a ``time.monotonic()`` instant) it is bounded
         in total, not per socket operation: ``requests`` timeouts bound each connect and
         each read, so a server that trickles its answer byte by byte would never time out.
@@ -303,12 +294,12 @@ class FocusClient:
         the session is closed and the caller gets ``_DeadlinePassed`` at once.
         """
         if deadline is None:
-            return self._session().request(method, url, **options)
+            return self._session(retry).request(method, url, **options)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _DeadlinePassed
         options["timeout"] = (remaining, remaining)
-        session = requests.Session()
+        session = self.new_session(retry)
         outcome: dict[str, Any] = {}
 
         def run() -> None:
@@ -406,27 +397,6 @@ class FocusClient:
 
 class _DeadlinePassed(Exception):
     """The total deadline of a call passed (turned into FocusTimeout by the caller)."""
-
-
-def _past(deadline: float | None, pause_s: float) -> bool:
-    """True when pausing ``pause_s`` before a retry would reach the deadline."""
-    return deadline is not None and time.monotonic() + pause_s >= deadline
-
-
-def error_code(response: requests.Response) -> str | None:
-    """The ``error.code`` of an error body, or None."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    error = body.get("error") if isinstance(body, dict) else None
-    return error.get("code") if isinstance(error, dict) else None
-
-
-def _retryable(response: requests.Response) -> bool:
-    if response.status_code not in RETRY_STATUSES:
-        return False
-    return response.status_code == 502 or error_code(response) != CAPACITY_CODE
 
 
 def _connection_reason(error: requests.exceptions.ConnectionError) -> str:

@@ -243,33 +243,43 @@ class Recording(_Response):
     deleted: bool = False
 
 
-def build_payload(
-    time_status: str = "Live",
-    view_type: str = "MultiChannel",
-    nfft: Any = constants.DEFAULT_NFFT,
-    channel_min: Any = constants.DEFAULT_CHANNEL_MIN,
-    channel_max: Any = constants.DEFAULT_CHANNEL_MAX,
-    frequency_min: Any = constants.FREQUENCY_MIN,
-    frequency_max: Any = constants.FREQUENCY_MAX // 2,
-    overlap: Any = None,
-    start: Any = None,
-    end: Any = None,
-) -> dict:
+PAYLOAD_DEFAULTS: dict[str, Any] = {
+    "time_status": "Live",
+    "view_type": "MultiChannel",
+    "nfft": constants.DEFAULT_NFFT,
+    "channel_min": constants.DEFAULT_CHANNEL_MIN,
+    "channel_max": constants.DEFAULT_CHANNEL_MAX,
+    "frequency_min": constants.FREQUENCY_MIN,
+    "frequency_max": constants.FREQUENCY_MAX // 2,
+    "overlap": None,
+    "start": None,
+    "end": None,
+}
+
+
+def build_payload(**fields: Any) -> dict:
     """A ``/configure`` body as a plain dict, NOT validated (negative tests need bad ones).
 
+    ``fields`` override :data:`PAYLOAD_DEFAULTS` (the seeds' default Live task);
     ``overlap=None`` leaves the field out (the server's default is ``nfft/2``).
     """
+    unknown = sorted(set(fields) - set(PAYLOAD_DEFAULTS))
+    if unknown:
+        raise ValueError(
+            f"unknown configure field(s) {', '.join(unknown)}; known: {', '.join(PAYLOAD_DEFAULTS)}"
+        )
+    value = PAYLOAD_DEFAULTS | fields
     payload: dict[str, Any] = {
-        "timeStatus": time_status,
-        "viewType": view_type,
-        "nfft": nfft,
-        "channels": {"min": channel_min, "max": channel_max},
-        "frequencyRange": {"min": frequency_min, "max": frequency_max},
-        "startTime": start,
-        "endTime": end,
+        "timeStatus": value["time_status"],
+        "viewType": value["view_type"],
+        "nfft": value["nfft"],
+        "channels": {"min": value["channel_min"], "max": value["channel_max"]},
+        "frequencyRange": {"min": value["frequency_min"], "max": value["frequency_max"]},
+        "startTime": value["start"],
+        "endTime": value["end"],
     }
-    if overlap is not None:
-        payload["overlap"] = overlap
+    if value["overlap"] is not None:
+        payload["overlap"] = value["overlap"]
     return payload
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from robot.api.deco import library
 from robotlibcore import DynamicCore
 
-from libraries.kubernetes.keywords.base import KubeState
+from libraries.kubernetes.keywords.base import new_connections
 from libraries.kubernetes.keywords.connection import ConnectionKeywords
 from libraries.kubernetes.keywords.jobs import JobKeywords
 from libraries.kubernetes.keywords.pods import PodKeywords
@@ -70,12 +70,12 @@ class Kubernetes(DynamicCore):
 
     def __init__(self) -> None:
         """The library takes no arguments: connections carry every setting."""
-        state = KubeState()
+        connections = new_connections()
         super().__init__(
             [
-                ConnectionKeywords(state),
-                PodKeywords(state),
-                WorkloadKeywords(state),
-                JobKeywords(state),
+                ConnectionKeywords(connections),
+                PodKeywords(connections),
+                WorkloadKeywords(connections),
+                JobKeywords(connections),
             ]
         )

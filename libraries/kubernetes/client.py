@@ -19,6 +19,7 @@ from kubernetes import config as k8s_config
 from kubernetes.client.rest import ApiException
 from urllib3.exceptions import HTTPError as Urllib3Error
 
+from libraries.common import polling
 from libraries.kubernetes.ssh_fallback import KubectlOverSsh, SshRoute
 
 T = TypeVar("T")
@@ -73,19 +74,22 @@ def pod_summary(pod: Any) -> str:
 def wait_until(
     probe: Callable[[], T | None], timeout: float, what: str, last_seen: Callable[[], str]
 ) -> tuple[T, float]:
-    """Poll ``probe`` until it returns a value; (value, seconds waited) or KubeError."""
+    """Poll ``probe`` until it returns a value; (value, seconds waited) or KubeError.
+
+    The loop is the shared one (:func:`libraries.common.polling.wait_until`);
+    ``last_seen()`` describes the cluster for the failure message.
+    """
     started = time.monotonic()
-    while True:
-        value = probe()
-        waited = time.monotonic() - started
-        if value is not None and value is not False:
-            return value, waited
-        if waited >= timeout:
-            raise KubeError(
-                f"Waited {waited:.1f} s (timeout {timeout:g} s) for {what}; "
-                f"last seen: {last_seen()}"
-            )
-        time.sleep(POLL_S)
+    value = polling.wait_until(
+        probe,
+        lambda value: value is not None and value is not False,
+        what=what,
+        timeout=timeout,
+        interval=POLL_S,
+        describe=lambda _: last_seen(),
+        error=KubeError,
+    )
+    return value, time.monotonic() - started
 
 
 class KubeClient:

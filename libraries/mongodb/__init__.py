@@ -30,9 +30,8 @@ class CleanupListener:
             logger.info(f"MongoDB: deleted {removed} document(s) the test inserted")
 
     def close(self) -> None:
-        for connection in self.state.connections.values():
-            connection.close()
-        self.state.connections.clear()
+        for failure in self.state.connections.close_all(raise_errors=False):
+            logger.warn(f"MongoDB connection not closed cleanly: {failure}")
 
 
 @library(scope="GLOBAL", version=__version__)

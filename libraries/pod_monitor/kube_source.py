@@ -224,11 +224,13 @@ class KubeSource:
         return listing.metadata.resource_version
 
     def _seen(self, kind: str, pod: Any) -> None:
-        name = pod.metadata.name
+        self.track(kind, pod.metadata.name, (pod.status and pod.status.phase) or "Pending")
+
+    def track(self, kind: str, name: str, phase: str) -> None:
+        """A watch event: start a follower once the pod runs; note a deleted pod."""
         if kind == "DELETED":
             self._gone(name)
             return
-        phase = (pod.status and pod.status.phase) or "Pending"
         with self._lock:
             self.phases[name] = phase
             start = phase in _FOLLOWED_PHASES and name not in self.followers

@@ -21,6 +21,7 @@ from pika.adapters.blocking_connection import BlockingChannel, BlockingConnectio
 from pika.exceptions import AMQPError, ChannelClosedByBroker
 
 from libraries.common import request_ids
+from libraries.common.polling import wait_until
 from variables import constants
 
 POLL_S = 0.02
@@ -294,22 +295,27 @@ class RabbitMQClient:
         each other's messages. On timeout, raises ``TimeoutError`` saying what it waited
         for, how many messages it saw and the last few of them.
         """
-        deadline = time.monotonic() + timeout
         seen: list[Message] = []
-        seen_count = 0
-        while True:
+        counted = [0]
+
+        def scan() -> Message | None:
             found, others = self._scan(queue, matches)
-            seen_count += len(others)
-            seen = (seen + others)[-SEEN_KEPT:]
-            if found is not None:
-                return found
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(POLL_S)
-        last = "; ".join(message.summary() for message in seen) or "none"
-        raise TimeoutError(
-            f"no message {what or 'matching'} in queue {queue!r} within {timeout:g} s; "
-            f"saw {seen_count} other message(s), the last: {last}"
+            counted[0] += len(others)
+            seen[:] = (seen + others)[-SEEN_KEPT:]
+            return found
+
+        def describe(_: object) -> str:
+            last = "; ".join(message.summary() for message in seen) or "none"
+            return f"{counted[0]} other message(s), the last: {last}"
+
+        return wait_until(
+            scan,
+            lambda found: found is not None,
+            what=f"message {what or 'matching'} in queue {queue!r}",
+            timeout=timeout,
+            interval=POLL_S,
+            describe=describe,
+            error=TimeoutError,
         )
 
     def _scan(self, queue: str, matches: Callable[[Message], bool]) -> tuple[Message | None, list]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from robot.api.deco import library
 from robotlibcore import DynamicCore
 
-from libraries.rabbitmq.keywords.base import RabbitState
+from libraries.rabbitmq.keywords.base import new_connections
 from libraries.rabbitmq.keywords.connection import ConnectionKeywords
 from libraries.rabbitmq.keywords.publishing import PublishingKeywords
 from libraries.rabbitmq.keywords.queues import QueueKeywords
@@ -78,8 +78,12 @@ class RabbitMQ(DynamicCore):
     ROBOT_LIBRARY_VERSION = "1.0"
 
     def __init__(self) -> None:
-        state = RabbitState()
-        self._state = state
+        connections = new_connections()
+        self._connections = connections
         super().__init__(
-            [ConnectionKeywords(state), QueueKeywords(state), PublishingKeywords(state)]
+            [
+                ConnectionKeywords(connections),
+                QueueKeywords(connections),
+                PublishingKeywords(connections),
+            ]
         )

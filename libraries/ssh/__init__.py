@@ -12,7 +12,6 @@ from pathlib import Path
 
 from robot.api import logger
 from robot.api.deco import keyword, library
-from robot.libraries.BuiltIn import BuiltIn
 
 from libraries.ssh.client import split_address
 
@@ -37,10 +36,10 @@ class SshSupport:
 
     = Twin only =
 
-    `Close Kubernetes API Port` and `Reopen Kubernetes API Port` take the local twin's
+    ``Close Kubernetes API Port`` and ``Reopen Kubernetes API Port`` (the Environment
+    library: the one place the suite reaches into the twin) take the local twin's
     Kubernetes API away from the tester while the worker node still reaches it, as a
-    firewall would; tests using them are ``destructive``. On any other environment they
-    fail with one line: a real cluster's port is not ours to close.
+    firewall would; tests using them are ``destructive``.
     """
 
     def __init__(self) -> None:
@@ -78,34 +77,6 @@ class SshSupport:
         )
         path.chmod(0o600)
         return str(path)
-
-    def _twin_only(self, what: str) -> None:
-        env = BuiltIn().get_variable_value("${ENV_NAME}")
-        if env != "local":
-            raise AssertionError(
-                f"{what} works on the local twin only, not on '{env}': run this test locally"
-            )
-
-    @keyword
-    def close_kubernetes_api_port(self) -> None:
-        """Closes the twin's Kubernetes API port (the worker node still reaches the API).
-
-        Tag the test ``destructive`` and reopen the port in its teardown.
-        """
-        self._twin_only("Closing the Kubernetes API port")
-        from twin import control
-
-        control.set_kube_api_port(False)
-        logger.info("The twin's Kubernetes API port is closed")
-
-    @keyword
-    def reopen_kubernetes_api_port(self) -> None:
-        """Reopens the twin's Kubernetes API port (use in the teardown)."""
-        self._twin_only("Reopening the Kubernetes API port")
-        from twin import control
-
-        control.set_kube_api_port(True)
-        logger.info("The twin's Kubernetes API port is open again")
 
     def __del__(self) -> None:
         for directory in self._temp:

@@ -32,7 +32,7 @@ A Burst Of 1200 Alerts Is Stored Exactly Once
 
 Concurrent Publishers Lose No Alert
     [Documentation]    Several publishers at once: every alert is stored exactly once.
-    ${since} =    Evaluate    libraries.rabbitmq.models.utc_now_iso()    modules=libraries.rabbitmq.models
+    ${since} =    Get UTC Timestamp At    now
     ${ids} =    Publish Alerts Concurrently    ${PUBLISHERS}    ${PER_PUBLISHER}    classId=103    severity=2
     Length Should Be    ${ids}    ${{ $PUBLISHERS * $PER_PUBLISHER }}
     Alerts Should Be Stored Exactly Once    ${since}    ${{ {"103:2": $ids} }}

@@ -34,6 +34,16 @@ Stop Removes The Job, Its Pod And Its Service
     Stop Task    ${task}
     Task Job Should Be Gone    ${task}
 
+Completed Historic Task Leaves No Job
+    [Documentation]    On completion the task's Job, its pod and its Service are removed by themselves
+    ...    (contract section 2: cleanup is automatic), without a stop.
+    ${payload} =    Build Historic Payload    span=10s
+    ${task} =    Configure Task    ${payload}
+    ${jobs} =    Get Jobs For Task    ${task}
+    Length Should Be    ${jobs}    1
+    Get Task Status    ${task}    ==    completed    timeout=60s
+    Task Job Should Be Gone    ${task}
+
 Job Pod Logs Show The Task Serving
     [Documentation]    The running task Job's pod log says it is serving.
     ${task} =    Start Running Live Task

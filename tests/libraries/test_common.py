@@ -56,7 +56,7 @@ def test_failure_says_what_last_value_and_how_long():
     assert text.startswith("Waited 0.")
     assert "timeout 0.15 s" in text
     assert "for Task t1 status equal 'running'" in text
-    assert "last value seen 'pending'" in text
+    assert "last seen: 'pending'" in text
 
 
 def test_typed_verifier_and_custom_message():
@@ -87,7 +87,7 @@ def test_typed_verifier_and_custom_message():
 
 def test_stop_when_ends_the_wait_early():
     started = time.monotonic()
-    with pytest.raises(AssertionError, match="stopped early.*last value seen 'failed'"):
+    with pytest.raises(AssertionError, match="stopped early.*last seen: 'failed'"):
         poll_assertion(
             counter(["failed"]),
             AssertionOperator["=="],
@@ -152,7 +152,7 @@ def test_wait_until_failure_names_the_wait():
             describe=lambda rows: f"{len(rows)} rows",
             error=TimeoutError,
         )
-    assert "for 2 waterfall rows of task t1; last value seen 1 rows" in str(failure.value)
+    assert "for 2 waterfall rows of task t1; last seen: 1 rows" in str(failure.value)
 
 
 def test_zero_timeout_reads_once_and_negative_is_refused():
@@ -184,7 +184,8 @@ def test_registry_register_switch_and_current():
     assert registry.current is b
     assert registry.switch("a") == "b"
     assert registry.current is a and registry.get("b") is b
-    assert registry.aliases == ["a", "b"] and "a" in registry and len(registry) == 2
+    assert registry.aliases == list(registry) == ["a", "b"]
+    assert "a" in registry and len(registry) == 2
     with pytest.raises(RuntimeError, match=r"No Focus connection 'c'; open: \['a', 'b'\]"):
         registry.switch("c")
 
@@ -218,7 +219,11 @@ def test_registry_close_all_closes_every_one_even_when_one_fails():
     good, bad = Conn("good"), Conn("bad", fail=True)
     registry.register(good, "good")
     registry.register(bad, "bad")
-    failures = registry.close_all()
+    failures = registry.close_all(raise_errors=False)
     assert good.closed and bad.closed and len(closer_calls) == 2
     assert failures == ["bad: OSError: bad stuck"]
     assert not registry and registry.current_alias is None
+    registry.register(Conn("bad", fail=True), "bad")
+    with pytest.raises(RuntimeError, match="Closed every RabbitMQ connection, but closing failed"):
+        registry.close_all()
+    assert not registry

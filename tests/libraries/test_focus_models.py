@@ -185,3 +185,20 @@ def test_numbers_as_strings_are_refused() -> None:
     payload = models.build_payload()
     payload["frequencyRange"] = {"min": "0", "max": "500"}
     assert models.invalid_field(payload) == "frequencyRange"
+
+
+def test_tester_times_read_as_utc_instants():
+    from datetime import UTC, datetime
+
+    from libraries.focus_api.keywords.tasks import moment_at
+
+    now = datetime(2026, 11, 22, 15, 30, 12, 500000, tzinfo=UTC)
+    assert moment_at("now", now) == now
+    assert moment_at("yesterday 10:00", now) == datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+    assert moment_at("Today 08:05:09", now) == datetime(2026, 11, 22, 8, 5, 9, tzinfo=UTC)
+    assert moment_at("3 days ago 23:59", now) == datetime(2026, 11, 19, 23, 59, tzinfo=UTC)
+    assert moment_at("2026-01-02 03:04", now) == datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    assert moment_at("2026-01-02", now) == datetime(2026, 1, 2, tzinfo=UTC)
+    for wrong in ("tomorrow", "yesterday 25:00", "now 10:00", "10:00"):
+        with pytest.raises(ValueError, match="cannot read the time"):
+            moment_at(wrong, now)

@@ -108,7 +108,7 @@ def test_stop_all_tasks_tolerates_tasks_already_gone(
 
 
 def test_stop_all_tasks_ignores_unknown_tasks(library: FocusApi) -> None:
-    library.state.tasks["no-such-task"] = library.state.current
+    library.state.tasks["no-such-task"] = library.state.connections.current_alias
     library.stop_all_tasks()
     assert library.get_created_tasks() == []
 
@@ -122,8 +122,8 @@ def test_status_wait_says_what_it_saw(library: FocusApi) -> None:
         library.get_task_status(task, equals, "running", timeout=timedelta(seconds=10))
     assert time.monotonic() - started < 5, "a final status must end the wait early"
     message = str(error.value)
-    assert f"task {task['task_id']} status" in message
-    assert "last status seen 'stopped'" in message
+    assert f"for Task {task['task_id']} status equal 'running'" in message
+    assert "last seen: 'stopped'" in message
 
 
 def test_configure_with_unexpected_success_still_registers_the_task(library: FocusApi) -> None:
@@ -139,3 +139,14 @@ def test_metadata_keyword_checks_the_formulas(library: FocusApi) -> None:
     wrong = build_payload(nfft=256, overlap=32, frequency_min=100, frequency_max=200)
     with pytest.raises(AssertionError, match="time_resolution: expected"):
         library.task_metadata_should_match_configuration(task, wrong)
+
+
+def test_configure_task_for_view_fills_in_what_the_view_needs(library: FocusApi) -> None:
+    single = library.configure_task_for_view("SingleChannel", channel_min="42")
+    channels = library.get_task_metadata(single)["channels"]
+    assert channels == {"min": 42, "max": 42}
+    live = library.configure_live_task(nfft="2048", view_type="Waterfall")
+    metadata = library.get_task_metadata(live)
+    assert (metadata["nfft"], metadata["viewType"]) == (2048, "Waterfall")
+    with pytest.raises(ValueError, match="unknown configure field.*nffft"):
+        library.configure_live_task(nffft="2048")

@@ -150,7 +150,7 @@ def test_wait_requeues_other_messages_and_explains_a_timeout(
         client.wait_for_message(queue, lambda m: False, timeout=0.5, what="never")
     assert 0.5 <= time.monotonic() - started < 3
     text = str(caught.value)
-    assert "no message never in queue" in text and '{"other": 1}' in text
+    assert "for message never in queue" in text and '{"other": 1}' in text
     assert client.message_count(queue) == 1
 
 

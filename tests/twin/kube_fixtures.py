@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -69,3 +70,17 @@ def start_kube_twin(base: Path) -> Iterator[KubeTwin]:
     finally:
         control.down(base=base)
         wait_for(lambda: not processes.marked_processes(instance), what="no twin process left")
+
+
+def job_body(name: str, script: str) -> dict:
+    """A batch/v1 Job (label ``app=<name>``) whose one container runs a Python script once."""
+    container = {"name": "main", "image": "t:1", "command": [sys.executable, "-u", "-c", script]}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {
+            "backoffLimit": 0,
+            "template": {"spec": {"restartPolicy": "Never", "containers": [container]}},
+        },
+    }

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import time
 
 import pytest
 
-from tests.twin.kube_fixtures import KubeTwin, start_kube_twin, wait_for
+from tests.twin.kube_fixtures import KubeTwin, job_body, start_kube_twin, wait_for
 
 NS = "/api/v1/namespaces/panda"
 APPS = "/apis/apps/v1/namespaces/panda"
@@ -192,23 +191,7 @@ def test_table_output_has_kubectl_columns(kube_twin):
     assert beta["object"]["kind"] == "PartialObjectMetadata"
 
 
-def _job(name: str, script: str) -> dict:
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": name, "labels": {"app": name}},
-        "spec": {
-            "backoffLimit": 0,
-            "template": {
-                "spec": {
-                    "restartPolicy": "Never",
-                    "containers": [
-                        {"name": "main", "image": "t:1", "command": [sys.executable, "-c", script]}
-                    ],
-                }
-            },
-        },
-    }
+_job = job_body
 
 
 def test_job_runs_once_and_its_logs_follow_until_exit(kube_twin):

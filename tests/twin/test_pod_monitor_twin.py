@@ -4,7 +4,6 @@ last line, and a test's window holds exactly the lines of its time."""
 
 from __future__ import annotations
 
-import sys
 import time
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from libraries.pod_monitor.buffer import LineStore
 from libraries.pod_monitor.kube_source import KubeSource, api_client
 from libraries.pod_monitor.patterns import load_patterns
-from tests.twin.kube_fixtures import KubeTwin, start_kube_twin, wait_for
+from tests.twin.kube_fixtures import KubeTwin, job_body, start_kube_twin, wait_for
 
 BATCH = "/apis/batch/v1/namespaces/panda"
 NS = "/api/v1/namespaces/panda"
@@ -33,21 +32,9 @@ def monitor(kube_twin: KubeTwin):
     source.stop()
 
 
-def _job(name: str, script: str) -> dict:
-    container = {"name": "main", "image": "t:1", "command": [sys.executable, "-u", "-c", script]}
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": name, "labels": {"app": name}},
-        "spec": {
-            "backoffLimit": 0,
-            "template": {"spec": {"restartPolicy": "Never", "containers": [container]}},
-        },
-    }
-
-
 def _create_job(twin: KubeTwin, name: str, script: str) -> None:
-    created = twin.session().post(twin.url + f"{BATCH}/jobs", json=_job(name, script), timeout=10)
+    url = twin.url + f"{BATCH}/jobs"
+    created = twin.session().post(url, json=job_body(name, script), timeout=10)
     assert created.status_code == 201, created.text
 
 

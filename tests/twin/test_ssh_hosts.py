@@ -17,7 +17,7 @@ from libraries.kubernetes.client import KubeClient, KubeError
 from libraries.kubernetes.ssh_fallback import SshRoute
 from libraries.ssh.client import SshError, connect_worker
 from tests.twin.fake_workloads import WORKLOADS as FAKES
-from tests.twin.kube_fixtures import wait_for
+from tests.twin.kube_fixtures import job_body, wait_for
 from twin import config, control, processes, ssh
 from twin.workloads import SSH_HOSTS
 
@@ -183,3 +183,37 @@ def _ours(base) -> list[psutil.Process]:
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
     return found
+
+
+def test_the_pod_monitor_follows_pods_through_kubectl_over_ssh(twin):
+    """Staging behind a firewall: the monitor's SSH source sees a new pod and its lines."""
+    from libraries.pod_monitor.buffer import LineStore
+    from libraries.pod_monitor.patterns import load_patterns
+    from libraries.pod_monitor.ssh_source import SshSource
+
+    base, endpoints, _ = twin
+    store = LineStore(load_patterns(), 1000)
+    source = SshSource(lambda: _worker(endpoints), "panda", store.add, store.mark_gone)
+    source.start()
+    client = KubeClient.from_kubeconfig(endpoints["kube"]["kubeconfig"], None, "panda", 5)
+    script = (
+        "import time\nfor i in range(30):\n    print('over ssh', i, flush=True)\n"
+        "    time.sleep(0.05)"
+    )
+    body = job_body("ssh-printer", script)
+    try:
+        client.batch.create_namespaced_job("panda", body)
+        pod = wait_for(
+            lambda: next(iter(client.list_pods("app=ssh-printer")), None), what="the job's pod"
+        ).metadata.name
+
+        def texts() -> list[str]:
+            buffer = store.buffers.get(pod)
+            return [line.text for line in buffer.lines] if buffer else []
+
+        wait_for(lambda: "over ssh 29" in texts(), timeout=15, what="the job's lines over SSH")
+        assert texts() == [f"over ssh {i}" for i in range(30)]
+    finally:
+        client.batch.delete_namespaced_job("ssh-printer", "panda", propagation_policy="Background")
+        client.close()
+        source.stop()

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import FastAPI
 from pymongo.errors import PyMongoError
 
-from twin.focus_server import API_PREFIX, VERSION, errors, routes_misc, routes_tasks
+from twin.focus_server import API_PREFIX, VERSION, errors, openapi, routes_misc, routes_tasks
 from twin.focus_server.auth import RateLimiter, TokenSigner
 from twin.focus_server.lifecycle import TaskManager
 from twin.focus_server.liveview import routes as liveview
@@ -106,6 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(routes_tasks.router, prefix=API_PREFIX)
     liveview.install(app, state)
     app.add_middleware(BodyLimitMiddleware, limit=constants.MAX_BODY_BYTES)
+    openapi.install(app, API_PREFIX)
     app.add_middleware(SecurityHeadersMiddleware, api_prefix=API_PREFIX)
     app.add_middleware(AccessLogMiddleware)
     return app

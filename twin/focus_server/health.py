@@ -52,10 +52,27 @@ async def probe_tcp(address: tuple[str, int] | None) -> bool:
     return True
 
 
-async def dependencies(ping: Callable[[], object], rabbitmq: tuple[str, int] | None) -> dict:
-    """``{"mongodb": "ok"|"down", "rabbitmq": "ok"|"down"}``, probed concurrently."""
+async def _probe(ping: Callable[[], object], rabbitmq: tuple[str, int] | None) -> dict:
     mongo_ok, rabbit_ok = await asyncio.gather(probe_mongo(ping), probe_tcp(rabbitmq))
     return {
         "mongodb": "ok" if mongo_ok else "down",
         "rabbitmq": "ok" if rabbit_ok else "down",
     }
+
+
+# One probe in flight per server: concurrent /health requests share it, so a burst of
+# health checks (a load test) does not storm MongoDB and RabbitMQ with probes and read its
+# own queueing as an outage. Each request still gets a probe that started no earlier than
+# the request before it: no result is cached.
+_IN_FLIGHT: dict[tuple, asyncio.Task] = {}
+
+
+async def dependencies(ping: Callable[[], object], rabbitmq: tuple[str, int] | None) -> dict:
+    """``{"mongodb": "ok"|"down", "rabbitmq": "ok"|"down"}``, probed concurrently."""
+    key = (id(ping), rabbitmq, id(asyncio.get_running_loop()))
+    probe = _IN_FLIGHT.get(key)
+    if probe is None:
+        probe = asyncio.ensure_future(_probe(ping, rabbitmq))
+        _IN_FLIGHT[key] = probe
+        probe.add_done_callback(lambda _done: _IN_FLIGHT.pop(key, None))
+    return dict(await asyncio.shield(probe))

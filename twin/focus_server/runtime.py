@@ -9,7 +9,7 @@ from pymongo.database import Database
 
 from twin.focus_server.auth import RateLimiter, TokenSigner, bearer_token, rate_limited
 from twin.focus_server.lifecycle import TaskManager
-from twin.focus_server.liveview.session import cookie_session
+from twin.focus_server.sessions import cookie_session
 from twin.focus_server.settings import Settings
 
 

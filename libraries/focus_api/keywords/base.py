@@ -10,6 +10,7 @@ import requests
 from pydantic import BaseModel, ValidationError
 from robot.api import logger
 
+from libraries.common.connections import ConnectionRegistry, registry_field
 from libraries.focus_api.client import Exchange, FocusClient
 from libraries.focus_api.models import ErrorBody
 
@@ -21,8 +22,10 @@ M = TypeVar("M", bound=BaseModel)
 class FocusState:
     """Connections by alias, the current one, and every task the library created."""
 
-    connections: dict[str, FocusClient] = field(default_factory=dict)
-    current: str | None = None
+    connections: ConnectionRegistry[FocusClient] = registry_field(
+        "Focus Server",
+        "call 'Connect To Focus Server' (or the resource's 'Connect To Focus API')",
+    )
     tasks: dict[str, str] = field(default_factory=dict)  # task_id -> connection alias
 
 
@@ -34,15 +37,10 @@ class LibraryComponent:
 
     @property
     def client(self) -> FocusClient:
-        if self.state.current is None:
-            raise RuntimeError(
-                "No Focus Server connection: call 'Connect To Focus Server' (or the resource's "
-                "'Connect To Focus API') first"
-            )
-        return self.state.connections[self.state.current]
+        return self.state.connections.current
 
     def register_task(self, task_id: str) -> None:
-        self.state.tasks[task_id] = self.state.current or ""
+        self.state.tasks[task_id] = self.state.connections.current_alias or ""
 
 
 def task_id_of(task: dict | str) -> str:

@@ -40,8 +40,6 @@ class ConnectionKeywords(LibraryComponent):
         | `Connect To Focus Server` | ${URL} | ${USER} | ${PASSWORD} | timeout=30s | alias=slow |
         """
         alias = alias or base_url
-        if alias in self.state.connections:
-            self.state.connections.pop(alias).close()
         client = FocusClient(
             base_url,
             user,
@@ -53,8 +51,7 @@ class ConnectionKeywords(LibraryComponent):
             **_hint(),
         )
         client.tokens.get()
-        self.state.connections[alias] = client
-        self.state.current = alias
+        self.state.connections.register(client, alias)
         logger.info(f"Connected to {base_url} as '{user}' (alias '{alias}')")
         return alias
 
@@ -64,12 +61,7 @@ class ConnectionKeywords(LibraryComponent):
 
         | ${previous} = | `Switch Focus Connection` | slow |
         """
-        if alias not in self.state.connections:
-            raise ValueError(
-                f"No Focus connection '{alias}'; open ones: {sorted(self.state.connections)}"
-            )
-        previous, self.state.current = self.state.current, alias
-        return previous or ""
+        return self.state.connections.switch(alias)
 
     @keyword
     def close_all_focus_connections(self) -> None:
@@ -77,10 +69,7 @@ class ConnectionKeywords(LibraryComponent):
 
         | [Teardown] | `Close All Focus Connections` |
         """
-        for client in self.state.connections.values():
-            client.close()
-        self.state.connections.clear()
-        self.state.current = None
+        self.state.connections.close_all()
 
 
 def _hint() -> dict:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
-from assertionengine import AssertionOperator, verify_assertion
+from assertionengine import AssertionOperator
 from robot.api import logger
 from robot.api.deco import keyword
 
-from libraries.common.polling import poll_assertion
+from libraries.common.polling import poll_assertion, wait_until
 from libraries.focus_api.keywords.base import (
     LibraryComponent,
     body_of,
@@ -28,6 +27,7 @@ from libraries.focus_api.models import (
 from libraries.focus_api.stream_health import stream_health
 
 FINAL_STATUSES = ("completed", "failed", "stopped")
+WATERFALL_POLL = timedelta(milliseconds=250)
 METADATA_PATHS = ("/metadata/{}", "/task/{}/metadata")
 
 
@@ -105,28 +105,16 @@ class ObserveKeywords(LibraryComponent):
         | ${status} = | `Get Task Status` | ${task} |
         """
         task_id = task_id_of(task)
-        if assertion_operator is None:
-            return self._status(task_id)
-        started, polls, status = time.monotonic(), 0, ""
-        while True:
-            status, polls = self._status(task_id), polls + 1
-            try:
-                return verify_assertion(
-                    status,
-                    assertion_operator,
-                    assertion_expected,
-                    f"Task {task_id} status",
-                    message,
-                )
-            except AssertionError as error:
-                waited = time.monotonic() - started
-                if waited >= timeout.total_seconds() or status in FINAL_STATUSES:
-                    raise AssertionError(
-                        f"Waited {waited:.1f} s (timeout {timeout.total_seconds():g} s) for task "
-                        f"{task_id} status {assertion_operator.name} '{assertion_expected}'; "
-                        f"last status seen '{status}' after {polls} polls: {error}"
-                    ) from None
-            time.sleep(interval.total_seconds())
+        return poll_assertion(
+            lambda: self._status(task_id),
+            assertion_operator,
+            assertion_expected,
+            f"Task {task_id} status",
+            message,
+            timeout=timeout,
+            interval=interval,
+            stop_when=lambda status: status in FINAL_STATUSES,
+        )
 
     def _status(self, task_id: str) -> str:
         response = self.client.ack(task_id)
@@ -205,17 +193,14 @@ class ObserveKeywords(LibraryComponent):
         task_id = task_id_of(task)
         if channel_count is None:
             channel_count = self.get_task_metadata(task_id)["channel_count"]
-        started, rows = time.monotonic(), []
-        while True:
-            rows = self.get_waterfall(task_id, rows=max(min_rows, 10))["rows"]
-            if len(rows) >= min_rows:
-                break
-            if time.monotonic() - started >= timeout.total_seconds():
-                raise AssertionError(
-                    f"Waited {timeout.total_seconds():g} s for {min_rows} waterfall rows of task "
-                    f"{task_id}; last saw {len(rows)}"
-                )
-            time.sleep(0.25)
+        rows = wait_until(
+            lambda: self.get_waterfall(task_id, rows=max(min_rows, 10))["rows"],
+            lambda rows: len(rows) >= min_rows,
+            what=f"{min_rows} waterfall rows of task {task_id}",
+            timeout=timeout,
+            interval=WATERFALL_POLL,
+            describe=lambda rows: f"{len(rows)} rows",
+        )
         wrong = [
             f"row {index}: {len(row['values'])} values"
             for index, row in enumerate(rows)

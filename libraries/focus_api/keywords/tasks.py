@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_type_hints
 
-from robot.api import logger
+from robot.api import TypeInfo, logger
 from robot.api.deco import keyword
 
 from libraries.focus_api.client import FocusApiError, FocusClient, FocusUnavailable
@@ -32,6 +33,7 @@ from libraries.safety import destructive
 from variables import constants
 
 GONE_STATUSES = (200, 404, 409)
+_PAYLOAD_TYPES: dict[str, TypeInfo] = {}
 HISTORIC_SPAN = timedelta(seconds=30)
 
 
@@ -61,9 +63,17 @@ class TaskKeywords(LibraryComponent):
         | ${payload} = | `Build Configure Payload` | nfft=100 |
         """
         return build_payload(
-            time_status, view_type, nfft, channel_min, channel_max,
-            frequency_min, frequency_max, overlap, start, end,
-        )  # fmt: skip
+            time_status=time_status,
+            view_type=view_type,
+            nfft=nfft,
+            channel_min=channel_min,
+            channel_max=channel_max,
+            frequency_min=frequency_min,
+            frequency_max=frequency_max,
+            overlap=overlap,
+            start=start,
+            end=end,
+        )
 
     @keyword
     def explain_invalid_payload(self, payload: dict) -> list[str]:
@@ -82,6 +92,18 @@ class TaskKeywords(LibraryComponent):
         | ${past} = | `Get UTC Timestamp` | offset=-10 min |
         """
         return format_utc(datetime.now(UTC) + offset)
+
+    @keyword("Get UTC Timestamp At")
+    def get_utc_timestamp_at(self, when: str, offset: timedelta = timedelta(0)) -> str:
+        """``when`` plus ``offset`` as ISO-8601 UTC (``2026-11-22T10:00:00Z``), for the
+        times a tester says: ``now``, ``today 10:00``, ``yesterday 10:00``,
+        ``3 days ago 08:30``, or ``2026-11-22 10:00`` (``:ss`` optional). Times are UTC.
+
+        | ${start} = | `Get UTC Timestamp At` | yesterday 10:00 |
+        | ${end} = | `Get UTC Timestamp At` | yesterday 10:00 | offset=30s |
+        | ${since} = | `Get UTC Timestamp At` | now |
+        """
+        return format_utc(moment_at(when, datetime.now(UTC)) + offset)
 
     @keyword
     def configure_task(
@@ -115,59 +137,93 @@ class TaskKeywords(LibraryComponent):
         return body
 
     @keyword
-    def configure_live_task(
+    def configure_task_for_view(
         self,
-        view_type: str = "MultiChannel",
-        nfft: int = constants.DEFAULT_NFFT,
-        channel_min: int = constants.DEFAULT_CHANNEL_MIN,
-        channel_max: int = constants.DEFAULT_CHANNEL_MAX,
-        frequency_min: float = constants.FREQUENCY_MIN,
-        frequency_max: float = constants.FREQUENCY_MAX // 2,
-        overlap: int | None = None,
+        view_type: str,
+        time_status: str = "Live",
         expected_status: int | str = 200,
         error_field: str | None = None,
         timeout: timedelta | None = None,
+        **fields: Any,
     ) -> dict:
-        """Configure a Live task from the seeds' defaults; keyword arguments override them.
+        """Configure a task for ``view_type``, filling in what that view needs.
+
+        A ``SingleChannel`` view gets one channel (``channel_max`` = ``channel_min``
+        unless given); a ``Historic`` task without ``start``/``end`` plays back up to
+        30 s of the newest complete recording (`Get Recorded Time Range`). ``fields``
+        override the seeds' defaults, by the names and types of `Build Configure Payload`.
+        ``timeout``: a total deadline for the answer, as in `Configure Task`.
+
+        | ${task} = | `Configure Task For View` | SingleChannel | channel_min=42 |
+        | ${task} = | `Configure Task For View` | Waterfall | time_status=Historic | nfft=2048 |
+        """
+        options = payload_fields(fields)
+        if view_type == "SingleChannel":
+            options.setdefault(
+                "channel_max", options.get("channel_min", constants.DEFAULT_CHANNEL_MIN)
+            )
+        return self._configure(
+            time_status, view_type, options, expected_status, error_field, timeout
+        )
+
+    @keyword
+    def configure_live_task(
+        self,
+        expected_status: int | str = 200,
+        error_field: str | None = None,
+        timeout: timedelta | None = None,
+        **fields: Any,
+    ) -> dict:
+        """Configure a Live task from the seeds' defaults; ``fields`` override them, by the
+        names and types of `Build Configure Payload` (``view_type``, ``nfft``, ...).
         ``timeout``: a total deadline for the answer, as in `Configure Task`.
 
         | ${task} = | `Configure Live Task` |
         | ${task} = | `Configure Live Task` | view_type=Waterfall | nfft=2048 |
         """
-        payload = build_payload(
-            "Live", view_type, nfft, channel_min, channel_max,
-            frequency_min, frequency_max, overlap,
-        )  # fmt: skip
-        return self.configure_task(payload, expected_status, error_field, timeout=timeout)
+        options = payload_fields(fields)
+        view_type = options.pop("view_type", "MultiChannel")
+        return self._configure("Live", view_type, options, expected_status, error_field, timeout)
 
     @keyword
     def configure_historic_task(
         self,
-        view_type: str = "MultiChannel",
-        nfft: int = constants.DEFAULT_NFFT,
-        channel_min: int = constants.DEFAULT_CHANNEL_MIN,
-        channel_max: int = constants.DEFAULT_CHANNEL_MAX,
-        frequency_min: float = constants.FREQUENCY_MIN,
-        frequency_max: float = constants.FREQUENCY_MAX // 2,
-        overlap: int | None = None,
-        start: str | None = None,
-        end: str | None = None,
         expected_status: int | str = 200,
         error_field: str | None = None,
+        timeout: timedelta | None = None,
+        **fields: Any,
     ) -> dict:
         """Configure a Historic task; without ``start``/``end`` it plays back up to 30 s
-        of the newest complete recording (`Get Recordings`).
+        of the newest complete recording (`Get Recordings`). ``fields`` as in
+        `Configure Live Task`.
 
         | ${task} = | `Configure Historic Task` |
         | `Configure Historic Task` | start=${past} | end=${future} | expected_status=400 |
         """
-        if start is None and end is None:
-            start, end = self.get_recorded_time_range()
-        payload = build_payload(
-            "Historic", view_type, nfft, channel_min, channel_max,
-            frequency_min, frequency_max, overlap, start, end,
-        )  # fmt: skip
-        return self.configure_task(payload, expected_status, error_field)
+        options = payload_fields(fields)
+        view_type = options.pop("view_type", "MultiChannel")
+        return self._configure(
+            "Historic", view_type, options, expected_status, error_field, timeout
+        )
+
+    def _configure(
+        self,
+        time_status: str,
+        view_type: str,
+        options: dict[str, Any],
+        expected_status: int | str,
+        error_field: str | None,
+        timeout: timedelta | None,
+    ) -> dict:
+        options.pop("time_status", None)
+        if (
+            time_status == "Historic"
+            and options.get("start") is None
+            and options.get("end") is None
+        ):
+            options["start"], options["end"] = self.get_recorded_time_range()
+        payload = build_payload(time_status=time_status, view_type=view_type, **options)
+        return self.configure_task(payload, expected_status, error_field, timeout=timeout)
 
     @keyword
     def get_recorded_time_range(self, span: timedelta = HISTORIC_SPAN) -> list[str]:
@@ -260,22 +316,25 @@ class TaskKeywords(LibraryComponent):
     def stop_all_tasks(self) -> None:
         """Stop every task this library created and has not stopped yet (for teardowns).
 
-        A task already gone (``404``, ``409``) or an unreachable server only logs a
-        warning; another status fails, after every task was tried.
+        A task already gone (``404``, ``409``) only logs a warning; another status fails,
+        after every task was tried. An unreachable server ends the clean-up at once with a
+        warning naming the tasks left (each further call would only wait for it again).
 
         | [Teardown] | `Stop All Tasks` |
         """
         failures = []
         for task_id, alias in list(self.state.tasks.items()):
-            client = self.state.connections.get(alias)
             self.state.tasks.pop(task_id)
-            if client is None:
+            if alias not in self.state.connections:
                 logger.warn(f"Task {task_id}: its connection '{alias}' is closed; not stopped")
                 continue
             try:
-                response = client.stop(task_id)
+                response = self.state.connections.get(alias).stop(task_id)
             except FocusUnavailable as error:
-                logger.warn(f"Task {task_id} not stopped: {error}")
+                left = [task_id, *(other for other, at in self.state.tasks.items() if at == alias)]
+                for other in left[1:]:
+                    self.state.tasks.pop(other)
+                logger.warn(f"Tasks {', '.join(left)} not stopped: {error}")
                 continue
             if response.status_code not in GONE_STATUSES:
                 failures.append(f"{task_id}: {response.status_code} {response.text[:200]}")
@@ -394,3 +453,51 @@ def _is_complete(recording: dict) -> bool:
     if recording.get("deleted") or recording.get("end_time") is None:
         return False
     return recording.get("classification", "complete") == "complete"
+
+
+def payload_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` converted to the argument types of `Build Configure Payload` (Robot passes
+    ``**fields`` as strings); an unknown name fails with the known ones."""
+    if not _PAYLOAD_TYPES:
+        hints = get_type_hints(TaskKeywords.build_configure_payload)
+        hints.pop("return", None)
+        _PAYLOAD_TYPES.update({name: TypeInfo.from_type_hint(hint) for name, hint in hints.items()})
+    unknown = sorted(set(fields) - set(_PAYLOAD_TYPES))
+    if unknown:
+        raise ValueError(
+            f"unknown configure field(s) {', '.join(unknown)}; known: {', '.join(_PAYLOAD_TYPES)}"
+        )
+    return {name: _PAYLOAD_TYPES[name].convert(value, name) for name, value in fields.items()}
+
+
+_WHEN = re.compile(
+    r"(?P<day>now|today|yesterday|(?P<ago>\d+) days? ago|(?P<date>\d{4}-\d{2}-\d{2}))"
+    r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?",
+    re.IGNORECASE,
+)
+
+
+def moment_at(when: str, now: datetime) -> datetime:
+    """The UTC instant a tester means by ``when`` (see `Get UTC Timestamp At`)."""
+    match = _WHEN.fullmatch(when.strip())
+    if match is None or (match["day"].lower() == "now" and match["hour"] is not None):
+        raise ValueError(
+            f"cannot read the time {when!r}: use 'now', 'today 10:00', 'yesterday 10:00', "
+            "'3 days ago 08:30' or '2026-11-22 10:00' (UTC)"
+        )
+    day = match["day"].lower()
+    if day == "now":
+        return now
+    if match["date"]:
+        base = datetime.strptime(match["date"], "%Y-%m-%d").replace(tzinfo=UTC)
+    else:
+        back = 1 if day == "yesterday" else int(match["ago"] or 0)
+        base = (now - timedelta(days=back)).replace(hour=0, minute=0, second=0, microsecond=0)
+    try:
+        return base.replace(
+            hour=int(match["hour"] or 0),
+            minute=int(match["minute"] or 0),
+            second=int(match["second"] or 0),
+        )
+    except ValueError as error:
+        raise ValueError(f"cannot read the time {when!r}: {error}") from None

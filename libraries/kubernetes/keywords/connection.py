@@ -64,28 +64,16 @@ class ConnectionKeywords(LibraryComponent):
             connection.use_ssh_fallback(route)
             connection.on_fallback = logger.info
             origin += f"; when the API is unreachable: {route.describe()}"
-        old = self.state.connections.pop(alias, None)
-        if old is not None:
-            old.close()
-        self.state.connections[alias] = connection
-        self.state.current = alias
+        self.connections.register(connection, alias)
         logger.info(f"Kubernetes connection '{alias}': {origin}, namespace {namespace}")
         return alias
 
     @keyword
     def switch_kubernetes_connection(self, alias: str) -> str:
         """Makes connection ``alias`` current; returns the previous alias."""
-        if alias not in self.state.connections:
-            raise ValueError(
-                f"No Kubernetes connection '{alias}'; open: {sorted(self.state.connections)}"
-            )
-        previous, self.state.current = self.state.current, alias
-        return previous or ""
+        return self.connections.switch(alias)
 
     @keyword
     def close_all_kubernetes_connections(self) -> None:
         """Closes every connection (use in suite teardowns)."""
-        for connection in self.state.connections.values():
-            connection.close()
-        self.state.connections.clear()
-        self.state.current = None
+        self.connections.close_all()

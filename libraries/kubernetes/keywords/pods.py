@@ -9,6 +9,7 @@ from assertionengine import AssertionOperator
 from robot.api import logger
 from robot.api.deco import keyword
 
+from libraries.common.polling import poll_assertion
 from libraries.kubernetes.client import KubeError, pod_ready, pod_summary, wait_until
 from libraries.kubernetes.keywords.base import LibraryComponent
 from libraries.safety import destructive
@@ -72,13 +73,14 @@ class PodKeywords(LibraryComponent):
 
         if assertion_operator is None:
             return kube.get_pod(name).status.phase
-        return self.poll_assertion(
+        return poll_assertion(
             phase,
             assertion_operator,
             assertion_expected,
             f"Phase of {kube.where('pod', name)}",
             message,
-            timeout,
+            timeout=timeout,
+            error=KubeError,
         )
 
     @keyword

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bson import json_util
 from robot.api import logger
 
+from libraries.common.connections import ConnectionRegistry, registry_field
 from libraries.mongodb.client import MongoConnection
 
 LOG_LIMIT = 2048
@@ -18,12 +19,15 @@ LOG_LIMIT = 2048
 class MongoState:
     """Connections by alias and the current one."""
 
-    connections: dict[str, MongoConnection] = field(default_factory=dict)
-    current: str | None = None
+    connections: ConnectionRegistry[MongoConnection] = registry_field(
+        "MongoDB",
+        "call 'Connect To MongoDB' (or the resource's 'Connect To Focus Database')",
+        error=AssertionError,
+    )
 
     def delete_created(self) -> int:
         """Remove every document the connections inserted; returns how many."""
-        return sum(connection.delete_created() for connection in self.connections.values())
+        return sum(connection.delete_created() for _, connection in self.connections.items())
 
 
 class LibraryComponent:
@@ -34,12 +38,7 @@ class LibraryComponent:
 
     @property
     def connection(self) -> MongoConnection:
-        if self.state.current is None:
-            raise RuntimeError(
-                "No MongoDB connection: call 'Connect To MongoDB' (or the resource's "
-                "'Connect To Focus Database') first"
-            )
-        return self.state.connections[self.state.current]
+        return self.state.connections.current
 
 
 def query(value: Mapping[str, Any] | str | None) -> dict[str, Any]:

@@ -10,11 +10,13 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
+from libraries.common.polling import wait_until
 from libraries.mongodb.client import MongoConnection
 from libraries.mongodb.keywords.base import LibraryComponent
 
 PROBE_TIMEOUT_S = 1.0
 POLL_INTERVAL_S = 0.2
+ANSWERED = "ping answered"
 
 
 class ConnectionKeywords(LibraryComponent):
@@ -89,10 +91,7 @@ class ConnectionKeywords(LibraryComponent):
             raise AssertionError(
                 f"Cannot connect to MongoDB at {where}: {type(error).__name__}"
             ) from None
-        if alias in self.state.connections:
-            self.state.connections.pop(alias).close()
-        self.state.connections[alias] = connection
-        self.state.current = alias
+        self.state.connections.register(connection, alias)
         logger.info(
             f"Connected to MongoDB at {where}, database '{connection.database_name}' "
             f"(alias '{alias}')"
@@ -105,12 +104,7 @@ class ConnectionKeywords(LibraryComponent):
 
         | ${previous} = | `Switch MongoDB Connection` | prod |
         """
-        if alias not in self.state.connections:
-            raise AssertionError(
-                f"No MongoDB connection '{alias}'; open: {sorted(self.state.connections)}"
-            )
-        previous, self.state.current = self.state.current, alias
-        return previous or ""
+        return self.state.connections.switch(alias)
 
     @keyword("Close MongoDB Connection")
     def close_mongodb_connection(self, alias: str) -> None:
@@ -118,13 +112,7 @@ class ConnectionKeywords(LibraryComponent):
 
         | `Close MongoDB Connection` | workload |
         """
-        if alias not in self.state.connections:
-            raise AssertionError(
-                f"No MongoDB connection '{alias}'; open: {sorted(self.state.connections)}"
-            )
-        self.state.connections.pop(alias).close()
-        if self.state.current == alias:
-            self.state.current = next(iter(self.state.connections), None)
+        self.state.connections.close(alias)
 
     @keyword("Close All MongoDB Connections")
     def close_all_mongodb_connections(self) -> None:
@@ -132,14 +120,7 @@ class ConnectionKeywords(LibraryComponent):
 
         | [Teardown] | `Close All MongoDB Connections` |
         """
-        errors = []
-        while self.state.connections:
-            alias, connection = self.state.connections.popitem()
-            try:
-                connection.close()
-            except (ConnectionFailure, OperationFailure) as error:
-                errors.append(f"{alias}: {type(error).__name__}")
-        self.state.current = None
+        errors = self.state.connections.close_all(raise_errors=False)
         if errors:
             raise AssertionError(f"Closed, but test documents could not be deleted on {errors}")
 
@@ -177,24 +158,26 @@ class ConnectionKeywords(LibraryComponent):
         return self._wait(False, timeout)
 
     def _wait(self, reachable: bool, timeout: timedelta) -> float:
-        started = time.monotonic()
+        connection, started = self.connection, time.monotonic()
         deadline = started + timeout.total_seconds()
-        last = "no try yet"
-        while True:
+
+        def probe() -> str:
             remaining = deadline - time.monotonic()
             try:
-                self.connection.probe(max(0.05, min(PROBE_TIMEOUT_S, remaining)))
-                last, up = "ping answered", True
+                connection.probe(max(0.05, min(PROBE_TIMEOUT_S, remaining)))
             except ConnectionFailure as error:
-                last, up = f"{type(error).__name__}", False
-            if up == reachable:
-                waited = time.monotonic() - started
-                logger.info(f"MongoDB {'reachable' if up else 'unreachable'} after {waited:.2f} s")
-                return waited
-            if time.monotonic() >= deadline:
-                state = "reachable" if reachable else "unreachable"
-                raise AssertionError(
-                    f"MongoDB did not become {state} within {timeout.total_seconds():g} s; "
-                    f"last try: {last}"
-                )
-            time.sleep(min(POLL_INTERVAL_S, max(0.0, deadline - time.monotonic())))
+                return type(error).__name__
+            return ANSWERED
+
+        state = "reachable" if reachable else "unreachable"
+        wait_until(
+            probe,
+            lambda last: (last == ANSWERED) == reachable,
+            what=f"MongoDB to become {state}",
+            timeout=timeout,
+            interval=POLL_INTERVAL_S,
+            describe=str,
+        )
+        waited = time.monotonic() - started
+        logger.info(f"MongoDB {state} after {waited:.2f} s")
+        return waited

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +9,7 @@ from assertionengine import AssertionOperator, int_str_verify_assertion
 from robot.api import logger
 from robot.api.deco import keyword
 
+from libraries.common.polling import poll_assertion
 from libraries.mongodb import checks
 from libraries.mongodb import spec as spec_module
 from libraries.mongodb.keywords.base import (
@@ -84,21 +84,16 @@ class DocumentKeywords(LibraryComponent):
         | `Count Documents` | recordings | {"classification": "in_progress"} | == | 1 |
         | `Count Documents` | alerts | ${filter} | >= | 1 | timeout=5s |
         """
-        deadline = time.monotonic() + timeout.total_seconds()
-        while True:
-            count = self.connection.count(collection, query(filter))
-            try:
-                return int_str_verify_assertion(
-                    count,
-                    assertion_operator,
-                    expected,
-                    f"Count of {collection} {truncate(query(filter), 200)}",
-                    message,
-                )
-            except AssertionError:
-                if time.monotonic() >= deadline:
-                    raise
-            time.sleep(POLL_INTERVAL_S)
+        return poll_assertion(
+            lambda: self.connection.count(collection, query(filter)),
+            assertion_operator,
+            expected,
+            f"Count of {collection} {truncate(query(filter), 200)}",
+            message,
+            timeout=timeout,
+            interval=POLL_INTERVAL_S,
+            verify=int_str_verify_assertion,
+        )
 
     @keyword
     def documents_should_satisfy(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
 
+from libraries.common.polling import wait_until
 from libraries.mongodb.keywords.base import LibraryComponent
 
 POLL_INTERVAL_S = 0.2
@@ -61,15 +61,13 @@ class ServerKeywords(LibraryComponent):
         limit = (
             baseline["connections"]["current"] if isinstance(baseline, dict) else int(baseline)
         ) + tolerance
-        deadline = time.monotonic() + timeout.total_seconds()
-        while True:
-            current = int(self.connection.server_status()["connections"]["current"])
-            if current <= limit:
-                logger.info(f"{current} connection(s), baseline limit {limit}")
-                return current
-            if time.monotonic() >= deadline:
-                raise AssertionError(
-                    f"Connections did not return to {limit} within {timeout.total_seconds():g} s;"
-                    f" last seen {current}"
-                )
-            time.sleep(POLL_INTERVAL_S)
+        current = wait_until(
+            lambda: int(self.connection.server_status()["connections"]["current"]),
+            lambda current: current <= limit,
+            what=f"connections to return to {limit}",
+            timeout=timeout,
+            interval=POLL_INTERVAL_S,
+            describe=lambda current: f"{current} connection(s)",
+        )
+        logger.info(f"{current} connection(s), baseline limit {limit}")
+        return current

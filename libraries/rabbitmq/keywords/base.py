@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from dataclasses import dataclass
 
-from assertionengine import AssertionOperator, int_str_verify_assertion
+from robot.api import logger
 
+from libraries.common.connections import ConnectionComponent, ConnectionRegistry
 from libraries.rabbitmq.client import RabbitMQClient
 from libraries.rabbitmq.management import ManagementClient
 
-POLL_S = 0.1
+POLL_S = 0.1  # interval of the library's polled assertions
 
 
 @dataclass
@@ -24,28 +21,30 @@ class Connection:
     management: ManagementClient | None = None
 
 
-@dataclass
-class RabbitState:
-    """Connections by alias and the current one."""
+def close_connection(connection: Connection) -> None:
+    """Delete the queues the library declared on it, then close it (and its management API)."""
+    deleted = connection.client.close()
+    if deleted:
+        logger.info(f"Deleted the queues this library declared: {deleted}")
+    if connection.management is not None:
+        connection.management.close()
 
-    connections: dict[str, Connection] = field(default_factory=dict)
-    current: str | None = None
+
+def new_connections() -> ConnectionRegistry[Connection]:
+    """The library's connections by alias, and the current one."""
+    return ConnectionRegistry(
+        "RabbitMQ",
+        "call 'Connect To RabbitMQ' (or the resource's 'Connect To Alert Broker')",
+        close=close_connection,
+    )
 
 
-class LibraryComponent:
+class LibraryComponent(ConnectionComponent[Connection]):
     """Base of a keyword component: access to the current connection."""
-
-    def __init__(self, state: RabbitState) -> None:
-        self.state = state
 
     @property
     def connection(self) -> Connection:
-        if self.state.current is None:
-            raise RuntimeError(
-                "No RabbitMQ connection: call 'Connect To RabbitMQ' (or the resource's "
-                "'Connect To Alert Broker') first"
-            )
-        return self.state.connections[self.state.current]
+        return self.connections.current
 
     @property
     def client(self) -> RabbitMQClient:
@@ -59,28 +58,3 @@ class LibraryComponent:
                 "to 'Connect To RabbitMQ'"
             )
         return self.connection.management
-
-
-def poll_assertion(
-    read: Callable[[], int],
-    operator: AssertionOperator | None,
-    expected: Any,
-    what: str,
-    message: str | None,
-    timeout: timedelta,
-) -> int:
-    """Browser-style integer getter: return ``read()``; with an operator, retry until it holds.
-
-    The last failure (what was expected, what was seen) is raised after ``timeout``.
-    """
-    deadline = time.monotonic() + timeout.total_seconds()
-    while True:
-        value = read()
-        if operator is None:
-            return value
-        try:
-            return int_str_verify_assertion(value, operator, expected, what, message)
-        except AssertionError as error:
-            if time.monotonic() >= deadline:
-                raise AssertionError(f"{error} (waited {timeout.total_seconds():g} s)") from None
-        time.sleep(POLL_S)

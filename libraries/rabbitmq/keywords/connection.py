@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from assertionengine import AssertionOperator
+from assertionengine import AssertionOperator, int_str_verify_assertion
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
+from libraries.common.polling import poll_assertion
 from libraries.rabbitmq.client import Endpoint, RabbitMQClient
-from libraries.rabbitmq.keywords.base import Connection, LibraryComponent, poll_assertion
+from libraries.rabbitmq.keywords.base import POLL_S, Connection, LibraryComponent
 from libraries.rabbitmq.management import ManagementClient
 
 
@@ -75,8 +76,8 @@ class ConnectionKeywords(LibraryComponent):
         return self._open(endpoint, management_url, alias or f"{endpoint.host}:{endpoint.port}")
 
     def _open(self, endpoint: Endpoint, management_url: str, alias: str) -> str:
-        if alias in self.state.connections:
-            self._close(alias)
+        if alias in self.connections:
+            self.connections.close(alias)
         client = RabbitMQClient(endpoint).connect()
         management = None
         if management_url:
@@ -87,8 +88,7 @@ class ConnectionKeywords(LibraryComponent):
                 endpoint.ca_bundle,
                 endpoint.timeout,
             )
-        self.state.connections[alias] = Connection(client, management)
-        self.state.current = alias
+        self.connections.register(Connection(client, management), alias)
         logger.info(f"Connected to RabbitMQ at {endpoint} as alias {alias!r}")
         return alias
 
@@ -98,12 +98,7 @@ class ConnectionKeywords(LibraryComponent):
 
         | `Switch RabbitMQ Connection` | second |
         """
-        if alias not in self.state.connections:
-            raise ValueError(
-                f"No RabbitMQ connection {alias!r}; open: {list(self.state.connections)}"
-            )
-        previous, self.state.current = self.state.current, alias
-        return previous or ""
+        return self.connections.switch(alias)
 
     @keyword("Close All RabbitMQ Connections")
     def close_all_rabbitmq_connections(self) -> None:
@@ -114,17 +109,7 @@ class ConnectionKeywords(LibraryComponent):
 
         | [Teardown] | `Close All RabbitMQ Connections` |
         """
-        for alias in list(self.state.connections):
-            self._close(alias)
-        self.state.current = None
-
-    def _close(self, alias: str) -> None:
-        connection = self.state.connections.pop(alias)
-        deleted = connection.client.close()
-        if deleted:
-            logger.info(f"Deleted the queues this library declared on {alias!r}: {deleted}")
-        if connection.management is not None:
-            connection.management.close()
+        self.connections.close_all()
 
     @keyword
     def broker_should_be_reachable(self) -> None:
@@ -203,5 +188,12 @@ class ConnectionKeywords(LibraryComponent):
             return sum(1 for item in listed if user is None or item.get("user") == user)
 
         return poll_assertion(
-            read, assertion_operator, assertion_expected, "Connection count", message, timeout
+            read,
+            assertion_operator,
+            assertion_expected,
+            "Connection count",
+            message,
+            timeout=timeout,
+            interval=POLL_S,
+            verify=int_str_verify_assertion,
         )

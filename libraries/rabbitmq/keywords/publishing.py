@@ -14,6 +14,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
+from libraries.common.polling import wait_until
 from libraries.rabbitmq.client import RabbitMQClient
 from libraries.rabbitmq.keywords.base import LibraryComponent
 from libraries.rabbitmq.models import build_alert, valid_alert
@@ -209,14 +210,12 @@ class PublishingKeywords(LibraryComponent):
             alert = valid_alert(**fields)
             started = time.perf_counter()
             self.client.publish(_encode(alert), message_id=alert["alertId"])
-            deadline = started + timeout.total_seconds()
-            while not builtin.run_keyword(visible_keyword, alert):
-                if time.perf_counter() > deadline:
-                    raise AssertionError(
-                        f"alert {alert['alertId']} was not visible within {timeout} "
-                        f"(according to {visible_keyword!r})"
-                    )
-                time.sleep(LATENCY_POLL_S)
+            wait_until(
+                lambda alert=alert: builtin.run_keyword(visible_keyword, alert),
+                what=f"alert {alert['alertId']} to be visible (according to {visible_keyword!r})",
+                timeout=timeout,
+                interval=LATENCY_POLL_S,
+            )
             latencies.append((time.perf_counter() - started) * 1000)
         figures = {
             "samples": samples,

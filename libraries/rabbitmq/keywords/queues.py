@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from assertionengine import AssertionOperator
+from assertionengine import AssertionOperator, int_str_verify_assertion
 from robot.api import logger
 from robot.api.deco import keyword
 
+from libraries.common.polling import poll_assertion
 from libraries.rabbitmq.client import Message
-from libraries.rabbitmq.keywords.base import LibraryComponent, poll_assertion
+from libraries.rabbitmq.keywords.base import POLL_S, LibraryComponent
 from libraries.safety import destructive
 from variables import constants
 
@@ -105,7 +106,9 @@ class QueueKeywords(LibraryComponent):
             assertion_expected,
             f"Consumer count of {queue!r}",
             message,
-            timeout,
+            timeout=timeout,
+            interval=POLL_S,
+            verify=int_str_verify_assertion,
         )
 
     @keyword
@@ -128,7 +131,9 @@ class QueueKeywords(LibraryComponent):
             assertion_expected,
             f"Message count of {queue!r}",
             message,
-            timeout,
+            timeout=timeout,
+            interval=POLL_S,
+            verify=int_str_verify_assertion,
         )
 
     @keyword

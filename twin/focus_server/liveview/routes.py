@@ -22,8 +22,8 @@ from twin.focus_server import API_PREFIX
 from twin.focus_server.auth import unauthorized
 from twin.focus_server.errors import invalid
 from twin.focus_server.liveview import UI_PREFIX
-from twin.focus_server.liveview.session import COOKIE, Sessions, session_expired, sessions_of
 from twin.focus_server.runtime import Runtime, authorize, runtime
+from twin.focus_server.sessions import COOKIE, Sessions, session_expired, sessions_of
 from twin.focus_server.store import as_utc
 from twin.focus_server.validation import read_json_object
 from twin.grpc_job.protocol import format_time

@@ -1,0 +1,325 @@
+"""Load: Robot Framework keywords over Locust, run in a child process of its own.
+
+The plain parts have no Robot imports: ``runner.py`` starts the engine
+(``engine.py``, the only module that imports Locust and so gevent) and ``stats.py``
+checks criteria, compares baselines, keeps the history and draws the trend.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from robot.api import SkipExecution, logger
+from robot.api.deco import keyword, library
+from robot.api.types import Secret
+from robot.libraries.BuiltIn import BuiltIn
+
+from libraries.load import sampler
+from libraries.load import stats as load_stats
+from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
+from libraries.safety import destructive
+
+__all__ = ["Load"]
+
+ROOT = Path(__file__).resolve().parents[2]
+BASELINES = ROOT / "variables" / "baselines"
+HISTORY = ROOT / "results" / "perf" / "history.jsonl"
+_PERCENT = re.compile(r"^\s*(-?[0-9.]+)\s*%?\s*$")
+
+
+def _fraction(value: str | float) -> float:
+    """``20%``, ``20`` or ``0.2`` -> 0.2."""
+    if isinstance(value, int | float):
+        return float(value) if value < 1 else float(value) / 100
+    match = _PERCENT.match(str(value))
+    if not match:
+        raise ValueError(f"tolerance must be a percentage like 20%, got {value!r}")
+    number = float(match.group(1))
+    return number / 100 if "%" in str(value) or number >= 1 else number
+
+
+def _plain(value: Any) -> str:
+    return value.value if isinstance(value, Secret) else ("" if value is None else str(value))
+
+
+@library(scope="GLOBAL", auto_keywords=False)
+class Load:
+    """Load, performance and regression keywords over [https://locust.io|Locust].
+
+    = Table of contents =
+
+    %TOC%
+
+    = How it runs =
+
+    `Run Load` starts Locust through its library API (``locust.env.Environment`` and its
+    runners) in a child process of its own: Locust patches its process with gevent,
+    which must never touch the Robot process (pika, pymongo and the kubernetes client
+    live there). The statistics come back as JSON. Every run is bounded by its
+    ``duration`` (and ``max_requests``); a run that outlives it by 90 s is killed.
+    Load goes to loopback addresses only unless ``LOAD_ALLOW_REMOTE=1`` is set.
+
+    = Scenarios =
+
+    | =Scenario= | =Each Locust user...= |
+    | health | ``GET /health`` as fast as it answers (no token) |
+    | channels | ``GET /channels`` as fast as it answers |
+    | tasks | configure -> metadata -> stop, again and again (users <= MaxWindows) |
+    | waterfall | one Live task, polls ``GET /waterfall/{id}`` once it runs; stops it |
+    | alerts | publishes valid alerts over pika (confirms), ``siteId`` = ``${SITE_ID}`` |
+
+    = Statistics =
+
+    A dictionary: ``scenario``, ``users``, ``duration_s``, ``endpoints`` (per
+    ``METHOD path``: ``requests``, ``failures``, ``rps``, ``p50``, ``p95``, ``p99``,
+    ``avg``, ``max``; times in ms), ``total``, ``errors`` and ``windows`` (per
+    ``window``: requests, failures, p95).
+
+    = Baselines and history =
+
+    Baselines per environment live in ``variables/baselines/<env>.json``; ``make
+    baseline`` writes them. Every `Run Load` appends to ``results/perf/history.jsonl``
+    and embeds a trend PNG (p95 per endpoint, requests/s over the last 50 runs) in
+    log.html.
+
+    = Example =
+
+    | ${stats} = | `Run Load` | health | users=10 | spawn_rate=10 | duration=10s |
+    | `Load Statistics Should Meet` | ${stats} | p95 < 200 ms | failures == 0 |
+    | `Performance Should Not Regress` | ${stats} | tolerance=20% |
+    """
+
+    @destructive("load the system")
+    @keyword
+    def run_load(
+        self,
+        scenario: str,
+        users: int = 10,
+        spawn_rate: float = 10.0,
+        duration: timedelta = timedelta(seconds=10),
+        workers: int = 0,
+        max_requests: int | None = None,
+        window: timedelta = timedelta(seconds=10),
+        sample: list[str] | None = None,
+    ) -> dict:
+        """Run ``scenario`` with ``users`` Locust users started at ``spawn_rate`` per second
+        for ``duration``; returns the statistics (see `Statistics`).
+
+        ``workers`` > 0 runs Locust's distributed mode on this machine (one master and
+        that many worker processes). ``max_requests`` ends the run once that many
+        requests were made (the alert flood). ``window`` is the length of the windows
+        whose p95 `Latency Should Not Drift` compares. ``sample`` names workloads
+        (``panda-panda-focus-server``) whose CPU and RSS are sampled every second during
+        the run (psutil, on the twin): the figures go under ``processes`` in the
+        statistics, for `Process Resources Should Stay Within`. Logs progress every
+        window, a table of the figures and the trend PNG.
+
+        | ${stats} = | `Run Load` | channels | users=20 | duration=30s |
+        | ${stats} = | `Run Load` | alerts | users=10 | duration=2 min | max_requests=10000 |
+        """
+        builtin = BuiltIn()
+        spec = LoadSpec(
+            scenario,
+            users,
+            spawn_rate,
+            duration.total_seconds(),
+            window.total_seconds(),
+            workers,
+            max_requests,
+        )
+        target = self._target(builtin, scenario)
+        logger.info(f"Load: {spec} against {target.base_url}")
+        watcher = self._sampler(builtin, sample)
+        try:
+            result = run_load(spec, target, progress=lambda line: logger.info(line))
+        finally:
+            processes = watcher.stop() if watcher else {}
+        result["processes"] = processes
+        logger.info(load_stats.html_table(result), html=True)
+        if result.get("leftover_tasks"):
+            raise AssertionError(
+                f"the load left {len(result['leftover_tasks'])} tasks it could not stop: "
+                f"{', '.join(result['leftover_tasks'][:5])}"
+            )
+        for name, figures in processes.items():
+            logger.info(f"{name}: {figures}")
+        for error in result["errors"][:10]:
+            logger.info(f"{error['count']} x {error['endpoint']}: {error['error']}")
+        self._record(builtin, result)
+        return result
+
+    @destructive("load the system")
+    @keyword
+    def run_standard_load(self, scenario: str) -> dict:
+        """The standard run of ``scenario`` (the one ``make baseline`` records), for
+        `Performance Should Not Regress`: health and channels with 10 users for 15 s,
+        tasks with 5 users for 15 s.
+
+        | ${stats} = | `Run Standard Load` | health |
+        """
+        if scenario not in STANDARD_RUNS:
+            raise ValueError(
+                f"no standard run of {scenario!r}: use one of {', '.join(STANDARD_RUNS)}"
+            )
+        run = STANDARD_RUNS[scenario]
+        return self.run_load(
+            scenario,
+            run["users"],
+            run["spawn_rate"],
+            timedelta(seconds=run["duration_s"]),
+        )
+
+    def _sampler(
+        self, builtin: BuiltIn, workloads: list[str] | None
+    ) -> sampler.ProcessSampler | None:
+        if not workloads:
+            return None
+        twin_dir = builtin.get_variable_value("${TWIN_DIR}")
+        if not twin_dir:
+            raise SkipExecution(
+                "CPU and RSS are sampled on the twin only (psutil); this environment has no "
+                "local pods: use its Kubernetes metrics API instead"
+            )
+        return sampler.ProcessSampler(sampler.twin_pids(Path(twin_dir), list(workloads))).start()
+
+    @keyword
+    def process_resources_should_stay_within(
+        self,
+        stats: dict,
+        rss_growth: str | None = None,
+        cpu_max: float | None = None,
+        rss_max_mb: float | None = None,
+    ) -> dict:
+        """The sampled processes of ``stats`` (`Run Load` with ``sample=``) stayed within
+        the bounds: RSS growth from start to end of the run (``10%``), peak CPU in % of
+        one core, peak RSS in MB. Returns the figures.
+
+        | `Process Resources Should Stay Within` | ${stats} | rss_growth=10% | rss_max_mb=1024 |
+        """
+        processes = stats.get("processes") or {}
+        if not processes:
+            raise AssertionError("no process was sampled: call Run Load with sample=<workload>")
+        growth = _fraction(rss_growth) if rss_growth is not None else None
+        found = sampler.violations(processes, growth, cpu_max, rss_max_mb)
+        if found:
+            raise AssertionError("Process resources out of bounds:\n" + "\n".join(found))
+        return processes
+
+    def _target(self, builtin: BuiltIn, scenario: str) -> LoadTarget:
+        value = builtin.get_variable_value
+        amqp = None
+        if scenario == "alerts":
+            amqp = {
+                "host": value("${RABBITMQ_HOST}"),
+                "port": int(value("${RABBITMQ_PORT}")),
+                "user": _plain(value("${RABBITMQ_USER}")),
+                "password": _plain(value("${RABBITMQ_PASSWORD}")),
+                "vhost": value("${RABBITMQ_VHOST}", "/"),
+                "exchange": value("${RABBITMQ_EXCHANGE}", "prisma"),
+                "routing_key": value("${ALERT_ROUTING_KEY}", "Algorithm.AlertReport"),
+                "site_id": str(value("${SITE_ID}")),
+            }
+        return LoadTarget(
+            base_url=str(value("${FOCUS_BASE_URL}")),
+            user=_plain(value("${FOCUS_USER}")),
+            password=_plain(value("${FOCUS_PASSWORD}")),
+            ca_bundle=value("${CA_BUNDLE}"),
+            amqp=amqp,
+        )
+
+    def _record(self, builtin: BuiltIn, result: dict) -> None:
+        env = str(builtin.get_variable_value("${ENV_NAME}", "local"))
+        history = Path(os.environ.get("FOCUS_PERF_HISTORY", HISTORY))
+        records = load_stats.append_history(history, result, env)
+        output_dir = Path(builtin.get_variable_value("${OUTPUT DIR}", str(history.parent)))
+        png = load_stats.draw_trend(
+            records,
+            output_dir / "perf" / f"trend-{env}-{result['scenario']}.png",
+            f"{result['scenario']} on {env}: last {len(records)} runs",
+        )
+        if png:
+            encoded = base64.b64encode(png.read_bytes()).decode()
+            logger.info(f'<img src="data:image/png;base64,{encoded}" alt="trend">', html=True)
+
+    @keyword
+    def load_statistics_should_meet(
+        self, stats: dict, *criteria: str, endpoint: str | None = None
+    ) -> None:
+        """Every endpoint of ``stats`` (or only ``endpoint``, e.g. ``GET /health``) meets
+        every criterion: ``<metric> <op> <number> [ms|s|%]`` with metric one of
+        ``requests failures failure_ratio rps p50 p95 p99 avg max``.
+
+        | `Load Statistics Should Meet` | ${stats} | p95 < 500 ms | failures == 0 |
+        | `Load Statistics Should Meet` | ${stats} | p95 < 200 ms | endpoint=GET /health |
+        """
+        found = load_stats.violations(stats, criteria, endpoint)
+        if found:
+            raise AssertionError(
+                f"{stats.get('scenario')} load missed {len(found)} criteria:\n" + "\n".join(found)
+            )
+        logger.info(f"{stats.get('scenario')}: every endpoint meets {', '.join(criteria)}")
+
+    @keyword
+    def performance_should_not_regress(
+        self,
+        stats: dict,
+        tolerance: str = "20%",
+        slack: timedelta = timedelta(milliseconds=100),
+    ) -> list[str]:
+        """No endpoint's p95 exceeds this environment's baseline by more than ``tolerance``
+        (and by at least ``slack``, so a 3 ms baseline does not fail on noise). Returns
+        the comparisons. Skips when the environment has no baseline for the scenario:
+        record one with ``make baseline``.
+
+        | `Performance Should Not Regress` | ${stats} | tolerance=20% |
+        """
+        env = str(BuiltIn().get_variable_value("${ENV_NAME}", "local"))
+        baseline = load_stats.load_baseline(BASELINES, env).get(stats["scenario"])
+        if not baseline:
+            raise SkipExecution(
+                f"no baseline of scenario {stats['scenario']!r} for environment {env!r} in "
+                f"{load_stats.baseline_path(BASELINES, env)}: "
+                f"record one with 'make baseline ENV={env}'"
+            )
+        found, compared = load_stats.regressions(
+            stats, baseline, _fraction(tolerance), slack.total_seconds() * 1000
+        )
+        for line in compared:
+            logger.info(line)
+        if not compared:
+            raise AssertionError(
+                f"no endpoint of this {stats['scenario']} run is in the baseline of {env!r}: "
+                f"run {', '.join(stats['endpoints'])}; baseline {', '.join(baseline)}"
+            )
+        if found:
+            raise AssertionError(
+                f"{stats['scenario']} on {env}: p95 regressed beyond the baseline:\n"
+                + "\n".join(found)
+            )
+        return compared
+
+    @keyword
+    def latency_should_not_drift(
+        self, stats: dict, tolerance: str = "20%", span: timedelta = timedelta(minutes=1)
+    ) -> tuple[float, float]:
+        """The p95 of the last ``span`` of the run is within ``tolerance`` of the p95 of
+        its first ``span`` (sustained load); returns both.
+
+        | `Latency Should Not Drift` | ${stats} | tolerance=20% | span=1 min |
+        """
+        seconds = span.total_seconds()
+        first = load_stats.window_p95(stats, True, seconds)
+        last = load_stats.window_p95(stats, False, seconds)
+        limit = first * (1 + _fraction(tolerance))
+        logger.info(f"p95 first {seconds:g} s: {first:.0f} ms; last {seconds:g} s: {last:.0f} ms")
+        if last > limit:
+            raise AssertionError(
+                f"p95 drifted from {first:.0f} ms (first {seconds:g} s) to {last:.0f} ms "
+                f"(last {seconds:g} s): above {limit:.0f} ms (+{tolerance})"
+            )
+        return first, last

@@ -1,0 +1,307 @@
+"""Locust user classes of the load scenarios. Imported only by the engine's child process
+(Locust patches the process with gevent on import); never import this from Robot.
+
+Every user reads its target from :data:`TARGET`, which the engine fills in before the
+runner starts: ``base_url``, ``ca_bundle``, ``user``, ``password``, ``amqp`` and
+``run_id`` (alerts carry ``siteId = <site_id>.<run_id>`` so their test can delete them).
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import gevent
+from locust import User, between, constant, constant_throughput, task
+from locust.contrib.fasthttp import FastHttpUser
+from locust.exception import StopUser
+
+TARGET: dict[str, Any] = {}
+# Requests started in this process; ``TARGET["max_requests"]`` (per process) bounds them.
+STARTED = {"count": 0}
+# Tasks this process created and has not deleted yet: the engine deletes what is left.
+LIVE_TASKS: set[str] = set()
+# Below the per-token rate limit (200/s): a load test measures, it does not trip the limiter.
+PER_USER_RATE = 100
+RUNNING_TIMEOUT_S = 30.0
+CONFIGURE_BODY = {
+    "timeStatus": "Live",
+    "viewType": "MultiChannel",
+    "nfft": 1024,
+    "overlap": 512,
+    "channels": {"min": 11, "max": 109},
+    "frequencyRange": {"min": 0, "max": 500},
+    "startTime": None,
+    "endTime": None,
+}
+
+
+def _ssl_context() -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=TARGET.get("ca_bundle") or None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+class FocusUser(FastHttpUser):
+    """Base of the HTTP scenarios: TLS verified against the environment's CA, one token per user."""
+
+    abstract = True
+    insecure = False
+    ssl_context_factory = staticmethod(_ssl_context)
+    network_timeout = 30.0
+    connection_timeout = 10.0
+    needs_token = True
+    wait_time = constant(0)
+
+    def __init__(self, environment) -> None:
+        self.host = TARGET["base_url"]
+        super().__init__(environment)
+        self.auth: dict[str, str] = {}
+
+    def on_start(self) -> None:
+        if not self.needs_token:
+            return
+        body = {"username": TARGET["user"], "password": TARGET["password"]}
+        with self.client.post("/auth/token", json=body, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"login answered {response.status_code}")
+                raise gevent.GreenletExit  # this user cannot do anything without a token
+            self.auth = {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+class HealthUser(FocusUser):
+    """``GET /health`` as fast as it answers (no token)."""
+
+    needs_token = False
+
+    @task
+    def health(self) -> None:
+        self.client.get("/health")
+
+
+class ChannelsUser(FocusUser):
+    """``GET /channels`` (2,222 channels), each user at most 100 requests/s (one token
+    each; the rate limit is per token)."""
+
+    wait_time = constant_throughput(PER_USER_RATE)
+
+    @task
+    def channels(self) -> None:
+        self.client.get("/channels", headers=self.auth)
+
+
+class TaskUser(FocusUser):
+    """configure -> metadata -> stop, one task at a time per user (users <= MaxWindows)."""
+
+    wait_time = between(0.05, 0.15)
+
+    @task
+    def configure_metadata_stop(self) -> None:
+        response = self.client.post("/configure", json=CONFIGURE_BODY, headers=self.auth)
+        if response.status_code != 200:
+            return
+        task_id = response.json()["task_id"]
+        LIVE_TASKS.add(task_id)
+        try:
+            self.client.get(f"/metadata/{task_id}", headers=self.auth, name="/metadata/{task_id}")
+        finally:
+            _delete(self, task_id)
+
+
+class ConfigureOnceUser(FocusUser):
+    """One ``POST /configure`` per user, all at once (PZ-13986): the task is held until the
+    run ends, then deleted. A ``503 CAPACITY_EXCEEDED`` with ``Retry-After`` is the
+    contract's answer, not a failure; anything else but 200 is."""
+
+    wait_time = constant(1)
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.task_id = None
+        self.asked = False
+
+    @task
+    def configure_once(self) -> None:
+        if self.asked:
+            return
+        self.asked = True
+        with self.client.post(
+            "/configure", json=CONFIGURE_BODY, headers=self.auth, catch_response=True
+        ) as response:
+            if response.status_code == 200:
+                self.task_id = response.json()["task_id"]
+                LIVE_TASKS.add(self.task_id)
+            elif response.status_code == 503 and _capacity_refusal(response):
+                response.success()
+            else:
+                response.failure(f"answered {response.status_code}")
+
+    def on_stop(self) -> None:
+        if self.task_id:
+            _delete(self, self.task_id)
+            self.task_id = None
+
+
+def _delete(user: FocusUser, task_id: str) -> None:
+    response = user.client.request(
+        "DELETE", f"/task/{task_id}", headers=user.auth, name="/task/{task_id}"
+    )
+    if response.status_code in (200, 404):
+        LIVE_TASKS.discard(task_id)
+
+
+def stop_leftover_tasks() -> list[str]:
+    """Delete the tasks a stopped user left behind (killed mid-cycle); the ids that
+    could not be deleted."""
+    if not LIVE_TASKS:
+        return []
+    import requests
+
+    login = {"username": TARGET["user"], "password": TARGET["password"]}
+    verify = TARGET.get("ca_bundle") or True
+    base = TARGET["base_url"]
+    failed = []
+    try:
+        token = requests.post(f"{base}/auth/token", json=login, verify=verify, timeout=10)
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    except (requests.RequestException, ValueError, KeyError):
+        return sorted(LIVE_TASKS)
+    for task_id in sorted(LIVE_TASKS):
+        try:
+            answer = requests.delete(
+                f"{base}/task/{task_id}", headers=headers, verify=verify, timeout=10
+            )
+            if answer.status_code not in (200, 404):
+                failed.append(task_id)
+        except requests.RequestException:
+            failed.append(task_id)
+    LIVE_TASKS.clear()
+    return failed
+
+
+def _capacity_refusal(response) -> bool:
+    try:
+        code = response.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return code == "CAPACITY_EXCEEDED" and bool(response.headers.get("Retry-After"))
+
+
+class WaterfallUser(FocusUser):
+    """One running Live task per user, whose waterfall it polls; the task stops at the end."""
+
+    wait_time = between(0.1, 0.3)
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.task_id = None
+        response = self.client.post("/configure", json=CONFIGURE_BODY, headers=self.auth)
+        if response.status_code != 200:
+            raise gevent.GreenletExit
+        self.task_id = response.json()["task_id"]
+        LIVE_TASKS.add(self.task_id)
+        deadline = time.monotonic() + RUNNING_TIMEOUT_S
+        while time.monotonic() < deadline:
+            ack = self.client.get(f"/ack/{self.task_id}", headers=self.auth, name="/ack/{task_id}")
+            if ack.status_code == 200 and ack.json().get("status") == "running":
+                return
+            gevent.sleep(0.2)
+
+    @task
+    def waterfall(self) -> None:
+        self.client.get(
+            f"/waterfall/{self.task_id}?rows=10", headers=self.auth, name="/waterfall/{task_id}"
+        )
+
+    def on_stop(self) -> None:
+        if self.task_id:
+            _delete(self, self.task_id)
+            self.task_id = None
+
+
+class AlertPublisher(User):
+    """Publishes valid alerts to exchange ``prisma`` (routing key ``Algorithm.AlertReport``)
+    over pika with publisher confirms; each publish is one request named after the key."""
+
+    wait_time = constant(0)
+
+    def __init__(self, environment) -> None:
+        super().__init__(environment)
+        self.connection = None
+        self.channel = None
+
+    def on_start(self) -> None:
+        import pika
+
+        amqp = TARGET["amqp"]
+        parameters = pika.ConnectionParameters(
+            host=amqp["host"],
+            port=amqp["port"],
+            virtual_host=amqp.get("vhost", "/"),
+            credentials=pika.PlainCredentials(amqp["user"], amqp["password"]),
+            blocked_connection_timeout=30,
+            socket_timeout=10,
+        )
+        self.connection = pika.BlockingConnection(parameters)
+        self.channel = self.connection.channel()
+        self.channel.confirm_delivery()
+
+    @task
+    def publish(self) -> None:
+        import pika
+
+        limit = TARGET.get("max_requests")
+        if limit is not None and STARTED["count"] >= limit:
+            raise StopUser
+        STARTED["count"] += 1
+        amqp = TARGET["amqp"]
+        alert = {
+            "alertId": str(uuid.uuid4()),
+            "classId": 104,
+            "severity": 2,
+            "dofM": 1000,
+            "alertTime": datetime.now(UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "siteId": amqp["site_id"],
+        }
+        started = time.perf_counter()
+        error = None
+        try:
+            self.channel.basic_publish(
+                exchange=amqp["exchange"],
+                routing_key=amqp["routing_key"],
+                body=json.dumps(alert).encode(),
+                properties=pika.BasicProperties(
+                    content_type="application/json", delivery_mode=2, message_id=alert["alertId"]
+                ),
+                mandatory=True,
+            )
+        except Exception as problem:  # every failure is a failed request
+            error = problem
+        self.environment.events.request.fire(
+            request_type="AMQP",
+            name=f"publish {amqp['routing_key']}",
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=0,
+            exception=error,
+            context={},
+        )
+
+    def on_stop(self) -> None:
+        if self.connection and self.connection.is_open:
+            self.connection.close()
+
+
+SCENARIOS: dict[str, type[User]] = {
+    "health": HealthUser,
+    "channels": ChannelsUser,
+    "tasks": TaskUser,
+    "waterfall": WaterfallUser,
+    "configure_flood": ConfigureOnceUser,
+    "alerts": AlertPublisher,
+}

@@ -1,0 +1,23 @@
+*** Settings ***
+Documentation     Performance regression: the standard runs (``make baseline`` records them in
+...               ``variables/baselines/<env>.json``) stay within 20 % of the baseline p95 per
+...               endpoint (at least 100 ms of slack). Skipped where no baseline is recorded.
+
+Resource          ../../resources/load.resource
+
+Suite Setup       Focus Suite Setup
+Suite Teardown    Focus Suite Teardown
+Test Setup        Load Test Setup
+Test Teardown     Focus Test Teardown
+Test Timeout      ${CAPACITY_TEST_TIMEOUT}
+
+Test Tags         performance    api    regression    destructive
+
+
+*** Test Cases ***
+Standard Runs Do Not Regress
+    [Documentation]    Health, channels and the task cycle (configure, metadata, stop) against the baseline.
+    [Template]    Standard Load Should Not Regress
+    health
+    channels
+    tasks

@@ -1,0 +1,33 @@
+*** Settings ***
+Documentation     Response times under light load (Locust, 5 users for 10 s per scenario): every
+...               endpoint's p95 under 500 ms, ``/health`` under 200 ms, no failure; 100
+...               concurrent requests all answered. Figures and the trend PNG are in log.html.
+
+Resource          ../../resources/load.resource
+
+Suite Setup       Focus Suite Setup
+Suite Teardown    Focus Suite Teardown
+Test Setup        Load Test Setup
+Test Teardown     Focus Test Teardown
+Test Timeout      ${CAPACITY_TEST_TIMEOUT}
+
+Test Tags         performance    api    regression    destructive
+
+
+*** Test Cases ***
+Health Answers Within 200 ms Under Light Load
+    [Documentation]    ``GET /health`` p95 stays under 200 ms with 5 users hammering it.
+    Scenario Should Answer Within    health    200 ms
+
+Every Endpoint Answers Within 500 ms Under Light Load
+    [Documentation]    Token, channels, configure, metadata, ack, waterfall and stop: p95 under
+    ...    500 ms each, with 5 users per scenario.
+    [Template]    Scenario Should Answer Within
+    channels    500 ms
+    tasks    500 ms
+    waterfall    500 ms
+
+One Hundred Concurrent Requests Are All Answered
+    [Documentation]    100 users at once (the seeds' "100+ concurrent requests"): no failure, no
+    ...    request slower than 10 s.
+    Concurrent Requests Should All Be Answered    100
