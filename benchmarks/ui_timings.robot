@@ -42,7 +42,7 @@ Measure Publish To Visible In The Alerts Panel
     Record When Alert Rows Appear
     ${published} =    Publish Alerts One By One
     ${seen} =    Evaluate JavaScript    ${None}    () => window.__seen
-    ${samples} =    Evaluate    [$seen[i] - $published[i] for i in $published]
+    ${samples} =    Evaluate    (lambda seen, sent: [seen[i] - sent[i] for i in sent])($seen, $published)
     Save Samples    publish_to_visible_ms    ${samples}
 
 

@@ -47,7 +47,7 @@ class PodMonitor:
     - ``kubeconfig``, ``context``: default ``${KUBECONFIG}`` and ``${KUBE_CONTEXT}``;
     - ``max_lines``: lines kept per pod (default 5000); ``shown``: lines per pod in
       log.html (default 200; the file has all); ``settle``: seconds to wait at the end
-      of a test for lines still on their way (default 0.05).
+      of a test for lines still on their way (default 0.01).
 
     A test tagged ``pod-errors-expected`` (it provokes errors on purpose) gets its
     excerpt with the error lines highlighted, but no warning, tag or failure.
@@ -65,7 +65,7 @@ class PodMonitor:
         context: str = "",
         max_lines: str = "5000",
         shown: str = "200",
-        settle: str = "0.05",
+        settle: str = "0.01",
     ) -> None:
         self.namespace = namespace
         self.passing = _flag(passing)

@@ -27,6 +27,16 @@ Boundary Values Are Accepted
     viewType=SingleChannel    nfft=65536    channels.min=50    channels.max=50
     overlap=${EMPTY}
 
+Fixing The Field Enables Submit Again
+    [Documentation]    An error goes away and submit is enabled again once the field is corrected.
+    [Tags]    regression
+    [Setup]    Open Form With Defaults
+    Fill Configure Form    nfft=1000
+    Configure Form Should Show Error    nfft    power of two
+    Fill Configure Form    nfft=1024
+    Configure Form Should Be Valid
+    Get Text    css=[data-testid="error-nfft"]    ==    ${EMPTY}
+
 Valid Submit Opens The Task View
     [Documentation]    A valid form submitted creates a task; its view shows it running.
     [Tags]    smoke
