@@ -103,9 +103,9 @@ def test_load_goes_to_loopback_only(monkeypatch):
     LoadTarget("https://localhost/x").check()
     monkeypatch.delenv("LOAD_ALLOW_REMOTE", raising=False)
     with pytest.raises(ValueError, match="not a loopback"):
-        LoadTarget("https://10.0.0.5/focus-server").check()
+        LoadTarget("https://203.0.113.5/focus-server").check()
     with pytest.raises(ValueError, match="loopback"):
-        LoadTarget("https://127.0.0.1/x", amqp={"host": "192.168.1.2"}).check()
+        LoadTarget("https://127.0.0.1/x", amqp={"host": "198.51.100.2"}).check()
 
 
 @pytest.mark.parametrize(

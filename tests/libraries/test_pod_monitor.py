@@ -30,7 +30,7 @@ SAMPLES = {
     "oom-killed": "Last State: Terminated, Reason: OOMKilled",
     "crash-loop": "Waiting: CrashLoopBackOff",
     "back-off-restarting": "Warning BackOff Back-off restarting failed container main",
-    "connection-refused": "dial tcp 10.0.0.5:5672: connect: Connection refused",
+    "connection-refused": "dial tcp 203.0.113.5:5672: connect: Connection refused",
     "timed-out": "upstream request timed out after 30s",
     "http-5xx": "INFO focus_server.access POST /focus-server/configure 503 2.1ms",
     "server-selection-timeout": "pymongo.errors.ServerSelectionTimeoutError: mongodb:27017",
@@ -67,7 +67,7 @@ def test_benign_lines_are_not_errors(patterns, line):
 
 
 def test_a_common_log_format_5xx_is_an_error(patterns):
-    assert patterns.match('10.1.2.3 - - [30/Nov/2026] "GET /api HTTP/1.1" 502 12') == "http-5xx"
+    assert patterns.match('203.0.113.3 - - [30/Nov/2026] "GET /api HTTP/1.1" 502 12') == "http-5xx"
 
 
 def test_bad_pattern_files_fail_with_one_line(tmp_path):
