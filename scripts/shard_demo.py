@@ -1,12 +1,15 @@
-"""Run suites as N pabot shards (``--shard i/N``), merge them with ``rebot --merge`` and compare
-the merged result with one unsharded run: ``make shard-demo``.
+"""Run the regression the way CI does - N pabot shards (``--shard i/N``, destructive tests left
+out), then the destructive tests in one serial run - merge them with ``rebot --merge`` and
+compare the merged result with one unsharded run: ``make shard-demo``.
 
-    shard_demo.py [--shards 3] [--processes 2] [--outputdir results/shard-demo] SUITE ...
+    shard_demo.py [--shards 3] [--processes 2] [--unsharded OUTPUT.xml]
+                  [--outputdir results/shard-demo] [SUITE ...]        (default: robot/)
 
 The check the CI sharding rests on: every test of the unsharded run appears in the merged
-output exactly once, and the pass/fail/skip counts are the same. Destructive and nightly tests
-are left out (CI runs the destructive ones serially after the shards). Prints one line per
-run and a closing verdict; exits non-zero on any difference.
+output exactly once, and the pass/fail/skip counts are the same. `nightly` tests are left out
+everywhere, as in `make regression`. ``--unsharded`` reuses an unsharded output.xml (for
+example `make test`'s results/regression/output.xml) instead of running the suites again.
+Prints one line per run and a closing verdict; exits non-zero on any difference.
 """
 
 from __future__ import annotations
@@ -21,8 +24,6 @@ from pathlib import Path
 
 from robot import rebot
 from robot.api import ExecutionResult, ResultVisitor
-
-EXCLUDES = ["--exclude", "destructive", "--exclude", "nightly"]
 
 
 class _Tests(ResultVisitor):
@@ -83,48 +84,77 @@ def compare(unsharded: Path, shard_outputs: list[str], merged_dir: Path) -> list
     return problems
 
 
-def pabot(outputdir: Path, processes: int, suites: list[str], shard: str | None) -> float:
-    command = [str(Path(sys.executable).with_name("pabot")), "--processes", str(processes)]
-    if shard:
-        command += ["--shard", shard]
-    command += ["--outputdir", str(outputdir), *EXCLUDES, *suites]
+def _run(command: list[str], outputdir: Path) -> float:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
     started = time.monotonic()
     with (outputdir.parent / f"{outputdir.name}.console.txt").open("w") as console:
-        subprocess.run(command, stdout=console, stderr=subprocess.STDOUT, env=env, timeout=1800)
+        subprocess.run(command, stdout=console, stderr=subprocess.STDOUT, env=env, timeout=2400)
     if not (outputdir / "output.xml").is_file():
         raise SystemExit(f"shard-demo: {' '.join(command)} wrote no output.xml (see console file)")
     return time.monotonic() - started
 
 
+def pabot(outputdir: Path, processes: int, suites: list[str], shard: str | None) -> float:
+    """One pabot run; a shard (``i/N``) leaves out the destructive tests, as CI's shards do."""
+    command = [str(Path(sys.executable).with_name("pabot")), "--processes", str(processes)]
+    excludes = ["--exclude", "nightly"]
+    if shard:
+        command += ["--shard", shard]
+        excludes += ["--exclude", "destructive"]
+    command += ["--outputdir", str(outputdir), *excludes, *suites]
+    return _run(command, outputdir)
+
+
+def destructive(outputdir: Path, suites: list[str]) -> float:
+    """CI's serial job after the shards: the destructive tests, one at a time."""
+    command = [str(Path(sys.executable).with_name("robot")), "--outputdir", str(outputdir),
+               "--include", "destructive", "--exclude", "nightly", *suites]  # fmt: skip
+    return _run(command, outputdir)
+
+
+def _line(label: str, tests: _Tests, seconds: float | None) -> str:
+    took = f" in {seconds:.0f}s" if seconds is not None else ""
+    return f"shard-demo: {label}: {sum(tests.names.values())} tests {dict(counts(tests))}{took}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="shard_demo.py", description=__doc__)
-    parser.add_argument("suites", nargs="+")
+    parser.add_argument("suites", nargs="*", default=["robot/"])
     parser.add_argument("--shards", type=int, default=3)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--unsharded-processes", type=int, default=4)
+    parser.add_argument(
+        "--unsharded",
+        type=Path,
+        help="an existing unsharded output.xml of the same suites (--exclude nightly), "
+        "e.g. results/regression/output.xml of `make test`, instead of running it again",
+    )
     parser.add_argument("--outputdir", type=Path, default=Path("results/shard-demo"))
     args = parser.parse_args(argv)
     out: Path = args.outputdir
     out.mkdir(parents=True, exist_ok=True)
 
-    seconds = pabot(out / "unsharded", args.processes, args.suites, None)
-    whole = tests_of(out / "unsharded" / "output.xml")
-    print(
-        f"shard-demo: unsharded: {sum(whole.names.values())} tests {dict(counts(whole))} "
-        f"in {seconds:.0f}s"
-    )
-    shard_outputs = []
+    if args.unsharded:
+        if not args.unsharded.is_file():
+            raise SystemExit(f"shard-demo: no such output.xml: {args.unsharded}")
+        unsharded = args.unsharded
+        print(_line(f"unsharded (from {unsharded})", tests_of(unsharded), None))
+    else:
+        unsharded = out / "unsharded" / "output.xml"
+        seconds = pabot(unsharded.parent, args.unsharded_processes, args.suites, None)
+        print(_line("unsharded", tests_of(unsharded), seconds))
+    parts = []
     for index in range(1, args.shards + 1):
         directory = out / f"shard-{index}"
         seconds = pabot(directory, args.processes, args.suites, f"{index}/{args.shards}")
-        shard = tests_of(directory / "output.xml")
-        print(
-            f"shard-demo: shard {index}/{args.shards}: {sum(shard.names.values())} tests "
-            f"{dict(counts(shard))} in {seconds:.0f}s"
-        )
-        shard_outputs.append(str(directory / "output.xml"))
-    merged_dir = out / "merged"
-    problems = compare(out / "unsharded" / "output.xml", shard_outputs, merged_dir)
+        print(_line(f"shard {index}/{args.shards}", tests_of(directory / "output.xml"), seconds))
+        parts.append(str(directory / "output.xml"))
+    directory = out / "destructive"
+    seconds = destructive(directory, args.suites)
+    label = "destructive (serial, after the shards)"
+    print(_line(label, tests_of(directory / "output.xml"), seconds))
+    parts.append(str(directory / "output.xml"))
+    problems = compare(unsharded, parts, out / "merged")
     for problem in problems:
         print(f"shard-demo: FAIL: {problem}")
     if not problems:
