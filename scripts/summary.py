@@ -28,12 +28,19 @@ def counts(path: Path) -> tuple[int, int, int]:
 
 def main(paths: list[str]) -> int:
     passed = failed = skipped = 0
+    missing = 0
     for name in paths:
-        p, f, s = counts(Path(name))
+        try:
+            p, f, s = counts(Path(name))
+        except (OSError, ET.ParseError) as error:
+            reason = "missing" if isinstance(error, OSError) else f"unreadable ({error})"
+            print(f"{name}: {reason}: its stage did not finish; see its output above")
+            missing += 1
+            continue
         print(f"{name}: {p} passed, {f} failed, {s} skipped")
         passed, failed, skipped = passed + p, failed + f, skipped + s
     print(f"total: {passed} passed, {failed} failed, {skipped} skipped")
-    return 1 if failed or not passed else 0
+    return 1 if failed or missing or not passed else 0
 
 
 if __name__ == "__main__":

@@ -119,3 +119,13 @@ def test_jenkinsfile_has_the_stages_and_the_robot_step():
     assert "--shard ${SHARD}/3" in text
     assert "withCredentials" in text and "jira_bugs.py --dry-run" in text
     assert "archiveArtifacts" in text
+
+
+def test_closing_line_names_a_stage_that_wrote_no_results(tmp_path: Path, capsys):
+    from scripts import summary
+
+    robot = write_output(tmp_path / "output.xml", {"Api": [T("A", [])]})
+    assert summary.main([str(tmp_path / "pytest.xml"), str(robot)]) == 1
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'pytest.xml'}: missing: its stage did not finish" in out
+    assert "total: 1 passed, 0 failed, 0 skipped" in out
