@@ -108,8 +108,7 @@ Recovery Test Teardown
     Stop All Tasks
     Close All RabbitMQ Connections
     Connect To Focus Database
-    VAR    &{own_alerts} =    siteId=${SITE_ID}
-    Delete Test Documents    alerts    ${own_alerts}
+    Delete Alerts Of The Test Site
     Disconnect From Focus Database
 
 Have The System Store A Task And An Alert
