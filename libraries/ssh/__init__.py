@@ -13,7 +13,7 @@ from pathlib import Path
 from robot.api import logger
 from robot.api.deco import keyword, library
 
-from libraries.ssh.client import split_address
+from libraries.ssh.client import SshError, split_address, verify_host_key
 
 __all__ = ["SshSupport"]
 
@@ -55,6 +55,34 @@ class SshSupport:
         if not address:
             raise ValueError("no SSH address: set SSH_HOST (and SSH_JUMP_HOST) for this run")
         return split_address(address, default_port)
+
+    @keyword
+    def ssh_host_key_should_be_known(
+        self, address: str, known_hosts: str | None = None, alias: str | None = None
+    ) -> None:
+        """Fails, and closes the connection, unless the host key SSHLibrary's connection
+        ``alias`` (default: the current one) was given is the one ``known_hosts`` (default
+        ``~/.ssh/known_hosts``) lists for ``address``.
+
+        SSHLibrary accepts any host key (paramiko's AutoAddPolicy); this check runs right
+        after the login, before any command, so nothing is sent to or trusted from a host
+        that is not the one known. A public-key login reveals no secret to an impostor.
+
+        | `SSH Host Key Should Be Known` | ${SSH_HOST} | ${SSH_KNOWN_HOSTS} |
+        """
+        from robot.libraries.BuiltIn import BuiltIn
+
+        ssh = BuiltIn().get_library_instance("SSHLibrary")
+        connection = ssh._connections.get_connection(alias) if alias else ssh.current
+        transport = connection.client.get_transport() if connection else None
+        if transport is None or not transport.is_active():
+            raise AssertionError(f"no open SSH connection to {address} to check the host key of")
+        host, port = split_address(address)
+        try:
+            verify_host_key(host, port, transport.get_remote_server_key(), known_hosts)
+        except SshError as error:
+            connection.close()
+            raise AssertionError(str(error)) from None
 
     @keyword
     def get_free_local_port(self) -> int:

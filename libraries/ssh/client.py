@@ -49,6 +49,36 @@ def _load_key(path: str) -> paramiko.PKey:
         raise SshError(f"SSH key {path} cannot be read ({error}): check SSH_KEY") from None
 
 
+def _known_host_keys(known_hosts: str | None) -> paramiko.HostKeys:
+    keys = paramiko.HostKeys()
+    path = Path(known_hosts or "~/.ssh/known_hosts").expanduser()
+    if path.is_file():
+        keys.load(str(path))
+    elif known_hosts:
+        raise SshError(f"known_hosts file {known_hosts} does not exist: check SSH_KNOWN_HOSTS")
+    return keys
+
+
+def verify_host_key(
+    host: str, port: int, server_key: paramiko.PKey, known_hosts: str | None = None
+) -> None:
+    """Raise one-line :class:`SshError` unless ``server_key`` is the key ``known_hosts``
+    (default ``~/.ssh/known_hosts``) lists for ``host:port`` (``[host]:port`` off port 22)."""
+    name = host if port == 22 else f"[{host}]:{port}"
+    entry = _known_host_keys(known_hosts).lookup(name)
+    if entry is None:
+        raise SshError(
+            f"SSH host key of {host}:{port} is unknown: add it to known_hosts "
+            f"(ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts) or set SSH_KNOWN_HOSTS"
+        )
+    known = entry.get(server_key.get_name())
+    if known is None or known != server_key:
+        raise SshError(
+            f"SSH host key of {host}:{port} does not match known_hosts: "
+            "the host changed or someone is in between; verify it before you trust it"
+        )
+
+
 def _client(known_hosts: str | None) -> paramiko.SSHClient:
     client = paramiko.SSHClient()
     if known_hosts:

@@ -3,6 +3,8 @@ Documentation     SSH to the worker node through the jump host (contract section
 ...               login, kubectl on the worker, a tunnel to MongoDB, and the Kubernetes library's
 ...               fallback to kubectl over SSH when the API cannot be reached from here.
 
+Library           Collections
+Library           OperatingSystem
 Resource          ../../resources/ssh.resource
 Resource          ../../resources/kubernetes.resource
 Resource          ../../resources/mongodb.resource
@@ -59,6 +61,28 @@ Wrong Key Is Refused With One Clear Line
     Should Not Contain    ${error}    \n
     Should Contain    ${error}    check SSH_USER and SSH_KEY
 
+Changed Host Key Is Refused Before Any Command
+    [Documentation]    A worker node whose host key is not the one known_hosts lists (another
+    ...    machine at its address, or someone in between) is refused with one line, and its
+    ...    connection is closed before a command could run.
+    ${other} =    Create Throwaway SSH Key
+    ${public} =    OperatingSystem.Get File    ${other}.pub
+    ${known} =    Known Hosts With Worker Entry    ${public}
+    ${error} =    Run Keyword And Expect Error    SSH host key of *    Connect To Worker Node
+    ...    known_hosts=${known}
+    Should Contain    ${error}    does not match known_hosts
+    Should Not Contain    ${error}    \n
+    Run Keyword And Expect Error    *    Switch Connection    ${WORKER_ALIAS}
+
+Unknown Host Is Refused With One Clear Line
+    [Documentation]    A worker node known_hosts does not list is refused: the line says how to
+    ...    add its key.
+    ${known} =    Known Hosts With Worker Entry    ${EMPTY}
+    ${error} =    Run Keyword And Expect Error    SSH host key of *    Connect To Worker Node
+    ...    known_hosts=${known}
+    Should Contain    ${error}    is unknown: add it to known_hosts
+    Should Not Contain    ${error}    \n
+
 Fallback Lists Pods While The API Port Is Closed
     [Documentation]    With the Kubernetes API's port closed to the tester, a connection without
     ...    SSH fails while the one with the SSH fallback lists the pods and reads their logs
@@ -97,6 +121,22 @@ Stack Pod Selector
     ${workloads} =    Stack Workloads
     ${names} =    Catenate    SEPARATOR=,    @{workloads}
     RETURN    app in (${names})
+
+Known Hosts With Worker Entry
+    [Documentation]    A copy of ``${SSH_KNOWN_HOSTS}`` (in the output directory) whose worker node
+    ...    line lists ``${public_key}`` instead of the real key, or no line when it is empty.
+    [Arguments]    ${public_key: str}
+    ${host}    ${port} =    Split SSH Address    ${SSH_HOST}
+    VAR    ${name} =    [${host}]:${port}
+    ${lines} =    OperatingSystem.Get File    ${SSH_KNOWN_HOSTS}
+    ${kept} =    Evaluate    [l for l in $lines.splitlines() if l.split(' ')[0] != $name]
+    IF    $public_key
+        Append To List    ${kept}    ${name} ${public_key.strip()}
+    END
+    ${path} =    Join Path    ${OUTPUT_DIR}    known_hosts-${TEST_NAME.replace(' ', '_')}
+    ${text} =    Catenate    SEPARATOR=\n    @{kept}
+    Create File    ${path}    ${text}\n
+    RETURN    ${path}
 
 Close Tunnel And MongoDB
     [Documentation]    Closes the tunnel's MongoDB connection and every SSH connection.
