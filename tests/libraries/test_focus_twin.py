@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -150,3 +152,43 @@ def test_configure_task_for_view_fills_in_what_the_view_needs(library: FocusApi)
     assert (metadata["nfft"], metadata["viewType"]) == (2048, "Waterfall")
     with pytest.raises(ValueError, match="unknown configure field.*nffft"):
         library.configure_live_task(nffft="2048")
+
+
+KILLED_RUN = """
+import os, sys
+from robot.api.types import Secret
+from libraries.focus_api import FocusApi
+lib = FocusApi()
+lib.connect_to_focus_server(sys.argv[1], sys.argv[2], Secret(sys.argv[3]), ca_bundle=sys.argv[4])
+print(lib.configure_live_task()["task_id"], flush=True)
+os._exit(0)  # killed: no teardown, no Stop All Tasks
+"""
+
+
+def test_the_next_connection_stops_what_a_killed_run_left(
+    twin: RunningTwin, client: FocusClient, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("FOCUS_TASK_LEDGER", str(tmp_path / "ledger.json"))
+    focus = twin.endpoints["focus"]
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, focus["base_url"], twin.secrets["focus_user"]]
+        + [twin.secrets["focus_password"], twin.endpoints["ca"]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    task_id = killed.stdout.split()[-1]
+    assert client.ack(task_id).json()["status"] in ("waiting", "running")
+    lib = FocusApi()
+    lib.connect_to_focus_server(
+        focus["base_url"],
+        twin.secrets["focus_user"],
+        Secret(twin.secrets["focus_password"]),
+        ca_bundle=twin.endpoints["ca"],
+    )
+    try:
+        assert client.ack(task_id).json()["status"] == "stopped"
+        assert task_id not in (tmp_path / "ledger.json").read_text()
+    finally:
+        lib.close_all_focus_connections()

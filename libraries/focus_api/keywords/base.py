@@ -12,6 +12,7 @@ from robot.api import logger
 
 from libraries.common.connections import ConnectionRegistry, registry_field
 from libraries.focus_api.client import Exchange, FocusClient
+from libraries.focus_api.ledger import TaskLedger
 from libraries.focus_api.models import ErrorBody
 
 LOG_LIMIT = 2048
@@ -27,6 +28,7 @@ class FocusState:
         "call 'Connect To Focus Server' (or the resource's 'Connect To Focus API')",
     )
     tasks: dict[str, str] = field(default_factory=dict)  # task_id -> connection alias
+    ledger: TaskLedger = field(default_factory=TaskLedger)  # the same, on disk (killed runs)
 
 
 class LibraryComponent:
@@ -41,6 +43,12 @@ class LibraryComponent:
 
     def register_task(self, task_id: str) -> None:
         self.state.tasks[task_id] = self.state.connections.current_alias or ""
+        self.state.ledger.add(self.client.base_url, task_id)
+
+    def forget_task(self, task_id: str, client: FocusClient | None = None) -> None:
+        """The server says the task is gone: off the list and the ledger."""
+        self.state.tasks.pop(task_id, None)
+        self.state.ledger.remove((client or self.client).base_url, task_id)
 
 
 def task_id_of(task: dict | str) -> str:

@@ -53,7 +53,22 @@ class ConnectionKeywords(LibraryComponent):
         client.tokens.get()
         self.state.connections.register(client, alias)
         logger.info(f"Connected to {base_url} as '{user}' (alias '{alias}')")
+        self._stop_leftovers(client)
         return alias
+
+    def _stop_leftovers(self, client: FocusClient) -> None:
+        """Stop the tasks that earlier runs on this machine created and, killed before
+        their teardowns, never stopped (the task ledger); no one else's."""
+        stopped, kept = self.state.ledger.stop_leftovers(
+            client.base_url, lambda task_id: client.stop(task_id).status_code
+        )
+        if stopped:
+            logger.warn(
+                f"Stopped {len(stopped)} task(s) an earlier run created on {client.base_url} "
+                f"and never stopped (it was killed before its teardown): {', '.join(stopped)}"
+            )
+        if kept:
+            logger.warn(f"Tasks of an earlier run still not stopped: {'; '.join(kept)}")
 
     @keyword
     def switch_focus_connection(self, alias: str) -> str:

@@ -309,7 +309,7 @@ class TaskKeywords(LibraryComponent):
         response = self.client.stop(task_id)
         check_status(response, expected_status)
         if response.status_code in GONE_STATUSES:
-            self.state.tasks.pop(task_id, None)
+            self.forget_task(task_id)
         return body_of(response)
 
     @keyword
@@ -318,7 +318,8 @@ class TaskKeywords(LibraryComponent):
 
         A task already gone (``404``, ``409``) only logs a warning; another status fails,
         after every task was tried. An unreachable server ends the clean-up at once with a
-        warning naming the tasks left (each further call would only wait for it again).
+        warning naming the tasks left (each further call would only wait for it again);
+        they stay in the task ledger, and the next run's connection stops them.
 
         | [Teardown] | `Stop All Tasks` |
         """
@@ -328,15 +329,18 @@ class TaskKeywords(LibraryComponent):
             if alias not in self.state.connections:
                 logger.warn(f"Task {task_id}: its connection '{alias}' is closed; not stopped")
                 continue
+            client = self.state.connections.get(alias)
             try:
-                response = self.state.connections.get(alias).stop(task_id)
+                response = client.stop(task_id)
             except FocusUnavailable as error:
                 left = [task_id, *(other for other, at in self.state.tasks.items() if at == alias)]
                 for other in left[1:]:
                     self.state.tasks.pop(other)
                 logger.warn(f"Tasks {', '.join(left)} not stopped: {error}")
                 continue
-            if response.status_code not in GONE_STATUSES:
+            if response.status_code in GONE_STATUSES:
+                self.state.ledger.remove(client.base_url, task_id)
+            else:
                 failures.append(f"{task_id}: {response.status_code} {response.text[:200]}")
         if failures:
             raise AssertionError("Could not stop tasks:\n" + "\n".join(failures))
