@@ -10,6 +10,12 @@ Then, on ``--count-docs`` documents (50,000) with an index on ``site``, the medi
 of ``count_documents({})``, of ``count_documents`` with an indexed equality, and of a
 ``$match`` (indexed field) + ``$group`` aggregation. Targets: <= 50 ms, <= 50 ms and
 <= 500 ms (issue 13; a mongomock scan took 7-9 s).
+
+Last, the Focus server's task cycle on ``tasks`` (indexes ``task_id`` unique and
+``status``): insert, count the active tasks, two status updates, a find by ``task_id``.
+Its median cost with 500 tasks stored and with ``--cycle-docs`` (16,000: a 10-minute
+soak's worth), and their ratio. Target: ratio <= 1.5 (the indexes kept in step; when each
+update rebuilt them, the cycle cost grew with the collection: 4.2 ms -> 75.8 ms, 18x).
 """
 
 from __future__ import annotations
@@ -143,11 +149,42 @@ def _counts(db: pymongo.database.Database, count: int) -> None:
     )
 
 
+def _task_cycles(db, grown: int) -> None:
+    tasks = db.cycle_tasks
+    tasks.create_index("task_id", unique=True)
+    tasks.create_index("status")
+
+    def cycle(n: int) -> None:
+        tasks.insert_one({"task_id": f"t-{n}", "status": "waiting"})
+        tasks.count_documents({"status": {"$in": ["waiting", "running"]}})
+        tasks.update_one({"task_id": f"t-{n}"}, {"$set": {"status": "running"}})
+        tasks.find_one({"task_id": f"t-{n}"})
+        tasks.update_one({"task_id": f"t-{n}"}, {"$set": {"status": "stopped"}})
+
+    def median_ms(start: int) -> float:
+        samples = []
+        for n in range(start, start + 100):
+            began = time.perf_counter()
+            cycle(n)
+            samples.append((time.perf_counter() - began) * 1000)
+        return sorted(samples)[len(samples) // 2]
+
+    tasks.insert_many([{"task_id": f"s-{n}", "status": "stopped"} for n in range(400)])
+    small = median_ms(0)
+    tasks.insert_many([{"task_id": f"g-{n}", "status": "stopped"} for n in range(grown - 500)])
+    large = median_ms(100)
+    print(
+        f"task cycle: median {small:.1f} ms with 500 tasks, {large:.1f} ms with {grown:,}: "
+        f"ratio {large / small:.2f} (target <= 1.5)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--count-docs", type=int, default=50_000)
+    parser.add_argument("--cycle-docs", type=int, default=16_000)
     options = parser.parse_args()
     count = options.docs
     with tempfile.TemporaryDirectory(prefix="mongo-bench-") as tmp:
@@ -181,6 +218,7 @@ def main() -> None:
             db.concurrent.create_index("alertId", unique=True)
             _concurrent(port, options.clients, max(count // options.clients, 1))
             _counts(db, options.count_docs)
+            _task_cycles(db, options.cycle_docs)
         finally:
             client.close()
             process.send_signal(signal.SIGTERM)

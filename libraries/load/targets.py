@@ -1,10 +1,13 @@
-"""An environment's variables outside Robot (for make baseline / load / fuzz): the twin is
-started when ``env`` is ``local`` and not up, and stopped again afterwards."""
+"""An environment's variables outside Robot (for make baseline / load / fuzz): on ``local``
+the twin is joined, or started, on a lease held by this process (``twin up --lease``): a
+twin that another run is just leaving is waited for and started afresh, and a twin this
+process started stops by itself once the process has ended."""
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,26 +23,27 @@ def plain(value: object) -> str:
     return str(getattr(value, "value", value) or "")
 
 
-def _twin(command: str) -> int:
-    return subprocess.run(
-        [sys.executable, "-m", "twin", command], cwd=ROOT, capture_output=True, text=True
-    ).returncode
+def _join_twin() -> None:
+    """Join the local twin on a lease of this process (start it when it is not up)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "twin", "up", "--lease", str(os.getpid())],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        lines = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()
+        raise RuntimeError(f"the twin did not start ({lines[-1]}): 'python -m twin up' says why")
 
 
 @contextlib.contextmanager
 def environment(env: str) -> Iterator[dict]:
     """The variables of ``env`` (``variables/<env>.py``); on ``local`` the twin runs meanwhile."""
-    started = False
-    if env == "local" and _twin("status") != 0:
-        if _twin("up") != 0:
-            raise RuntimeError("the twin did not start: run 'python -m twin up' to see why")
-        started = True
-    try:
-        module = importlib.import_module(f"variables.{env}")
-        yield module.get_variables()
-    finally:
-        if started:
-            _twin("down")
+    if env == "local":
+        _join_twin()
+    module = importlib.import_module(f"variables.{env}")
+    yield module.get_variables()
 
 
 def load_target(variables: dict, amqp_site: str | None = None) -> LoadTarget:

@@ -26,7 +26,7 @@ from mongomock.collection import Collection
 from mongomock.filtering import filter_applies, resolve_sort_key
 from mongomock.store import CollectionStore
 
-from twin.mongo.indexes import indexed_candidates, touched
+from twin.mongo.indexes import indexed_candidates, refreshed
 
 _PLAIN = (str, int, float, ObjectId)  # bool and Int64 are ints
 _SORTABLE_KINDS = {"number", str, bool, ObjectId, datetime.datetime}
@@ -111,21 +111,22 @@ def candidates(store: CollectionStore, spec: Any) -> Iterable[dict[str, Any]]:
 class FastCollection(Collection):
     """mongomock's Collection whose document scan skips sure non-matches first.
 
-    mongomock updates stored documents in place: the store's indexes are dropped
-    before a uniqueness check sees an updated document, and after every update.
+    mongomock updates stored documents in place: the indexes re-file an updated document
+    before a uniqueness check sees it, and every document the update matched after it.
     """
 
-    def _update(self, *args: Any, **kwargs: Any) -> Any:
+    def _update(self, spec: Any, *args: Any, **kwargs: Any) -> Any:
+        matched = list(self._iter_documents(spec))  # the stored objects the update changes
         self._updating = True
         try:
-            return super()._update(*args, **kwargs)
+            return super()._update(spec, *args, **kwargs)
         finally:
             self._updating = False
-            touched(self._store)
+            refreshed(self._store, matched)
 
     def _ensure_uniques(self, new_data: Any) -> None:
         if getattr(self, "_updating", False):  # an inserted document is indexed already
-            touched(self._store)
+            refreshed(self._store, [new_data])
         super()._ensure_uniques(new_data)
 
     def _iter_documents(self, filter: Any) -> Iterable[dict[str, Any]]:
