@@ -8,6 +8,7 @@ concurrent publishers each get their own client (:meth:`RabbitMQClient.clone`).
 from __future__ import annotations
 
 import json
+import logging
 import ssl
 import time
 import uuid
@@ -26,6 +27,12 @@ from variables import constants
 
 POLL_S = 0.02
 SEEN_KEPT = 5
+HEARTBEAT_S = 60
+IDLE_CHECK_S = HEARTBEAT_S / 2  # longer idle: the broker may have dropped the connection
+
+# pika logs a lost connection at ERROR with a traceback (Robot shows it on the console);
+# this client answers every failure with its own one-line RabbitMQError instead.
+logging.getLogger("pika").setLevel(logging.CRITICAL)
 
 
 class RabbitMQError(RuntimeError):
@@ -110,7 +117,7 @@ class Endpoint:
             socket_timeout=self.timeout,
             stack_timeout=self.timeout,
             blocked_connection_timeout=self.timeout,
-            heartbeat=60,
+            heartbeat=HEARTBEAT_S,
         )
 
     def __str__(self) -> str:
@@ -146,6 +153,7 @@ class RabbitMQClient:
         self.declared: list[str] = []
         self._connection: BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
+        self._used = time.monotonic()
 
     # -- connection ----------------------------------------------------------------------
     def connect(self) -> RabbitMQClient:
@@ -164,7 +172,19 @@ class RabbitMQClient:
 
     @property
     def channel(self) -> BlockingChannel:
-        """The confirming channel, reopened if the broker closed it after an error."""
+        """The confirming channel, reopened if the broker closed it after an error.
+
+        A blocking connection sends no heartbeats while the test does other things (a
+        10-minute soak): after a long idle it is checked first, and reopened when the
+        broker has dropped it.
+        """
+        now = time.monotonic()
+        if self.is_open and now - self._used > IDLE_CHECK_S:
+            try:
+                self._connection.process_data_events(time_limit=0)
+            except (AMQPError, OSError):
+                self._connection = self._channel = None
+        self._used = now
         if self._connection is None or not self._connection.is_open:
             self.connect()
         if self._channel is None or not self._channel.is_open:

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from assertionengine import AssertionOperator
@@ -179,6 +180,31 @@ def test_close_deletes_declared_queues(node: dict, management: ManagementClient)
     assert management.queue(name) is not None
     assert own.close() == [name]
     assert management.queue(name) is None
+
+
+def test_a_connection_the_broker_dropped_while_idle_is_reopened_quietly(
+    node: dict, management: ManagementClient, capfd, caplog
+) -> None:
+    """A long test (a soak) leaves the connection idle past its heartbeat and the broker
+    drops it: the next call reopens it, close() still deletes the declared queue, and
+    pika's ERROR-with-traceback never reaches the console or the log."""
+    endpoint = Endpoint(node["host"], node["port"], node["user"], node["password"], timeout=5)
+    own = RabbitMQClient(endpoint).connect()
+    name = own.declare_queue(f"pytest.durable.{uuid.uuid4()}", durable=True)
+    deadline = time.monotonic() + 15
+    while not (listed := management.connections()) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the management API lists a new connection after a moment
+    assert listed, "the management API never listed the connection"
+    for connection in listed:
+        name_part = quote(connection["name"], safe="")
+        management.request("DELETE", f"connections/{name_part}", allow=(404,))
+    time.sleep(0.5)
+    own._used -= 3600  # idle for an hour, as far as the client knows
+    own.publish(b"{}", routing_key=name, exchange="")
+    assert own.close() == [name]
+    assert management.queue(name) is None
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err + caplog.text
 
 
 def test_exchange_checks(client: RabbitMQClient, management: ManagementClient) -> None:
