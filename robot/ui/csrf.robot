@@ -45,6 +45,7 @@ Acknowledge Without The Token Is Refused
 Logout Without The Token Is Refused
     [Documentation]    ``DELETE /liveView/session`` without the token answers 403 and the session
     ...    goes on; the page's own logout works.
+    [Setup]    Open Live View For CSRF    new_session=${True}
     ${refused} =    Send From Page    DELETE    /liveView/session
     Should Be Equal As Integers    ${refused}[status]    403
     ${reads} =    Send From Page    GET    /focus-server/channels
@@ -54,7 +55,11 @@ Logout Without The Token Is Refused
 Session Cookie Is HttpOnly Secure And Strict
     [Documentation]    The session cookie is HttpOnly (the page's script cannot read it), Secure and
     ...    SameSite=Strict.
+    [Setup]    Open Live View For CSRF    new_session=${True}
+    # Get Cookie logs the cookie's value: a credential, kept out of the log.
+    ${level} =    Set Log Level    NONE
     ${cookie} =    Get Cookie    liveview_session
+    Set Log Level    ${level}
     Should Be True    ${cookie.httpOnly}
     Should Be True    ${cookie.secure}
     Should Be Equal As Strings    ${cookie.sameSite}    Strict
@@ -64,9 +69,11 @@ Session Cookie Is HttpOnly Secure And Strict
 
 *** Keywords ***
 Open Live View For CSRF
-    [Documentation]    A new context, logged in; ``${DEFAULT_BODY}`` is a valid configure body.
+    [Documentation]    A new context, logged in (``new_session``: not with the suite's saved
+    ...    session); ``${DEFAULT_BODY}`` is a valid configure body.
+    [Arguments]    ${new_session: bool}=${False}
     UI Test Setup
-    Open Live View As Tester
+    Open Live View As Tester    new_session=${new_session}
     ${body} =    Build Configure Payload
     VAR    ${DEFAULT_BODY} =    ${body}    scope=TEST    # robocop: off=VAR06
 

@@ -56,7 +56,7 @@ Empty Password Alone Is Flagged
 Logout Ends The Session
     [Documentation]    After logout the login page shows, and a reload does not bring the session back.
     [Tags]    regression
-    Open Live View As Tester
+    Open Live View As Tester    new_session=${True}
     Log Out
     Reload Live View    login
     Go To    ${FOCUS_UI_URL}#/alerts
