@@ -63,3 +63,4 @@ Use The Visual Site
     [Documentation]    The test publishes under the fixed site id the baseline shows (the teardown
     ...    deletes its alerts, also those a failed run left).
     VAR    ${SITE_ID} =    ${VISUAL_SITE_ID}    scope=TEST    # robocop: off=VAR06
+    VAR    ${TEST_SITE_ID} =    ${VISUAL_SITE_ID}    scope=TEST    # robocop: off=VAR06
