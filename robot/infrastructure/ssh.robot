@@ -72,7 +72,8 @@ Changed Host Key Is Refused Before Any Command
     ...    known_hosts=${known}
     Should Contain    ${error}    does not match known_hosts
     Should Not Contain    ${error}    \n
-    Run Keyword And Expect Error    *    Switch Connection    ${WORKER_ALIAS}
+    Switch Connection    ${WORKER_ALIAS}
+    Run Keyword And Expect Error    *    Execute Command    true
 
 Unknown Host Is Refused With One Clear Line
     [Documentation]    A worker node known_hosts does not list is refused: the line says how to
@@ -129,7 +130,8 @@ Known Hosts With Worker Entry
     ${host}    ${port} =    Split SSH Address    ${SSH_HOST}
     VAR    ${name} =    [${host}]:${port}
     ${lines} =    OperatingSystem.Get File    ${SSH_KNOWN_HOSTS}
-    ${kept} =    Evaluate    [l for l in $lines.splitlines() if l.split(' ')[0] != $name]
+    ${kept} =    Evaluate    [line for line in text.splitlines() if line.split(' ')[0] != name]
+    ...    namespace=${{ {'text': $lines, 'name': $name} }}
     IF    $public_key
         Append To List    ${kept}    ${name} ${public_key.strip()}
     END
