@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation     Each view type end to end through the page (contract section 5): the task view's
 ...               status reaches running (polled from ``/ack``), the waterfall canvas draws with a
-...               known event visible, Historic playback reaches completed, and Stop stops.
+...               known event visible, and Stop stops. Historic playback: ``task_view_playback.robot``.
 
 Resource          ../../resources/ui.resource
 
@@ -33,26 +33,6 @@ Waterfall Live Task Runs And Draws
 ROI Live Task Runs And Draws
     [Documentation]    A Live ROI task submitted from the form reaches running and its waterfall canvas draws.
     [Template]    Live Task Should Run And Draw In The Page
-    ROI
-
-MultiChannel Historic Playback Completes
-    [Documentation]    A Historic MultiChannel task over a recorded range reaches completed; the canvas shows its rows.
-    [Template]    Historic Playback Should Complete In The Page
-    MultiChannel
-
-SingleChannel Historic Playback Completes
-    [Documentation]    A Historic SingleChannel task over a recorded range reaches completed; the canvas shows its rows.
-    [Template]    Historic Playback Should Complete In The Page
-    SingleChannel    channels.min=50    channels.max=50
-
-Waterfall Historic Playback Completes
-    [Documentation]    A Historic Waterfall task over a recorded range reaches completed; the canvas shows its rows.
-    [Template]    Historic Playback Should Complete In The Page
-    Waterfall
-
-ROI Historic Playback Completes
-    [Documentation]    A Historic ROI task over a recorded range reaches completed; the canvas shows its rows.
-    [Template]    Historic Playback Should Complete In The Page
     ROI
 
 Event At Channel 50 Is Visible On The Waterfall
@@ -100,14 +80,3 @@ Live Task Should Run And Draw In The Page
     Task View Should Show Status    running
     Task View Should Show Metadata    viewType    ${view}
     Waterfall Canvas Should Be Drawn    rows=2
-
-Historic Playback Should Complete In The Page
-    [Documentation]    Template: a Historic ``${view}`` task over a recorded range reaches completed
-    ...    and its waterfall canvas shows the played-back rows.
-    [Arguments]    ${view}    &{fields}
-    ${start}    ${end} =    Get Recorded Time Range    span=10s
-    Fill Configure Form    timeStatus=Historic    viewType=${view}    startTime=${start}    endTime=${end}
-    ...    &{fields}
-    Submit Configure Form
-    Task View Should Show Status    completed
-    Waterfall Canvas Should Be Drawn
