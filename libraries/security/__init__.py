@@ -48,6 +48,11 @@ class Security:
             raise SkipExecution(f"this machine's OpenSSL cannot offer {version}")
         outcome = probes.tls_handshake(url, version, ca_bundle)
         host, port = probes.host_port(url)
+        if (outcome.error or "").startswith("SSLCertVerificationError"):
+            raise AssertionError(
+                f"{host}:{port} offered a certificate this probe does not trust, so a refusal of "
+                f"{version} cannot be told apart: pass ca_bundle ({outcome.error})"
+            )
         if outcome.accepted:
             raise AssertionError(
                 f"{host}:{port} accepted a {version} handshake (negotiated {outcome.version}); "

@@ -65,11 +65,12 @@ def tls_handshake(url: str, version: str, ca_file: str | None, timeout: float = 
     host, port = host_port(url)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
+    # The chain is verified against the environment's CA (else the system's store); the
+    # hostname is not (a probe by IP).
     if ca_file:
-        # The chain is verified against the environment's CA; the hostname is not (a probe by IP).
         context.load_verify_locations(ca_file)
     else:
-        context.verify_mode = ssl.CERT_NONE  # no CA given: a handshake probe, no data is exchanged
+        context.load_default_certs()
     _offer_only(context, version)
     try:
         with (

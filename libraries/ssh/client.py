@@ -59,6 +59,20 @@ def _known_host_keys(known_hosts: str | None) -> paramiko.HostKeys:
     return keys
 
 
+def _unknown_host(host: str, port: int) -> SshError:
+    return SshError(
+        f"SSH host key of {host}:{port} is unknown: add it to known_hosts "
+        f"(ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts) or set SSH_KNOWN_HOSTS"
+    )
+
+
+def _changed_host(host: str, port: int) -> SshError:
+    return SshError(
+        f"SSH host key of {host}:{port} does not match known_hosts: "
+        "the host changed or someone is in between; verify it before you trust it"
+    )
+
+
 def verify_host_key(
     host: str, port: int, server_key: paramiko.PKey, known_hosts: str | None = None
 ) -> None:
@@ -67,16 +81,10 @@ def verify_host_key(
     name = host if port == 22 else f"[{host}]:{port}"
     entry = _known_host_keys(known_hosts).lookup(name)
     if entry is None:
-        raise SshError(
-            f"SSH host key of {host}:{port} is unknown: add it to known_hosts "
-            f"(ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts) or set SSH_KNOWN_HOSTS"
-        )
+        raise _unknown_host(host, port)
     known = entry.get(server_key.get_name())
     if known is None or known != server_key:
-        raise SshError(
-            f"SSH host key of {host}:{port} does not match known_hosts: "
-            "the host changed or someone is in between; verify it before you trust it"
-        )
+        raise _changed_host(host, port)
 
 
 def _client(known_hosts: str | None) -> paramiko.SSHClient:
@@ -120,16 +128,10 @@ def _connect(
             "(check SSH_USER and SSH_KEY)"
         ) from None
     except paramiko.BadHostKeyException:
-        raise SshError(
-            f"SSH host key of {host}:{port} does not match known_hosts: "
-            "the host changed or someone is in between; verify it before you trust it"
-        ) from None
+        raise _changed_host(host, port) from None
     except paramiko.SSHException as error:
         if "not found in known_hosts" in str(error):
-            raise SshError(
-                f"SSH host key of {host}:{port} is unknown: add it to known_hosts "
-                f"(ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts) or set SSH_KNOWN_HOSTS"
-            ) from None
+            raise _unknown_host(host, port) from None
         raise SshError(f"SSH to {host}:{port} failed: {error}") from None
     except (TimeoutError, OSError) as error:
         reason = "timed out" if isinstance(error, TimeoutError) else (error.strerror or str(error))

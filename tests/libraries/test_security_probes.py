@@ -11,13 +11,16 @@ from collections.abc import Iterator
 import pytest
 import trustme
 
-from libraries.security import probes
+from libraries.security import Security, probes
 
 
 @contextlib.contextmanager
-def tls_server(minimum: ssl.TLSVersion, tmp_path) -> Iterator[str]:
-    """A TLS server on loopback accepting handshakes from ``minimum`` on; yields its URL."""
+def tls_server(minimum: ssl.TLSVersion, tmp_path) -> Iterator[tuple[str, str]]:
+    """A TLS server on loopback accepting handshakes from ``minimum`` on; yields its URL and
+    the file of the CA that signed its certificate."""
     ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
     cert = ca.issue_cert("127.0.0.1")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     cert.configure_cert(context)
@@ -41,7 +44,7 @@ def tls_server(minimum: ssl.TLSVersion, tmp_path) -> Iterator[str]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield f"https://127.0.0.1:{listener.getsockname()[1]}/"
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}/", str(ca_file)
     finally:
         stop.set()
         listener.close()
@@ -51,17 +54,24 @@ def tls_server(minimum: ssl.TLSVersion, tmp_path) -> Iterator[str]:
 def test_a_server_allowing_tls_1_1_is_seen_accepting_it(tmp_path):
     if not probes.client_can_offer("TLSv1.1"):
         pytest.skip("OpenSSL here cannot offer TLS 1.1")
-    with tls_server(ssl.TLSVersion.TLSv1, tmp_path) as url:
-        outcome = probes.tls_handshake(url, "TLSv1.1", None)
+    with tls_server(ssl.TLSVersion.TLSv1, tmp_path) as (url, ca_file):
+        outcome = probes.tls_handshake(url, "TLSv1.1", ca_file)
     assert outcome.accepted and outcome.version == "TLSv1.1", outcome
 
 
 def test_a_server_requiring_tls_1_2_is_seen_refusing_tls_1_1(tmp_path):
-    with tls_server(ssl.TLSVersion.TLSv1_2, tmp_path) as url:
-        old = probes.tls_handshake(url, "TLSv1.1", None)
-        current = probes.tls_handshake(url, "TLSv1.2", None)
+    with tls_server(ssl.TLSVersion.TLSv1_2, tmp_path) as (url, ca_file):
+        old = probes.tls_handshake(url, "TLSv1.1", ca_file)
+        current = probes.tls_handshake(url, "TLSv1.2", ca_file)
     assert not old.accepted and old.error
     assert current.version == "TLSv1.2"
+
+
+def test_a_certificate_no_trusted_ca_signed_is_refused_without_a_ca_file(tmp_path):
+    """Without a CA file the system's store decides: a private CA's server is not trusted."""
+    with tls_server(ssl.TLSVersion.TLSv1_2, tmp_path) as (url, _):
+        outcome = probes.tls_handshake(url, "TLSv1.2", None)
+    assert not outcome.accepted and "CERTIFICATE_VERIFY_FAILED" in (outcome.error or "")
 
 
 def test_only_https_urls_and_known_versions():
@@ -100,3 +110,11 @@ def test_leaks_name_traces_and_secrets_without_quoting_them():
 def test_nested_json():
     assert probes.nested_json(2) == "[[]]"
     assert probes.nested_json(1, "channels") == '{"channels": []}'
+
+
+def test_an_untrusted_certificate_is_not_taken_for_a_refused_version(tmp_path):
+    with (
+        tls_server(ssl.TLSVersion.TLSv1_2, tmp_path) as (url, _),
+        pytest.raises(AssertionError, match="does not trust.*pass ca_bundle"),
+    ):
+        Security().tls_version_should_be_refused(url, "TLSv1.2")
