@@ -2,7 +2,8 @@
 
 Reads the pytest JUnit XML and Robot's output.xml files given on the command line and
 prints ``total: N passed, N failed, N skipped``; exits non-zero if anything failed or
-nothing ran.
+nothing ran. Above it, each failed Robot test is named with the first line of its message,
+so that a CI log that keeps only its tail still says what went red.
 """
 
 from __future__ import annotations
@@ -10,6 +11,21 @@ from __future__ import annotations
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+MAX_NAMED = 20
+
+
+def failures(path: Path) -> list[str]:
+    """``FAIL <full name>: <message>`` for each failed test of a Robot output.xml."""
+    from scripts.publishing.results import collect
+
+    lines = []
+    for test in collect(path):
+        if test.status == "FAIL":
+            message = " ".join(test.message.split())
+            message = message[:197] + "..." if len(message) > 200 else message
+            lines.append(f"  FAIL {test.full_name}: {message}")
+    return lines
 
 
 def counts(path: Path) -> tuple[int, int, int]:
@@ -38,6 +54,11 @@ def main(paths: list[str]) -> int:
             missing += 1
             continue
         print(f"{name}: {p} passed, {f} failed, {s} skipped")
+        if f and ET.parse(name).getroot().tag == "robot":
+            named = failures(Path(name))
+            print("\n".join(named[:MAX_NAMED]))
+            if len(named) > MAX_NAMED:
+                print(f"  ... and {len(named) - MAX_NAMED} more: see {Path(name).parent}/log.html")
         passed, failed, skipped = passed + p, failed + f, skipped + s
     print(f"total: {passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed or missing or not passed else 0

@@ -129,3 +129,17 @@ def test_closing_line_names_a_stage_that_wrote_no_results(tmp_path: Path, capsys
     out = capsys.readouterr().out
     assert f"{tmp_path / 'pytest.xml'}: missing: its stage did not finish" in out
     assert "total: 1 passed, 0 failed, 0 skipped" in out
+
+
+def test_closing_lines_name_each_failed_robot_test(tmp_path: Path, capsys):
+    from scripts import summary
+
+    robot = write_output(
+        tmp_path / "output.xml",
+        {"Api": [T("A", []), T("B", [], "FAIL", "status 500\nsecond line")]},
+    )
+    assert summary.main([str(robot)]) == 1
+    out = capsys.readouterr().out
+    assert "  FAIL Robot.Api.B: status 500 second line" in out
+    assert "Robot.Api.A" not in out
+    assert out.rstrip().endswith("total: 1 passed, 1 failed, 0 skipped")
