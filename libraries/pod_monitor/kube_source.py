@@ -5,7 +5,9 @@ already finished) gets one follower thread that streams ``GET .../log?follow=tru
 &timestamps=true``. When the stream ends and the pod still runs (its container
 restarted, the connection dropped), the follower reopens it and skips the lines it
 already has; when the pod is deleted, the follower reads to the stream's last line
-and stops. Robot-free.
+and stops, and the pod is forgotten. A pod re-created under the same name (a
+StatefulSet's ``mongodb-0``) is a new pod (a new uid) and gets a follower of its own.
+Robot-free.
 """
 
 from __future__ import annotations
@@ -126,8 +128,9 @@ class KubeSource:
         self.on_gone = on_gone
         self.connect_timeout = connect_timeout
         self.phases: dict[str, str] = {}
+        self.uids: dict[str, str] = {}  # the pod now behind each name
         self.deleted: set[str] = set()
-        self.followers: dict[str, threading.Thread] = {}
+        self.followers: dict[str, threading.Thread] = {}  # live pods' followers only
         self.stopped = threading.Event()
         self._lock = threading.Lock()
         self._responses: set[Any] = set()
@@ -224,19 +227,35 @@ class KubeSource:
         return listing.metadata.resource_version
 
     def _seen(self, kind: str, pod: Any) -> None:
-        self.track(kind, pod.metadata.name, (pod.status and pod.status.phase) or "Pending")
+        phase = (pod.status and pod.status.phase) or "Pending"
+        self.track(kind, pod.metadata.name, phase, pod.metadata.uid or "")
 
-    def track(self, kind: str, name: str, phase: str) -> None:
+    def track(self, kind: str, name: str, phase: str, uid: str = "") -> None:
         """A watch event: start a follower once the pod runs; note a deleted pod."""
         if kind == "DELETED":
-            self._gone(name)
+            with self._lock:
+                stale = bool(uid) and self.uids.get(name, uid) != uid
+            if not stale:
+                self._gone(name)
             return
         with self._lock:
+            if uid and self.uids.get(name, uid) != uid:  # re-created under the same name
+                self.deleted.discard(name)
+                self.followers.pop(name, None)  # the old one drains its stream and ends
+            if uid:
+                self.uids[name] = uid
             self.phases[name] = phase
-            start = phase in _FOLLOWED_PHASES and name not in self.followers
+            start = (
+                phase in _FOLLOWED_PHASES
+                and name not in self.followers
+                and name not in self.deleted
+            )
             if start:
                 thread = threading.Thread(
-                    target=self._follow, args=(name,), name=f"pod-monitor:{name}", daemon=True
+                    target=self._follow,
+                    args=(name, self.uids.get(name, "")),
+                    name=f"pod-monitor:{name}",
+                    daemon=True,
                 )
                 self.followers[name] = thread
         if start:
@@ -247,19 +266,45 @@ class KubeSource:
             self.deleted.add(name)
             self.phases.pop(name, None)
             follower = self.followers.get(name)
-        if follower is None or not follower.is_alive():
+            idle = follower is None or not follower.is_alive()
+            if idle:
+                self._forget(name)
+        if idle:
             self.on_gone(name)
 
+    def _forget(self, name: str) -> None:
+        """Drop a deleted pod whose follower has ended (holding the lock): memory stays
+        bounded by the live pods however many come and go (a soak makes thousands)."""
+        self.followers.pop(name, None)
+        self.uids.pop(name, None)
+        self.deleted.discard(name)
+
     # ------------------------------------------------------------------ follow
-    def _should_reopen(self, name: str) -> bool:
+    def _should_reopen(self, name: str, uid: str) -> bool:
         with self._lock:
             return (
                 not self.stopped.is_set()
                 and name not in self.deleted
+                and self.uids.get(name, "") == uid
                 and self.phases.get(name) == "Running"
             )
 
-    def _follow(self, name: str) -> None:
+    def _same_pod(self, name: str, uid: str) -> bool:
+        """Whether ``name`` is still the pod ``uid`` (a log stream names no uid: before
+        reopening one, a follower makes sure it would not read a re-created pod)."""
+        if not uid:
+            return True
+        try:
+            pod = self.core.read_namespaced_pod(
+                name, self.namespace, _request_timeout=(self.connect_timeout, 10)
+            )
+        except ApiException as error:
+            return error.status != 404
+        except Exception:
+            return True  # unreachable for now: the next attempt tells
+        return pod.metadata.uid == uid
+
+    def _follow(self, name: str, uid: str = "") -> None:
         dedup = Dedup()
         since = {"since_seconds": RECENT_S} if name in self._recent_only else {}
         try:
@@ -282,12 +327,17 @@ class KubeSource:
                 if response is not None:
                     self._read(name, response, dedup)
                     since = {}  # reopened: a restarted container's run, from its start
-                if not self._should_reopen(name):
+                if not self._should_reopen(name, uid):
                     return
                 self.stopped.wait(_REOPEN_S)
+                if not self._same_pod(name, uid):
+                    return  # re-created under its name: that pod has a follower of its own
         finally:
             with self._lock:
-                gone = name in self.deleted
+                mine = self.followers.get(name) is threading.current_thread()
+                gone = mine and name in self.deleted
+                if gone:
+                    self._forget(name)
             if gone:
                 self.on_gone(name)
 

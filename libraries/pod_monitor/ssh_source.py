@@ -41,6 +41,7 @@ class SshSource:
         self.on_gone = on_gone
         self.connection: WorkerConnection | None = None
         self.phases: dict[str, str] = {}
+        self.uids: dict[str, str] = {}  # kubectl's watch gives no uid: stays empty
         self.followers: dict[str, threading.Thread] = {}
         self.deleted: set[str] = set()
         self.stopped = threading.Event()
@@ -122,13 +123,15 @@ class SshSource:
     # Watch events are handled as the API source handles them.
     _seen = KubeSource.track
     _gone = KubeSource._gone
+    _forget = KubeSource._forget
 
-    def _follow(self, name: str) -> None:
+    def _follow(self, name: str, uid: str = "") -> None:
         dedup = Dedup()
         since = [f"--since={RECENT_S}s"] if name in self._recent_only else []
         try:
             while not self.stopped.is_set():
                 dedup.restart()
+                channel = None
                 try:
                     channel = self._open(
                         self._kubectl("logs", "--follow", "--timestamps", *since, name)
@@ -140,6 +143,9 @@ class SshSource:
                     since = []
                 except Exception:  # the session broke: reopen while the pod runs
                     pass
+                finally:
+                    if channel is not None:
+                        self._closed(channel)
                 with self._lock:
                     again = name not in self.deleted and self.phases.get(name) == "Running"
                 if not again or self.stopped.is_set():
@@ -147,6 +153,15 @@ class SshSource:
                 self.stopped.wait(0.5)
         finally:
             with self._lock:
-                gone = name in self.deleted
+                mine = self.followers.get(name) is threading.current_thread()
+                gone = mine and name in self.deleted
+                if gone:
+                    self._forget(name)
             if gone:
                 self.on_gone(name)
+
+    def _closed(self, channel) -> None:
+        channel.close()
+        with self._lock:
+            if channel in self._channels:
+                self._channels.remove(channel)

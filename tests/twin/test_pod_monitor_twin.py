@@ -107,7 +107,31 @@ def test_a_pod_deleted_mid_test_is_followed_to_its_last_line(kube_twin, monitor)
     assert _texts(store, pod)[-1] == "ERROR shutting down: last words"
     window = store.select(test_start, test_end, "t0", 2)[pod]
     assert window[-1].error == "error"
-    wait_for(lambda: not source.followers[pod].is_alive(), timeout=TIMEOUT, what="follower ends")
+    wait_for(lambda: pod not in source.followers, timeout=TIMEOUT, what="follower ends")
+    assert pod not in source.deleted and pod not in source.uids, "a deleted pod is forgotten"
     store.prune(test_end + 1)
     assert pod not in store.buffers
     _delete_job(kube_twin, "doomed")
+
+
+def test_a_pod_recreated_under_the_same_name_is_followed_again(kube_twin, monitor):
+    _store, source = monitor
+    first = wait_for(lambda: source.followers.get("beta-0"), timeout=TIMEOUT, what="a follower")
+    uid = source.uids["beta-0"]
+    deleted = kube_twin.session().delete(kube_twin.url + f"{NS}/pods/beta-0", timeout=10)
+    assert deleted.status_code == 200
+    wait_for(
+        lambda: (
+            source.uids.get("beta-0") not in (None, uid)
+            and source.phases.get("beta-0") == "Running"
+        ),
+        timeout=TIMEOUT,
+        what="the new beta-0 Running",
+    )
+    second = wait_for(
+        lambda: (f := source.followers.get("beta-0")) is not first and f and f.is_alive() and f,
+        timeout=TIMEOUT,
+        what="a follower of the new beta-0",
+    )
+    wait_for(lambda: not first.is_alive(), timeout=TIMEOUT, what="the old follower ends")
+    assert second.is_alive() and source.followers["beta-0"] is second
