@@ -52,8 +52,7 @@ Publish Alerts One By One
     ...    the publish time (ms since the epoch) by alert id.
     ${published} =    Create Dictionary
     FOR    ${index}    IN RANGE    ${ALERTS}
-        ${sent} =    Evaluate    time.time() * 1000    modules=time
-        ${alert} =    Publish Alert
+        ${alert}    ${sent} =    Publish Alert Timed
         Set To Dictionary    ${published}    ${alert}[alertId]=${sent}
         Alerts Panel Should List Alert    ${alert}
         Sleep    ${{0.05 + 0.037 * (${index} % 7)}}s    Unaligned with the 500 ms poll
@@ -67,11 +66,3 @@ Save Samples
     ...    modules=json,pathlib
     Set To Dictionary    ${data}    ${name}=${samples}
     Evaluate    pathlib.Path($RESULT_FILE).write_text(json.dumps($data))    modules=json,pathlib
-
-Record When Alert Rows Appear
-    [Documentation]    The page notes ``Date.now()`` when each alert row is first added.
-    Evaluate JavaScript    ${None}
-    ...    () => { window.__seen = {}; new MutationObserver((changes) => { for (const c of changes)
-    ...    for (const n of c.addedNodes) if (n.dataset && n.dataset.alertId && !(n.dataset.alertId in window.__seen))
-    ...    window.__seen[n.dataset.alertId] = Date.now(); })
-    ...    .observe(document.querySelector('[data-testid="alerts-list"]'), { childList: true }); }
