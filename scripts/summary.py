@@ -2,7 +2,7 @@
 
 Reads the pytest JUnit XML and Robot's output.xml files given on the command line and
 prints ``total: N passed, N failed, N skipped``; exits non-zero if anything failed or
-nothing ran. Above it, each failed Robot test is named with the first line of its message,
+nothing ran. Above it, each failed Robot test is named with its message on one line,
 so that a CI log that keeps only its tail still says what went red.
 """
 
@@ -28,8 +28,7 @@ def failures(path: Path) -> list[str]:
     return lines
 
 
-def counts(path: Path) -> tuple[int, int, int]:
-    root = ET.parse(path).getroot()
+def counts(root: ET.Element) -> tuple[int, int, int]:
     if root.tag == "robot":
         stat = root.find("./statistics/total/stat")
         return int(stat.get("pass")), int(stat.get("fail")), int(stat.get("skip", 0))
@@ -47,14 +46,15 @@ def main(paths: list[str]) -> int:
     missing = 0
     for name in paths:
         try:
-            p, f, s = counts(Path(name))
+            root = ET.parse(name).getroot()
         except (OSError, ET.ParseError) as error:
             reason = "missing" if isinstance(error, OSError) else f"unreadable ({error})"
             print(f"{name}: {reason}: its stage did not finish; see its output above")
             missing += 1
             continue
+        p, f, s = counts(root)
         print(f"{name}: {p} passed, {f} failed, {s} skipped")
-        if f and ET.parse(name).getroot().tag == "robot":
+        if f and root.tag == "robot":
             named = failures(Path(name))
             print("\n".join(named[:MAX_NAMED]))
             if len(named) > MAX_NAMED:

@@ -253,7 +253,7 @@ class KubeSource:
             if start:
                 thread = threading.Thread(
                     target=self._follow,
-                    args=(name, self.uids.get(name, "")),
+                    args=(name, uid),
                     name=f"pod-monitor:{name}",
                     daemon=True,
                 )

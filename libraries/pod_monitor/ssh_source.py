@@ -46,7 +46,7 @@ class SshSource:
         self.deleted: set[str] = set()
         self.stopped = threading.Event()
         self._lock = threading.Lock()
-        self._channels: list = []
+        self._channels: set = set()
         self._recent_only: set[str] = set()
 
     @property
@@ -90,7 +90,7 @@ class SshSource:
         channel = transport.open_session(timeout=10)
         channel.exec_command(command)
         with self._lock:
-            self._channels.append(channel)
+            self._channels.add(channel)
         return channel
 
     def _lines(self, channel):
@@ -163,5 +163,4 @@ class SshSource:
     def _closed(self, channel) -> None:
         channel.close()
         with self._lock:
-            if channel in self._channels:
-                self._channels.remove(channel)
+            self._channels.discard(channel)
