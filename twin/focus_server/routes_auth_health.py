@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from twin.focus_server import VERSION, health
-from twin.focus_server.auth import unauthorized
+from twin.focus_server.auth import check_login
 from twin.focus_server.errors import invalid
 from twin.focus_server.runtime import Runtime, runtime
 from twin.focus_server.validation import read_json_object
@@ -35,10 +34,6 @@ def _string(body: dict, field: str) -> str:
     return value
 
 
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode(), expected.encode())
-
-
 @router.post(
     "/auth/token",
     openapi_extra={
@@ -50,11 +45,8 @@ async def issue_token(request: Request, state: State) -> dict:
     body = await read_json_object(request)
     username, password = _string(body, "username"), _string(body, "password")
     ttl = body.get("expires_in")
-    if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 1):
-        raise invalid("expires_in", "expires_in must be a number of seconds >= 1")
-    user_ok = _same(username, state.settings.focus_user)
-    if not (_same(password, state.settings.focus_password) and user_ok):
-        raise unauthorized("wrong username or password")
+    settings = state.settings
+    check_login(username, password, ttl, settings.focus_user, settings.focus_password)
     token, expires_in = state.signer.issue(username, ttl)
     return {"access_token": token, "token_type": "bearer", "expires_in": expires_in}
 
