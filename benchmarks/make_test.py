@@ -51,14 +51,14 @@ TRACE = re.compile(r"^\++\[make_test (\d+) (\d+\.\d+)\] (.*)$")
 
 # What starts each stage in make test's recipe (the first match wins), in run order.
 STAGES = [
-    ("setup", re.compile(r"setup\.sh")),
+    ("setup", re.compile(r"\bsetup\.sh\b")),
     ("lint", re.compile(r"\bmake\b.* lint$")),
     ("pytest", re.compile(r"\bmake\b.* pytest$")),
     ("regression", re.compile(r"\bmake\b.* regression$")),
     ("prove", re.compile(r"\bmake\b.* prove$")),
     ("guard", re.compile(r"\bmake\b.* guard$")),
-    ("secret check", re.compile(r"check_secrets\.py")),
-    ("summary", re.compile(r"summary\.py")),
+    ("secret check", re.compile(r"\bcheck_secrets\b")),
+    ("summary", re.compile(r"\bsummary\b")),
 ]
 END = re.compile(r"^exit (\d+)$")
 

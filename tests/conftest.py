@@ -14,6 +14,48 @@ from tests.twin.mongo_fixtures import StandinProcess, standin_children
 from twin import config, control
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group the tests that share a costly fixture, for ``pytest -n 2 --dist loadgroup``.
+
+    A worker starts a fixture of session or module scope once for the tests it runs: the
+    tests that share one must run on the same worker, or the twin starts twice. So every
+    test that uses a session fixture of ours (the whole ``twin``) joins the group
+    ``session``, and every other test that uses a module or class fixture of ours (a
+    Kubernetes twin, a RabbitMQ node, a stand-in) the group of its module; a module with
+    tests of both goes to ``session`` whole. The other tests are spread one by one.
+    """
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    groups = {item: _shared_scope(item) for item in items}
+    by_session = {_module(item) for item, scope in groups.items() if scope == "session"}
+    for item, scope in groups.items():
+        if scope is None:
+            continue
+        module = _module(item)
+        name = "session" if scope == "session" or module in by_session else module
+        item.add_marker(pytest.mark.xdist_group(name))
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+def _shared_scope(item: pytest.Item) -> str | None:
+    """``session``, ``module`` or None: the widest scope of the project fixtures it uses."""
+    info = getattr(item, "_fixtureinfo", None)
+    scopes = set()
+    for definitions in (info.name2fixturedefs.values() if info else ()):
+        fixture = definitions[-1]  # the one in effect for this test
+        if getattr(fixture.func, "__module__", "").startswith("tests."):
+            scopes.add(fixture.scope)
+    if scopes & {"session", "package"}:
+        return "session"
+    if scopes & {"module", "class"}:
+        return "module"
+    return None
+
+
 @dataclass
 class RunningTwin:
     dir: Path
