@@ -20,40 +20,42 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     A worker starts a fixture of session or module scope once for the tests it runs: the
     tests that share one must run on the same worker, or the twin starts twice. So every
-    test that uses a session fixture of ours (the whole ``twin``) joins the group
-    ``session``, and every other test that uses a module or class fixture of ours (a
-    Kubernetes twin, a RabbitMQ node, a stand-in) the group of its module; a module with
-    tests of both goes to ``session`` whole. The other tests are spread one by one.
+    module with a test that uses a session fixture of ours (the whole ``twin``) joins the
+    group ``session``, and every other module with a test that uses a module or class
+    fixture of ours (a Kubernetes twin, a RabbitMQ node, a stand-in) is a group of its own:
+    its tests run one after the other on one worker, in file order, as without xdist (a
+    module's last test may end its shared process; a later one may check that none is
+    left). The tests of the other modules are spread one by one. xdist shows the group
+    after an ``@`` in the test's id.
     """
     if not config.pluginmanager.hasplugin("xdist"):
         return
-    groups = {item: _shared_scope(item) for item in items}
-    by_session = {_module(item) for item, scope in groups.items() if scope == "session"}
-    for item, scope in groups.items():
-        if scope is None:
-            continue
-        module = _module(item)
-        name = "session" if scope == "session" or module in by_session else module
-        item.add_marker(pytest.mark.xdist_group(name))
+    scopes: dict[str, set[str]] = {}
+    for item in items:
+        scopes.setdefault(_module(item), set()).update(_shared_scopes(item))
+    for item in items:
+        shared = scopes[_module(item)]
+        if shared:
+            name = "session" if "session" in shared else _module(item).removesuffix(".py")
+            item.add_marker(pytest.mark.xdist_group(name.removeprefix("tests/")))
 
 
 def _module(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[0]
 
 
-def _shared_scope(item: pytest.Item) -> str | None:
-    """``session``, ``module`` or None: the widest scope of the project fixtures it uses."""
+def _shared_scopes(item: pytest.Item) -> set[str]:
+    """``session`` and/or ``module``: the wider scopes of the project fixtures it uses."""
     info = getattr(item, "_fixtureinfo", None)
     scopes = set()
-    for definitions in (info.name2fixturedefs.values() if info else ()):
+    for definitions in info.name2fixturedefs.values() if info else ():
         fixture = definitions[-1]  # the one in effect for this test
         if getattr(fixture.func, "__module__", "").startswith("tests."):
             scopes.add(fixture.scope)
-    if scopes & {"session", "package"}:
-        return "session"
-    if scopes & {"module", "class"}:
-        return "module"
-    return None
+    return {"session" if s == "package" else "module" if s == "class" else s for s in scopes} & {
+        "session",
+        "module",
+    }
 
 
 @dataclass
