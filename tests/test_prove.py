@@ -7,8 +7,8 @@ import multiprocessing
 
 import pytest
 
-from scripts import prove
-from scripts.prove import CLEAN, Run, _table
+from scripts.run import prove
+from scripts.run.prove import CLEAN, Run, _table
 
 
 def test_a_bug_is_caught_when_one_of_its_tests_fails_and_the_clean_run_is_green():

@@ -19,8 +19,8 @@ the runs together behave as one pabot run: a destructive test (an outage, a 200-
 flood) holds the ``system`` lock alone and runs while nothing else of either run does,
 and a twin starts or stops only while no destructive test runs (it holds the lock shared).
 
-    python scripts/prove.py                        # every bug, two at a time
-    python scripts/prove.py --bug PZ-13669 --bug PZ-13984 --jobs 1
+    python -m scripts.run.prove                        # every bug, two at a time
+    python -m scripts.run.prove --bug PZ-13669 --bug PZ-13984 --jobs 1
 """
 
 from __future__ import annotations
@@ -39,11 +39,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from scripts.run.robot_run import run_robot
+from twin import bugs, control
 
-from scripts.robot_run import run_robot  # noqa: E402
-from twin import bugs, control  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 CLEAN = "(clean)"
 ROBOT_TIMEOUT_S = 20 * 60
