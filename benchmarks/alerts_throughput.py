@@ -31,10 +31,10 @@ from pymongo.collection import Collection
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from contract import constants
 from libraries.rabbitmq.client import Endpoint, RabbitMQClient
 from libraries.rabbitmq.models import utc_now_iso, valid_alert
 from twin import config as twin_config
-from variables import constants
 
 RATIO_TARGET = 0.8
 P95_TARGET_MS = 100.0

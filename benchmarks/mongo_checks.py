@@ -31,11 +31,11 @@ from kubernetes import config as k8s_config  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 from robot.api import ExecutionResult, ResultVisitor  # noqa: E402
 
+from contract import constants  # noqa: E402
 from twin import config, control  # noqa: E402
 from twin.segy_recorder.probe import probe_segy_recorder  # noqa: E402
 from twin.segy_recorder.recorder import Recorder, RecorderSettings  # noqa: E402
 from twin.segy_recorder.schema import ensure_schema  # noqa: E402
-from variables import constants  # noqa: E402
 
 SUITE = REPO_ROOT / "robot" / "data_quality"
 ROBOT_TIMEOUT_S = 1800

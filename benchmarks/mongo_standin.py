@@ -37,7 +37,7 @@ import pymongo
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from variables import constants  # noqa: E402
+from contract import constants  # noqa: E402
 
 PASSWORD = "bench-password"
 

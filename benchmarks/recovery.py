@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from contract import constants  # noqa: E402
 from libraries.kubernetes.client import KubeClient, KubeError, pod_ready, wait_until  # noqa: E402
 from twin import config, control  # noqa: E402
-from variables import constants  # noqa: E402
 
 WORKLOADS = (
     constants.FOCUS_SERVER_WORKLOAD,

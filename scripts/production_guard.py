@@ -45,12 +45,12 @@ from kubernetes import config as k8s_config
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from contract import constants  # noqa: E402
 from libraries.safety import is_destructive  # noqa: E402
 from scripts import check_destructive  # noqa: E402
 from scripts.robot_run import run_robot  # noqa: E402
 from twin import bugs, control  # noqa: E402
 from twin import config as twin_config  # noqa: E402
-from variables import constants  # noqa: E402
 
 # RabbitMQ's management statistics refresh every 5 s: wait that long before reading them.
 STATS_SETTLE_S = 5.5

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from robot.api.types import Secret
 
-from variables import constants
+from contract import constants
 
 VALID_ENVIRONMENTS = ("local", "staging", "production")
 DEFAULT_ENVIRONMENT = "local"

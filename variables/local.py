@@ -6,8 +6,8 @@ Endpoints and generated credentials are read from the files the twin writes
 
 from robot.api.types import Secret
 
+from contract import constants
 from twin import config
-from variables import constants
 from variables.environments import common_variables
 
 

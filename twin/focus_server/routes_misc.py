@@ -10,13 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from contract import constants
 from twin.focus_server import VERSION, alerts, health, recordings
 from twin.focus_server.auth import unauthorized
 from twin.focus_server.errors import invalid, not_found
 from twin.focus_server.runtime import Runtime, authorize, runtime
 from twin.focus_server.validation import read_json_object
 from twin.grpc_job.protocol import parse_utc
-from variables import constants
 
 public = APIRouter()
 protected = APIRouter(dependencies=[Depends(authorize)])

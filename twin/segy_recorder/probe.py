@@ -12,8 +12,8 @@ import json
 import os
 from pathlib import Path
 
+from contract import constants
 from twin import config
-from variables import constants
 
 READY_FILE = "ready.json"
 

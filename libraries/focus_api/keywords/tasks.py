@@ -13,6 +13,7 @@ from typing import Any, get_type_hints
 from robot.api import TypeInfo, logger
 from robot.api.deco import keyword
 
+from contract import constants
 from libraries.focus_api.client import FocusApiError, FocusClient, FocusUnavailable
 from libraries.focus_api.keywords.base import (
     LibraryComponent,
@@ -30,7 +31,6 @@ from libraries.focus_api.models import (
     parse_utc,
 )
 from libraries.safety import destructive
-from variables import constants
 
 GONE_STATUSES = (200, 404, 409)
 _PAYLOAD_TYPES: dict[str, TypeInfo] = {}

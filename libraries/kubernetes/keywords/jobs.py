@@ -7,9 +7,9 @@ from datetime import timedelta
 from robot.api import logger
 from robot.api.deco import keyword
 
+from contract import constants
 from libraries.kubernetes.client import KubeError, pod_summary, wait_until
 from libraries.kubernetes.keywords.base import LibraryComponent, task_id_of
-from variables import constants
 
 
 def job_name(task: dict | str) -> str:
