@@ -17,10 +17,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
-from datetime import timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -28,14 +26,10 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from kubernetes import client as k8s  # noqa: E402
 from kubernetes import config as k8s_config  # noqa: E402
-from pymongo import MongoClient  # noqa: E402
 from robot.api import ExecutionResult, ResultVisitor  # noqa: E402
 
 from contract import constants  # noqa: E402
-from twin import config, control  # noqa: E402
-from twin.segy_recorder.probe import probe_segy_recorder  # noqa: E402
-from twin.segy_recorder.recorder import Recorder, RecorderSettings  # noqa: E402
-from twin.segy_recorder.schema import ensure_schema  # noqa: E402
+from twin import control  # noqa: E402
 
 SUITE = REPO_ROOT / "robot" / "data_quality"
 ROBOT_TIMEOUT_S = 1800
@@ -65,34 +59,7 @@ class KeywordTimes(ResultVisitor):
 def seed(base: Path, recordings: int) -> float:
     """Replace the history of the twin in ``base``; returns the seconds it took."""
     started = time.monotonic()
-    endpoints, secrets = config.load_endpoints(base), config.load_secrets(base)
-    client: MongoClient = MongoClient(
-        config.HOST,
-        endpoints["mongo"]["port"],
-        username=secrets["mongo_user"],
-        password=secrets["mongo_password"],
-        authSource=constants.MONGO_AUTH_SOURCE,
-        serverSelectionTimeoutMS=5000,
-        socketTimeoutMS=600_000,
-        tz_aware=True,
-    )
-    try:
-        db = client[constants.MONGO_DATABASE]
-        for name in ("recordings", "tasks", "alerts"):
-            db[name].delete_many({})
-        ensure_schema(db)
-        settings = RecorderSettings(
-            root=config.workload_dir(constants.SEGY_RECORDER_WORKLOAD, base),
-            channel_count=8,
-            samples=50,
-            history=timedelta(hours=recordings),
-            seed_tasks=1000,
-            seed_alerts=2000,
-        )
-        Recorder(db, settings, threading.Event()).resume()
-        count = db.recordings.count_documents({})
-    finally:
-        client.close()
+    count = control.replace_recorded_history(base, recordings, tasks=1000, alerts=2000)
     print(f"seeded {count} recordings (with SEG-Y files), 1000 tasks, 2000 alerts")
     return time.monotonic() - started
 
@@ -103,7 +70,7 @@ def scale_recorder(base: Path, replicas: int, timeout: float = 60.0) -> None:
     At 0 the history can be replaced without a live recorder writing into it; back at 1
     the pod resumes and back-fills up to now, as after any outage.
     """
-    endpoints = config.load_endpoints(base)
+    endpoints = control.endpoints(base)
     api = k8s_config.new_client_from_config(config_file=endpoints["kube"]["kubeconfig"])
     name, namespace = constants.SEGY_RECORDER_WORKLOAD, constants.K8S_NAMESPACE
     k8s.AppsV1Api(api).patch_namespaced_deployment_scale(
@@ -115,7 +82,7 @@ def scale_recorder(base: Path, replicas: int, timeout: float = 60.0) -> None:
         if replicas == 0:
             if not pods.list_namespaced_pod(namespace, label_selector=f"app={name}").items:
                 return
-        elif probe_segy_recorder({}, {}):
+        elif control.recorder_recording(base):
             return
         time.sleep(0.2)
     raise TimeoutError(f"{name} did not reach {replicas} replica(s) within {timeout:.0f} s")
@@ -161,7 +128,6 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the twin directory")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="mongo-checks-"))
-    os.environ["FOCUS_TWIN_DIR"] = str(base)  # for the recorder's readiness probe
     try:
         up = control.up(base=base, owners=[os.getpid()], timeout=120)
         print(f"twin up in {up.seconds:.1f} s ({base})")

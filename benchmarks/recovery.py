@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from contract import constants  # noqa: E402
 from libraries.kubernetes.client import KubeClient, KubeError, pod_ready, wait_until  # noqa: E402
-from twin import config, control  # noqa: E402
+from twin import control  # noqa: E402
 
 WORKLOADS = (
     constants.FOCUS_SERVER_WORKLOAD,
@@ -86,7 +86,7 @@ def main() -> int:
             print(f"twin: {error}")
             return 1
         kube = KubeClient.from_kubeconfig(
-            config.load_endpoints(base)["kube"]["kubeconfig"], None, constants.K8S_NAMESPACE, 10
+            control.endpoints(base)["kube"]["kubeconfig"], None, constants.K8S_NAMESPACE, 10
         )
         try:
             report(kube, args.rounds)

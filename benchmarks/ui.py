@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from twin import config as twin_config  # noqa: E402
+from twin import control  # noqa: E402
 
 OUT = ROOT / "results" / "bench-ui"
 VENV_BIN = Path(sys.executable).parent
@@ -91,9 +91,9 @@ def main() -> int:
     parser.add_argument("--skip-suite", action="store_true", help="only the page timings")
     args = parser.parse_args()
     try:
-        twin_config.load_endpoints()
-    except twin_config.TwinNotRunning:
-        print(f"the twin is not up in {twin_config.twin_dir()}: start it with 'python -m twin up'")
+        control.endpoints()
+    except control.TwinNotRunning:
+        print(f"the twin is not up in {control.twin_dir()}: start it with 'python -m twin up'")
         return 1
     OUT.mkdir(parents=True, exist_ok=True)
     timings = run_timings()

@@ -36,6 +36,7 @@ test ever sees an outage that it did not cause.
 from __future__ import annotations
 
 import fcntl
+import importlib
 import os
 import re
 import time
@@ -51,12 +52,12 @@ from robot.running.context import EXECUTION_CONTEXTS
 
 from libraries import safety
 from libraries.common.polling import wait_until
-from twin import bugs as twin_bugs
-from twin import config as twin_config
 from twin import control
 from variables import environments
 
 _LOCK_POLL_S = 0.05
+# Locks of an environment without a twin directory: one directory per environment.
+LOCKS_ROOT = Path(__file__).resolve().parents[1] / "results" / "locks"
 SYSTEM_LOCK = "system"
 # Robot Framework runs nothing of a test with this tag: no setup, body or teardown.
 _SKIP_TAG = "robot:skip"
@@ -116,7 +117,7 @@ class Environment:
             except (
                 environments.EnvironmentError_,
                 control.TwinError,
-                twin_config.TwinNotRunning,
+                control.TwinNotRunning,
             ) as error:
                 logger.error(str(error))
                 raise EnvironmentFailure(str(error)) from None
@@ -136,12 +137,8 @@ class Environment:
         name = self._environment_name()
         if name == "local":
             self._ensure_twin()
-            from variables import local as module
-        elif name == "staging":
-            from variables import staging as module
-        else:
-            from variables import production as module
-        variables = module.get_variables()
+        # The variable file is chosen by name, as Robot's own `Variables` does.
+        variables = importlib.import_module(f"variables.{name}").get_variables()
         logger.info(f"Environment '{name}': Focus API at {variables['FOCUS_BASE_URL']}")
         return variables
 
@@ -153,11 +150,9 @@ class Environment:
         verb = "started" if result.started else "joined"
         logger.info(f"Twin {verb} ({result.mode} mode) in {result.seconds:.1f}s")
         if result.started:
-            logger.console(
-                f"Local twin started in {result.seconds:.1f}s ({twin_config.twin_dir()})"
-            )
+            logger.console(f"Local twin started in {result.seconds:.1f}s ({control.twin_dir()})")
         if result.bugs:
-            bugs = twin_bugs.describe(result.bugs)
+            bugs = control.describe_bugs(result.bugs)
             logger.warn(f"The twin runs with known bugs switched on: {bugs}")
 
     @keyword
@@ -179,7 +174,7 @@ class Environment:
         if variables.get("TWIN_DIR"):
             path = Path(variables["TWIN_DIR"]) / "locks"
         else:
-            path = twin_config.REPO_ROOT / "results" / "locks" / variables.get("ENV_NAME", "none")
+            path = LOCKS_ROOT / variables.get("ENV_NAME", "none")
         path.mkdir(parents=True, exist_ok=True)
         return path
 

@@ -49,8 +49,7 @@ from contract import constants  # noqa: E402
 from libraries.safety import is_destructive  # noqa: E402
 from scripts import check_destructive  # noqa: E402
 from scripts.robot_run import run_robot  # noqa: E402
-from twin import bugs, control  # noqa: E402
-from twin import config as twin_config  # noqa: E402
+from twin import control  # noqa: E402
 
 # RabbitMQ's management statistics refresh every 5 s: wait that long before reading them.
 STATS_SETTLE_S = 5.5
@@ -77,7 +76,7 @@ def production_environment(endpoints: dict, secrets: dict) -> dict[str, str]:
         "RABBITMQ_URL": f"amqp://{rabbit_auth}@{host}:{rabbit['amqp_port']}/%2F",
         "RABBITMQ_MGMT_URL": f"http://{host}:{rabbit['mgmt_port']}",
         "KUBECONFIG": endpoints["kube"]["kubeconfig"],
-        "SEGY_ROOT": str(twin_config.twin_dir() / "data" / constants.SEGY_RECORDER_WORKLOAD),
+        "SEGY_ROOT": str(control.workload_dir(constants.SEGY_RECORDER_WORKLOAD)),
     }
 
 
@@ -187,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     outdir = args.outputdir.resolve()
     outdir.mkdir(parents=True, exist_ok=True)
     os.environ["FOCUS_TWIN_DIR"] = str(outdir / "twin")
-    os.environ[bugs.ENV_VAR] = ""
+    os.environ[control.BUGS_ENV_VAR] = ""
     problems: list[str] = []
 
     print("guard: dry run of robot/: every test that reaches a destructive keyword is tagged so")
@@ -197,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         control.down()
         control.up(owners=[os.getpid()], timeout=120)
-        endpoints, secrets = twin_config.load_endpoints(), twin_config.load_secrets()
+        endpoints, secrets = control.endpoints(), control.secrets()
         since = datetime.now(UTC)
         before = snapshot(endpoints, secrets, since)
         env = {

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scripts.robot_run import run_robot  # noqa: E402
-from twin import bugs, control  # noqa: E402
+from twin import control  # noqa: E402
 
 CLEAN = "(clean)"
 ROBOT_TIMEOUT_S = 20 * 60
@@ -77,8 +77,9 @@ def _run(name: str, keys: frozenset[str], include: list[str], outdir: Path, env:
     run = Run(name)
     started = time.monotonic()
     outdir.mkdir(parents=True, exist_ok=True)
-    env = {**env, bugs.ENV_VAR: bugs.environment_value(keys)}
-    os.environ[bugs.ENV_VAR] = env[bugs.ENV_VAR]  # the twin this process starts has them
+    env = {**env, control.BUGS_ENV_VAR: control.bugs_environment_value(keys)}
+    # The twin this process starts has them.
+    os.environ[control.BUGS_ENV_VAR] = env[control.BUGS_ENV_VAR]
     try:
         control.down()
         control.up(owners=[os.getpid()], timeout=120)
@@ -102,8 +103,9 @@ def _table(runs: list[Run]) -> str:
     lines = [f"{'bug':<10} {'tests':>5} {'failed':>6}  {'result':<8} {'seconds':>7}  what went red"]
     for run in runs:
         detail = run.error or "; ".join(run.failed[:3]) + (" ..." if len(run.failed) > 3 else "")
-        if run.name != CLEAN and run.name in bugs.BUGS and not run.failed and not run.error:
-            detail = f"no test failed: {bugs.BUGS[run.name].deviation}"
+        missed = not run.failed and not run.error
+        if run.name != CLEAN and run.name in control.KNOWN_BUGS and missed:
+            detail = f"no test failed: {control.KNOWN_BUGS[run.name].deviation}"
         lines.append(
             f"{run.name:<10} {run.tests:>5} {len(run.failed):>6}  "
             f"{run.result(clean_green):<8} {run.seconds:>7.1f}  {detail}"
@@ -117,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputdir", type=Path, default=ROOT / "results" / "prove")
     args = parser.parse_args(argv)
     try:
-        keys = sorted(bugs.parse(args.bug)) if args.bug else list(bugs.BUGS)
-    except bugs.UnknownBug as error:
+        keys = sorted(control.parse_bugs(args.bug)) if args.bug else list(control.KNOWN_BUGS)
+    except control.UnknownBug as error:
         print(f"prove: {error}", file=sys.stderr)
         return 2
     outdir = args.outputdir.resolve()
