@@ -12,16 +12,16 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from robot.api import SkipExecution, logger
 from robot.api.deco import keyword, library
-from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn
 
+from libraries import run_environment
 from libraries.load import sampler
 from libraries.load import stats as load_stats
 from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
+from libraries.run_environment import RunEnvironment
 from libraries.safety import destructive
 
 __all__ = ["Load"]
@@ -41,10 +41,6 @@ def _fraction(value: str | float) -> float:
         raise ValueError(f"tolerance must be a percentage like 20%, got {value!r}")
     number = float(match.group(1))
     return number / 100 if "%" in str(value) or number >= 1 else number
-
-
-def _plain(value: Any) -> str:
-    return value.value if isinstance(value, Secret) else ("" if value is None else str(value))
 
 
 @library(scope="GLOBAL", auto_keywords=False)
@@ -122,7 +118,8 @@ class Load:
         | ${stats} = | `Run Load` | channels | users=20 | duration=30s |
         | ${stats} = | `Run Load` | alerts | users=10 | duration=2 min | max_requests=10000 |
         """
-        builtin = BuiltIn()
+        environment = run_environment.current()
+        builtin = BuiltIn()  # the running test's ${SITE_ID} and the output directory
         spec = LoadSpec(
             scenario,
             users,
@@ -132,9 +129,10 @@ class Load:
             workers,
             max_requests,
         )
-        target = self._target(builtin, scenario)
+        site_id = str(builtin.get_variable_value("${SITE_ID}"))
+        target = self._target(environment, scenario, site_id)
         logger.info(f"Load: {spec} against {target.base_url}")
-        watcher = self._sampler(builtin, sample)
+        watcher = self._sampler(environment, sample)
         try:
             result = run_load(spec, target, progress=lambda line: logger.info(line))
         finally:
@@ -150,7 +148,8 @@ class Load:
             logger.info(f"{name}: {figures}")
         for error in result["errors"][:10]:
             logger.info(f"{error['count']} x {error['endpoint']}: {error['error']}")
-        self._record(builtin, result)
+        output_dir = builtin.get_variable_value("${OUTPUT DIR}")
+        self._record(environment.name, output_dir, result)
         return result
 
     @destructive("load the system")
@@ -175,11 +174,11 @@ class Load:
         )
 
     def _sampler(
-        self, builtin: BuiltIn, workloads: list[str] | None
+        self, environment: RunEnvironment, workloads: list[str] | None
     ) -> sampler.ProcessSampler | None:
         if not workloads:
             return None
-        twin_dir = builtin.get_variable_value("${TWIN_DIR}")
+        twin_dir = environment.text("TWIN_DIR")
         if not twin_dir:
             raise SkipExecution(
                 "CPU and RSS are sampled on the twin only (psutil); this environment has no "
@@ -210,36 +209,36 @@ class Load:
             raise AssertionError("Process resources out of bounds:\n" + "\n".join(found))
         return processes
 
-    def _target(self, builtin: BuiltIn, scenario: str) -> LoadTarget:
-        value = builtin.get_variable_value
+    @staticmethod
+    def _target(environment: RunEnvironment, scenario: str, site_id: str) -> LoadTarget:
+        text = environment.text
         amqp = None
         if scenario == "alerts":
             amqp = {
-                "host": value("${RABBITMQ_HOST}"),
-                "port": int(value("${RABBITMQ_PORT}")),
-                "user": _plain(value("${RABBITMQ_USER}")),
-                "password": _plain(value("${RABBITMQ_PASSWORD}")),
-                "vhost": value("${RABBITMQ_VHOST}", "/"),
-                "exchange": value("${RABBITMQ_EXCHANGE}", "prisma"),
-                "routing_key": value("${ALERT_ROUTING_KEY}", "Algorithm.AlertReport"),
-                "site_id": str(value("${SITE_ID}")),
+                "host": text("RABBITMQ_HOST"),
+                "port": int(text("RABBITMQ_PORT")),
+                "user": text("RABBITMQ_USER"),
+                "password": text("RABBITMQ_PASSWORD"),
+                "vhost": text("RABBITMQ_VHOST", "/"),
+                "exchange": text("RABBITMQ_EXCHANGE", "prisma"),
+                "routing_key": text("ALERT_ROUTING_KEY", "Algorithm.AlertReport"),
+                "site_id": site_id,
             }
         return LoadTarget(
-            base_url=str(value("${FOCUS_BASE_URL}")),
-            user=_plain(value("${FOCUS_USER}")),
-            password=_plain(value("${FOCUS_PASSWORD}")),
-            ca_bundle=value("${CA_BUNDLE}"),
+            base_url=text("FOCUS_BASE_URL"),
+            user=text("FOCUS_USER"),
+            password=text("FOCUS_PASSWORD"),
+            ca_bundle=environment.value("CA_BUNDLE"),
             amqp=amqp,
         )
 
-    def _record(self, builtin: BuiltIn, result: dict) -> None:
-        env = str(builtin.get_variable_value("${ENV_NAME}", "local"))
+    @staticmethod
+    def _record(env: str, output_dir: str | None, result: dict) -> None:
         history = Path(os.environ.get("FOCUS_PERF_HISTORY", HISTORY))
         records = load_stats.append_history(history, result, env)
-        output_dir = Path(builtin.get_variable_value("${OUTPUT DIR}", str(history.parent)))
         png = load_stats.draw_trend(
             records,
-            output_dir / "perf" / f"trend-{env}-{result['scenario']}.png",
+            Path(output_dir or history.parent) / "perf" / f"trend-{env}-{result['scenario']}.png",
             f"{result['scenario']} on {env}: last {len(records)} runs",
         )
         if png:
@@ -278,7 +277,7 @@ class Load:
 
         | `Performance Should Not Regress` | ${stats} | tolerance=20% |
         """
-        env = str(BuiltIn().get_variable_value("${ENV_NAME}", "local"))
+        env = run_environment.current().name
         baseline = load_stats.load_baseline(BASELINES, env).get(stats["scenario"])
         if not baseline:
             raise SkipExecution(
