@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from robot.api.types import Secret
 
+from libraries.common.arguments import plain
 from variables import environments
 
 ROBOT_VARIABLE = "ENV"  # -v ENV:<name>
@@ -124,10 +125,7 @@ class RunEnvironment:
     def text(self, name: str, default: str = "") -> str:
         """The variable ``name`` as plain text: a ``Secret`` unwrapped, None -> ``default``.
         Never log what this returns for a secret."""
-        value = self.variables.get(name)
-        if isinstance(value, Secret):
-            return value.value
-        return default if value is None or value == "" else str(value)
+        return plain(self.variables.get(name)) or default
 
     def secrets(self) -> list[Secret]:
         return [value for value in self.variables.values() if isinstance(value, Secret)]

@@ -17,7 +17,7 @@ Two layers, both keyed on the ``destructive`` tag:
 Whether the environment is production comes from the run's policy
 (:func:`libraries.run_environment.current_policy`), resolved once per run.
 
-``scripts/check_destructive.py`` checks statically (a dry run) that every test that
+``scripts/checks/check_destructive.py`` checks statically (a dry run) that every test that
 calls a ``destructive`` keyword is tagged ``destructive`` itself.
 """
 

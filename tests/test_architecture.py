@@ -86,7 +86,7 @@ def test_the_project_keeps_every_contract(tmp_path: Path):
         # the constants are neutral
         ("contract/constants.py", "import twin.control  # noqa", {LAYERS, LIBRARIES}),
         # scripts never import benchmarks
-        ("scripts/check_tags.py", "import benchmarks.pod_log_follow  # noqa", {LAYERS}),
+        ("scripts/checks/check_tags.py", "import benchmarks.pod_log_follow  # noqa", {LAYERS}),
         # past the door: a twin internal from a benchmark, and from the variables
         ("benchmarks/pod_log_follow.py", "import twin.kube.podlog  # noqa", {ONE_DOOR}),
         ("variables/local.py", "from twin import config  # noqa", {ONE_DOOR}),

@@ -21,6 +21,7 @@ from libraries import run_environment
 from libraries.load import sampler
 from libraries.load import stats as load_stats
 from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
+from libraries.load.targets import load_target
 from libraries.run_environment import RunEnvironment
 from libraries.safety import destructive
 
@@ -211,26 +212,7 @@ class Load:
 
     @staticmethod
     def _target(environment: RunEnvironment, scenario: str, site_id: str) -> LoadTarget:
-        text = environment.text
-        amqp = None
-        if scenario == "alerts":
-            amqp = {
-                "host": text("RABBITMQ_HOST"),
-                "port": int(text("RABBITMQ_PORT")),
-                "user": text("RABBITMQ_USER"),
-                "password": text("RABBITMQ_PASSWORD"),
-                "vhost": text("RABBITMQ_VHOST", "/"),
-                "exchange": text("RABBITMQ_EXCHANGE", "prisma"),
-                "routing_key": text("ALERT_ROUTING_KEY", "Algorithm.AlertReport"),
-                "site_id": site_id,
-            }
-        return LoadTarget(
-            base_url=text("FOCUS_BASE_URL"),
-            user=text("FOCUS_USER"),
-            password=text("FOCUS_PASSWORD"),
-            ca_bundle=environment.value("CA_BUNDLE"),
-            amqp=amqp,
-        )
+        return load_target(environment.variables, site_id if scenario == "alerts" else None)
 
     @staticmethod
     def _record(env: str, output_dir: str | None, result: dict) -> None:

@@ -14,14 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from libraries import run_environment
+from libraries.common.arguments import plain
 from libraries.load.runner import LoadTarget
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def plain(value: object) -> str:
-    """The text of a Robot ``Secret`` (or of any value)."""
-    return str(getattr(value, "value", value) or "")
 
 
 def _join_twin() -> None:

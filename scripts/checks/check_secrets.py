@@ -12,7 +12,7 @@ from pathlib import Path
 
 from twin import control
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEYS = (
     "focus_password",
     "token_signing_key",
