@@ -21,15 +21,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from robot.api import ExecutionResult, ResultVisitor
+
+from contract import constants
+from twin import control
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from kubernetes import client as k8s  # noqa: E402
-from kubernetes import config as k8s_config  # noqa: E402
-from robot.api import ExecutionResult, ResultVisitor  # noqa: E402
-
-from contract import constants  # noqa: E402
-from twin import control  # noqa: E402
 
 SUITE = REPO_ROOT / "robot" / "data_quality"
 ROBOT_TIMEOUT_S = 1800

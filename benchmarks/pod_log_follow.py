@@ -15,13 +15,8 @@ For information: nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from twin import control  # noqa: E402
+from twin import control
 
 
 def main() -> None:

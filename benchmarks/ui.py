@@ -26,10 +26,9 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from twin import control
 
-from twin import control  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OUT = ROOT / "results" / "bench-ui"
 VENV_BIN = Path(sys.executable).parent

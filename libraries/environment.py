@@ -55,12 +55,11 @@ from robot.running.context import EXECUTION_CONTEXTS
 
 from libraries import run_environment, safety
 from libraries.common.locks import LockManager
+from libraries.common.paths import results_dir
 from libraries.guard import ProductionGuard
 from libraries.run_environment import RunEnvironment
 
 SYSTEM_LOCK = "system"
-# Locks of an environment without a twin directory: one directory per environment.
-LOCKS_ROOT = Path(__file__).resolve().parents[1] / "results" / "locks"
 
 
 class EnvironmentFailure(RuntimeError):
@@ -174,7 +173,8 @@ class Environment:
         if twin_dir:
             path = Path(twin_dir) / "locks"
         else:
-            path = LOCKS_ROOT / (environment.name if environment else "none")
+            # No twin directory: one per environment, under results/locks/.
+            path = results_dir() / "locks" / (environment.name if environment else "none")
         path.mkdir(parents=True, exist_ok=True)
         return path
 
