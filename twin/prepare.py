@@ -6,8 +6,8 @@ import secrets as random_secrets
 import socket
 from pathlib import Path
 
+from contract import constants
 from twin import config, ssh, tls
-from variables import constants
 
 # Ports the twin needs, by endpoints.json location.
 _PORTS = (

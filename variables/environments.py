@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from robot.api.types import Secret
 
-from variables import constants
+from contract import constants
 
 VALID_ENVIRONMENTS = ("local", "staging", "production")
 DEFAULT_ENVIRONMENT = "local"
@@ -85,6 +85,7 @@ def _rabbitmq(url: str) -> dict:
     if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
         raise EnvironmentError_("RABBITMQ_URL must look like amqp://USER:PASSWORD@HOST:5672/%2F")
     default_port = 5671 if parts.scheme == "amqps" else 5672
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # IPv6
     return {
         "RABBITMQ_HOST": parts.hostname,
         "RABBITMQ_PORT": parts.port or default_port,
@@ -93,7 +94,7 @@ def _rabbitmq(url: str) -> dict:
         "RABBITMQ_VHOST": unquote(parts.path[1:]) if len(parts.path) > 1 else "/",
         "RABBITMQ_TLS": parts.scheme == "amqps",
         "RABBITMQ_MGMT_URL": os.environ.get("RABBITMQ_MGMT_URL")
-        or f"{'https' if parts.scheme == 'amqps' else 'http'}://{parts.hostname}:15672",
+        or f"{'https' if parts.scheme == 'amqps' else 'http'}://{host}:15672",
     }
 
 

@@ -17,11 +17,13 @@ from robot.api import SkipExecution, logger
 from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn
 
-from libraries.common.arguments import plain
+from libraries import run_environment
 from libraries.common.paths import results_dir
 from libraries.load import sampler
 from libraries.load import stats as load_stats
 from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
+from libraries.load.targets import load_target
+from libraries.run_environment import RunEnvironment
 from libraries.safety import destructive
 
 __all__ = ["Load"]
@@ -117,7 +119,8 @@ class Load:
         | ${stats} = | `Run Load` | channels | users=20 | duration=30s |
         | ${stats} = | `Run Load` | alerts | users=10 | duration=2 min | max_requests=10000 |
         """
-        builtin = BuiltIn()
+        environment = run_environment.current()
+        builtin = BuiltIn()  # the running test's ${SITE_ID} and the output directory
         spec = LoadSpec(
             scenario,
             users,
@@ -127,9 +130,10 @@ class Load:
             workers,
             max_requests,
         )
-        target = self._target(builtin, scenario)
+        site_id = str(builtin.get_variable_value("${SITE_ID}"))
+        target = self._target(environment, scenario, site_id)
         logger.info(f"Load: {spec} against {target.base_url}")
-        watcher = self._sampler(builtin, sample)
+        watcher = self._sampler(environment, sample)
         try:
             result = run_load(spec, target, progress=lambda line: logger.info(line))
         finally:
@@ -145,7 +149,8 @@ class Load:
             logger.info(f"{name}: {figures}")
         for error in result["errors"][:10]:
             logger.info(f"{error['count']} x {error['endpoint']}: {error['error']}")
-        self._record(builtin, result)
+        output_dir = builtin.get_variable_value("${OUTPUT DIR}")
+        self._record(environment.name, output_dir, result)
         return result
 
     @destructive("load the system")
@@ -170,11 +175,11 @@ class Load:
         )
 
     def _sampler(
-        self, builtin: BuiltIn, workloads: list[str] | None
+        self, environment: RunEnvironment, workloads: list[str] | None
     ) -> sampler.ProcessSampler | None:
         if not workloads:
             return None
-        twin_dir = builtin.get_variable_value("${TWIN_DIR}")
+        twin_dir = environment.text("TWIN_DIR")
         if not twin_dir:
             raise SkipExecution(
                 "CPU and RSS are sampled on the twin only (psutil); this environment has no "
@@ -205,38 +210,19 @@ class Load:
             raise AssertionError("Process resources out of bounds:\n" + "\n".join(found))
         return processes
 
-    def _target(self, builtin: BuiltIn, scenario: str) -> LoadTarget:
-        value = builtin.get_variable_value
-        amqp = None
-        if scenario == "alerts":
-            amqp = {
-                "host": value("${RABBITMQ_HOST}"),
-                "port": int(value("${RABBITMQ_PORT}")),
-                "user": plain(value("${RABBITMQ_USER}")),
-                "password": plain(value("${RABBITMQ_PASSWORD}")),
-                "vhost": value("${RABBITMQ_VHOST}", "/"),
-                "exchange": value("${RABBITMQ_EXCHANGE}", "prisma"),
-                "routing_key": value("${ALERT_ROUTING_KEY}", "Algorithm.AlertReport"),
-                "site_id": str(value("${SITE_ID}")),
-            }
-        return LoadTarget(
-            base_url=str(value("${FOCUS_BASE_URL}")),
-            user=plain(value("${FOCUS_USER}")),
-            password=plain(value("${FOCUS_PASSWORD}")),
-            ca_bundle=value("${CA_BUNDLE}"),
-            amqp=amqp,
-        )
+    @staticmethod
+    def _target(environment: RunEnvironment, scenario: str, site_id: str) -> LoadTarget:
+        return load_target(environment.variables, site_id if scenario == "alerts" else None)
 
-    def _record(self, builtin: BuiltIn, result: dict) -> None:
-        env = str(builtin.get_variable_value("${ENV_NAME}", "local"))
+    @staticmethod
+    def _record(env: str, output_dir: str | None, result: dict) -> None:
         history = Path(
             os.environ.get("FOCUS_PERF_HISTORY") or results_dir() / "perf" / "history.jsonl"
         )
         records = load_stats.append_history(history, result, env)
-        output_dir = Path(builtin.get_variable_value("${OUTPUT DIR}", str(history.parent)))
         png = load_stats.draw_trend(
             records,
-            output_dir / "perf" / f"trend-{env}-{result['scenario']}.png",
+            Path(output_dir or history.parent) / "perf" / f"trend-{env}-{result['scenario']}.png",
             f"{result['scenario']} on {env}: last {len(records)} runs",
         )
         if png:
@@ -275,7 +261,7 @@ class Load:
 
         | `Performance Should Not Regress` | ${stats} | tolerance=20% |
         """
-        env = str(BuiltIn().get_variable_value("${ENV_NAME}", "local"))
+        env = run_environment.current().name
         baseline = load_stats.load_baseline(BASELINES, env).get(stats["scenario"])
         if not baseline:
             raise SkipExecution(

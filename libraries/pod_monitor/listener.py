@@ -12,6 +12,7 @@ from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 from robot.running.context import EXECUTION_CONTEXTS
 
+from contract import constants
 from libraries.common import request_ids
 from libraries.pod_monitor import report
 from libraries.pod_monitor.buffer import LineStore
@@ -19,7 +20,6 @@ from libraries.pod_monitor.kube_source import KubeSource, SourceUnavailable, api
 from libraries.pod_monitor.patterns import PatternFileError, load_patterns
 from libraries.pod_monitor.ssh_source import SshSource
 from libraries.ssh.client import SshError, connect_worker
-from variables import constants
 
 TAG = "pod-errors"
 STATS_FILE = "pod_monitor_stats.json"

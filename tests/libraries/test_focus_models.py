@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from contract import constants
 from libraries.focus_api import models
-from variables import constants
 
 
 def past(seconds: int) -> str:

@@ -12,11 +12,11 @@ import pytest
 from assertionengine import AssertionOperator
 from robot.api.types import Secret
 
+from contract import constants
 from libraries.focus_api import FocusApi
 from libraries.focus_api.client import FocusAuthError, FocusClient, TokenManager
 from libraries.focus_api.models import TaskMetadata, build_payload
 from tests.conftest import RunningTwin
-from variables import constants
 
 
 @pytest.fixture

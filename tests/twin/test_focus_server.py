@@ -16,6 +16,7 @@ import pymongo
 import pytest
 from pymongo.errors import OperationFailure
 
+from contract import constants
 from tests.twin import test_focus_server_support as support
 from tests.twin.test_focus_server_support import (
     FakeJobBackend,
@@ -31,7 +32,6 @@ from tests.twin.test_focus_server_support import (
 from twin import fibre_data
 from twin.focus_server import alerts_consumer, store
 from twin.grpc_job.protocol import format_time
-from variables import constants
 
 
 @pytest.fixture(scope="module")

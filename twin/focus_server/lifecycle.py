@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 
 import grpc
 
+from contract import constants
 from twin import bugs
 from twin.focus_server.errors import ApiError, not_found
 from twin.focus_server.jobs import JobBackend, job_name
 from twin.focus_server.settings import Settings
 from twin.focus_server.store import TaskStore
 from twin.grpc_job.protocol import HealthProbe, historic_stream_seconds, parse_utc, send_update
-from variables import constants
 
 log = logging.getLogger("focus_server.tasks")
 

@@ -11,11 +11,11 @@ from typing import Protocol
 import pymongo
 from pymongo.database import Database
 
+from contract import constants
 from twin import config as twin_config
 from twin.focus_server.alerts_consumer import AlertConsumer
 from twin.focus_server.jobs import JobBackend, ProcessJobBackend
 from twin.kube.job_backend import KubeJobBackend
-from variables import constants
 
 DEFAULT_TOKEN_TTL_S = 3600
 DEFAULT_RATE_PER_S = 200.0

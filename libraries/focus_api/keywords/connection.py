@@ -7,8 +7,8 @@ from datetime import timedelta
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
+from libraries import run_environment
 from libraries.focus_api.client import TWIN_HINT, FocusClient
 from libraries.focus_api.keywords.base import LibraryComponent, log_exchange
 
@@ -88,9 +88,7 @@ class ConnectionKeywords(LibraryComponent):
 
 
 def _hint() -> dict:
-    """On the local twin an unreachable server means the twin is down; elsewhere it does not."""
-    try:
-        env_name = BuiltIn().get_variable_value("${ENV_NAME}")
-    except RobotNotRunningError:  # used from plain Python (pytest): no environment known
-        return {}
-    return {"unreachable_hint": TWIN_HINT} if env_name == "local" else {}
+    """On the local twin an unreachable server means the twin is down; elsewhere it does not
+    (and from plain Python, pytest, no environment is known)."""
+    environment = run_environment.active()
+    return {"unreachable_hint": TWIN_HINT} if environment and environment.is_twin else {}

@@ -8,6 +8,7 @@ from typing import Any, get_type_hints
 from robot.api import TypeInfo, logger
 from robot.api.deco import keyword
 
+from contract import constants
 from libraries.common.arguments import task_id_of
 from libraries.focus_api.client import FocusUnavailable
 from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
@@ -18,7 +19,6 @@ from libraries.focus_api.models import (
     build_payload,
     explain_invalid,
 )
-from variables import constants
 
 GONE_STATUSES = (200, 404, 409)
 _PAYLOAD_TYPES: dict[str, TypeInfo] = {}

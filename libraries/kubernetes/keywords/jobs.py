@@ -7,10 +7,10 @@ from datetime import timedelta
 from robot.api import logger
 from robot.api.deco import keyword
 
+from contract import constants
 from libraries.common.arguments import task_id_of
 from libraries.kubernetes.client import KubeError, pod_summary, wait_until
 from libraries.kubernetes.keywords.base import LibraryComponent
-from variables import constants
 
 
 def job_name(task: dict | str) -> str:

@@ -14,12 +14,12 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
+from contract import constants
 from libraries.common.polling import wait_until
 from libraries.rabbitmq.client import RabbitMQClient
 from libraries.rabbitmq.keywords.base import LibraryComponent
 from libraries.rabbitmq.models import build_alert, valid_alert
 from libraries.safety import destructive
-from variables import constants
 
 LATENCY_POLL_S = 0.002
 

@@ -9,11 +9,11 @@ from assertionengine import AssertionOperator, int_str_verify_assertion
 from robot.api import logger
 from robot.api.deco import keyword
 
+from contract import constants
 from libraries.common.polling import poll_assertion
 from libraries.rabbitmq.client import Message
 from libraries.rabbitmq.keywords.base import POLL_S, LibraryComponent
 from libraries.safety import destructive
-from variables import constants
 
 
 class QueueKeywords(LibraryComponent):
