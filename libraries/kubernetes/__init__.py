@@ -46,7 +46,7 @@ class Kubernetes(DynamicCore):
     `Get Pod Phase` returns the phase, or with an operator polls until it holds
     (AssertionEngine, as in Browser library):
 
-    | `Get Pod Phase` | ${pod} | == | Running | timeout=30s |
+    | `Get Pod Phase` | ${pod} | ``==`` | Running | timeout=30s |
 
     = Destructive keywords =
 

@@ -28,7 +28,7 @@ Focus Server Pod Deleted Recovers With Its Tasks
     [Tags]    critical
     ${task} =    Start Running Live Task
     Delete Workload Pod And Measure Recovery    ${FOCUS_SERVER_WORKLOAD}
-    Wait Until Keyword Succeeds    30s    0.5s    Health Should Be OK
+    Health Should Be OK    timeout=30s
     Task Should Be Running    ${task}
 
 MongoDB Pod Deleted Keeps Its Data And The Focus Server Recovers
@@ -43,7 +43,7 @@ MongoDB Pod Deleted Keeps Its Data And The Focus Server Recovers
     Wait Until MongoDB Is Reachable    timeout=30s
     ${after} =    Snapshot Of Focus Data
     Dictionaries Should Be Equal    ${after}    ${before}    Data changed across the pod delete
-    Wait Until Keyword Succeeds    30s    0.5s    Health Should Be OK
+    Health Should Be OK    timeout=30s
 
 RabbitMQ Pod Deleted Keeps Its Durable Exchange And Persistent Messages
     [Documentation]    Deleting the RabbitMQ pod keeps the durable exchange and every persistent message of a
@@ -62,10 +62,10 @@ Alert Consumer Reconnects After The RabbitMQ Pod Is Deleted
     [Tags]    alerts
     Connect To Alert Broker
     # An earlier outage may still have the consumer backing off: start from a working pipeline.
-    Wait Until Keyword Succeeds    30s    1s    Valid Alert Should Be Stored
+    Consumer Should Store Alerts Again Within    30s
     Delete Workload Pod And Measure Recovery    ${RABBITMQ_WORKLOAD}
     Connect To Alert Broker
-    Wait Until Keyword Succeeds    30s    1s    Valid Alert Should Be Stored
+    Consumer Should Store Alerts Again Within    30s
 
 SEG-Y Recorder Pod Deleted Resumes Recording Without Overlap Or Corruption
     [Documentation]    After the recorder pod is deleted, recording resumes: new recordings, no overlap,
@@ -85,7 +85,7 @@ Several Pods Deleted At Once Recover
     ...    ${FOCUS_SERVER_WORKLOAD}    ${MONGODB_WORKLOAD}    ${RABBITMQ_WORKLOAD}
     ...    ${SEGY_RECORDER_WORKLOAD}
     Log Recovery Time    the whole stack    ${seconds}
-    Wait Until Keyword Succeeds    60s    1s    Health Should Be OK
+    Health Should Be OK    timeout=60s
 
 
 *** Keywords ***

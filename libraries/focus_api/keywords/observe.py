@@ -85,19 +85,22 @@ class ObserveKeywords(LibraryComponent):
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
-        timeout: timedelta = timedelta(seconds=30),
+        timeout: timedelta | None = None,
         interval: timedelta = timedelta(milliseconds=250),
     ) -> str:
         """``GET /ack/{task_id}``: the task's status; with an assertion, polls until it holds.
 
         Without an operator, returns the status at once. With one, retries every
-        ``interval`` until the assertion holds or ``timeout`` passes, and stops early
-        when the task reached a final status (``completed``, ``failed``, ``stopped``)
-        that does not satisfy it. The failure says what it waited for, the last status
-        seen and for how long.
+        ``interval`` until the assertion holds or ``timeout`` passes (default: the
+        assertion timeout, see `Set Assertion Timeout`; the contract allows 30 s from
+        ``waiting`` to ``running``), and stops early when the task reached a final
+        status (``completed``, ``failed``, ``stopped``) that does not satisfy it. The
+        failure says what it waited for, the last status seen and for how long.
 
-        | `Get Task Status` | ${task} | == | running | timeout=30s |
+        | `Get Task Status` | ${task} | ``==`` | running | timeout=30s |
         | ${status} = | `Get Task Status` | ${task} |
+
+        Returns one of ``waiting``, ``running``, ``completed``, ``failed``, ``stopped``.
         """
         task_id = task_id_of(task)
         return poll_assertion(
@@ -134,7 +137,7 @@ class ObserveKeywords(LibraryComponent):
         `Task Should Be Running` followed by this proves "running means serving".
         A stream that does not answer fails with one line (``UNAVAILABLE``, ...).
 
-        | `Get Task Stream Health` | ${task} | == | SERVING |
+        | `Get Task Stream Health` | ${task} | ``==`` | SERVING |
         | ${status} = | `Get Task Stream Health` | ${task} |
         """
         stream = self.get_task_metadata(task)["stream"]

@@ -9,6 +9,7 @@ from robot.api import TypeInfo, logger
 from robot.api.deco import keyword
 
 from libraries.common.arguments import task_id_of
+from libraries.common.polling import assertion_timeout, wait_until
 from libraries.focus_api.client import FocusUnavailable
 from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
 from libraries.focus_api.keywords.recordings import recorded_time_range
@@ -21,6 +22,7 @@ from libraries.focus_api.models import (
 from variables import constants
 
 GONE_STATUSES = (200, 404, 409)
+CAPACITY_POLL = timedelta(milliseconds=250)
 _PAYLOAD_TYPES: dict[str, TypeInfo] = {}
 
 
@@ -207,6 +209,49 @@ class TaskKeywords(LibraryComponent):
         if not retry_after.isdigit():
             raise AssertionError(f"503 without a valid Retry-After header: {retry_after!r}")
         return int(retry_after)
+
+    @keyword
+    def configure_task_when_capacity_frees(
+        self,
+        payload: dict | None = None,
+        timeout: timedelta | None = None,
+        interval: timedelta = CAPACITY_POLL,
+    ) -> dict:
+        """``POST /configure`` again while it answers ``503`` ``CAPACITY_EXCEEDED``, until it
+        accepts the task or ``timeout`` passes (default: the assertion timeout, see
+        `Set Assertion Timeout`); returns the task (registered for `Stop All Tasks`).
+
+        ``payload`` defaults to the seeds' Live task. Any other answer than ``200`` or
+        ``503 CAPACITY_EXCEEDED`` fails at once. For "capacity is free again within 5 s"
+        after the capacity was full.
+
+        | ${task} = | `Configure Task When Capacity Frees` | timeout=5s |
+
+        Returns the configure answer, e.g.:
+
+        | {"task_id": "3f2a9c0e", "status": "waiting",
+        |  "stream": {"host": "127.0.0.1", "port": 31012}}
+        """
+        body = payload or build_payload()
+
+        def attempt() -> dict | None:
+            response = self.client.configure(body)
+            answer = body_of(response)
+            if response.status_code == 200 and isinstance(answer, dict) and "task_id" in answer:
+                self.register_task(str(answer["task_id"]))
+                parse(ConfigureResponse, answer, "POST /configure")
+                return answer
+            check_status(response, 503, error_code="CAPACITY_EXCEEDED")
+            return None
+
+        return wait_until(
+            attempt,
+            lambda answer: answer is not None,
+            what="POST /configure to accept a task (capacity free)",
+            timeout=assertion_timeout(timeout),
+            interval=interval,
+            describe=lambda _answer: "503 CAPACITY_EXCEEDED",
+        )
 
     @keyword("Update Task ROI")
     def update_task_roi(

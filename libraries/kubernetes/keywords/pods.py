@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from assertionengine import AssertionOperator
+from assertionengine import AssertionOperator, int_str_verify_assertion
 from robot.api import logger
 from robot.api.deco import keyword
 
@@ -58,12 +58,16 @@ class PodKeywords(LibraryComponent):
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
-        timeout: timedelta = timedelta(seconds=30),
+        timeout: timedelta | None = None,
     ) -> str:
-        """The pod's phase; with an assertion, polls until it holds or ``timeout`` passes.
+        """The pod's phase; with an assertion, polls until it holds or ``timeout`` passes
+        (default: the assertion timeout, see `Set Assertion Timeout`). While polling, a
+        pod that no longer exists reads as ``<deleted>``.
 
-        | `Get Pod Phase` | ${pod} | == | Running | timeout=30s |
+        | `Get Pod Phase` | ${pod} | ``==`` | Running | timeout=30s |
         | ${phase} = | `Get Pod Phase` | ${pod} |
+
+        Returns one of ``Pending``, ``Running``, ``Succeeded``, ``Failed``, ``Unknown``.
         """
         kube = self.kube
 
@@ -147,7 +151,12 @@ class PodKeywords(LibraryComponent):
 
     @keyword
     def get_restart_counts(self, label_selector: str = "") -> dict[str, int]:
-        """Restart count of each pod (name -> count) matching the selector."""
+        """Restart count of each pod (name -> count) matching the selector.
+
+        | ${before} = | `Get Restart Counts` | app=mongodb |
+
+        Returns a dict, e.g. ``{"mongodb-7c9d4-x2k8p": 0, "segy-recorder-5f6b8-q9w2z": 1}``.
+        """
         counts = {}
         for pod in self.kube.list_pods(label_selector):
             statuses = pod.status.container_statuses or []
@@ -155,8 +164,79 @@ class PodKeywords(LibraryComponent):
         return counts
 
     @keyword
+    def get_restart_count(
+        self,
+        name: str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        message: str | None = None,
+        timeout: timedelta | None = None,
+    ) -> int:
+        """How many times the pod's containers restarted, in total; with an assertion,
+        polls until it holds or ``timeout`` passes (default: the assertion timeout, see
+        `Set Assertion Timeout`).
+
+        | `Get Restart Count` | ${pod} | ``==`` | 0 |
+        | `Get Restart Count` | ${pod} | >= | 1 | timeout=30s |
+        | ${restarts} = | `Get Restart Count` | ${pod} |
+
+        Returns the number, e.g. ``0``.
+        """
+        kube = self.kube
+
+        def restarts() -> int:
+            pod = kube.get_pod(name)
+            return sum(s.restart_count for s in pod.status.container_statuses or [])
+
+        return poll_assertion(
+            restarts,
+            assertion_operator,
+            assertion_expected,
+            f"Restart count of {kube.where('pod', name)}",
+            message,
+            timeout=timeout,
+            verify=int_str_verify_assertion,
+            error=KubeError,
+        )
+
+    @keyword
+    def get_ready_pod_count(
+        self,
+        workload: str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        message: str | None = None,
+        timeout: timedelta | None = None,
+    ) -> int:
+        """How many pods of ``workload`` (label ``app``) are Ready and not Terminating; with
+        an assertion, polls until it holds or ``timeout`` passes (default: the assertion
+        timeout, see `Set Assertion Timeout`).
+
+        | `Get Ready Pod Count` | mongodb | ``==`` | 1 | timeout=2 min |
+        | ${ready} = | `Get Ready Pod Count` | panda-panda-focus-server |
+
+        Returns the number, e.g. ``1``.
+        """
+        kube = self.kube
+        return poll_assertion(
+            lambda: sum(1 for pod in kube.workload_pods(workload) if pod_ready(pod)),
+            assertion_operator,
+            assertion_expected,
+            f"Ready pods of workload {kube.namespace}/{workload}",
+            message,
+            timeout=timeout,
+            verify=int_str_verify_assertion,
+            describe=lambda count: f"{count} ({kube.describe_pods(workload)})",
+            error=KubeError,
+        )
+
+    @keyword
     def pod_restart_count_should_be(self, name: str, expected: int) -> None:
-        """Fails unless the pod's containers restarted exactly ``expected`` times in total."""
+        """Fails unless the pod's containers restarted exactly ``expected`` times in total
+        (at once; `Get Restart Count` with ``==`` waits).
+
+        | `Pod Restart Count Should Be` | ${pod} | 0 |
+        """
         pod = self.kube.get_pod(name)
         actual = sum(s.restart_count for s in pod.status.container_statuses or [])
         if actual != expected:

@@ -74,15 +74,18 @@ class DocumentKeywords(LibraryComponent):
         assertion_operator: AssertionOperator | None = None,
         expected: int | str | None = None,
         message: str = "",
-        timeout: timedelta = timedelta(0),
+        timeout: timedelta | None = None,
     ) -> int:
         """Count the documents matching ``filter``; with an operator, assert on the count.
 
-        The assertion is retried until ``timeout`` (default: once). Returns the count.
+        The assertion is retried until it holds or ``timeout`` passes (default: the
+        assertion timeout, see `Set Assertion Timeout`; ``0`` checks once).
 
         | ${n} = | `Count Documents` | alerts |
-        | `Count Documents` | recordings | {"classification": "in_progress"} | == | 1 |
+        | `Count Documents` | recordings | {"classification": "in_progress"} | ``==`` | 1 |
         | `Count Documents` | alerts | ${filter} | >= | 1 | timeout=5s |
+
+        Returns the count, e.g. ``42``.
         """
         return poll_assertion(
             lambda: self.connection.count(collection, query(filter)),

@@ -86,13 +86,15 @@ class QueueKeywords(LibraryComponent):
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
-        timeout: timedelta = timedelta(seconds=10),
+        timeout: timedelta | None = None,
     ) -> int:
         """Consumers of ``queue`` (management API); with an operator, asserts, retrying until
-        ``timeout`` (the management API's statistics lag a few seconds). A missing queue
-        counts 0 consumers.
+        ``timeout`` (default: the assertion timeout, see `Set Assertion Timeout`; the
+        management API's statistics lag a few seconds). A missing queue counts 0 consumers.
 
         | `Get Queue Consumer Count` | focus-server.alerts | >= | 1 |
+
+        Returns the number, e.g. ``1``.
         """
         vhost = self.client.endpoint.vhost
 
@@ -118,12 +120,17 @@ class QueueKeywords(LibraryComponent):
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
-        timeout: timedelta = timedelta(seconds=5),
+        timeout: timedelta | None = None,
     ) -> int:
-        """Ready messages in ``queue``; with an operator, asserts (retrying until ``timeout``).
+        """Ready messages in ``queue`` (its depth); with an operator, asserts, retrying until
+        it holds or ``timeout`` passes (default: the assertion timeout, see
+        `Set Assertion Timeout`).
 
         | ${count} = | `Get Queue Message Count` | ${queue} |
-        | `Get Queue Message Count` | ${queue} | == | 0 |
+        | `Get Queue Message Count` | ${queue} | ``==`` | 0 |
+        | `Get Queue Message Count` | ${queue} | ``==`` | 20 | timeout=30s |
+
+        Returns the number, e.g. ``20``.
         """
         return poll_assertion(
             lambda: self.client.message_count(queue),
