@@ -118,6 +118,7 @@ class TokenManager:
 
 
 TWIN_HINT = "is the twin up? try 'python -m twin status'"
+UNREACHABLE_HINT = "check that it runs and that FOCUS_BASE_URL points at it"
 
 
 class FocusClient:
@@ -134,7 +135,7 @@ class FocusClient:
         max_retries: int = 2,
         backoff_s: float = 0.2,
         on_exchange: ExchangeHook | None = None,
-        unreachable_hint: str = "check that it runs and that FOCUS_BASE_URL points at it",
+        unreachable_hint: str | Callable[[], str] = UNREACHABLE_HINT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.unreachable_hint = unreachable_hint
@@ -332,7 +333,15 @@ class FocusClient:
             self.on_exchange(Exchange(method, url, body, response.status_code, text, elapsed))
 
     def _unreachable(self, reason: str) -> str:
-        return f"Focus Server at {self.base_url} is unreachable ({reason}); {self.unreachable_hint}"
+        """The one line of an unreachable server; the hint may be computed now (it may ask
+        the cluster whether the server's pod is being replaced)."""
+        hint = self.unreachable_hint
+        if callable(hint):
+            try:
+                hint = hint()
+            except Exception:  # a diagnosis must never hide the real error
+                hint = UNREACHABLE_HINT
+        return f"Focus Server at {self.base_url} is unreachable ({reason}); {hint}"
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"

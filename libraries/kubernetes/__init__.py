@@ -5,10 +5,11 @@ from __future__ import annotations
 from robot.api.deco import library
 from robotlibcore import DynamicCore
 
-from libraries.kubernetes.keywords.base import new_connections
+from libraries.kubernetes.keywords.base import Disruptions, new_connections
 from libraries.kubernetes.keywords.connection import ConnectionKeywords
 from libraries.kubernetes.keywords.jobs import JobKeywords
 from libraries.kubernetes.keywords.pods import PodKeywords
+from libraries.kubernetes.keywords.recovery import RecoveryKeywords
 from libraries.kubernetes.keywords.workloads import WorkloadKeywords
 
 __all__ = ["Kubernetes"]
@@ -71,11 +72,13 @@ class Kubernetes(DynamicCore):
     def __init__(self) -> None:
         """The library takes no arguments: connections carry every setting."""
         connections = new_connections()
+        disruptions = Disruptions()  # the pod deletes and scales whose recovery is measured
         super().__init__(
             [
-                ConnectionKeywords(connections),
-                PodKeywords(connections),
-                WorkloadKeywords(connections),
-                JobKeywords(connections),
+                ConnectionKeywords(connections, disruptions),
+                PodKeywords(connections, disruptions),
+                WorkloadKeywords(connections, disruptions),
+                JobKeywords(connections, disruptions),
+                RecoveryKeywords(connections, disruptions),
             ]
         )

@@ -9,8 +9,10 @@ from robot.api.deco import keyword
 from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
-from libraries.focus_api.client import TWIN_HINT, FocusClient
+from libraries.focus_api.client import TWIN_HINT, UNREACHABLE_HINT, FocusClient
 from libraries.focus_api.keywords.base import LibraryComponent, log_exchange
+from libraries.kubernetes.diagnose import workload_note
+from variables import constants
 
 
 class ConnectionKeywords(LibraryComponent):
@@ -88,9 +90,26 @@ class ConnectionKeywords(LibraryComponent):
 
 
 def _hint() -> dict:
-    """On the local twin an unreachable server means the twin is down; elsewhere it does not."""
+    """What an unreachable server's error adds: when the environment's cluster shows the
+    focus server's pod being replaced, that ("focus-server pod X is terminating; new pod
+    Y not ready yet"); else on the local twin "is the twin up?", elsewhere a check of
+    ``FOCUS_BASE_URL``."""
     try:
-        env_name = BuiltIn().get_variable_value("${ENV_NAME}")
+        variables = BuiltIn().get_variables()
     except RobotNotRunningError:  # used from plain Python (pytest): no environment known
         return {}
-    return {"unreachable_hint": TWIN_HINT} if env_name == "local" else {}
+    fallback = TWIN_HINT if variables.get("${ENV_NAME}") == "local" else UNREACHABLE_HINT
+    kubeconfig = variables.get("${KUBECONFIG}")
+    if not kubeconfig:
+        return {"unreachable_hint": fallback}
+    context = variables.get("${KUBE_CONTEXT}")
+    namespace = str(variables.get("${K8S_NAMESPACE}") or constants.K8S_NAMESPACE)
+    workload = str(variables.get("${FOCUS_SERVER_WORKLOAD}") or constants.FOCUS_SERVER_WORKLOAD)
+
+    def hint() -> str:
+        note = workload_note(str(kubeconfig), context, namespace, workload, "focus-server")
+        if note is None:
+            return fallback
+        return f"{note} (wait for it with 'Focus Server Should Recover Within')"
+
+    return {"unreachable_hint": hint}

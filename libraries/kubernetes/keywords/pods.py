@@ -12,6 +12,7 @@ from robot.api.deco import keyword
 from libraries.common.polling import poll_assertion
 from libraries.kubernetes.client import KubeError, pod_ready, pod_summary, wait_until
 from libraries.kubernetes.keywords.base import LibraryComponent
+from libraries.kubernetes.recovery import Disruption
 from libraries.safety import destructive
 
 LOG_LINES_SHOWN = 20
@@ -109,10 +110,41 @@ class PodKeywords(LibraryComponent):
     @destructive("delete a pod")
     @keyword
     def delete_pod(self, name: str, grace_period: timedelta | None = None) -> None:
-        """Deletes a pod (the owning controller replaces it). Tag the test ``destructive``."""
+        """Deletes a pod; returns at once, before its replacement exists.
+
+        The delete only asks Kubernetes to stop the pod: it stays Terminating for up to
+        ``grace_period`` (default: the pod's own, often 30 s) and may still answer
+        requests meanwhile, and the owning controller creates the replacement a moment
+        later. So a check right after it (``Get Health Status    ==    ok``) passes on the
+        old pod and proves nothing. To check recovery, follow it with
+        `Focus Server Should Recover Within`, `MongoDB Should Recover Within`,
+        `RabbitMQ Should Recover Within` or `SEG-Y Recorder Should Recover Within`
+        (resources), or `Workload Should Recover Within`: they wait for a new pod that is
+        Ready, for the old one to be gone and for the service to answer, and measure
+        the time from this delete.
+
+        It causes an outage: tag the test ``destructive``. Such a test holds the
+        ``system`` lock exclusively from its setup to its teardown (under pabot no other
+        test runs meanwhile: they hold it shared), and on production it does not run
+        unless allowed (see the README, "Live systems").
+
+        | `Delete Pod` | ${pod} |
+        | `Focus Server Should Recover Within` | 30 s |
+        | `Delete Pod` | ${pod} | grace_period=0s |
+        """
         grace = None if grace_period is None else int(grace_period.total_seconds())
+        self._record_delete(name)
         self.kube.delete_pod(name, grace)
-        logger.info(f"Deleted {self.kube.where('pod', name)}")
+        logger.info(f"Deleted {self.kube.where('pod', name)} (its replacement comes later)")
+
+    def _record_delete(self, name: str) -> None:
+        """Remember the pod's workload and uid: recovery is measured from now."""
+        kube = self.kube
+        pod = kube.find_pod(name)
+        workload = pod is not None and (pod.metadata.labels or {}).get("app")
+        if workload:
+            action = f"Delete Pod {kube.where('pod', name)}"
+            self.disruptions.record(Disruption.of(kube.namespace, workload, action, [pod]))
 
     @destructive("delete a pod")
     @keyword
@@ -123,10 +155,16 @@ class PodKeywords(LibraryComponent):
 
         Returns the replacement's name (new for a Deployment, the same for a
         StatefulSet) and the recovery time in seconds, from the delete request to
-        Ready. The recovery time is logged. Tag the test ``destructive``.
+        Ready. The recovery time is logged. Ready is not yet "answers": the
+        ``... Should Recover Within`` keywords (see `Delete Pod`) also wait for the old
+        pod to be gone and for the service to answer. Tag the test ``destructive``
+        (see `Delete Pod` for the lock it takes).
 
         | ${new}    ${seconds} = | `Delete Pod And Wait For Replacement` | ${pod} | timeout=2 min |
+
+        Returns a list of two, e.g. ``["mongodb-7c9d4-q9w2z", 3.912]``.
         """
+        self._record_delete(name)
         result = self.kube.delete_pod_and_wait_for_replacement(name, timeout.total_seconds())
         logger.info(
             f"Recovery: {self.kube.where('pod', name)} replaced by {result.replacement}, "
