@@ -14,6 +14,8 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
+from libraries.common.arguments import plain
+from libraries.focus_api.client import StaticBearer
 from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
 from libraries.focus_api.models import TokenResponse
 from libraries.safety import destructive
@@ -155,6 +157,10 @@ class AuthKeywords(LibraryComponent):
     ) -> requests.Response:
         """Send any request, for error-handling tests; returns the ``requests`` response.
 
+        A thin layer over the connection's session, the one `Open Focus Session` gives
+        RequestsLibrary (CA bundle, bearer token, retries): for plain requests a test
+        may as well write ``GET On Session    focus    /channels``.
+
         ``body``: a dict or list is sent as JSON; a string is sent as it is, with
         ``Content-Type: application/json`` unless ``headers`` say otherwise (malformed JSON).
         ``token``: ``None`` uses the connection's token, an empty string sends no
@@ -166,16 +172,21 @@ class AuthKeywords(LibraryComponent):
         | `Send Raw Request` | GET | /channels | token=${EMPTY} | expected_status=401 |
         | ${response} = | `Send Raw Request` | GET | /channels | token=not-a-token |
         """
-        if isinstance(token, Secret):
-            token = token.value
+        client = self.client
+        session = self.state.raw_sessions.get(client)
+        if session is None:
+            session = self.state.raw_sessions[client] = client.bearer_session()
         send_headers = dict(headers or {})
         json_body, data = (body, None) if isinstance(body, dict | list) else (None, body)
         if isinstance(data, str):
             data = data.encode()
             if not any(name.lower() == "content-type" for name in send_headers):
                 send_headers["Content-Type"] = "application/json"
-        response = self.client.request(
-            method, path, json=json_body, data=data, headers=send_headers, token=token
+        own = None if token is None else StaticBearer(plain(token))
+        if any(name.lower() == "authorization" for name in send_headers):
+            own = StaticBearer(None)  # the caller's own header is sent as it is
+        response = client.send_with(
+            session, method, path, auth=own, json=json_body, data=data, headers=send_headers
         )
         check_status(response, expected_status, error_code, error_field)
         return response

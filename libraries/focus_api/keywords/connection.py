@@ -73,6 +73,45 @@ class ConnectionKeywords(LibraryComponent):
             logger.warn(f"Tasks of an earlier run still not stopped: {'; '.join(kept)}")
 
     @keyword
+    def open_focus_session(self, alias: str = "focus", connection: str | None = None) -> str:
+        """Creates a RequestsLibrary session ``alias`` on the current Focus connection (or the
+        one called ``connection``), for requests the FocusApi keywords do not cover.
+
+        The session has the connection's base URL, its CA bundle (TLS always verified),
+        its user's bearer token (fetched again shortly before it expires, and once more
+        on a ``401``), the same urllib3 ``Retry`` (idempotent requests on connection
+        errors, ``502`` and ``503``) and the connection's timeouts. The token never
+        appears in log.html: RequestsLibrary logs the request headers, and the session
+        shows ``Authorization: Bearer ********`` there. Needs ``Library    RequestsLibrary``
+        (``resources/focus_api.resource`` imports it). Returns the alias.
+
+        | `Open Focus Session` | alias=focus |
+        | ${response} = | GET On Session | focus | /channels | expected_status=200 |
+        | Should Be Equal As Integers | ${response.json()}[highest_channel] | 2222 |
+        | POST On Session | focus | /configure | json=${payload} | expected_status=400 |
+
+        Returns the alias, e.g. ``focus``.
+        """
+        client = self.state.connections.get(connection)
+        try:
+            requests_library = BuiltIn().get_library_instance("RequestsLibrary")
+        except RuntimeError:
+            raise RuntimeError(
+                "Open Focus Session needs RequestsLibrary: add 'Library    RequestsLibrary' "
+                "to the Settings (resources/focus_api.resource imports it)"
+            ) from None
+        # Create Custom Session sets RequestsLibrary's library-wide timeout and cookies:
+        # keep those of the user's other sessions as they were.
+        kept = (requests_library.timeout, requests_library.cookies)
+        session = requests_library.create_custom_session(
+            alias, client.base_url, client.bearer_auth(), verify=client.verify, max_retries=0
+        )
+        requests_library.timeout, requests_library.cookies = kept
+        client.adopt(session)  # the connection's Retry and timeouts; closed with it
+        logger.info(f"RequestsLibrary session '{alias}' on {client.base_url} as '{client.user}'")
+        return alias
+
+    @keyword
     def switch_focus_connection(self, alias: str) -> str:
         """Make the connection ``alias`` current; returns the previous alias.
 

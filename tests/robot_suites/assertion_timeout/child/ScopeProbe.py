@@ -3,9 +3,8 @@
 import time
 from datetime import timedelta
 
-from robot.api.deco import keyword
-
 from assertionengine import AssertionOperator
+from robot.api.deco import keyword
 
 from libraries.common import polling
 
