@@ -141,7 +141,7 @@ def check(
     allow_invalid: bool = False,
     gap_tolerance: timedelta = timedelta(seconds=5),
 ) -> Report:
-    """Check each recording of ``recordings`` (those overlapping ``start``..``end``)."""
+    """Check each recording of ``recordings`` (those overlapping ``start`` to ``end``)."""
     judge = {
         Expectation.SHOULD_BE_COMPLETE: _complete,
         Expectation.SHOULD_HAVE_VALID_SEGY_FILES: _valid_segy,
@@ -231,7 +231,7 @@ def _gaps(
     end: datetime,
     tolerance: timedelta,
 ) -> list[tuple[datetime, datetime]]:
-    """Stretches of ``start``..``end`` longer than ``tolerance`` that no recording that is
+    """Stretches from ``start`` to ``end`` longer than ``tolerance`` that no recording that is
     not deleted covers (an in-progress one covers until now)."""
     now = datetime.now(start.tzinfo)
     spans = []

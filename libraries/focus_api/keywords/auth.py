@@ -166,7 +166,7 @@ class AuthKeywords(LibraryComponent):
         ``token``: ``None`` uses the connection's token, an empty string sends no
         ``Authorization`` header, a `Secret` or any other string is sent as the bearer token.
         A ``401`` is not retried here when ``token`` is given. Error answers are checked
-        against the contract's error body; ``error_code``/``error_field`` check its fields.
+        against the contract's error body; ``error_code`` and ``error_field`` check its fields.
 
         | `Send Raw Request` | POST | /configure | {"nfft": | expected_status=400 |
         | `Send Raw Request` | GET | /channels | token=${EMPTY} | expected_status=401 |

@@ -26,7 +26,7 @@ class RecordingKeywords(LibraryComponent):
 
     @keyword
     def get_recordings(self, start: str | None = None, end: str | None = None) -> list[dict]:
-        """``GET /recordings``: the recordings overlapping ``start``..``end`` (ISO-8601 UTC).
+        """``GET /recordings``: the recordings overlapping the range from ``start`` to ``end`` (ISO-8601 UTC).
 
         | ${recordings} = | `Get Recordings` | start=${start} | end=${end} |
         """
@@ -39,7 +39,7 @@ class RecordingKeywords(LibraryComponent):
 
     @keyword
     def recordings_should_overlap(self, recordings: list[dict], start: str, end: str) -> None:
-        """Each recording of ``recordings`` overlaps ``start``..``end`` (ISO-8601 UTC): it starts
+        """Each recording of ``recordings`` overlaps the range from ``start`` to ``end`` (ISO-8601 UTC): it starts
         before ``end`` and, unless still in progress, ends after ``start``.
 
         | ${recordings} = | `Get Recordings` | start=${start} | end=${end} |

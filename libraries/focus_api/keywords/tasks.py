@@ -117,7 +117,7 @@ class TaskKeywords(LibraryComponent):
         """Configure a task for ``view_type``, filling in what that view needs.
 
         A ``SingleChannel`` view gets one channel (``channel_max`` = ``channel_min``
-        unless given); a ``Historic`` task without ``start``/``end`` plays back up to
+        unless given); a ``Historic`` task without ``start`` and ``end`` plays back up to
         30 s of the newest complete recording (`Get Recorded Time Range`). ``fields``
         override the seeds' defaults, by the names and types of `Build Configure Payload`.
         ``timeout``: a total deadline for the answer, as in `Configure Task`.
@@ -161,7 +161,7 @@ class TaskKeywords(LibraryComponent):
         timeout: timedelta | None = None,
         **fields: Any,
     ) -> dict:
-        """Configure a Historic task; without ``start``/``end`` it plays back up to 30 s
+        """Configure a Historic task; without ``start`` and ``end`` it plays back up to 30 s
         of the newest complete recording (`Get Recordings`). ``fields`` as in
         `Configure Live Task`.
 

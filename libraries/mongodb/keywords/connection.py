@@ -37,7 +37,7 @@ class ConnectionKeywords(LibraryComponent):
         alias: str = "",
         segy_root: str | None = None,
     ) -> str:
-        """Connect to MongoDB at ``host``:``port`` as ``user`` and check it with a ping.
+        """Connect to MongoDB at ``host``, port ``port``, as ``user`` and check it with a ping.
 
         ``password`` is a `Secret` (never logged). With ``tls=True`` the server certificate
         is verified against ``ca_bundle`` (the system store when empty); verification is
