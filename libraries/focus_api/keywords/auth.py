@@ -34,6 +34,8 @@ class AuthKeywords(LibraryComponent):
         use `Get Expired Token`, which waits out whatever life the server grants.
 
         | ${token} = | `Get Short Lived Token` | lifetime=1s |
+
+        Returns a `Secret` (logged as ``<secret>``).
         """
         token, expires_in = self._issue_token(lifetime)
         if expires_in > lifetime.total_seconds():
@@ -53,6 +55,8 @@ class AuthKeywords(LibraryComponent):
 
         | ${token} = | `Get Expired Token` |
         | ${token} = | `Get Expired Token` | max_wait=20 min |
+
+        Returns a `Secret` (logged as ``<secret>``).
         """
         started = time.monotonic()
         token, expires_in = self._issue_token(timedelta(seconds=1))
@@ -74,6 +78,8 @@ class AuthKeywords(LibraryComponent):
         forged or tampered token would be.
 
         | ${token} = | `Get Token With Bad Signature` |
+
+        Returns a `Secret` (logged as ``<secret>``).
         """
         token, _ = self._issue_token(None)
         head, dot, signature = token.value.rpartition(".")
@@ -106,6 +112,9 @@ class AuthKeywords(LibraryComponent):
 
         | ${limited} = | `Send Requests Until Rate Limited` | max_requests=2000 |
         | Sleep | ${limited}[retry_after] |
+
+        Returns, e.g., ``{"token": <secret>, "retry_after": 1, "sent": 612,
+        "statuses": {200: 600, 429: 12}}``.
         """
         token, _ = self._issue_token(None)
         header = {"Authorization": f"Bearer {token.value}"}
@@ -171,6 +180,9 @@ class AuthKeywords(LibraryComponent):
         | `Send Raw Request` | POST | /configure | {"nfft": | expected_status=400 |
         | `Send Raw Request` | GET | /channels | token=${EMPTY} | expected_status=401 |
         | ${response} = | `Send Raw Request` | GET | /channels | token=not-a-token |
+
+        Returns a ``requests.Response``: ``${response.status_code}``, ``${response.json()}``,
+        ``${response.headers}``.
         """
         client = self.client
         session = self.state.raw_sessions.get(client)

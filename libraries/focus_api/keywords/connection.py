@@ -116,6 +116,8 @@ class ConnectionKeywords(LibraryComponent):
         """Make the connection ``alias`` current; returns the previous alias.
 
         | ${previous} = | `Switch Focus Connection` | slow |
+
+        Returns the previous alias, e.g. ``https://127.0.0.1:8443/focus-server``.
         """
         return self.state.connections.switch(alias)
 

@@ -103,6 +103,8 @@ class HealthKeywords(LibraryComponent):
         never served; returns ``refused`` or ``redirected``.
 
         | `Plain HTTP Should Not Be Served` | /health |
+
+        Returns ``refused`` or ``redirected``.
         """
         url = "http://" + self.client.url(path).removeprefix("https://")
         try:

@@ -42,6 +42,17 @@ class ObserveKeywords(LibraryComponent):
 
         | ${metadata} = | `Get Task Metadata` | ${task} |
         | `Get Task Metadata` | no-such-task | expected_status=404 |
+
+        Returns the metadata as a dict, e.g. for the seeds' default Live task:
+
+        | {"task_id": "3f2a9c0e", "timeStatus": "Live", "viewType": "MultiChannel",
+        |  "nfft": 1024, "overlap": 512, "channels": {"min": 11, "max": 109}, "channel_count": 99,
+        |  "frequencyRange": {"min": 0, "max": 500}, "prr": 2000, "frequency_resolution": 1.953125,
+        |  "frequency_bins": 257, "time_resolution": 0.256,
+        |  "stream": {"host": "127.0.0.1", "port": 31012}, "status": "running",
+        |  "created_at": "2026-11-22T08:00:00.125Z", "startTime": None, "endTime": None}
+
+        ``frequency_bins`` is a count (of FFT bins in the band), not a list.
         """
         response = self.client.request("GET", path.format(task_id_of(task)))
         check_status(response, expected_status)
@@ -63,6 +74,8 @@ class ObserveKeywords(LibraryComponent):
         Returns the metadata.
 
         | `Task Metadata Should Match Configuration` | ${task} | ${payload} | prr=${PRR} |
+
+        Returns the metadata dict, as `Get Task Metadata` does.
         """
         metadata = self.get_task_metadata(task)
         problems = []
@@ -139,6 +152,8 @@ class ObserveKeywords(LibraryComponent):
 
         | `Get Task Stream Health` | ${task} | ``==`` | SERVING |
         | ${status} = | `Get Task Stream Health` | ${task} |
+
+        Returns ``SERVING``, ``NOT_SERVING``, ``SERVICE_UNKNOWN``, or ``no answer (...)``.
         """
         stream = self.get_task_metadata(task)["stream"]
         host, port = stream["host"], int(stream["port"])
@@ -165,6 +180,12 @@ class ObserveKeywords(LibraryComponent):
         """``GET /waterfall/{task_id}?rows=N``; returns ``{"task_id", "rows": [...]}``.
 
         | ${waterfall} = | `Get Waterfall` | ${task} | rows=10 |
+
+        Returns a dict, e.g. (one value per channel of the task, in dB):
+
+        | {"task_id": "3f2a9c0e", "rows": [
+        |   {"timestamp": "2026-11-22T08:00:00.256Z", "values": [-41.7, -39.2, ..., -40.8]},
+        |   {"timestamp": "2026-11-22T08:00:00.512Z", "values": [-42.0, -38.9, ..., -41.1]}]}
         """
         task_id = task_id_of(task)
         response = self.client.waterfall(task_id, rows)
@@ -187,6 +208,9 @@ class ObserveKeywords(LibraryComponent):
         Returns the rows.
 
         | `Waterfall Should Have Rows` | ${task} | min_rows=5 | timeout=30s |
+
+        Returns the list of rows, each ``{"timestamp": "...", "values": [...]}`` (see
+        `Get Waterfall`).
         """
         task_id = task_id_of(task)
         if channel_count is None:

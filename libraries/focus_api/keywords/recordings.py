@@ -26,9 +26,17 @@ class RecordingKeywords(LibraryComponent):
 
     @keyword
     def get_recordings(self, start: str | None = None, end: str | None = None) -> list[dict]:
-        """``GET /recordings``: the recordings overlapping the range from ``start`` to ``end`` (ISO-8601 UTC).
+        """``GET /recordings``: the recordings overlapping the range from ``start`` to ``end``
+        (ISO-8601 UTC).
 
         | ${recordings} = | `Get Recordings` | start=${start} | end=${end} |
+
+        Returns a list of recordings as the API lists them, e.g.:
+
+        | [{"uuid": "4c1d2a7e-9b3f-4e21-8d0a-2f6c5b7e9a10",
+        |   "start_time": "2026-11-21T10:00:00.000Z", "end_time": "2026-11-21T11:00:00.000Z",
+        |   "file_path": "2026/11/21/10/4c1d2a7e-9b3f-4e21-8d0a-2f6c5b7e9a10.sgy",
+        |   "channel_count": 2222, "classification": "complete", "deleted": False}]
         """
         response = self.client.recordings(start, end)
         check_status(response, 200)
@@ -39,8 +47,9 @@ class RecordingKeywords(LibraryComponent):
 
     @keyword
     def recordings_should_overlap(self, recordings: list[dict], start: str, end: str) -> None:
-        """Each recording of ``recordings`` overlaps the range from ``start`` to ``end`` (ISO-8601 UTC): it starts
-        before ``end`` and, unless still in progress, ends after ``start``.
+        """Each recording of ``recordings`` overlaps the range from ``start`` to ``end``
+        (ISO-8601 UTC): it starts before ``end`` and, unless still in progress, ends after
+        ``start``.
 
         | ${recordings} = | `Get Recordings` | start=${start} | end=${end} |
         | `Recordings Should Overlap` | ${recordings} | ${start} | ${end} |

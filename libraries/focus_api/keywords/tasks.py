@@ -50,6 +50,12 @@ class TaskKeywords(LibraryComponent):
 
         | ${payload} = | `Build Configure Payload` | view_type=ROI | channel_max=50 |
         | ${payload} = | `Build Configure Payload` | nfft=100 |
+
+        Returns a dict, e.g. the defaults:
+
+        | {"timeStatus": "Live", "viewType": "MultiChannel", "nfft": 1024,
+        |  "channels": {"min": 11, "max": 109}, "frequencyRange": {"min": 0, "max": 500},
+        |  "startTime": None, "endTime": None}
         """
         return build_payload(
             time_status=time_status,
@@ -70,6 +76,8 @@ class TaskKeywords(LibraryComponent):
 
         | ${reasons} = | `Explain Invalid Payload` | ${payload} |
         | Should Not Be Empty | ${reasons} |
+
+        Returns a list, e.g. ``["nfft: MultiChannel needs a power of two in 128..4096"]``.
         """
         return explain_invalid(payload)
 
@@ -93,6 +101,15 @@ class TaskKeywords(LibraryComponent):
         | ${task} = | `Configure Task` | ${payload} |
         | `Configure Task` | ${payload} | expected_status=400 | error_field=nfft |
         | `Configure Task` | ${payload} | expected_status=503 | timeout=2s |
+
+        Returns the answer, with ``200`` e.g.:
+
+        | {"task_id": "3f2a9c0e", "status": "waiting",
+        |  "stream": {"host": "127.0.0.1", "port": 31012}}
+
+        else the error body, e.g.:
+
+        | {"error": {"code": "VALIDATION_ERROR", "message": "...", "field": "nfft"}}
         """
         seconds = timeout.total_seconds() if timeout is not None else None
         response = self.client.configure(payload, timeout=seconds)
@@ -124,6 +141,8 @@ class TaskKeywords(LibraryComponent):
 
         | ${task} = | `Configure Task For View` | SingleChannel | channel_min=42 |
         | ${task} = | `Configure Task For View` | Waterfall | time_status=Historic | nfft=2048 |
+
+        Returns the configure answer, as `Configure Task` does.
         """
         options = payload_fields(fields)
         if view_type == "SingleChannel":
@@ -148,6 +167,9 @@ class TaskKeywords(LibraryComponent):
 
         | ${task} = | `Configure Live Task` |
         | ${task} = | `Configure Live Task` | view_type=Waterfall | nfft=2048 |
+
+        Returns the configure answer, as `Configure Task` does: the ``${task}`` other
+        keywords take.
         """
         options = payload_fields(fields)
         view_type = options.pop("view_type", "MultiChannel")
@@ -167,6 +189,8 @@ class TaskKeywords(LibraryComponent):
 
         | ${task} = | `Configure Historic Task` |
         | `Configure Historic Task` | start=${past} | end=${future} | expected_status=400 |
+
+        Returns the configure answer, as `Configure Task` does.
         """
         options = payload_fields(fields)
         view_type = options.pop("view_type", "MultiChannel")
@@ -199,6 +223,8 @@ class TaskKeywords(LibraryComponent):
         of whole seconds; returns that number of seconds.
 
         | ${retry_after} = | `Configure Task Should Be Refused For Capacity` |
+
+        Returns the seconds, e.g. ``5``.
         """
         response = self.client.configure(payload or build_payload())
         body = body_of(response)
@@ -269,6 +295,8 @@ class TaskKeywords(LibraryComponent):
 
         | ${metadata} = | `Update Task ROI` | ${task} | channels=20-40 |
         | `Update Task ROI` | ${task} | frequency_range=600-100 | expected_status=400 |
+
+        Returns the new metadata (as `Get Task Metadata`), or the error body.
         """
         changes: dict[str, Any] = {}
         if channels is not None:
@@ -288,6 +316,8 @@ class TaskKeywords(LibraryComponent):
 
         | `Stop Task` | ${task} |
         | `Stop Task` | unknown-id | expected_status=404 |
+
+        Returns the body, e.g. ``{"status": "stopped"}``.
         """
         task_id = task_id_of(task)
         response = self.client.stop(task_id)
@@ -334,6 +364,8 @@ class TaskKeywords(LibraryComponent):
         """Ids of the tasks this library created and has not stopped yet.
 
         | ${ids} = | `Get Created Tasks` |
+
+        Returns a list of task ids, e.g. ``["3f2a9c0e", "7b1d4e22"]``.
         """
         return list(self.state.tasks)
 

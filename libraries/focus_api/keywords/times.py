@@ -22,6 +22,8 @@ class TimeKeywords(LibraryComponent):
 
         | ${future} = | `Get UTC Timestamp` | offset=1h |
         | ${past} = | `Get UTC Timestamp` | offset=-10 min |
+
+        Returns, e.g., ``2026-11-22T09:00:00Z``.
         """
         return format_utc(datetime.now(UTC) + offset)
 
@@ -35,5 +37,7 @@ class TimeKeywords(LibraryComponent):
         | ${start} = | `Get UTC Timestamp At` | yesterday 10:00 |
         | ${end} = | `Get UTC Timestamp At` | yesterday 10:00 | offset=30s |
         | ${since} = | `Get UTC Timestamp At` | now |
+
+        Returns, e.g., ``2026-11-21T10:00:00Z``.
         """
         return format_utc(to_utc(when, datetime.now(UTC)) + offset)

@@ -27,6 +27,9 @@ class PodKeywords(LibraryComponent):
 
         | ${pods} = | `List Pods` | app=mongodb |
         | ${pods} = | `List Pods` | name_pattern=^focus-server-grpc- |
+
+        Returns a list of pod names, e.g.
+        ``["panda-panda-focus-server-7d9c4-x2k8p", "segy-recorder-5f6b8-q9w2z"]``.
         """
         pods = self.kube.list_pods(label_selector, name_pattern)
         logger.info("\n".join(pod_summary(pod) for pod in pods) or "no pod")
@@ -37,6 +40,9 @@ class PodKeywords(LibraryComponent):
         """The name of the Ready, not Terminating, pod of ``workload`` (label ``app``); waits.
 
         | ${pod} = | `Get Pod Name` | panda-panda-focus-server |
+
+        Returns the pod's name, e.g. ``panda-panda-focus-server-7d9c4-x2k8p`` (a
+        StatefulSet's: ``rabbitmq-panda-0``).
         """
         kube = self.kube
 
@@ -92,7 +98,10 @@ class PodKeywords(LibraryComponent):
     def wait_until_pod_is_ready(
         self, name: str, timeout: timedelta = timedelta(seconds=60)
     ) -> float:
-        """Waits until the pod's Ready condition is True; returns the seconds waited."""
+        """Waits until the pod's Ready condition is True; returns the seconds waited.
+
+        Returns the seconds waited, e.g. ``1.8``.
+        """
         kube = self.kube
 
         def last() -> str:
@@ -180,7 +189,10 @@ class PodKeywords(LibraryComponent):
         since: timedelta | None = None,
         timestamps: bool = False,
     ) -> str:
-        """The pod's log (``tail_lines``, ``since`` and ``timestamps`` as ``kubectl logs``)."""
+        """The pod's log (``tail_lines``, ``since`` and ``timestamps`` as ``kubectl logs``).
+
+        Returns the log text (with ``timestamps=True`` each line starts with an RFC 3339 time).
+        """
         since_seconds = None if since is None else max(int(since.total_seconds()), 1)
         text = self.kube.logs(name, tail_lines, since_seconds, timestamps)
         shown = text.splitlines()[-LOG_LINES_SHOWN:]

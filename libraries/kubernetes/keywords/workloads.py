@@ -25,6 +25,8 @@ class WorkloadKeywords(LibraryComponent):
         Terminating pods do not count. Returns the seconds waited.
 
         | `Wait Until Deployment Is Ready` | mongodb | timeout=2 min |
+
+        Returns the seconds waited, e.g. ``2.7``.
         """
         kube = self.kube
         last = {"text": "nothing read yet"}
@@ -85,13 +87,19 @@ class WorkloadKeywords(LibraryComponent):
 
     @keyword
     def get_workload_kind(self, name: str) -> str:
-        """``Deployment`` or ``StatefulSet``: the kind of the workload called ``name``."""
+        """``Deployment`` or ``StatefulSet``: the kind of the workload called ``name``.
+
+        Returns ``Deployment`` or ``StatefulSet``.
+        """
         kind, _ = self.kube.workload(name)
         return kind
 
     @keyword
     def get_service_names(self, label_selector: str = "") -> list[str]:
-        """Names of the Services in the namespace (optionally by label selector)."""
+        """Names of the Services in the namespace (optionally by label selector).
+
+        Returns a sorted list, e.g. ``["grpc-service-3f2a9c0e", "mongodb", "rabbitmq-panda"]``.
+        """
         return sorted(svc.metadata.name for svc in self.kube.services(label_selector))
 
     @keyword

@@ -33,6 +33,8 @@ class DocumentKeywords(LibraryComponent):
         """Insert ``document``; the library deletes it at the end of the test. Returns its ``_id``.
 
         | ${id} = | `Insert Test Document` | recordings | ${recording} |
+
+        Returns the inserted ``_id`` as text.
         """
         document_id = self.connection.insert(collection, document)
         logger.info(f"Inserted into {collection}: {truncate(document, 500)}")
@@ -45,6 +47,8 @@ class DocumentKeywords(LibraryComponent):
         """The values of ``field`` in the documents matching ``filter``, sorted.
 
         | ${ids} = | `Get Field Values` | tasks | task_id | {"status": "running"} |
+
+        Returns a list, e.g. ``["3f2a9c0e", "7b1d4e22"]``.
         """
         values = [
             document.get(field)
@@ -61,6 +65,8 @@ class DocumentKeywords(LibraryComponent):
         Returns how many were deleted.
 
         | `Delete Test Documents` | alerts | {"siteId": "${SITE_ID}"} |
+
+        Returns the number deleted, e.g. ``1``.
         """
         removed = self.connection.delete_matching(collection, query(filter))
         logger.info(f"Deleted {removed} document(s) from {collection}")
@@ -228,6 +234,8 @@ class DocumentKeywords(LibraryComponent):
         | ${before} = | `Get Collection Checksum` | tasks |
         | ${after} = | `Get Collection Checksum` | tasks |
         | Should Be Equal | ${before} | ${after} |
+
+        Returns a SHA-256 hex digest, e.g. ``9f86d081884c7d65...``.
         """
         documents = list(self.connection.find(collection, query(filter)))
         digest = checks.checksum(documents, exclude_fields or ())

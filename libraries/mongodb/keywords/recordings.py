@@ -49,7 +49,7 @@ class RecordingKeywords(LibraryComponent):
         return list(self.connection.find(RECORDINGS, query or {}, FIELDS))
 
     def _between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """Every recording overlapping the range from ``start`` to ``end`` (deleted and in progress too)."""
+        """Every recording overlapping ``start`` to ``end`` (deleted, in progress too)."""
         overlap = {
             "start_time": {"$lt": end},
             "$or": [{"end_time": {"$gt": start}}, {"end_time": None}],
@@ -61,8 +61,8 @@ class RecordingKeywords(LibraryComponent):
     def get_recordings_between(
         self, start: str | datetime | int | float, end: str | datetime | int | float
     ) -> list[dict[str, Any]]:
-        """The ``recordings`` documents overlapping the range from ``start`` to ``end``, oldest first, deleted
-        and in-progress ones included; reads once.
+        """The ``recordings`` documents overlapping the range from ``start`` to ``end``,
+        oldest first, deleted and in-progress ones included; reads once.
 
         Times as testers write them: ``yesterday 10:00``, ``today 08:30``,
         ``3 days ago 08:30``, ``2026-11-21 10:00``, ISO-8601 (``2026-11-21T10:00:00Z``),
@@ -92,8 +92,8 @@ class RecordingKeywords(LibraryComponent):
         segy_root: str | None = None,
         gap_tolerance: timedelta = timedelta(seconds=5),
     ) -> int:
-        """Checks every recording overlapping the range from ``start`` to ``end``, and only those; returns how
-        many were checked. Written as a sentence:
+        """Checks every recording overlapping the range from ``start`` to ``end``, and only
+        those; returns how many were checked. Written as a sentence:
 
         | `Recordings Between` | yesterday 10:00 | yesterday 10:05 | Should Be Complete |
         | `Recordings Between` | ${start} | ${end} | Should Have Valid SEG-Y Files |

@@ -147,6 +147,9 @@ class ConnectionKeywords(LibraryComponent):
         check ``type`` or ``durable``).
 
         | `Exchange Should Exist` | prisma | type=topic | durable=True |
+
+        Returns the exchange as the management API describes it, e.g.
+        ``{"name": "prisma", "type": "topic", "durable": True, "auto_delete": False, ...}``.
         """
         vhost = self.client.endpoint.vhost
         if self.connection.management is None:
