@@ -52,8 +52,21 @@ class Kubernetes(DynamicCore):
     = Destructive keywords =
 
     `Delete Pod`, `Delete Pod And Wait For Replacement` and `Scale Deployment` cause
-    outages: tests using them are tagged ``destructive`` (they then run alone under
-    pabot, and are skipped on production unless ``ALLOW_DESTRUCTIVE=1``).
+    outages: tests using them are tagged ``destructive``. Such a test holds the
+    ``system`` lock exclusively from its setup to its teardown (every other test holds
+    it shared, so under pabot it runs alone and nobody else sees its outage), and it is
+    skipped on production unless ``ALLOW_DESTRUCTIVE=1``.
+
+    = Recovery =
+
+    `Delete Pod` returns at once, before the replacement exists; the old pod may still
+    answer meanwhile. `Workload Should Recover Within` (and the resource keywords
+    `Focus Server Should Recover Within`, `MongoDB Should Recover Within`, ...) wait
+    for a new Ready pod, the old one gone and the service answering, measured from the
+    delete:
+
+    | `Delete Pod` | ${pod} |
+    | ${seconds} = | `Workload Should Recover Within` | mongodb | 30 s |
 
     = Example =
 
