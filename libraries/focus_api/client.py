@@ -265,10 +265,10 @@ class FocusClient:
         return BearerAuth(self.tokens, self.user)
 
     def adopt(self, session: requests.Session) -> requests.Session:
-        """Mount this connection's ``Retry`` and default timeouts on ``session`` and close it
-        with the connection; returns it."""
-        adapter = _DefaultTimeoutAdapter(
-            self.timeout, max_retries=retry_policy(self.max_retries, self.backoff_s)
+        """Mount this connection's CA bundle, ``Retry`` and default timeouts on ``session``
+        and close it with the connection; returns it."""
+        adapter = _ConnectionAdapter(
+            self.verify, self.timeout, max_retries=retry_policy(self.max_retries, self.backoff_s)
         )
         session.mount("https://", adapter)
         session.mount("http://", adapter)
@@ -546,15 +546,19 @@ class FocusClient:
         return self.request("GET", "/recordings", params=params)
 
 
-class _DefaultTimeoutAdapter(HTTPAdapter):
-    """An adapter that applies the connection's ``(connect, read)`` timeout to a request
-    sent without one (RequestsLibrary's session keywords send ``timeout=None``)."""
+class _ConnectionAdapter(HTTPAdapter):
+    """An adapter that sends with the connection's CA bundle, whatever the caller asks for
+    (``requests`` lets ``REQUESTS_CA_BUNDLE`` beat a session's own ``verify`` when a call
+    gives none, as RequestsLibrary's session keywords do), and with the connection's
+    ``(connect, read)`` timeout when the call gives none."""
 
-    def __init__(self, timeout: tuple[float, float], **options: Any) -> None:
+    def __init__(self, verify: str | bool, timeout: tuple[float, float], **options: Any) -> None:
+        self.connection_verify = verify
         self.default_timeout = timeout
         super().__init__(**options)
 
     def send(self, request: requests.PreparedRequest, **options: Any) -> requests.Response:
+        options["verify"] = self.connection_verify  # never weaker: a CA file or True
         if options.get("timeout") is None:
             options["timeout"] = self.default_timeout
         return super().send(request, **options)

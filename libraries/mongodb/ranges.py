@@ -164,8 +164,8 @@ def check(
         )
     gaps = (
         _gaps(recordings, start, end, gap_tolerance)
-        if expectation is Expectation.SHOULD_BE_COMPLETE
-        else []
+        if expectation is Expectation.SHOULD_BE_COMPLETE and recordings
+        else []  # an empty range is reported as such (min_recordings), not as one gap
     )
     return Report(expectation, start, end, rows, gaps)
 

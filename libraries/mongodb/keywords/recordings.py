@@ -116,9 +116,10 @@ class RecordingKeywords(LibraryComponent):
         checked, skipped and why, or what is wrong. A failure names each recording
         and its cause, e.g.:
 
-        | Recordings between 2026-11-21T10:00:00Z and 2026-11-21T10:05:00Z: 1 of 1 should
-        | have valid SEG-Y files: 4c1d2a7e-... (2026-11-21T10:00:00Z..2026-11-21T11:00:00Z,
-        | complete): /data/segy-recorder/2026/11/21/10/4c1d2a7e-....sgy: file is missing
+        | Recordings between 2026-11-21T10:00:00Z and 2026-11-21T10:05:00Z should have
+        | valid SEG-Y files: 1 problem(s):
+        |   4c1d2a7e-... (2026-11-21T10:00:00Z..2026-11-21T11:00:00Z, complete):
+        |   /data/segy-recorder/2026/11/21/10/4c1d2a7e-....sgy: file is missing
 
         Returns the number checked, e.g. ``1``.
         """
@@ -133,25 +134,26 @@ class RecordingKeywords(LibraryComponent):
                 f"{len(allowed)} recording(s) between {iso_utc(low)} and {iso_utc(high)} "
                 "classified invalid (allowed): " + "; ".join(row.line() for row in allowed[:5])
             )
+        if not report.rows and min_recordings > 0:
+            raise AssertionError(
+                f"No recording overlaps {iso_utc(low)}..{iso_utc(high)}: nothing was checked, "
+                f"which proves nothing (min_recordings={min_recordings}). Check the range "
+                "(times are UTC), or pass min_recordings=0 when an empty range is expected."
+            )
         failures = report.failures()
         if failures:
             shown = "\n  ".join(failures[:10])
             more = f"\n  ... and {len(failures) - 10} more" if len(failures) > 10 else ""
             raise AssertionError(
-                f"Recordings between {iso_utc(low)} and {iso_utc(high)}: {len(failures)} of "
-                f"{report.checked} {_verb(expectation)}:\n  {shown}{more}\n{report.summary()}"
+                f"Recordings between {iso_utc(low)} and {iso_utc(high)} "
+                f"{_verb(expectation)}: {len(failures)} problem(s):\n  {shown}{more}\n"
+                f"{report.summary()}"
             )
         if report.checked < min_recordings:
-            found = len(report.rows)
             raise AssertionError(
-                f"{report.summary()}: fewer than min_recordings={min_recordings}. "
-                + (
-                    f"No recording overlaps {iso_utc(low)}..{iso_utc(high)}"
-                    if not found
-                    else f"All {found} were skipped"
-                )
-                + ": nothing was checked, which proves nothing. Check the range (times are "
-                "UTC), or pass min_recordings=0 when an empty range is what you expect."
+                f"{report.summary()}: all {len(report.rows)} were skipped, fewer checked than "
+                f"min_recordings={min_recordings}; nothing was checked, which proves nothing. "
+                "Pass min_recordings=0 when that is expected."
             )
         logger.info(report.summary())
         return report.checked
