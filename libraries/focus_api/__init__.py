@@ -63,8 +63,8 @@ class FocusApi(DynamicCore):
     operator (AssertionEngine, as in Browser library); `Get Task Status` polls until
     the assertion holds or its ``timeout`` passes.
 
-    | `Get Health Status` | == | ok |
-    | `Get Task Status` | ${task} | == | running | timeout=30s |
+    | `Get Health Status` | ``==`` | ok |
+    | `Get Task Status` | ${task} | ``==`` | running | timeout=30s |
 
     = Logging =
 

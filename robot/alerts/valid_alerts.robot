@@ -63,8 +63,9 @@ The Default Page Holds The Newest Alerts
     [Tags]    destructive
     [Setup]    Exclusive Alerts Test Setup
     ${_}    ${oldest}    ${newest} =    Publish Alerts At Times    -2s    -3s    -1s
-    Publish Alerts    ${ALERTS_PAGE_SIZE}
-    Wait Until Keyword Succeeds    10s    200ms    Default Alert Page Should Be Full    ${oldest}    ${newest}
+    ${ids} =    Publish Alerts    ${ALERTS_PAGE_SIZE}
+    Alerts Should Be Listed Exactly Once    ${ids}    since=${oldest}[alertTime]    timeout=10s
+    Default Alert Page Should Be Full    ${oldest}    ${newest}
 
 Acknowledged Alert Is Listed As Acknowledged
     [Documentation]    ``POST /alerts/{alertId}/ack`` (the UI's button) marks the alert acknowledged:

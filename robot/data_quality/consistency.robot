@@ -32,9 +32,9 @@ Task Statuses Agree With Their Jobs
     [Tags]    k8s
     [Setup]    Hold Lock    ${CAPACITY_LOCK}    mode=exclusive    timeout=10 min
     ${task} =    Start Running Live Task
-    Wait Until Keyword Succeeds    30s    1s    Active Tasks Should Match Task Jobs    ${task}
+    Task Jobs Should Match Active Tasks Within    30s    ${task}
     Stop Task    ${task}
-    Wait Until Keyword Succeeds    30s    1s    Active Tasks Should Match Task Jobs
+    Task Jobs Should Match Active Tasks Within    30s
     [Teardown]    Stop All Tasks
 
 
@@ -48,6 +48,14 @@ Consistency Suite Teardown
     [Documentation]    Closes every connection.
     Data Quality Suite Teardown
     Disconnect From Cluster
+
+Task Jobs Should Match Active Tasks Within
+    [Documentation]    `Active Tasks Should Match Task Jobs` holds within ``${timeout}``.
+    [Arguments]    ${timeout: timedelta}    ${task: dict | None}=${None}
+    # On purpose: the whole comparison is retried. It reads two stores (MongoDB's tasks, the
+    # cluster's Jobs) that the focus server updates one after the other; they must agree in
+    # one reading, so neither side alone can be polled.
+    Wait Until Keyword Succeeds    ${timeout}    1s    Active Tasks Should Match Task Jobs    ${task}
 
 Active Tasks Should Match Task Jobs
     [Documentation]    The Jobs named after the waiting/running tasks are exactly the task Jobs that

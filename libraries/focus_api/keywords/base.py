@@ -28,6 +28,8 @@ class FocusState:
         "call 'Connect To Focus Server' (or the resource's 'Connect To Focus API')",
     )
     tasks: dict[str, str] = field(default_factory=dict)  # task_id -> connection alias
+    # each connection's session for `Send Raw Request` (closed with the connection)
+    raw_sessions: dict[FocusClient, requests.Session] = field(default_factory=dict)
     ledger: TaskLedger = field(default_factory=TaskLedger)  # the same, on disk (killed runs)
 
 

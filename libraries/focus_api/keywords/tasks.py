@@ -10,6 +10,7 @@ from robot.api.deco import keyword
 
 from contract import constants
 from libraries.common.arguments import task_id_of
+from libraries.common.polling import assertion_timeout, wait_until
 from libraries.focus_api.client import FocusUnavailable
 from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
 from libraries.focus_api.keywords.recordings import recorded_time_range
@@ -21,6 +22,7 @@ from libraries.focus_api.models import (
 )
 
 GONE_STATUSES = (200, 404, 409)
+CAPACITY_POLL = timedelta(milliseconds=250)
 _PAYLOAD_TYPES: dict[str, TypeInfo] = {}
 
 
@@ -48,6 +50,12 @@ class TaskKeywords(LibraryComponent):
 
         | ${payload} = | `Build Configure Payload` | view_type=ROI | channel_max=50 |
         | ${payload} = | `Build Configure Payload` | nfft=100 |
+
+        Returns a dict, e.g. the defaults:
+
+        | {"timeStatus": "Live", "viewType": "MultiChannel", "nfft": 1024,
+        |  "channels": {"min": 11, "max": 109}, "frequencyRange": {"min": 0, "max": 500},
+        |  "startTime": None, "endTime": None}
         """
         return build_payload(
             time_status=time_status,
@@ -68,6 +76,8 @@ class TaskKeywords(LibraryComponent):
 
         | ${reasons} = | `Explain Invalid Payload` | ${payload} |
         | Should Not Be Empty | ${reasons} |
+
+        Returns a list, e.g. ``["nfft: MultiChannel needs a power of two in 128..4096"]``.
         """
         return explain_invalid(payload)
 
@@ -91,6 +101,15 @@ class TaskKeywords(LibraryComponent):
         | ${task} = | `Configure Task` | ${payload} |
         | `Configure Task` | ${payload} | expected_status=400 | error_field=nfft |
         | `Configure Task` | ${payload} | expected_status=503 | timeout=2s |
+
+        Returns the answer, with ``200`` e.g.:
+
+        | {"task_id": "3f2a9c0e", "status": "waiting",
+        |  "stream": {"host": "127.0.0.1", "port": 31012}}
+
+        else the error body, e.g.:
+
+        | {"error": {"code": "VALIDATION_ERROR", "message": "...", "field": "nfft"}}
         """
         seconds = timeout.total_seconds() if timeout is not None else None
         response = self.client.configure(payload, timeout=seconds)
@@ -115,13 +134,15 @@ class TaskKeywords(LibraryComponent):
         """Configure a task for ``view_type``, filling in what that view needs.
 
         A ``SingleChannel`` view gets one channel (``channel_max`` = ``channel_min``
-        unless given); a ``Historic`` task without ``start``/``end`` plays back up to
+        unless given); a ``Historic`` task without ``start`` and ``end`` plays back up to
         30 s of the newest complete recording (`Get Recorded Time Range`). ``fields``
         override the seeds' defaults, by the names and types of `Build Configure Payload`.
         ``timeout``: a total deadline for the answer, as in `Configure Task`.
 
         | ${task} = | `Configure Task For View` | SingleChannel | channel_min=42 |
         | ${task} = | `Configure Task For View` | Waterfall | time_status=Historic | nfft=2048 |
+
+        Returns the configure answer, as `Configure Task` does.
         """
         options = payload_fields(fields)
         if view_type == "SingleChannel":
@@ -146,6 +167,9 @@ class TaskKeywords(LibraryComponent):
 
         | ${task} = | `Configure Live Task` |
         | ${task} = | `Configure Live Task` | view_type=Waterfall | nfft=2048 |
+
+        Returns the configure answer, as `Configure Task` does: the ``${task}`` other
+        keywords take.
         """
         options = payload_fields(fields)
         view_type = options.pop("view_type", "MultiChannel")
@@ -159,12 +183,14 @@ class TaskKeywords(LibraryComponent):
         timeout: timedelta | None = None,
         **fields: Any,
     ) -> dict:
-        """Configure a Historic task; without ``start``/``end`` it plays back up to 30 s
+        """Configure a Historic task; without ``start`` and ``end`` it plays back up to 30 s
         of the newest complete recording (`Get Recordings`). ``fields`` as in
         `Configure Live Task`.
 
         | ${task} = | `Configure Historic Task` |
         | `Configure Historic Task` | start=${past} | end=${future} | expected_status=400 |
+
+        Returns the configure answer, as `Configure Task` does.
         """
         options = payload_fields(fields)
         view_type = options.pop("view_type", "MultiChannel")
@@ -197,6 +223,8 @@ class TaskKeywords(LibraryComponent):
         of whole seconds; returns that number of seconds.
 
         | ${retry_after} = | `Configure Task Should Be Refused For Capacity` |
+
+        Returns the seconds, e.g. ``5``.
         """
         response = self.client.configure(payload or build_payload())
         body = body_of(response)
@@ -207,6 +235,49 @@ class TaskKeywords(LibraryComponent):
         if not retry_after.isdigit():
             raise AssertionError(f"503 without a valid Retry-After header: {retry_after!r}")
         return int(retry_after)
+
+    @keyword
+    def configure_task_when_capacity_frees(
+        self,
+        payload: dict | None = None,
+        timeout: timedelta | None = None,
+        interval: timedelta = CAPACITY_POLL,
+    ) -> dict:
+        """``POST /configure`` again while it answers ``503`` ``CAPACITY_EXCEEDED``, until it
+        accepts the task or ``timeout`` passes (default: the assertion timeout, see
+        `Set Assertion Timeout`); returns the task (registered for `Stop All Tasks`).
+
+        ``payload`` defaults to the seeds' Live task. Any other answer than ``200`` or
+        ``503 CAPACITY_EXCEEDED`` fails at once. For "capacity is free again within 5 s"
+        after the capacity was full.
+
+        | ${task} = | `Configure Task When Capacity Frees` | timeout=5s |
+
+        Returns the configure answer, e.g.:
+
+        | {"task_id": "3f2a9c0e", "status": "waiting",
+        |  "stream": {"host": "127.0.0.1", "port": 31012}}
+        """
+        body = payload or build_payload()
+
+        def attempt() -> dict | None:
+            response = self.client.configure(body)
+            answer = body_of(response)
+            if response.status_code == 200 and isinstance(answer, dict) and "task_id" in answer:
+                self.register_task(str(answer["task_id"]))
+                parse(ConfigureResponse, answer, "POST /configure")
+                return answer
+            check_status(response, 503, error_code="CAPACITY_EXCEEDED")
+            return None
+
+        return wait_until(
+            attempt,
+            lambda answer: answer is not None,
+            what="POST /configure to accept a task (capacity free)",
+            timeout=assertion_timeout(timeout),
+            interval=interval,
+            describe=lambda _answer: "503 CAPACITY_EXCEEDED",
+        )
 
     @keyword("Update Task ROI")
     def update_task_roi(
@@ -224,6 +295,8 @@ class TaskKeywords(LibraryComponent):
 
         | ${metadata} = | `Update Task ROI` | ${task} | channels=20-40 |
         | `Update Task ROI` | ${task} | frequency_range=600-100 | expected_status=400 |
+
+        Returns the new metadata (as `Get Task Metadata`), or the error body.
         """
         changes: dict[str, Any] = {}
         if channels is not None:
@@ -243,6 +316,8 @@ class TaskKeywords(LibraryComponent):
 
         | `Stop Task` | ${task} |
         | `Stop Task` | unknown-id | expected_status=404 |
+
+        Returns the body, e.g. ``{"status": "stopped"}``.
         """
         task_id = task_id_of(task)
         response = self.client.stop(task_id)
@@ -289,6 +364,8 @@ class TaskKeywords(LibraryComponent):
         """Ids of the tasks this library created and has not stopped yet.
 
         | ${ids} = | `Get Created Tasks` |
+
+        Returns a list of task ids, e.g. ``["3f2a9c0e", "7b1d4e22"]``.
         """
         return list(self.state.tasks)
 

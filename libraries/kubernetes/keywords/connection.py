@@ -70,7 +70,10 @@ class ConnectionKeywords(LibraryComponent):
 
     @keyword
     def switch_kubernetes_connection(self, alias: str) -> str:
-        """Makes connection ``alias`` current; returns the previous alias."""
+        """Makes connection ``alias`` current; returns the previous alias.
+
+        Returns the previous alias, e.g. ``default``.
+        """
         return self.connections.switch(alias)
 
     @keyword
