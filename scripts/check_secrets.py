@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEYS = (
     "focus_password",
+    "focus_other_password",
     "token_signing_key",
     "mongo_password",
     "rabbitmq_password",

@@ -10,6 +10,7 @@ from libraries.focus_api.keywords.connection import ConnectionKeywords
 from libraries.focus_api.keywords.observe import ObserveKeywords
 from libraries.focus_api.keywords.service import ServiceKeywords
 from libraries.focus_api.keywords.tasks import TaskKeywords
+from libraries.focus_api.keywords.tokens import TokenKeywords
 
 __all__ = ["FocusApi"]
 
@@ -90,5 +91,6 @@ class FocusApi(DynamicCore):
             ServiceKeywords(state),
             TaskKeywords(state),
             ObserveKeywords(state),
+            TokenKeywords(state),
         ]
         super().__init__(components)

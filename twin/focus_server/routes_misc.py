@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -40,10 +39,6 @@ def _string(body: dict, field: str) -> str:
     return value
 
 
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode(), expected.encode())
-
-
 @public.post(
     "/auth/token",
     openapi_extra={
@@ -57,8 +52,7 @@ async def issue_token(request: Request, state: State) -> dict:
     ttl = body.get("expires_in")
     if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 1):
         raise invalid("expires_in", "expires_in must be a number of seconds >= 1")
-    user_ok = _same(username, state.settings.focus_user)
-    if not (_same(password, state.settings.focus_password) and user_ok):
+    if not state.settings.credentials_ok(username, password):
         raise unauthorized("wrong username or password")
     token, expires_in = state.signer.issue(username, ttl)
     return {"access_token": token, "token_type": "bearer", "expires_in": expires_in}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -56,6 +57,21 @@ class Settings:
     health_poll_s: float = 0.1
     capacity_retry_after_s: int = 5
     clock: Callable[[], float] = time.time
+    # More accounts beside ``focus_user`` (user -> password): the twin's second tester,
+    # whose tokens the per-token rate limit must keep apart from the first one's.
+    other_users: dict[str, str] = field(default_factory=dict)
+
+    def credentials_ok(self, username: str, password: str) -> bool:
+        """Whether ``username`` and ``password`` are one account's (compared in constant time)."""
+        accounts = {self.focus_user: self.focus_password, **self.other_users}
+        found = False
+        for user, expected in accounts.items():
+            found |= _same(username, user) & _same(password, expected)
+        return found
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def _mongo_client(endpoints: dict, secrets: dict, timeout_ms: int) -> pymongo.MongoClient:
@@ -96,4 +112,9 @@ def from_twin(base: Path | None = None) -> Settings:
         rabbitmq=(twin_config.HOST, endpoints["rabbitmq"]["amqp_port"]),
         job_backend=_job_backend(endpoints, base),
         alert_consumer=lambda db: AlertConsumer(endpoints, secrets, db),
+        other_users=(
+            {secrets["focus_other_user"]: secrets["focus_other_password"]}
+            if secrets.get("focus_other_user")
+            else {}
+        ),
     )

@@ -118,6 +118,37 @@ class RecordingKeywords(LibraryComponent):
         logger.info(f"{len(recordings)} SEG-Y file(s) checked")
         return len(recordings)
 
+    @keyword("Every SEG-Y File Should Have One Recording")
+    def every_segy_file_should_have_one_recording(
+        self, segy_root: str, settle: timedelta = timedelta(seconds=30), min_files: int = 1
+    ) -> int:
+        """Fail unless every SEG-Y file under ``segy_root`` (``*.sgy``, ``*.segy``, at any
+        depth) is the ``file_path`` of exactly one recording: the recorder stores one
+        document per file, never none, never two. Files written within the last ``settle``
+        are left out (their document may be on its way) and counted in the log. Fails too
+        when fewer than ``min_files`` files were judged. Returns how many were.
+
+        | `Every SEG-Y File Should Have One Recording` | ${SEGY_ROOT} |
+        """
+        files, newer = checks.segy_files(
+            segy_root, datetime.now(UTC).timestamp() - settle.total_seconds()
+        )
+        require_documents(len(files), min_files, f"SEG-Y file(s) under {segy_root}")
+        problems = checks.files_without_one_recording(files, self._recordings(), segy_root)
+        logger.info(
+            f"{len(files)} SEG-Y file(s) judged, {newer} written in the last "
+            f"{settle.total_seconds():g} s left out, {len(problems)} without exactly one recording"
+        )
+        if problems:
+            raise AssertionError(
+                log_offenders(
+                    f"of {len(files)} SEG-Y file(s) not stored as exactly one recording",
+                    len(problems),
+                    problems[:SAMPLE_SIZE],
+                )
+            )
+        return len(files)
+
     @keyword
     def recording_history_should_have_no_gaps(
         self, tolerance: timedelta = timedelta(seconds=5), min_documents: int = 1

@@ -10,7 +10,6 @@ the tasks view; it takes a bearer token or a session like every API endpoint.
 from __future__ import annotations
 
 import asyncio
-import hmac
 from pathlib import Path
 from typing import Annotated
 
@@ -45,10 +44,6 @@ api = APIRouter(dependencies=[Depends(authorize)])
 State = Annotated[Runtime, Depends(runtime)]
 
 
-def _same(given: object, expected: str) -> bool:
-    return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
-
-
 def _session_body(sessions: Sessions, payload: dict) -> dict:
     return {
         "user": payload["sub"],
@@ -74,8 +69,8 @@ async def log_in(request: Request, state: State) -> JSONResponse:
     ttl = body.get("expires_in")
     if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 1):
         raise invalid("expires_in", "expires_in must be a number of seconds >= 1")
-    user_ok = _same(username, state.settings.focus_user)
-    if not (_same(password, state.settings.focus_password) and user_ok):
+    strings = isinstance(username, str) and isinstance(password, str)
+    if not (strings and state.settings.credentials_ok(username, password)):
         raise unauthorized("wrong username or password")
     sessions = sessions_of(request)
     cookie, payload = sessions.issue(username, ttl)
