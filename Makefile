@@ -41,6 +41,7 @@ lint:
 	$(VENV)/robocop format --check robot resources
 	$(VENV)/python scripts/check_tags.py robot
 	$(VENV)/python scripts/check_destructive.py robot
+	$(VENV)/python scripts/checks/check_coverage.py robot/CONTRACT_COVERAGE.md
 	$(VENV)/actionlint .github/workflows/*.yml
 	@scripts/check_jenkinsfile.sh Jenkinsfile
 
