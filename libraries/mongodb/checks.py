@@ -129,18 +129,13 @@ def segy_problem(path: Path, channel_count: int) -> str | None:
 SEGY_SUFFIXES = (".sgy", ".segy")
 
 
-def segy_files(root: str | Path, settled_before: float) -> tuple[list[Path], int]:
-    """The SEG-Y files under ``root`` (at any depth) last written before ``settled_before``
-    (epoch seconds), and how many newer ones were left out."""
-    files, newer = [], 0
-    for path in sorted(Path(root).rglob("*")):
-        if path.suffix.lower() not in SEGY_SUFFIXES or not path.is_file():
-            continue
-        if path.stat().st_mtime >= settled_before:
-            newer += 1
-        else:
-            files.append(path)
-    return files, newer
+def segy_files(root: str | Path) -> list[Path]:
+    """The SEG-Y files under ``root``, at any depth (a writer's ``.part`` files are not)."""
+    return [
+        path
+        for path in sorted(Path(root).rglob("*"))
+        if path.suffix.lower() in SEGY_SUFFIXES and path.is_file()
+    ]
 
 
 def files_without_one_recording(

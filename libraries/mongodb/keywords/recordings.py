@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -120,25 +121,26 @@ class RecordingKeywords(LibraryComponent):
 
     @keyword("Every SEG-Y File Should Have One Recording")
     def every_segy_file_should_have_one_recording(
-        self, segy_root: str, settle: timedelta = timedelta(seconds=30), min_files: int = 1
+        self, segy_root: str, settle: timedelta = timedelta(seconds=5), min_files: int = 1
     ) -> int:
         """Fail unless every SEG-Y file under ``segy_root`` (``*.sgy``, ``*.segy``, at any
         depth) is the ``file_path`` of exactly one recording: the recorder stores one
-        document per file, never none, never two. Files written within the last ``settle``
-        are left out (their document may be on its way) and counted in the log. Fails too
-        when fewer than ``min_files`` files were judged. Returns how many were.
+        document per file, never none, never two. A file found without exactly one is
+        looked at again after ``settle`` (its document may have been on its way) before it
+        counts. Fails too when fewer than ``min_files`` files were checked. Returns how many
+        were.
 
         | `Every SEG-Y File Should Have One Recording` | ${SEGY_ROOT} |
         """
-        files, newer = checks.segy_files(
-            segy_root, datetime.now(UTC).timestamp() - settle.total_seconds()
-        )
+        files = checks.segy_files(segy_root)
         require_documents(len(files), min_files, f"SEG-Y file(s) under {segy_root}")
         problems = checks.files_without_one_recording(files, self._recordings(), segy_root)
-        logger.info(
-            f"{len(files)} SEG-Y file(s) judged, {newer} written in the last "
-            f"{settle.total_seconds():g} s left out, {len(problems)} without exactly one recording"
-        )
+        if problems:
+            suspects = [path for path in files if any(str(path) in p for p in problems)]
+            time.sleep(settle.total_seconds())
+            suspects = [path for path in suspects if path.exists()]
+            problems = checks.files_without_one_recording(suspects, self._recordings(), segy_root)
+        logger.info(f"{len(files)} SEG-Y file(s) checked, {len(problems)} not one recording")
         if problems:
             raise AssertionError(
                 log_offenders(
