@@ -54,7 +54,8 @@ class LimitKeywords(LibraryComponent):
         workers: int = 8,
     ) -> dict:
         """Floods ``GET path`` with a new token of the connection's user until the server
-        answers ``429``; then, for ``window`` while the flood goes on, sends the same request
+        answers ``429``; then, for ``window`` while the flood goes on (longer, up to
+        ``max_wait``, until the flood has met a ``429`` meanwhile), sends the same request
         every ``probe_interval`` with ``token``. Every one of those must be served (200),
         and the flooded token must keep getting ``429`` meanwhile (else the check proves
         nothing and fails saying so). The limit is then per token: not per user (when
@@ -94,10 +95,19 @@ class LimitKeywords(LibraryComponent):
                         f"with one token ({flood}): no rate limit to check the scope of"
                     )
                 window_start = time.monotonic()
-                while time.monotonic() - window_start < window.total_seconds():
+                while True:
                     response = self.client.request("GET", path, headers=probe_header, retry=False)
                     probes[response.status_code] = probes.get(response.status_code, 0) + 1
                     time.sleep(probe_interval.total_seconds())
+                    elapsed = time.monotonic() - window_start
+                    with lock:
+                        seen = any(moment >= window_start for moment in limited_at)
+                    # At least ``window``; longer while the flood has not been limited
+                    # during it (a busy machine floods more slowly), up to ``max_wait``.
+                    if elapsed >= window.total_seconds() and (
+                        seen or elapsed >= max_wait.total_seconds()
+                    ):
+                        break
                 window_end = time.monotonic()
             finally:
                 stop.set()
