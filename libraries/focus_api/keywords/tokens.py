@@ -16,7 +16,7 @@ from libraries.focus_api.models import TokenResponse
 from libraries.safety import destructive
 
 
-class LimitKeywords(LibraryComponent):
+class TokenKeywords(LibraryComponent):
     """`Get Token For User`, `Token Should Be Refused For User` and `Other Token Should Be
     Served During A Flood`."""
 
