@@ -25,10 +25,9 @@ At Most One Recording Is In Progress
     Count Documents    recordings    {"classification": "in_progress", "deleted": false}    <=    1
 
 Recordings Listed For A Range Are Every Stored One Overlapping It
-    [Documentation]    ``GET /recordings?start=&end=`` over two minutes that ended a minute ago lists
-    ...    exactly the live recordings MongoDB holds overlapping them: every one, not a few.
-    ${start} =    Get UTC Timestamp    offset=-3 min
-    ${end} =    Get UTC Timestamp    offset=-1 min
+    [Documentation]    ``GET /recordings?start=&end=`` over the newest complete recordings lists
+    ...    exactly the live recordings MongoDB holds overlapping that range: every one, not a few.
+    ${start}    ${end} =    Recent Recording Range
     Listed Recordings Should Be Every Stored One Overlapping    ${start}    ${end}
 
 Task Statuses Agree With Their Jobs
