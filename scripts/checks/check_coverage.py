@@ -1,7 +1,7 @@
 """make lint: every qualifier of every clause in robot/CONTRACT_COVERAGE.md names a test,
 and every test the file names exists.
 
-    python scripts/checks/check_coverage.py [robot/CONTRACT_COVERAGE.md]
+    python -m scripts.checks.check_coverage [robot/CONTRACT_COVERAGE.md]
 
 Each clause row has a ``qualifiers`` column (found by its header). Its cell is ``none``,
 or entries separated by ``<br>``, each a qualifier in italics and the tests that go red

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from twin.focus_server import API_PREFIX
-from twin.focus_server.auth import unauthorized
+from twin.focus_server.auth import check_login
 from twin.focus_server.errors import invalid
 from twin.focus_server.liveview import UI_PREFIX
 from twin.focus_server.runtime import Runtime, authorize, runtime
@@ -67,11 +67,7 @@ async def log_in(request: Request, state: State) -> JSONResponse:
     if not username or not password:
         raise invalid("username" if not username else "password", "username and password needed")
     ttl = body.get("expires_in")
-    if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 1):
-        raise invalid("expires_in", "expires_in must be a number of seconds >= 1")
-    strings = isinstance(username, str) and isinstance(password, str)
-    if not (strings and state.settings.credentials_ok(username, password)):
-        raise unauthorized("wrong username or password")
+    check_login(username, password, ttl, state.settings.accounts())
     sessions = sessions_of(request)
     cookie, payload = sessions.issue(username, ttl)
     response = JSONResponse(_session_body(sessions, payload), headers={"Cache-Control": "no-store"})
