@@ -44,6 +44,7 @@ lint:
 	$(VENV)/robocop format --check robot resources
 	$(VENV)/python -m scripts.checks.check_tags robot
 	$(VENV)/python -m scripts.checks.check_destructive robot
+	$(VENV)/python -m scripts.checks.check_coverage robot/CONTRACT_COVERAGE.md
 	$(VENV)/actionlint .github/workflows/*.yml
 	@scripts/checks/check_jenkinsfile.sh Jenkinsfile
 

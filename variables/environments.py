@@ -27,6 +27,8 @@ REQUIRED = (
 )
 OPTIONAL = (
     "FOCUS_CA_BUNDLE",
+    "FOCUS_OTHER_USER",
+    "FOCUS_OTHER_PASSWORD",
     "RABBITMQ_MGMT_URL",
     "KUBE_CONTEXT",
     "SEGY_ROOT",
@@ -119,6 +121,8 @@ def remote_variables(env_name: str, is_production: bool) -> dict:
         "FOCUS_BASE_URL": values["FOCUS_BASE_URL"].rstrip("/"),
         "FOCUS_USER": values["FOCUS_USER"],
         "FOCUS_PASSWORD": Secret(values["FOCUS_PASSWORD"]),
+        "FOCUS_OTHER_USER": os.environ.get("FOCUS_OTHER_USER") or None,
+        "FOCUS_OTHER_PASSWORD": Secret(os.environ.get("FOCUS_OTHER_PASSWORD") or ""),
         "CA_BUNDLE": os.environ.get("FOCUS_CA_BUNDLE") or None,
         **_mongo(values["MONGO_URI"]),
         **_rabbitmq(values["RABBITMQ_URL"]),

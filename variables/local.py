@@ -25,6 +25,8 @@ def get_variables() -> dict:
         "FOCUS_UI_URL": endpoints["focus"]["ui_url"],
         "FOCUS_USER": secrets["focus_user"],
         "FOCUS_PASSWORD": Secret(secrets["focus_password"]),
+        "FOCUS_OTHER_USER": secrets.get("focus_other_user"),
+        "FOCUS_OTHER_PASSWORD": Secret(secrets.get("focus_other_password") or ""),
         "CA_BUNDLE": endpoints["ca"],
         "MONGO_HOST": host,
         "MONGO_PORT": endpoints["mongo"]["port"],

@@ -15,6 +15,7 @@ from libraries.focus_api.keywords.observe import ObserveKeywords
 from libraries.focus_api.keywords.recordings import RecordingKeywords
 from libraries.focus_api.keywords.tasks import TaskKeywords
 from libraries.focus_api.keywords.times import TimeKeywords
+from libraries.focus_api.keywords.tokens import TokenKeywords
 
 __all__ = ["FocusApi"]
 
@@ -100,5 +101,6 @@ class FocusApi(DynamicCore):
             TaskKeywords(state),
             BurstKeywords(state),
             ObserveKeywords(state),
+            TokenKeywords(state),
         ]
         super().__init__(components)

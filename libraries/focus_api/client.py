@@ -488,10 +488,19 @@ class FocusClient:
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
 
-    def issue_token(self, expires_in: float | None = None) -> requests.Response:
-        """``POST /auth/token`` with this connection's credentials (``expires_in``: a shorter
-        lifetime, which the twin honours); the password is masked in the exchange log."""
-        body: dict[str, Any] = {"username": self.user, "password": self._password}
+    def issue_token(
+        self,
+        expires_in: float | None = None,
+        user: str | None = None,
+        password: str | None = None,
+    ) -> requests.Response:
+        """``POST /auth/token`` with this connection's credentials, or ``user`` and
+        ``password`` (``expires_in``: a shorter lifetime, which the twin honours); the
+        password is masked in the exchange log."""
+        body: dict[str, Any] = {
+            "username": self.user if user is None else user,
+            "password": self._password if password is None else password,
+        }
         if expires_in is not None:
             body["expires_in"] = expires_in
         masked = body | {"password": "***"}

@@ -2,7 +2,8 @@
 
 The plain parts have no Robot imports: ``runner.py`` starts the engine
 (``engine.py``, the only module that imports Locust and so gevent) and ``stats.py``
-checks criteria, compares baselines, keeps the history and draws the trend.
+checks criteria, compares baselines, keeps the history and draws the trend;
+``ratios.py`` times each endpoint against a control request (the per-commit slowdown check).
 """
 
 from __future__ import annotations
@@ -10,16 +11,18 @@ from __future__ import annotations
 import base64
 import os
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 
+import requests
 from robot.api import SkipExecution, logger
 from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn
 
 from libraries import run_environment
 from libraries.common.paths import results_dir
-from libraries.load import sampler
+from libraries.load import ratios, sampler
 from libraries.load import stats as load_stats
 from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
 from libraries.load.targets import load_target
@@ -83,6 +86,15 @@ class Load:
     baseline`` writes them. Every `Run Load` appends to ``results/perf/history.jsonl``
     and embeds a trend PNG (p95 per endpoint, requests/s over the last 50 runs) in
     log.html.
+
+    = Slowdowns on a loaded machine =
+
+    `Measure Endpoints Against Control` times every endpoint against a control request
+    (an unknown path, 404) sent right before each of its requests; `Endpoints Should Not
+    Slow Down` compares each endpoint's ratio to the control with the baseline ratio and
+    fails at 5x or more. A busy machine slows endpoint and control alike; a handler that
+    got slower stands out. It runs in every regression; the finer +20 % p95 comparison
+    (`Performance Should Not Regress`) needs a quiet machine and runs nightly.
 
     = Example =
 
@@ -283,6 +295,79 @@ class Load:
             raise AssertionError(
                 f"{stats['scenario']} on {env}: p95 regressed beyond the baseline:\n"
                 + "\n".join(found)
+            )
+        return compared
+
+    @keyword
+    def measure_endpoints_against_control(self, rounds: int | None = None) -> dict:
+        """Each endpoint of the contract (health, token, channels, configure, stop, metadata
+        under both paths, ack, waterfall, dynamic ROI, alerts, recordings) timed against a
+        control request in the same run: ``GET`` an unknown path (404), sent right before
+        each of its requests. Returns ``{"control", "rounds", "endpoints": {name:
+        {"median_ms", "control_median_ms", "ratio", "samples"}}}`` and logs the table.
+
+        Light: one request at a time, 15 rounds (7 for configure and stop, on tasks of its
+        own that it stops); no Locust. ``rounds`` sets every endpoint's count.
+
+        | ${measured} = | `Measure Endpoints Against Control` |
+        | `Endpoints Should Not Slow Down` | ${measured} |
+        """
+        load_target = self._target(BuiltIn(), "ratios")
+        target = ratios.Target(
+            load_target.base_url, load_target.user, load_target.password, load_target.ca_bundle
+        )
+        started = time.monotonic()
+        try:
+            measured = ratios.measure_target(
+                target, rounds, progress=lambda text: logger.info(f"Measuring: {text}")
+            )
+        except (ratios.MeasurementError, requests.RequestException) as error:
+            raise AssertionError(f"The endpoints could not be measured: {error}") from None
+        rows = "".join(
+            f"<tr><td>{name}</td><td>{f['median_ms']:.1f}</td><td>{f['control_median_ms']:.1f}"
+            f"</td><td>{f['ratio']:.2f}</td><td>{f['samples']}</td></tr>"
+            for name, f in measured["endpoints"].items()
+        )
+        logger.info(
+            f"<table><tr><th>endpoint</th><th>median ms</th><th>control median ms</th>"
+            f"<th>ratio</th><th>samples</th></tr>{rows}</table>"
+            f"control: {measured['control']}; {time.monotonic() - started:.1f} s",
+            html=True,
+        )
+        return measured
+
+    @keyword
+    def endpoints_should_not_slow_down(self, measured: dict, limit: float = ratios.LIMIT) -> list:
+        """No endpoint of ``measured`` (`Measure Endpoints Against Control`) is ``limit``
+        times (default 5) its baseline ratio to the control or more: a slowdown of its own,
+        which a loaded machine does not cause. The failure lists each such endpoint with
+        its median, the control's, its ratio and the baseline ratio. Skips where the
+        environment has no baseline ratios (``make baseline`` records them); fails when an
+        endpoint measured has none (record the baseline again).
+
+        | `Endpoints Should Not Slow Down` | ${measured} | limit=5 |
+        """
+        env = str(BuiltIn().get_variable_value("${ENV_NAME}", "local"))
+        baseline = load_stats.load_ratio_baseline(BASELINES, env)
+        if not baseline:
+            raise SkipExecution(
+                f"no baseline ratios for environment {env!r} in "
+                f"{load_stats.baseline_path(BASELINES, env)}: record them with "
+                f"'make baseline ENV={env}'"
+            )
+        missing = sorted(set(measured["endpoints"]) - set(baseline))
+        if missing:
+            raise AssertionError(
+                f"no baseline ratio for {', '.join(missing)}: record the baseline again "
+                f"('make baseline ENV={env}')"
+            )
+        failures, compared = ratios.slowdowns(measured, baseline, limit)
+        for line in compared:
+            logger.info(line)
+        if failures:
+            raise AssertionError(
+                f"{len(failures)} of {len(compared)} endpoints are {limit:g}x their baseline "
+                f"ratio to the control ({measured['control']}) or more:\n" + "\n".join(failures)
             )
         return compared
 

@@ -7,8 +7,10 @@ probes are plain functions in ``libraries/security/probes.py``; requests go thro
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import requests
 from robot.api import SkipExecution, logger
 from robot.api.deco import keyword, library
 from robot.api.types import Secret
@@ -81,6 +83,22 @@ class Security:
         | ${body} = | `Build Nested JSON` | 1000 | field=channels |
         """
         return probes.nested_json(depth, field)
+
+    @keyword
+    def fetch_page(
+        self, url: str, ca_bundle: str | None = None, timeout: timedelta = timedelta(seconds=10)
+    ) -> Any:
+        """``GET url`` with no credential (a page or file of the web UI, for its headers);
+        TLS is verified against ``ca_bundle`` (``None``: the system store). Returns the
+        ``requests`` response, whatever its status.
+
+        | ${page} = | `Fetch Page` | ${FOCUS_UI_URL} | ca_bundle=${CA_BUNDLE} |
+        """
+        with requests.Session() as session:
+            session.trust_env = False  # REQUESTS_CA_BUNDLE would beat verify (requests #3829)
+            response = session.get(url, verify=ca_bundle or True, timeout=timeout.total_seconds())
+        logger.info(f"GET {url}: {response.status_code}")
+        return response
 
     @keyword
     def response_should_carry_security_headers(self, response: Any, api: bool = True) -> None:

@@ -24,6 +24,12 @@ At Most One Recording Is In Progress
     [Documentation]    The recorder writes one file at a time: at most one live recording is in progress.
     Count Documents    recordings    {"classification": "in_progress", "deleted": false}    <=    1
 
+Recordings Listed For A Range Are Every Stored One Overlapping It
+    [Documentation]    ``GET /recordings?start=&end=`` over the newest complete recordings lists
+    ...    exactly the live recordings MongoDB holds overlapping that range: every one, not a few.
+    ${start}    ${end} =    Recent Recording Range
+    Listed Recordings Should Be Every Stored One Overlapping    ${start}    ${end}
+
 Task Statuses Agree With Their Jobs
     [Documentation]    Every waiting or running task has its gRPC Job, and every task Job belongs to a
     ...    waiting or running task: with a task of this test running its Job is there, and

@@ -15,6 +15,7 @@ from twin import control
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEYS = (
     "focus_password",
+    "focus_other_password",
     "token_signing_key",
     "mongo_password",
     "rabbitmq_password",

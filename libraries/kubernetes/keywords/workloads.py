@@ -95,6 +95,15 @@ class WorkloadKeywords(LibraryComponent):
         return kind
 
     @keyword
+    def get_workload_replicas(self, name: str) -> int:
+        """The replicas the Deployment or StatefulSet ``name`` asks for (``spec.replicas``).
+
+        | `Get Workload Replicas` | mongodb |
+        """
+        _, obj = self.kube.workload(name)
+        return int(obj.spec.replicas if obj.spec.replicas is not None else 1)
+
+    @keyword
     def get_service_names(self, label_selector: str = "") -> list[str]:
         """Names of the Services in the namespace (optionally by label selector).
 

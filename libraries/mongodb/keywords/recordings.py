@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -324,6 +325,38 @@ class RecordingKeywords(LibraryComponent):
             )
         logger.info(f"{len(recordings)} SEG-Y file(s) checked")
         return len(recordings)
+
+    @keyword("Every SEG-Y File Should Have One Recording")
+    def every_segy_file_should_have_one_recording(
+        self, segy_root: str, settle: timedelta = timedelta(seconds=5), min_files: int = 1
+    ) -> int:
+        """Fail unless every SEG-Y file under ``segy_root`` (``*.sgy``, ``*.segy``, at any
+        depth) is the ``file_path`` of exactly one recording: the recorder stores one
+        document per file, never none, never two. A file found without exactly one is
+        looked at again after ``settle`` (its document may have been on its way) before it
+        counts. Fails too when fewer than ``min_files`` files were checked. Returns how many
+        were.
+
+        | `Every SEG-Y File Should Have One Recording` | ${SEGY_ROOT} |
+        """
+        files = checks.segy_files(segy_root)
+        require_documents(len(files), min_files, f"SEG-Y file(s) under {segy_root}")
+        problems = checks.files_without_one_recording(files, self._recordings(), segy_root)
+        if problems:
+            suspects = [path for path in files if any(str(path) in p for p in problems)]
+            time.sleep(settle.total_seconds())
+            suspects = [path for path in suspects if path.exists()]
+            problems = checks.files_without_one_recording(suspects, self._recordings(), segy_root)
+        logger.info(f"{len(files)} SEG-Y file(s) checked, {len(problems)} not one recording")
+        if problems:
+            raise AssertionError(
+                log_offenders(
+                    f"of {len(files)} SEG-Y file(s) not stored as exactly one recording",
+                    len(problems),
+                    problems[:SAMPLE_SIZE],
+                )
+            )
+        return len(files)
 
     @keyword
     def recording_history_should_have_no_gaps(
