@@ -19,6 +19,7 @@ from robot.api.deco import keyword, library
 from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn
 
+from libraries.common.running_test import running_test
 from libraries.load import sampler
 from libraries.load import stats as load_stats
 from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
@@ -136,15 +137,18 @@ class Load:
         logger.info(f"Load: {spec} against {target.base_url}")
         watcher = self._sampler(builtin, sample)
         try:
-            result = run_load(spec, target, progress=lambda line: logger.info(line))
+            result = run_load(
+                spec, target, progress=lambda line: logger.info(line), test=running_test()
+            )
         finally:
             processes = watcher.stop() if watcher else {}
         result["processes"] = processes
         logger.info(load_stats.html_table(result), html=True)
         if result.get("leftover_tasks"):
             raise AssertionError(
-                f"the load left {len(result['leftover_tasks'])} tasks it could not stop: "
-                f"{', '.join(result['leftover_tasks'][:5])}"
+                f"the load left {len(result['leftover_tasks'])} task(s) it could not stop or "
+                f"whose slot is still taken: {', '.join(result['leftover_tasks'][:5])}; "
+                "the test teardown (Stop All Tasks) stops them"
             )
         for name, figures in processes.items():
             logger.info(f"{name}: {figures}")

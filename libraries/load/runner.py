@@ -119,8 +119,12 @@ def run_load(
     target: LoadTarget,
     progress: Callable[[str], None] = lambda line: None,
     timeout_s: float | None = None,
+    test: str = "",
 ) -> dict:
     """Run ``spec`` against ``target`` in a child process; its statistics (see stats.py).
+
+    The tasks the users create go into the task ledger under ``test`` (the Robot test's
+    long name) and this process: what the run leaves, this process's teardown stops.
 
     ``progress`` receives the engine's progress lines while it runs (every window).
     The child is killed (its whole process group) when it outlives ``timeout_s``
@@ -136,6 +140,8 @@ def run_load(
             "target": asdict(target),
             "result_path": str(result_path),
             "master_port": free_port(),
+            "test": test,
+            "owner": os.getpid(),
         }
         child = subprocess.Popen(
             [sys.executable, str(ENGINE)],

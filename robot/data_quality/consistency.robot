@@ -30,7 +30,7 @@ Task Statuses Agree With Their Jobs
     ...    once it is stopped its Job is removed (contract section 2). Holds the capacity alone,
     ...    so no other test's task comes or goes meanwhile.
     [Tags]    k8s
-    [Setup]    Hold Lock    ${CAPACITY_LOCK}    mode=exclusive    timeout=10 min
+    [Setup]    Capacity Test Setup
     ${task} =    Start Running Live Task
     Wait Until Keyword Succeeds    30s    1s    Active Tasks Should Match Task Jobs    ${task}
     Stop Task    ${task}
