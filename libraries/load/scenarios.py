@@ -26,6 +26,7 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
 from libraries.focus_api.ledger import TaskLedger
+from libraries.focus_api.models import PAYLOAD_DEFAULTS, build_payload
 
 TARGET: dict[str, Any] = {}
 # Requests started in this process; ``TARGET["max_requests"]`` (per process) bounds them.
@@ -43,16 +44,8 @@ RUNNING_TIMEOUT_S = 30.0
 # How long a stopped task may take to free its slot (the twin: at once).
 FREE_TIMEOUT_S = 30.0
 FINAL_STATUSES = ("completed", "failed", "stopped")
-CONFIGURE_BODY = {
-    "timeStatus": "Live",
-    "viewType": "MultiChannel",
-    "nfft": 1024,
-    "overlap": 512,
-    "channels": {"min": 11, "max": 109},
-    "frequencyRange": {"min": 0, "max": 500},
-    "startTime": None,
-    "endTime": None,
-}
+# The seeds' default Live task, with the server's default overlap (nfft / 2) written out.
+CONFIGURE_BODY = build_payload(overlap=PAYLOAD_DEFAULTS["nfft"] // 2)
 
 
 def _ssl_context() -> ssl.SSLContext:

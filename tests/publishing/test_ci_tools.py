@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts import ci_summary, dashboard, shard_demo
+from scripts.publishing import ci_summary, dashboard
+from scripts.run import shard_demo
 from tests.publishing.synthetic import T, write_output
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,12 +118,12 @@ def test_jenkinsfile_has_the_stages_and_the_robot_step():
         assert f"stage('{stage}')" in text
     assert "onlyCritical: false" in text and "passThreshold" in text
     assert "--shard ${SHARD}/3" in text
-    assert "withCredentials" in text and "jira_bugs.py --dry-run" in text
+    assert "withCredentials" in text and "scripts.publishing.jira_bugs --dry-run" in text
     assert "archiveArtifacts" in text
 
 
 def test_closing_line_names_a_stage_that_wrote_no_results(tmp_path: Path, capsys):
-    from scripts import summary
+    from scripts.run import summary
 
     robot = write_output(tmp_path / "output.xml", {"Api": [T("A", [])]})
     assert summary.main([str(tmp_path / "pytest.xml"), str(robot)]) == 1
@@ -132,7 +133,7 @@ def test_closing_line_names_a_stage_that_wrote_no_results(tmp_path: Path, capsys
 
 
 def test_closing_lines_name_each_failed_robot_test(tmp_path: Path, capsys):
-    from scripts import summary
+    from scripts.run import summary
 
     robot = write_output(
         tmp_path / "output.xml",

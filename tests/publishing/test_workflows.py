@@ -71,7 +71,8 @@ def test_xray_step_condition_reads_a_job_level_env_from_secrets():
     for name, job in (("regression.yml", "merge"), ("nightly.yml", "nightly")):
         job_def = load(name)["jobs"][job]
         assert job_def["env"]["XRAY_CLIENT_ID"] == "${{ secrets.XRAY_CLIENT_ID }}"
-        (step,) = [s for s in job_def["steps"] if "xray_import.py" in s.get("run", "")]
+        steps = job_def["steps"]
+        (step,) = [s for s in steps if "scripts.publishing.xray_import" in s.get("run", "")]
         assert "env.XRAY_CLIENT_ID != ''" in step["if"]
         assert "XRAY_CLIENT_ID" not in step.get("env", {})
 

@@ -1,4 +1,5 @@
-"""scripts/xray_import.py against the loopback stand-in of Xray Cloud, Xray Server/DC and Jira."""
+"""scripts/publishing/xray_import.py against the loopback stand-in of Xray Cloud, Xray Server/DC
+and Jira."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import xray_import
+from scripts.publishing import xray_import
 from tests.publishing.standin import Standin
 from tests.publishing.synthetic import PNG, T, write_output, write_pod_log
 

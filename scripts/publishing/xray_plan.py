@@ -22,7 +22,7 @@ from robot.errors import DataError
 
 from scripts.publishing.http import PublishError
 from scripts.publishing.results import KEY, jira_keys
-from scripts.xray_import import UsageError, xray_from
+from scripts.publishing.xray_import import UsageError, xray_from
 
 
 def automated_keys(suites: list[str], prefix: str) -> dict[str, list[str]]:
@@ -38,9 +38,12 @@ def automated_keys(suites: list[str], prefix: str) -> dict[str, list[str]]:
     return found
 
 
+WRITER = "scripts/publishing/xray_plan.py"
+
+
 def write_argfile(path: Path, plan: str, keys: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"# The automated tests of Xray Test Plan {plan}: written by scripts/xray_plan.py"]
+    lines = [f"# The automated tests of Xray Test Plan {plan}: written by {WRITER}"]
     lines += [f"--include {key}" for key in keys]
     path.write_text("\n".join(lines) + "\n")
 

@@ -1,6 +1,6 @@
 """Run a selection of suites N times in a row under pabot (``make repeat``): the flake hunt.
 
-    python scripts/repeat.py --times 5 --processes 4 --exclude nightly robot/performance robot/load
+    python -m scripts.run.repeat --times 5 --processes 4 --exclude nightly robot/performance robot/load
     make repeat SUITE="robot/performance robot/load" N=5 ROBOT_OPTS="--exclude nightly"
 
 Every argument this script does not know goes to pabot as given, in order: Robot and pabot
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from robot.api import ExecutionResult, ResultVisitor
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHOWN_FAILURES = 10
 
 
@@ -49,9 +49,8 @@ class RunResult:
             if self.problem
             else f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped"
         )
-        return (
-            f"run {self.number:2d}: {self.seconds:6.1f}s  {'PASS' if self.ok else 'FAIL'}  {counts}"
-        )
+        verdict = "PASS" if self.ok else "FAIL"
+        return f"run {self.number:2d}: {self.seconds:6.1f}s  {verdict}  {counts}"
 
 
 def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:

@@ -35,7 +35,7 @@ from jira import JIRA, JIRAError
 
 from scripts.publishing.http import error_text, redact
 from scripts.publishing.results import ResultsError, RunTest, collect, load, merge
-from scripts.xray_import import ci_context
+from scripts.publishing.xray_import import ci_context
 
 DEFAULT_OUTPUT = Path("results/regression/output.xml")
 LABEL_PREFIX = "robot-fp-"
