@@ -6,6 +6,7 @@ Robot, no Locust imports: gevent never touches the calling process).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -151,9 +152,15 @@ def run_load(
             text=True,
             start_new_session=True,
         )
-        child.stdin.write(json.dumps(document))  # the password goes by pipe, never argv
-        child.stdin.close()
-        tail = _follow(child, timeout, progress)
+        try:
+            child.stdin.write(json.dumps(document))  # the password goes by pipe, never argv
+            child.stdin.close()
+            tail = _follow(child, timeout, progress)
+        except BaseException:
+            # Interrupted (a Robot timeout, Ctrl-C): the engine must not go on creating tasks
+            # after the test's teardown; what it created stays in the ledger for that teardown.
+            _kill(child)
+            raise
         if child.returncode != 0 or not result_path.exists():
             raise LoadError(
                 f"the load engine ({spec.scenario}) exited with {child.returncode}: "
@@ -171,8 +178,7 @@ def _follow(child: subprocess.Popen, timeout: float, progress: Callable[[str], N
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait(10)
+                _kill(child)
                 raise LoadError(f"the load engine did not finish within {timeout:.0f} s; killed it")
             if selector.select(timeout=min(remaining, 1.0)):
                 line = child.stderr.readline()
@@ -183,3 +189,11 @@ def _follow(child: subprocess.Popen, timeout: float, progress: Callable[[str], N
                 progress(line)
         child.wait(max(1.0, deadline - time.monotonic()))
     return tail
+
+
+def _kill(child: subprocess.Popen) -> None:
+    """Kill the engine and its workers (one process group), and reap it."""
+    if child.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait(10)

@@ -1,6 +1,6 @@
 """Run a selection of suites N times in a row under pabot (``make repeat``): the flake hunt.
 
-    python -m scripts.run.repeat --times 5 --processes 4 --exclude nightly robot/performance robot/load
+    python -m scripts.run.repeat --times 5 --exclude nightly robot/performance robot/load
     make repeat SUITE="robot/performance robot/load" N=5 ROBOT_OPTS="--exclude nightly"
 
 Every argument this script does not know goes to pabot as given, in order: Robot and pabot

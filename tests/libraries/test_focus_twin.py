@@ -273,3 +273,13 @@ def test_stop_all_tasks_stops_what_an_ended_load_engine_left(
     finally:
         client.stop(task_id)
         lib.close_all_focus_connections()
+
+
+def test_a_raw_configure_that_creates_a_task_registers_it(
+    library: FocusApi, client: FocusClient
+) -> None:
+    response = library.send_raw_request("POST", "/configure", build_payload())
+    task_id = response.json()["task_id"]
+    assert library.get_created_tasks() == [task_id]
+    library.stop_all_tasks()
+    assert client.ack(task_id).json()["status"] == "stopped"
