@@ -60,6 +60,13 @@ class Load:
     ``duration`` (and ``max_requests``); a run that outlives it by 90 s is killed.
     Load goes to loopback addresses only unless ``LOAD_ALLOW_REMOTE=1`` is set.
 
+    Every task a Locust user creates is written to the task ledger under the running
+    test, and stopped by the users (or by the engine after them) before `Run Load`
+    returns, once its slot is free again; a task the run could not stop fails `Run Load`
+    and stays in the ledger, where the test teardown (`Stop All Tasks` of the FocusApi
+    library) stops it. An engine killed at its timeout or by an interrupted test stops
+    nothing: its tasks are stopped by that teardown too.
+
     = Scenarios =
 
     | =Scenario= | =Each Locust user...= |

@@ -7,17 +7,63 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
 
+import requests
 from robot.api import logger
 from robot.api.deco import keyword
 
 from libraries.common.polling import wait_until
 from libraries.focus_api import capacity
 from libraries.focus_api.client import FocusApiError
-from libraries.focus_api.keywords.base import LibraryComponent
+from libraries.focus_api.keywords.base import LibraryComponent, body_of, parse
+from libraries.focus_api.models import ConfigureResponse, build_payload
 
 
 class CapacityKeywords(LibraryComponent):
-    """`Get Active Tasks`, `No Task Should Be Active`."""
+    """`Get Active Tasks`, `No Task Should Be Active`, `Configure Task Once A Slot Is Free`."""
+
+    @keyword
+    def configure_task_once_a_slot_is_free(
+        self, timeout: timedelta = timedelta(seconds=5), payload: dict | None = None
+    ) -> dict:
+        """``POST /configure`` every 250 ms while the server answers ``503``
+        ``CAPACITY_EXCEEDED``, until it accepts (returns the configure response; the task is
+        registered for `Stop All Tasks`) or ``timeout`` passes.
+
+        Any other answer fails at once: a server error is not a full capacity, and trying
+        again would hide it (and a task it may have created). ``payload`` defaults to the
+        seeds' Live task.
+
+        | `Stop All Tasks` |
+        | ${task} = | `Configure Task Once A Slot Is Free` | timeout=5s |
+        """
+        body = payload or build_payload()
+        answers: list[int] = []
+
+        def send() -> requests.Response:
+            response = self.client.configure(body)
+            answers.append(response.status_code)
+            if response.status_code == 200:
+                self.register_task(str(body_of(response)["task_id"]))
+            return response
+
+        def full(response: requests.Response) -> bool:
+            error = body_of(response)
+            code = error.get("error", {}).get("code") if isinstance(error, dict) else None
+            return response.status_code == 503 and code == "CAPACITY_EXCEEDED"
+
+        response = wait_until(
+            send,
+            lambda response: response.status_code == 200,
+            what="POST /configure to be accepted (a slot to be free)",
+            timeout=timeout,
+            interval=timedelta(milliseconds=250),
+            stop_when=lambda response: not full(response),
+            describe=lambda response: f"{response.status_code} {response.text[:200]}",
+        )
+        logger.info(f"Accepted after {len(answers)} configure(s), answered {answers}")
+        accepted = body_of(response)
+        parse(ConfigureResponse, accepted, "POST /configure")
+        return accepted
 
     @keyword
     def get_active_tasks(self) -> list[dict]:
