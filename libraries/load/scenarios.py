@@ -162,6 +162,12 @@ def _delete(user: FocusUser, task_id: str) -> None:
         _gone(task_id)
 
 
+def _verify() -> str | bool:
+    """The CA to verify against, given per call: ``REQUESTS_CA_BUNDLE`` in the environment
+    would beat a session's ``verify``."""
+    return TARGET.get("ca_bundle") or True
+
+
 def _server() -> str:
     return str(TARGET["base_url"]).rstrip("/")  # the key the FocusApi library uses
 
@@ -195,9 +201,8 @@ def stop_leftover_tasks(free_timeout_s: float = FREE_TIMEOUT_S) -> list[str]:
     login = {"username": TARGET["user"], "password": TARGET["password"]}
     base = _server()
     session = requests.Session()
-    session.verify = TARGET.get("ca_bundle") or True
     try:
-        token = session.post(f"{base}/auth/token", json=login, timeout=10)
+        token = session.post(f"{base}/auth/token", json=login, timeout=10, verify=_verify())
         session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
     except (requests.RequestException, ValueError, KeyError) as error:
         reason = f"no token to stop it: {type(error).__name__}"
@@ -205,7 +210,7 @@ def stop_leftover_tasks(free_timeout_s: float = FREE_TIMEOUT_S) -> list[str]:
     failed = []
     for task_id in sorted(LIVE_TASKS):
         try:
-            answer = session.delete(f"{base}/task/{task_id}", timeout=10)
+            answer = session.delete(f"{base}/task/{task_id}", timeout=10, verify=_verify())
         except requests.RequestException as error:
             failed.append(f"{task_id} (DELETE failed: {type(error).__name__})")
             continue
@@ -221,7 +226,7 @@ def _ack_status(session, base: str, task_id: str) -> str:
     import requests
 
     try:
-        answer = session.get(f"{base}/ack/{task_id}", timeout=10)
+        answer = session.get(f"{base}/ack/{task_id}", timeout=10, verify=_verify())
     except requests.RequestException as error:
         return f"unknown (GET /ack failed: {type(error).__name__})"
     if answer.status_code == 404:
