@@ -153,11 +153,13 @@ dist: setup
 ui-baselines: setup
 	$(VENV)/robot --outputdir $(RESULTS)/ui-baselines -v UPDATE_BASELINES:True robot/ui/visual.robot
 
-# make repeat SUITE=robot/api N=10: the flakiness loop (stops at the first failure).
+# The flakiness loop: any folder selection N times in a row under pabot, stopping at the
+# first failed run; ROBOT_OPTS go to pabot as given. For example
+# make repeat SUITE="robot/performance robot/load" N=5 PROCESSES=4 ROBOT_OPTS="--exclude nightly"
 SUITE ?= robot/api
 N ?= 10
 repeat: setup
-	$(VENV)/python -m scripts.run.repeat --times $(N) --processes $(PROCESSES) $(SUITE)
+	$(VENV)/python -m scripts.run.repeat --times $(N) --processes $(PROCESSES) $(ROBOT_OPTS) $(SUITE)
 
 twin-up:
 	$(VENV)/python -m twin up

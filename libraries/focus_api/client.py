@@ -546,6 +546,10 @@ class FocusClient:
     def stop(self, task_id: str) -> requests.Response:
         return self.request("DELETE", f"/task/{task_id}")
 
+    def tasks(self) -> requests.Response:
+        """The tasks waiting or running, of every client (the liveView's tasks list)."""
+        return self.request("GET", "/tasks")
+
     def alerts(self, **filters: Any) -> requests.Response:
         params = {name: value for name, value in filters.items() if value is not None}
         return self.request("GET", "/alerts", params=params)

@@ -22,6 +22,7 @@ from robot.libraries.BuiltIn import BuiltIn
 
 from libraries import run_environment
 from libraries.common.paths import results_dir
+from libraries.common.running_test import running_test
 from libraries.load import ratios, sampler
 from libraries.load import stats as load_stats
 from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
@@ -63,6 +64,13 @@ class Load:
     live there). The statistics come back as JSON. Every run is bounded by its
     ``duration`` (and ``max_requests``); a run that outlives it by 90 s is killed.
     Load goes to loopback addresses only unless ``LOAD_ALLOW_REMOTE=1`` is set.
+
+    Every task a Locust user creates is written to the task ledger under the running
+    test, and stopped by the users (or by the engine after them) before `Run Load`
+    returns, once its slot is free again; a task the run could not stop fails `Run Load`
+    and stays in the ledger, where the test teardown (`Stop All Tasks` of the FocusApi
+    library) stops it. An engine killed at its timeout or by an interrupted test stops
+    nothing: its tasks are stopped by that teardown too.
 
     = Scenarios =
 
@@ -147,15 +155,18 @@ class Load:
         logger.info(f"Load: {spec} against {target.base_url}")
         watcher = self._sampler(environment, sample)
         try:
-            result = run_load(spec, target, progress=lambda line: logger.info(line))
+            result = run_load(
+                spec, target, progress=lambda line: logger.info(line), test=running_test()
+            )
         finally:
             processes = watcher.stop() if watcher else {}
         result["processes"] = processes
         logger.info(load_stats.html_table(result), html=True)
         if result.get("leftover_tasks"):
             raise AssertionError(
-                f"the load left {len(result['leftover_tasks'])} tasks it could not stop: "
-                f"{', '.join(result['leftover_tasks'][:5])}"
+                f"the load left {len(result['leftover_tasks'])} task(s) it could not stop or "
+                f"whose slot is still taken: {', '.join(result['leftover_tasks'][:5])}; "
+                "the test teardown (Stop All Tasks) stops them"
             )
         for name, figures in processes.items():
             logger.info(f"{name}: {figures}")

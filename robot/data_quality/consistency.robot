@@ -36,7 +36,7 @@ Task Statuses Agree With Their Jobs
     ...    once it is stopped its Job is removed (contract section 2). Holds the capacity alone,
     ...    so no other test's task comes or goes meanwhile.
     [Tags]    k8s
-    [Setup]    Hold Lock    ${CAPACITY_LOCK}    mode=exclusive    timeout=10 min
+    [Setup]    Capacity Test Setup
     ${task} =    Start Running Live Task
     Task Jobs Should Match Active Tasks Within    30s    ${task}
     Stop Task    ${task}

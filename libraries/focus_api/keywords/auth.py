@@ -175,7 +175,9 @@ class AuthKeywords(LibraryComponent):
         ``token``: ``None`` uses the connection's token, an empty string sends no
         ``Authorization`` header, a `Secret` or any other string is sent as the bearer token.
         A ``401`` is not retried here when ``token`` is given. Error answers are checked
-        against the contract's error body; ``error_code`` and ``error_field`` check its fields.
+        against the contract's error body; ``error_code``/``error_field`` check its fields.
+        A task that a ``POST /configure`` creates (even one expected to be refused) is
+        registered for `Stop All Tasks`, as with `Configure Task`: no leak.
 
         | `Send Raw Request` | POST | /configure | {"nfft": | expected_status=400 |
         | `Send Raw Request` | GET | /channels | token=${EMPTY} | expected_status=401 |
@@ -200,5 +202,15 @@ class AuthKeywords(LibraryComponent):
         response = client.send_with(
             session, method, path, auth=own, json=json_body, data=data, headers=send_headers
         )
+        self._register_created_task(method, path, response)
         check_status(response, expected_status, error_code, error_field)
         return response
+
+    def _register_created_task(self, method: str, path: str, response: requests.Response) -> None:
+        if method.upper() != "POST" or response.status_code != 200:
+            return
+        if path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] != "configure":
+            return
+        body = body_of(response)
+        if isinstance(body, dict) and "task_id" in body:
+            self.register_task(str(body["task_id"]))

@@ -11,6 +11,7 @@ from robot.api.deco import keyword
 from contract import constants
 from libraries.common.arguments import task_id_of
 from libraries.common.polling import assertion_timeout, wait_until
+from libraries.focus_api.capacity import wait_until_inactive
 from libraries.focus_api.client import FocusUnavailable
 from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
 from libraries.focus_api.keywords.recordings import recorded_time_range
@@ -327,17 +328,23 @@ class TaskKeywords(LibraryComponent):
         return body_of(response)
 
     @keyword
-    def stop_all_tasks(self) -> None:
-        """Stop every task this library created and has not stopped yet (for teardowns).
+    def stop_all_tasks(self, free_timeout: timedelta = timedelta(seconds=30)) -> None:
+        """Stop every task this library created and has not stopped yet, and every task a
+        load engine of this process left (`Run Load`, from the task ledger); return only
+        when none of them is waiting or running any more, so their capacity is free for
+        the next test (``free_timeout``). For teardowns.
 
         A task already gone (``404``, ``409``) only logs a warning; another status fails,
-        after every task was tried. An unreachable server ends the clean-up at once with a
+        after every task was tried, and so does a stopped task that still holds its slot
+        after ``free_timeout``. An unreachable server ends the clean-up at once with a
         warning naming the tasks left (each further call would only wait for it again);
         they stay in the task ledger, and the next run's connection stops them.
 
         | [Teardown] | `Stop All Tasks` |
         """
+        self._adopt_tasks_left_by_load_engines()
         failures = []
+        stopped: dict[str, list[str]] = {}
         for task_id, alias in list(self.state.tasks.items()):
             self.state.tasks.pop(task_id)
             if alias not in self.state.connections:
@@ -354,10 +361,27 @@ class TaskKeywords(LibraryComponent):
                 continue
             if response.status_code in GONE_STATUSES:
                 self.state.ledger.remove(client.base_url, task_id)
+                stopped.setdefault(alias, []).append(task_id)
             else:
                 failures.append(f"{task_id}: {response.status_code} {response.text[:200]}")
+        for alias, task_ids in stopped.items():
+            try:
+                wait_until_inactive(self.state.connections.get(alias), task_ids, free_timeout)
+            except AssertionError as error:
+                failures.append(f"stopped, but their capacity is not free: {error}")
         if failures:
             raise AssertionError("Could not stop tasks:\n" + "\n".join(failures))
+
+    def _adopt_tasks_left_by_load_engines(self) -> None:
+        """Take over, for `Stop All Tasks`, the tasks that ended load engines of this
+        process left in the task ledger (an engine killed at its timeout stops nothing)."""
+        for alias, client in self.state.connections.items():
+            for entry in self.state.ledger.left_by_children(client.base_url):
+                if entry.task_id not in self.state.tasks:
+                    logger.warn(
+                        f"Stopping task {entry.task_id}, left by a load run: {entry.describe()}"
+                    )
+                    self.state.tasks[entry.task_id] = alias
 
     @keyword
     def get_created_tasks(self) -> list[str]:
