@@ -7,15 +7,13 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
 
-import requests
 from robot.api import logger
 from robot.api.deco import keyword
 
 from libraries.common.polling import wait_until
 from libraries.focus_api import capacity
 from libraries.focus_api.client import FocusApiError
-from libraries.focus_api.keywords.base import LibraryComponent, body_of, parse
-from libraries.focus_api.models import ConfigureResponse, build_payload
+from libraries.focus_api.keywords.base import LibraryComponent
 
 
 class CapacityKeywords(LibraryComponent):
