@@ -16,6 +16,7 @@ from tests.publishing.fixtures import vendor_samples as samples
 from tests.publishing.standin import Standin
 from tests.publishing.standin.graphql_api import execute
 
+
 def test_the_snippets_cloud_robot_import_is_accepted_as_xray_documents_it():
     """import_results_robot_multipart_cloud.py, as written: authenticate, then the multipart
     import with the sample report and the sample info."""
@@ -49,6 +50,7 @@ def test_the_snippets_cloud_robot_import_is_accepted_as_xray_documents_it():
         assert xray.imports[0]["created_generic"] == []
         assert xray.plans["CALC-1369"] == ["CALC-5106"]
 
+
 def test_the_snippets_dc_robot_import_is_accepted_with_the_plan_custom_field():
     with Standin(deployment="Server", project="CALC") as xray:
         xray.plan_field = "customfield_11807"
@@ -73,6 +75,7 @@ def test_the_snippets_dc_robot_import_is_accepted_with_the_plan_custom_field():
         assert xray.issues["CALC-8895"].fields["executions"] == [
             answer.json()["testExecIssue"]["key"]
         ]
+
 
 def test_the_documented_graphql_examples_run_against_the_stand_ins_schema():
     with Standin(deployment="Cloud", project="CALC") as xray:
@@ -103,6 +106,7 @@ def test_the_documented_graphql_examples_run_against_the_stand_ins_schema():
         # A query the documented schema rejects is rejected: no limit on a connection.
         bad = json.dumps({"query": '{ getTestExecution(issueId: "1") { testRuns { total } } }'})
         assert "errors" in execute(xray, bad.encode())
+
 
 class Canned:
     """Answers each (method, path) with a fixed JSON body: the vendor's sample."""
@@ -140,7 +144,9 @@ class Canned:
         self.server.shutdown()
         self.server.server_close()
 
+
 EXECUTION = Execution(project="CALC", summary="s", description="d")
+
 
 def test_the_clients_read_the_documented_import_answers():
     cloud_answers = {
