@@ -156,7 +156,10 @@ def _pod_log_dirs(outputdirs: list[Path]) -> dict[tuple[str, str], Path]:
     found: dict[tuple[str, str], Path] = {}
     roots: list[Path] = []
     for outputdir in outputdirs:
-        roots += [outputdir / "pod_logs", *sorted(outputdir.glob("pabot_results/*/pod_logs"))]
+        # Directly under the output directory, under pabot's per-process directories, and
+        # under the parts of a merged run (make nightly: rest/ and long/).
+        for depth in range(4):
+            roots += sorted(outputdir.glob("*/" * depth + "pod_logs"))
     for root in roots:
         if not root.is_dir():
             continue
