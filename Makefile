@@ -29,6 +29,7 @@ test: setup
 	$(MAKE) --no-print-directory regression || rc=1; \
 	$(MAKE) --no-print-directory prove || rc=1; \
 	$(MAKE) --no-print-directory guard || rc=1; \
+	$(MAKE) --no-print-directory ci-rehearsal || rc=1; \
 	$(VENV)/python scripts/check_secrets.py $(RESULTS)/regression || rc=1; \
 	$(VENV)/python scripts/summary.py $(RESULTS)/pytest.xml $(RESULTS)/regression/output.xml || rc=1; \
 	exit $$rc
@@ -162,11 +163,12 @@ CI_TITLE ?= regression
 CI_XRAY ?= $(dir $(CI_OUTPUT))xray.json
 ARTIFACT_URL ?=
 ci-summary: setup
-	@$(VENV)/python -m scripts.publishing.ci_summary $(CI_OUTPUT) --title "$(CI_TITLE)" \
+	@if [ ! -f $(CI_OUTPUT) ]; then echo "ci-summary: no $(CI_OUTPUT): its stage did not finish"; exit 0; fi; \
+	$(VENV)/python -m scripts.publishing.ci_summary $(CI_OUTPUT) --title "$(CI_TITLE)" \
 		$(if $(ARTIFACT_URL),--artifact-url "$(ARTIFACT_URL)",) --xray-result $(CI_XRAY) \
-		> $(dir $(CI_OUTPUT))summary.md
-	@if [ -n "$$GITHUB_STEP_SUMMARY" ]; then cat $(dir $(CI_OUTPUT))summary.md >> "$$GITHUB_STEP_SUMMARY"; fi
-	@cat $(dir $(CI_OUTPUT))summary.md
+		> $(dir $(CI_OUTPUT))summary.md || exit 1; \
+	if [ -n "$$GITHUB_STEP_SUMMARY" ]; then cat $(dir $(CI_OUTPUT))summary.md >> "$$GITHUB_STEP_SUMMARY"; fi; \
+	cat $(dir $(CI_OUTPUT))summary.md
 
 # The Xray import where CI may have no Xray settings: one line and success when there are none.
 ci-xray: setup
