@@ -16,7 +16,7 @@ TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
 	xray jira-bugs ci-shard ci-destructive ci-merge ci-summary ci-xray ci-verdict ci-rehearsal
 
 setup:
-	@scripts/setup.sh
+	@scripts/run/setup.sh
 
 smoke: setup
 	$(VENV)/robot --outputdir $(RESULTS)/smoke --include smoke $(MONITOR) $(ROBOT_OPTS) robot/
@@ -30,8 +30,8 @@ test: setup
 	$(MAKE) --no-print-directory prove || rc=1; \
 	$(MAKE) --no-print-directory guard || rc=1; \
 	$(MAKE) --no-print-directory ci-rehearsal || rc=1; \
-	$(VENV)/python scripts/check_secrets.py $(RESULTS)/regression || rc=1; \
-	$(VENV)/python scripts/summary.py $(RESULTS)/pytest.xml $(RESULTS)/regression/output.xml || rc=1; \
+	$(VENV)/python -m scripts.checks.check_secrets $(RESULTS)/regression || rc=1; \
+	$(VENV)/python -m scripts.run.summary $(RESULTS)/pytest.xml $(RESULTS)/regression/output.xml || rc=1; \
 	exit $$rc
 
 lint:
@@ -41,10 +41,10 @@ lint:
 	$(VENV)/robocop check robot resources
 	$(VENV)/robocop check --extend-select ANN02 --configure ANN02.severity=W resources
 	$(VENV)/robocop format --check robot resources
-	$(VENV)/python scripts/check_tags.py robot
-	$(VENV)/python scripts/check_destructive.py robot
+	$(VENV)/python -m scripts.checks.check_tags robot
+	$(VENV)/python -m scripts.checks.check_destructive robot
 	$(VENV)/actionlint .github/workflows/*.yml
-	@scripts/check_jenkinsfile.sh Jenkinsfile
+	@scripts/checks/check_jenkinsfile.sh Jenkinsfile
 
 format:
 	$(VENV)/ruff format .
@@ -61,12 +61,12 @@ regression:
 # The suite catches the seven known bugs of contract section 6: the tests tagged with each
 # key run against a twin with that bug switched on (twin/bugs.py), then all with none.
 prove: setup
-	$(VENV)/python scripts/prove.py
+	$(VENV)/python -m scripts.run.prove
 
 # The production guard holds: every destructive test, run with -v ENV:production against
 # a twin, leaves its Kubernetes, RabbitMQ and MongoDB state untouched.
 guard: setup
-	$(VENV)/python scripts/production_guard.py
+	$(VENV)/python -m scripts.run.production_guard
 
 # Everything, the long load and soak tests (tag nightly) included, then the contract fuzzing.
 # The nightly tests run after the rest, one at a time: a soak or a timing comparison that
@@ -86,7 +86,7 @@ nightly: setup
 # Performance baseline of an environment: variables/baselines/$(ENV).json (commit it).
 ENV ?= local
 baseline: setup
-	$(VENV)/python scripts/record_baseline.py --env $(ENV)
+	$(VENV)/python -m scripts.run.record_baseline --env $(ENV)
 
 # make load [SCENARIO=health USERS=50 DURATION=60 WORKERS=2]: Locust's distributed mode
 # (one master, WORKERS worker processes) against the twin; the figures go to results/perf/.
@@ -95,18 +95,18 @@ USERS ?= 50
 DURATION ?= 60
 WORKERS ?= 2
 load: setup
-	$(VENV)/python scripts/run_load.py --env $(ENV) --scenario $(SCENARIO) --users $(USERS) \
+	$(VENV)/python -m scripts.run.run_load --env $(ENV) --scenario $(SCENARIO) --users $(USERS) \
 		--duration $(DURATION) --workers $(WORKERS)
 
 # Contract fuzzing of the served OpenAPI with schemathesis (all checks, stateful links),
 # and the breaking-change check against the committed snapshot.
 fuzz: setup
-	$(VENV)/python scripts/fuzz.py --env $(ENV)
+	$(VENV)/python -m scripts.run.fuzz --env $(ENV)
 
 # Trends: adds each run's output.xml to results/dashboard.db, writes results/dashboard.html.
 DASHBOARD_OUTPUTS ?= $(RESULTS)/regression/output.xml
 dashboard: setup
-	$(VENV)/python scripts/dashboard.py --db $(RESULTS)/dashboard.db --html $(RESULTS)/dashboard.html \
+	$(VENV)/python -m scripts.publishing.dashboard --db $(RESULTS)/dashboard.db --html $(RESULTS)/dashboard.html \
 		$(DASHBOARD_OUTPUTS)
 
 # The regression as CI runs it: 3 pabot shards (--shard i/3, destructive left out), then the
@@ -116,7 +116,7 @@ dashboard: setup
 SHARD_SUITES ?= robot/
 UNSHARDED ?=
 shard-demo: setup
-	$(VENV)/python scripts/shard_demo.py --shards 3 --processes 2 \
+	$(VENV)/python -m scripts.run.shard_demo --shards 3 --processes 2 \
 		$(if $(UNSHARDED),--unsharded $(UNSHARDED),) --outputdir $(RESULTS)/shard-demo $(SHARD_SUITES)
 
 # Publishing the last regression run (settings from the environment: see README, Publishing).
@@ -187,12 +187,12 @@ ci-rehearsal: setup
 # make plan PLAN=PZ-14024: just the automated tests of an Xray Test Plan (needs the Xray settings).
 PLAN ?= PZ-14024
 plan: setup
-	$(VENV)/python scripts/xray_plan.py $(PLAN) --output $(RESULTS)/xray_plan/$(PLAN).args
+	$(VENV)/python -m scripts.publishing.xray_plan $(PLAN) --output $(RESULTS)/xray_plan/$(PLAN).args
 	$(VENV)/robot --outputdir $(RESULTS)/plan-$(PLAN) \
 		--argumentfile $(RESULTS)/xray_plan/$(PLAN).args $(TAGLINK) $(ROBOT_OPTS) robot/
 
 docs: setup
-	$(VENV)/python scripts/make_docs.py docs/keywords
+	$(VENV)/python -m scripts.run.make_docs docs/keywords
 
 # make ui-baselines: rewrite robot/ui/baselines/*.png from the current UI (review, then commit).
 ui-baselines: setup
@@ -202,7 +202,7 @@ ui-baselines: setup
 SUITE ?= robot/api
 N ?= 10
 repeat: setup
-	$(VENV)/python scripts/repeat.py --times $(N) --processes $(PROCESSES) $(SUITE)
+	$(VENV)/python -m scripts.run.repeat --times $(N) --processes $(PROCESSES) $(SUITE)
 
 twin-up:
 	$(VENV)/python -m twin up

@@ -13,7 +13,7 @@ Two layers, both keyed on the ``destructive`` tag:
    ``destructive`` and ``ALLOW_DESTRUCTIVE=1`` is set. Outside a test (a suite setup or
    teardown), ``ALLOW_DESTRUCTIVE=1`` alone allows them.
 
-``scripts/check_destructive.py`` checks statically (a dry run) that every test that
+``scripts/checks/check_destructive.py`` checks statically (a dry run) that every test that
 calls a ``destructive`` keyword is tagged ``destructive`` itself.
 """
 

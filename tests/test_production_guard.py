@@ -145,7 +145,7 @@ def test_the_decorator_tags_the_keyword_and_keeps_its_signature():
 
 
 def test_make_guard_reads_a_guarded_run_as_holding(tmp_path: Path):
-    from scripts.production_guard import robot_findings
+    from scripts.run.production_guard import robot_findings
 
     marks = tmp_path / "marks"
     marks.mkdir()

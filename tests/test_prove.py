@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scripts.prove import CLEAN, Run, _table
+from scripts.run.prove import CLEAN, Run, _table
 
 
 def test_a_bug_is_caught_when_one_of_its_tests_fails_and_the_clean_run_is_green():

@@ -5,11 +5,16 @@ from __future__ import annotations
 from robot.api.deco import library
 from robotlibcore import DynamicCore
 
+from libraries.focus_api.keywords.alerts import AlertKeywords
+from libraries.focus_api.keywords.auth import AuthKeywords
 from libraries.focus_api.keywords.base import FocusState
+from libraries.focus_api.keywords.burst import BurstKeywords
 from libraries.focus_api.keywords.connection import ConnectionKeywords
+from libraries.focus_api.keywords.health import HealthKeywords
 from libraries.focus_api.keywords.observe import ObserveKeywords
-from libraries.focus_api.keywords.service import ServiceKeywords
+from libraries.focus_api.keywords.recordings import RecordingKeywords
 from libraries.focus_api.keywords.tasks import TaskKeywords
+from libraries.focus_api.keywords.times import TimeKeywords
 
 __all__ = ["FocusApi"]
 
@@ -87,8 +92,13 @@ class FocusApi(DynamicCore):
         state = self.state
         components = [
             ConnectionKeywords(state),
-            ServiceKeywords(state),
+            HealthKeywords(state),
+            AuthKeywords(state),
+            AlertKeywords(state),
+            RecordingKeywords(state),
+            TimeKeywords(state),
             TaskKeywords(state),
+            BurstKeywords(state),
             ObserveKeywords(state),
         ]
         super().__init__(components)

@@ -12,13 +12,12 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from robot.api import SkipExecution, logger
 from robot.api.deco import keyword, library
-from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn
 
+from libraries.common.arguments import plain
 from libraries.load import sampler
 from libraries.load import stats as load_stats
 from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
@@ -41,10 +40,6 @@ def _fraction(value: str | float) -> float:
         raise ValueError(f"tolerance must be a percentage like 20%, got {value!r}")
     number = float(match.group(1))
     return number / 100 if "%" in str(value) or number >= 1 else number
-
-
-def _plain(value: Any) -> str:
-    return value.value if isinstance(value, Secret) else ("" if value is None else str(value))
 
 
 @library(scope="GLOBAL", auto_keywords=False)
@@ -217,8 +212,8 @@ class Load:
             amqp = {
                 "host": value("${RABBITMQ_HOST}"),
                 "port": int(value("${RABBITMQ_PORT}")),
-                "user": _plain(value("${RABBITMQ_USER}")),
-                "password": _plain(value("${RABBITMQ_PASSWORD}")),
+                "user": plain(value("${RABBITMQ_USER}")),
+                "password": plain(value("${RABBITMQ_PASSWORD}")),
                 "vhost": value("${RABBITMQ_VHOST}", "/"),
                 "exchange": value("${RABBITMQ_EXCHANGE}", "prisma"),
                 "routing_key": value("${ALERT_ROUTING_KEY}", "Algorithm.AlertReport"),
@@ -226,8 +221,8 @@ class Load:
             }
         return LoadTarget(
             base_url=str(value("${FOCUS_BASE_URL}")),
-            user=_plain(value("${FOCUS_USER}")),
-            password=_plain(value("${FOCUS_PASSWORD}")),
+            user=plain(value("${FOCUS_USER}")),
+            password=plain(value("${FOCUS_PASSWORD}")),
             ca_bundle=value("${CA_BUNDLE}"),
             amqp=amqp,
         )

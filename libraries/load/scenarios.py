@@ -20,6 +20,8 @@ from locust import User, between, constant, constant_throughput, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
+from libraries.focus_api.models import PAYLOAD_DEFAULTS, build_payload
+
 TARGET: dict[str, Any] = {}
 # Requests started in this process; ``TARGET["max_requests"]`` (per process) bounds them.
 STARTED = {"count": 0}
@@ -28,16 +30,8 @@ LIVE_TASKS: set[str] = set()
 # Below the per-token rate limit (200/s): a load test measures, it does not trip the limiter.
 PER_USER_RATE = 100
 RUNNING_TIMEOUT_S = 30.0
-CONFIGURE_BODY = {
-    "timeStatus": "Live",
-    "viewType": "MultiChannel",
-    "nfft": 1024,
-    "overlap": 512,
-    "channels": {"min": 11, "max": 109},
-    "frequencyRange": {"min": 0, "max": 500},
-    "startTime": None,
-    "endTime": None,
-}
+# The seeds' default Live task, with the server's default overlap (nfft / 2) written out.
+CONFIGURE_BODY = build_payload(overlap=PAYLOAD_DEFAULTS["nfft"] // 2)
 
 
 def _ssl_context() -> ssl.SSLContext:

@@ -13,14 +13,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from libraries.common.arguments import plain
 from libraries.load.runner import LoadTarget
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def plain(value: object) -> str:
-    """The text of a Robot ``Secret`` (or of any value)."""
-    return str(getattr(value, "value", value) or "")
 
 
 def _join_twin() -> None:

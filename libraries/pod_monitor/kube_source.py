@@ -12,7 +12,6 @@ Robot-free.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -23,56 +22,20 @@ from kubernetes import config as k8s_config
 from kubernetes import watch
 from kubernetes.client.rest import ApiException
 
-LineSink = Callable[[str, int, str], None]  # (pod, timestamp ns, text)
+from libraries.pod_monitor.following import (
+    RECENT_S,
+    Dedup,
+    FollowingSource,
+    LineSink,
+    split_stamped,
+)
+
 _REOPEN_S = 0.2
-RECENT_S = 5
 _WATCH_TIMEOUT_S = 60
-_FOLLOWED_PHASES = ("Running", "Succeeded", "Failed")
 
 
 class SourceUnavailable(RuntimeError):
     """The pods cannot be listed; the message says where and why, in one line."""
-
-
-def parse_timestamp(stamp: str) -> int:
-    """RFC 3339 (nano) ``2026-11-30T15:50:24.659330123Z`` to nanoseconds since the epoch."""
-    base, _, fraction = stamp.rstrip("Z").partition(".")
-    seconds = dt.datetime.strptime(base, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.UTC).timestamp()
-    digits = "".join(ch for ch in fraction if ch.isdigit())[:9]
-    return int(seconds) * 1_000_000_000 + int((digits or "0").ljust(9, "0"))
-
-
-def split_stamped(raw: str) -> tuple[int, str] | None:
-    """``(ns, text)`` of a ``timestamps=true`` log line; ``None`` when it has no stamp."""
-    stamp, _, text = raw.partition(" ")
-    try:
-        return parse_timestamp(stamp), text
-    except ValueError:
-        return None
-
-
-class Dedup:
-    """Skips lines already read when a follower reopens its stream (same pod run)."""
-
-    def __init__(self) -> None:
-        self.last_ns = -1
-        self.at_last = 0  # lines already taken with timestamp == last_ns
-        self._seen_at = 0
-
-    def restart(self) -> None:
-        self._seen_at = 0
-
-    def fresh(self, ns: int) -> bool:
-        if ns < self.last_ns:
-            return False
-        if ns == self.last_ns:
-            self._seen_at += 1
-            if self._seen_at <= self.at_last:
-                return False
-            self.at_last += 1
-            return True
-        self.last_ns, self.at_last, self._seen_at = ns, 1, 1
-        return True
 
 
 def api_client(kubeconfig: str, context: str | None, pool_size: int = 64) -> k8s.ApiClient:
@@ -110,7 +73,7 @@ def short_reason(error: BaseException) -> str:
     return text.splitlines()[0][:160]
 
 
-class KubeSource:
+class KubeSource(FollowingSource):
     """Watches the pods of ``namespace`` and follows each pod's log into ``sink``."""
 
     def __init__(
@@ -121,21 +84,12 @@ class KubeSource:
         on_gone: Callable[[str], None] = lambda pod: None,
         connect_timeout: float = 3.0,
     ) -> None:
+        super().__init__(namespace, sink, on_gone)
         self.api = api
         self.core = k8s.CoreV1Api(api)
-        self.namespace = namespace
-        self.sink = sink
-        self.on_gone = on_gone
         self.connect_timeout = connect_timeout
-        self.phases: dict[str, str] = {}
-        self.uids: dict[str, str] = {}  # the pod now behind each name
-        self.deleted: set[str] = set()
-        self.followers: dict[str, threading.Thread] = {}  # live pods' followers only
-        self.stopped = threading.Event()
-        self._lock = threading.Lock()
         self._responses: set[Any] = set()
         self._watcher: threading.Thread | None = None
-        self._recent_only: set[str] = set()
 
     @property
     def where(self) -> str:
@@ -156,8 +110,6 @@ class KubeSource:
             raise SourceUnavailable(
                 f"the Kubernetes API at {self.where} is not reachable ({reason})"
             ) from None
-        # Pods already running: only their recent lines (a new pabot process must not
-        # fetch hours of history); pods that appear later are followed from their start.
         self._recent_only = {pod.metadata.name for pod in listing.items}
         for pod in listing.items:
             self._seen("ADDED", pod)
@@ -230,55 +182,6 @@ class KubeSource:
         phase = (pod.status and pod.status.phase) or "Pending"
         self.track(kind, pod.metadata.name, phase, pod.metadata.uid or "")
 
-    def track(self, kind: str, name: str, phase: str, uid: str = "") -> None:
-        """A watch event: start a follower once the pod runs; note a deleted pod."""
-        if kind == "DELETED":
-            with self._lock:
-                stale = bool(uid) and self.uids.get(name, uid) != uid
-            if not stale:
-                self._gone(name)
-            return
-        with self._lock:
-            if uid and self.uids.get(name, uid) != uid:  # re-created under the same name
-                self.deleted.discard(name)
-                self.followers.pop(name, None)  # the old one drains its stream and ends
-            if uid:
-                self.uids[name] = uid
-            self.phases[name] = phase
-            start = (
-                phase in _FOLLOWED_PHASES
-                and name not in self.followers
-                and name not in self.deleted
-            )
-            if start:
-                thread = threading.Thread(
-                    target=self._follow,
-                    args=(name, uid),
-                    name=f"pod-monitor:{name}",
-                    daemon=True,
-                )
-                self.followers[name] = thread
-        if start:
-            thread.start()
-
-    def _gone(self, name: str) -> None:
-        with self._lock:
-            self.deleted.add(name)
-            self.phases.pop(name, None)
-            follower = self.followers.get(name)
-            idle = follower is None or not follower.is_alive()
-            if idle:
-                self._forget(name)
-        if idle:
-            self.on_gone(name)
-
-    def _forget(self, name: str) -> None:
-        """Drop a deleted pod whose follower has ended (holding the lock): memory stays
-        bounded by the live pods however many come and go (a soak makes thousands)."""
-        self.followers.pop(name, None)
-        self.uids.pop(name, None)
-        self.deleted.discard(name)
-
     # ------------------------------------------------------------------ follow
     def _should_reopen(self, name: str, uid: str) -> bool:
         with self._lock:
@@ -304,42 +207,33 @@ class KubeSource:
             return True  # unreachable for now: the next attempt tells
         return pod.metadata.uid == uid
 
-    def _follow(self, name: str, uid: str = "") -> None:
+    def _follow_pod(self, name: str, uid: str) -> None:
         dedup = Dedup()
         since = {"since_seconds": RECENT_S} if name in self._recent_only else {}
-        try:
-            while not self.stopped.is_set():
-                dedup.restart()
-                try:
-                    response = self.core.read_namespaced_pod_log(
-                        name,
-                        self.namespace,
-                        follow=True,
-                        timestamps=True,
-                        _preload_content=False,
-                        _request_timeout=(self.connect_timeout, None),
-                        **since,
-                    )
-                except ApiException:
-                    response = None  # not started yet, or gone
-                except Exception:
-                    response = None
-                if response is not None:
-                    self._read(name, response, dedup)
-                    since = {}  # reopened: a restarted container's run, from its start
-                if not self._should_reopen(name, uid):
-                    return
-                self.stopped.wait(_REOPEN_S)
-                if not self._same_pod(name, uid):
-                    return  # re-created under its name: that pod has a follower of its own
-        finally:
-            with self._lock:
-                mine = self.followers.get(name) is threading.current_thread()
-                gone = mine and name in self.deleted
-                if gone:
-                    self._forget(name)
-            if gone:
-                self.on_gone(name)
+        while not self.stopped.is_set():
+            dedup.restart()
+            try:
+                response = self.core.read_namespaced_pod_log(
+                    name,
+                    self.namespace,
+                    follow=True,
+                    timestamps=True,
+                    _preload_content=False,
+                    _request_timeout=(self.connect_timeout, None),
+                    **since,
+                )
+            except ApiException:
+                response = None  # not started yet, or gone
+            except Exception:
+                response = None
+            if response is not None:
+                self._read(name, response, dedup)
+                since = {}  # reopened: a restarted container's run, from its start
+            if not self._should_reopen(name, uid):
+                return
+            self.stopped.wait(_REOPEN_S)
+            if not self._same_pod(name, uid):
+                return  # re-created under its name: that pod has a follower of its own
 
     def _read(self, name: str, response: Any, dedup: Dedup) -> None:
         with self._lock:

@@ -4,7 +4,8 @@ For an environment whose Kubernetes API is not reachable from the tester's machi
 (staging behind a firewall) while the worker node's kubectl is: one SSH session runs
 ``kubectl get pods --watch``, and each pod that reaches Running gets one session
 running ``kubectl logs --follow --timestamps``. Lines go to the same sink as with
-:class:`~libraries.pod_monitor.kube_source.KubeSource`. Robot-free.
+:class:`~libraries.pod_monitor.kube_source.KubeSource`, and watch events are handled as
+there (:class:`~libraries.pod_monitor.following.FollowingSource`). Robot-free.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import shlex
 import threading
 from collections.abc import Callable
 
-from libraries.pod_monitor.kube_source import (
+from libraries.pod_monitor.following import (
     RECENT_S,
     Dedup,
-    KubeSource,
+    FollowingSource,
     LineSink,
     split_stamped,
 )
@@ -25,7 +26,7 @@ from libraries.ssh.client import WorkerConnection
 _WATCH_FORMAT = '{.type}{" "}{.object.metadata.name}{" "}{.object.status.phase}{"\\n"}'
 
 
-class SshSource:
+class SshSource(FollowingSource):
     """Watches the pods of ``namespace`` with kubectl on the worker node; follows their logs."""
 
     def __init__(
@@ -35,19 +36,10 @@ class SshSource:
         sink: LineSink,
         on_gone: Callable[[str], None] = lambda pod: None,
     ) -> None:
+        super().__init__(namespace, sink, on_gone)  # kubectl's watch gives no uid: none kept
         self._connect = connect
-        self.namespace = namespace
-        self.sink = sink
-        self.on_gone = on_gone
         self.connection: WorkerConnection | None = None
-        self.phases: dict[str, str] = {}
-        self.uids: dict[str, str] = {}  # kubectl's watch gives no uid: stays empty
-        self.followers: dict[str, threading.Thread] = {}
-        self.deleted: set[str] = set()
-        self.stopped = threading.Event()
-        self._lock = threading.Lock()
         self._channels: set = set()
-        self._recent_only: set[str] = set()
 
     @property
     def where(self) -> str:
@@ -73,7 +65,7 @@ class SshSource:
             name, _, phase = line.partition(" ")
             if name:
                 self._recent_only.add(name)
-                self._seen("ADDED", name, phase)
+                self.track("ADDED", name, phase)
         threading.Thread(target=self._watch, name="pod-monitor-ssh-watch", daemon=True).start()
 
     def stop(self) -> None:
@@ -115,50 +107,36 @@ class SshSource:
                 for line in self._lines(channel):
                     kind, name, phase = (line.split(" ") + ["", ""])[:3]
                     if name:
-                        self._seen(kind, name, phase)
+                        self.track(kind, name, phase)
             except Exception:  # the session broke (paramiko, socket): start it again
                 pass
             self.stopped.wait(1.0)
 
-    # Watch events are handled as the API source handles them.
-    _seen = KubeSource.track
-    _gone = KubeSource._gone
-    _forget = KubeSource._forget
-
-    def _follow(self, name: str, uid: str = "") -> None:
+    def _follow_pod(self, name: str, uid: str) -> None:
         dedup = Dedup()
         since = [f"--since={RECENT_S}s"] if name in self._recent_only else []
-        try:
-            while not self.stopped.is_set():
-                dedup.restart()
-                channel = None
-                try:
-                    channel = self._open(
-                        self._kubectl("logs", "--follow", "--timestamps", *since, name)
-                    )
-                    for raw in self._lines(channel):
-                        stamped = split_stamped(raw)
-                        if stamped and dedup.fresh(stamped[0]):
-                            self.sink(name, stamped[0], stamped[1])
-                    since = []
-                except Exception:  # the session broke: reopen while the pod runs
-                    pass
-                finally:
-                    if channel is not None:
-                        self._closed(channel)
-                with self._lock:
-                    again = name not in self.deleted and self.phases.get(name) == "Running"
-                if not again or self.stopped.is_set():
-                    return
-                self.stopped.wait(0.5)
-        finally:
+        while not self.stopped.is_set():
+            dedup.restart()
+            channel = None
+            try:
+                channel = self._open(
+                    self._kubectl("logs", "--follow", "--timestamps", *since, name)
+                )
+                for raw in self._lines(channel):
+                    stamped = split_stamped(raw)
+                    if stamped and dedup.fresh(stamped[0]):
+                        self.sink(name, stamped[0], stamped[1])
+                since = []
+            except Exception:  # the session broke: reopen while the pod runs
+                pass
+            finally:
+                if channel is not None:
+                    self._closed(channel)
             with self._lock:
-                mine = self.followers.get(name) is threading.current_thread()
-                gone = mine and name in self.deleted
-                if gone:
-                    self._forget(name)
-            if gone:
-                self.on_gone(name)
+                again = name not in self.deleted and self.phases.get(name) == "Running"
+            if not again or self.stopped.is_set():
+                return
+            self.stopped.wait(0.5)
 
     def _closed(self, channel) -> None:
         channel.close()

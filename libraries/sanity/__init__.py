@@ -6,10 +6,10 @@ import time
 
 from robot.api import logger
 from robot.api.deco import keyword, library
-from robot.api.types import Secret
 from robot.libraries.BuiltIn import BuiltIn
 from robot.output import LOGGER
 
+from libraries.common.arguments import plain
 from libraries.sanity.checks import DEADLINE_S, Target, check_all, table
 
 __all__ = ["Sanity"]
@@ -20,10 +20,6 @@ class SanityFailure(RuntimeError):
 
     ROBOT_EXIT_ON_FAILURE = True
     ROBOT_SUPPRESS_NAME = True
-
-
-def _plain(value: object) -> str:
-    return value.value if isinstance(value, Secret) else ("" if value is None else str(value))
 
 
 @library(scope="GLOBAL")
@@ -82,7 +78,7 @@ class Sanity:
         value = BuiltIn().get_variable_value
 
         def text(name: str) -> str:
-            return _plain(value(f"${{{name}}}"))
+            return plain(value(f"${{{name}}}"))
 
         return Target(
             env_name=text("ENV_NAME") or "local",

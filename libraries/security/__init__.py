@@ -13,13 +13,10 @@ from robot.api import SkipExecution, logger
 from robot.api.deco import keyword, library
 from robot.api.types import Secret
 
+from libraries.common.arguments import plain
 from libraries.security import probes
 
 __all__ = ["Security"]
-
-
-def _plain(value: Any) -> str:
-    return value.value if isinstance(value, Secret) else str(value)
 
 
 @library(scope="GLOBAL", auto_keywords=False)
@@ -106,7 +103,7 @@ class Security:
 
         | `Error Body Should Not Leak` | ${response} | ${FOCUS_PASSWORD} | ${token} |
         """
-        found = probes.leaks(response.text, [_plain(secret) for secret in secrets])
+        found = probes.leaks(response.text, [plain(secret) for secret in secrets])
         where = f"{response.request.method} {response.url} ({response.status_code})"
         if found:
             raise AssertionError(f"The body of {where} leaks {', '.join(found)}")

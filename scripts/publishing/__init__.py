@@ -1,1 +1,4 @@
-"""Shared parts of the publishing scripts: HTTP with retries, and reading Robot results."""
+"""Publishing results: Xray import and test plans, Jira bugs, CI summaries, the dashboard.
+
+Shared parts: HTTP with retries (``http``), reading Robot results (``results``).
+"""

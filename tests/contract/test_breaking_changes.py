@@ -4,16 +4,11 @@ path and a newly required field, and lets an added path through."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("fuzz_script", ROOT / "scripts" / "fuzz.py")
-fuzz = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fuzz)
+from scripts.run import fuzz
 
 pytestmark = pytest.mark.skipif(
     not fuzz.OPENAPI_DIFF.exists(), reason="openapi-diff not installed (make setup)"

@@ -14,7 +14,7 @@ import pytest
 from libraries.common import request_ids
 from libraries.pod_monitor import report
 from libraries.pod_monitor.buffer import LineStore
-from libraries.pod_monitor.kube_source import Dedup, parse_timestamp, split_stamped
+from libraries.pod_monitor.following import Dedup, parse_timestamp, split_stamped
 from libraries.pod_monitor.patterns import PatternFileError, load_patterns
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts import ci_summary, dashboard, shard_demo
+from scripts.publishing import ci_summary, dashboard
+from scripts.run import shard_demo
 from tests.publishing.synthetic import T, write_output
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,7 +123,7 @@ def test_jenkinsfile_has_the_stages_and_the_robot_step():
 
 
 def test_closing_line_names_a_stage_that_wrote_no_results(tmp_path: Path, capsys):
-    from scripts import summary
+    from scripts.run import summary
 
     robot = write_output(tmp_path / "output.xml", {"Api": [T("A", [])]})
     assert summary.main([str(tmp_path / "pytest.xml"), str(robot)]) == 1
@@ -132,7 +133,7 @@ def test_closing_line_names_a_stage_that_wrote_no_results(tmp_path: Path, capsys
 
 
 def test_closing_lines_name_each_failed_robot_test(tmp_path: Path, capsys):
-    from scripts import summary
+    from scripts.run import summary
 
     robot = write_output(
         tmp_path / "output.xml",

@@ -1,4 +1,4 @@
-"""scripts/jira_bugs.py (on the jira package) against the loopback Jira stand-in."""
+"""scripts/publishing/jira_bugs.py (on the jira package) against the loopback Jira stand-in."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import jira_bugs
+from scripts.publishing import jira_bugs
 from scripts.publishing.results import RunTest
 from tests.publishing.standin import Standin
 from tests.publishing.synthetic import T, write_output, write_pod_log

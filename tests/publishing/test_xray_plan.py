@@ -1,4 +1,5 @@
-"""scripts/xray_plan.py: a Test Plan's tests from Xray (Cloud and DC) -> a Robot argument file."""
+"""scripts/publishing/xray_plan.py: a Test Plan's tests from Xray (Cloud and DC) -> a Robot
+argument file."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from robot import run_cli
 from robot.api import ExecutionResult
 
-from scripts import xray_plan
+from scripts.publishing import xray_plan
 from tests.publishing.standin import Standin
 
 SUITE = """\

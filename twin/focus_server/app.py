@@ -11,7 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import FastAPI
 from pymongo.errors import PyMongoError
 
-from twin.focus_server import API_PREFIX, VERSION, errors, openapi, routes_misc, routes_tasks
+from twin.focus_server import (
+    API_PREFIX,
+    VERSION,
+    errors,
+    openapi,
+    routes_auth_health,
+    routes_fibre,
+    routes_tasks,
+)
 from twin.focus_server.auth import RateLimiter, TokenSigner
 from twin.focus_server.lifecycle import TaskManager
 from twin.focus_server.liveview import routes as liveview
@@ -101,8 +109,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.focus = state
     errors.install(app)
-    app.include_router(routes_misc.public, prefix=API_PREFIX)
-    app.include_router(routes_misc.protected, prefix=API_PREFIX)
+    app.include_router(routes_auth_health.router, prefix=API_PREFIX)
+    app.include_router(routes_fibre.router, prefix=API_PREFIX)
     app.include_router(routes_tasks.router, prefix=API_PREFIX)
     liveview.install(app, state)
     app.add_middleware(BodyLimitMiddleware, limit=constants.MAX_BODY_BYTES)

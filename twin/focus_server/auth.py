@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from twin.focus_server.errors import ApiError
+from twin.focus_server.errors import ApiError, invalid
 
 
 def _b64(data: bytes) -> str:
@@ -90,6 +90,24 @@ class RateLimiter:
                 bucket.tokens -= 1
                 return 0.0
             return (1 - bucket.tokens) / self.rate
+
+
+def check_login(
+    username: object, password: object, expires_in: object, user: str, user_password: str
+) -> None:
+    """A login (``POST /auth/token`` or the UI's session): ``expires_in`` absent or a number of
+    seconds >= 1 (else a 400), then the credentials, compared in constant time (else a 401)."""
+    if expires_in is not None and (
+        isinstance(expires_in, bool) or not isinstance(expires_in, int | float) or expires_in < 1
+    ):
+        raise invalid("expires_in", "expires_in must be a number of seconds >= 1")
+    user_ok = _same(username, user)
+    if not (_same(password, user_password) and user_ok):
+        raise unauthorized("wrong username or password")
+
+
+def _same(given: object, expected: str) -> bool:
+    return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def bearer_token(header: str | None) -> str:

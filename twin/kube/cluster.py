@@ -2,7 +2,7 @@
 
 :class:`ClusterView` mirrors the supervisor's pods, workloads, Jobs and Services into
 the :class:`~twin.kube.store.Store` on every change (which emits the watch events),
-implements the API server's :class:`~twin.kube.server.Cluster` protocol, writes the
+implements the API server's :class:`~twin.kube.handling.Cluster` protocol, writes the
 kubeconfig and runs the HTTPS server.
 """
 
@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from twin import config
 from twin.kube import discovery, objects, update
+from twin.kube.handling import ApiError
+from twin.kube.handling import status as status_body
 from twin.kube.jobs import KNOWN_IMAGES, InvalidObject, JobRecord, job_from_body, service_from_body
 from twin.kube.podlog import PodLog
-from twin.kube.server import ApiError, serve
-from twin.kube.server import status as status_body
+from twin.kube.routes import serve
 from twin.kube.store import DEFAULT_HISTORY, Store
 from twin.workloads import WorkloadSpec
 

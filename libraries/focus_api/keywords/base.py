@@ -51,15 +51,6 @@ class LibraryComponent:
         self.state.ledger.remove((client or self.client).base_url, task_id)
 
 
-def task_id_of(task: dict | str) -> str:
-    """A task is a configure response (dict with ``task_id``) or a task id string."""
-    if isinstance(task, dict):
-        if "task_id" not in task:
-            raise ValueError(f"not a task: no 'task_id' in {truncate(task, 200)}")
-        return str(task["task_id"])
-    return str(task)
-
-
 def truncate(value: Any, limit: int = LOG_LIMIT) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
@@ -72,6 +63,15 @@ def log_exchange(exchange: Exchange) -> None:
         f"{exchange.method} {exchange.url} -> {exchange.status} "
         f"in {exchange.elapsed_s * 1000:.0f} ms{body}\nresponse: {truncate(exchange.response_text)}"
     )
+
+
+def items_of(body: Any, key: str) -> list:
+    """A list body, or the list under ``key`` of an object body."""
+    if isinstance(body, dict) and isinstance(body.get(key), list):
+        return body[key]
+    if isinstance(body, list):
+        return body
+    raise AssertionError(f"expected a list of {key}, got {str(body)[:300]}")
 
 
 def body_of(response: requests.Response) -> Any:

@@ -9,14 +9,9 @@ from assertionengine import AssertionOperator
 from robot.api import logger
 from robot.api.deco import keyword
 
+from libraries.common.arguments import task_id_of
 from libraries.common.polling import poll_assertion, wait_until
-from libraries.focus_api.keywords.base import (
-    LibraryComponent,
-    body_of,
-    check_status,
-    parse,
-    task_id_of,
-)
+from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
 from libraries.focus_api.models import (
     AckResponse,
     TaskMetadata,

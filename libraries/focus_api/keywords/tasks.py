@@ -1,44 +1,31 @@
-"""Keywords that create, change and stop tasks."""
+"""Keywords that create, change and stop tasks, one at a time (``burst.py`` sends many at once)."""
 
 from __future__ import annotations
 
-import math
-import re
-import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, get_type_hints
 
 from robot.api import TypeInfo, logger
 from robot.api.deco import keyword
 
-from libraries.focus_api.client import FocusApiError, FocusClient, FocusUnavailable
-from libraries.focus_api.keywords.base import (
-    LibraryComponent,
-    body_of,
-    check_status,
-    parse,
-    task_id_of,
-)
+from libraries.common.arguments import task_id_of
+from libraries.focus_api.client import FocusUnavailable
+from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
+from libraries.focus_api.keywords.recordings import recorded_time_range
 from libraries.focus_api.models import (
     ConfigureResponse,
     TaskMetadata,
     build_payload,
     explain_invalid,
-    format_utc,
-    parse_utc,
 )
-from libraries.safety import destructive
 from variables import constants
 
 GONE_STATUSES = (200, 404, 409)
 _PAYLOAD_TYPES: dict[str, TypeInfo] = {}
-HISTORIC_SPAN = timedelta(seconds=30)
 
 
 class TaskKeywords(LibraryComponent):
-    """Configure (one, live, historic, many at once), change the ROI, stop."""
+    """Configure (one, live, historic), change the ROI, stop."""
 
     @keyword
     def build_configure_payload(
@@ -83,27 +70,6 @@ class TaskKeywords(LibraryComponent):
         | Should Not Be Empty | ${reasons} |
         """
         return explain_invalid(payload)
-
-    @keyword("Get UTC Timestamp")
-    def get_utc_timestamp(self, offset: timedelta = timedelta(0)) -> str:
-        """Now plus ``offset`` as ISO-8601 UTC (``2026-11-22T08:00:00Z``).
-
-        | ${future} = | `Get UTC Timestamp` | offset=1h |
-        | ${past} = | `Get UTC Timestamp` | offset=-10 min |
-        """
-        return format_utc(datetime.now(UTC) + offset)
-
-    @keyword("Get UTC Timestamp At")
-    def get_utc_timestamp_at(self, when: str, offset: timedelta = timedelta(0)) -> str:
-        """``when`` plus ``offset`` as ISO-8601 UTC (``2026-11-22T10:00:00Z``), for the
-        times a tester says: ``now``, ``today 10:00``, ``yesterday 10:00``,
-        ``3 days ago 08:30``, or ``2026-11-22 10:00`` (``:ss`` optional). Times are UTC.
-
-        | ${start} = | `Get UTC Timestamp At` | yesterday 10:00 |
-        | ${end} = | `Get UTC Timestamp At` | yesterday 10:00 | offset=30s |
-        | ${since} = | `Get UTC Timestamp At` | now |
-        """
-        return format_utc(moment_at(when, datetime.now(UTC)) + offset)
 
     @keyword
     def configure_task(
@@ -221,36 +187,9 @@ class TaskKeywords(LibraryComponent):
             and options.get("start") is None
             and options.get("end") is None
         ):
-            options["start"], options["end"] = self.get_recorded_time_range()
+            options["start"], options["end"] = recorded_time_range(self.client)
         payload = build_payload(time_status=time_status, view_type=view_type, **options)
         return self.configure_task(payload, expected_status, error_field, timeout=timeout)
-
-    @keyword
-    def get_recorded_time_range(self, span: timedelta = HISTORIC_SPAN) -> list[str]:
-        """``[start, end]`` (ISO-8601 UTC, whole seconds): up to ``span`` from the start of the
-        newest complete recording of the last 7 days that covers at least one whole second,
-        for Historic tasks.
-
-        Recordings shorter than that (a recorder restart leaves a sliver of a few
-        milliseconds) are passed over: rounded to whole seconds they would give
-        ``start >= end``, which the server rightly refuses.
-
-        | ${start}    ${end} = | `Get Recorded Time Range` | span=10s |
-        """
-        now = datetime.now(UTC)
-        response = self.client.recordings(format_utc(now - timedelta(days=7)), format_utc(now))
-        check_status(response, 200)
-        body = body_of(response)
-        items = body.get("recordings", []) if isinstance(body, dict) else body
-        ranges = [_whole_seconds(item, span) for item in items if _is_complete(item)]
-        usable = [pair for pair in ranges if pair is not None]
-        if not usable:
-            raise AssertionError(
-                f"No complete recording of at least 1 s in the last 7 days to play back "
-                f"({len(ranges)} complete, all shorter); is the SEG-Y recorder running?"
-            )
-        start, end = max(usable)
-        return format_utc(start), format_utc(end)
 
     @keyword
     def configure_task_should_be_refused_for_capacity(self, payload: dict | None = None) -> int:
@@ -353,79 +292,6 @@ class TaskKeywords(LibraryComponent):
         """
         return list(self.state.tasks)
 
-    @destructive("load the Focus Server with concurrent configures")
-    @keyword
-    def configure_tasks_concurrently(
-        self,
-        count: int,
-        payload: dict | None = None,
-        workers: int | None = None,
-        timeout: timedelta = timedelta(seconds=60),
-    ) -> dict:
-        """Send ``count`` ``POST /configure`` at once from a thread pool (PZ-13986).
-
-        Each request waits up to ``timeout`` for its answer (no answer = a hang).
-        Returns ``{"statuses": {status: n}, "errors": [...], "task_ids": [...],
-        "elapsed_s": s, "latency_s": {"p50", "p95", "max"}}``; ``errors`` lists the
-        requests without an answer (timeouts, connection errors). Accepted tasks are
-        registered for `Stop All Tasks`.
-
-        | ${burst} = | `Configure Tasks Concurrently` | 200 |
-        | Should Be Empty | ${burst}[errors] |
-        """
-        client, body = self.client, payload or build_payload()
-        client.tokens.get()  # one token for the whole burst
-        seconds = timeout.total_seconds()
-        started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=workers or count) as pool:
-            outcomes = list(pool.map(lambda _: _try_configure(client, body, seconds), range(count)))
-        summary: dict[str, Any] = {"statuses": {}, "errors": [], "task_ids": []}
-        for outcome in outcomes:
-            if outcome.error:
-                summary["errors"].append(outcome.error)
-                continue
-            summary["statuses"][outcome.status] = summary["statuses"].get(outcome.status, 0) + 1
-            if outcome.task_id:
-                self.register_task(outcome.task_id)
-                summary["task_ids"].append(outcome.task_id)
-        summary["elapsed_s"] = round(time.monotonic() - started, 3)
-        summary["latency_s"] = _percentiles([outcome.elapsed_s for outcome in outcomes])
-        logger.info(
-            f"{count} concurrent configures: {summary['statuses']}, "
-            f"{len(summary['errors'])} without answer, {summary['elapsed_s']} s, "
-            f"latency {summary['latency_s']}"
-        )
-        return summary
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    status: int
-    task_id: str | None
-    error: str | None
-    elapsed_s: float
-
-
-def _try_configure(client: FocusClient, payload: dict, timeout: float) -> _Outcome:
-    started = time.monotonic()
-    try:
-        response = client.configure(payload, timeout=timeout)
-    except FocusApiError as error:
-        return _Outcome(0, None, str(error), time.monotonic() - started)
-    body = body_of(response)
-    accepted = response.status_code == 200 and isinstance(body, dict)
-    task_id = str(body["task_id"]) if accepted and "task_id" in body else None
-    return _Outcome(response.status_code, task_id, None, time.monotonic() - started)
-
-
-def _percentiles(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values) or [0.0]
-
-    def at(share: float) -> float:
-        return round(ordered[min(int(len(ordered) * share), len(ordered) - 1)], 3)
-
-    return {"p50": at(0.5), "p95": at(0.95), "max": at(1.0)}
-
 
 def _range(value: dict | str) -> dict:
     if isinstance(value, dict):
@@ -437,26 +303,6 @@ def _range(value: dict | str) -> dict:
 def _number(text: str) -> int | float:
     number = float(text)
     return int(number) if number.is_integer() else number
-
-
-def _moment(value: str | float) -> datetime:
-    if isinstance(value, int | float) and math.isfinite(value):
-        return datetime.fromtimestamp(value, UTC)
-    return parse_utc(str(value))
-
-
-def _whole_seconds(recording: dict, span: timedelta) -> tuple[datetime, datetime] | None:
-    """Up to ``span`` of the recording, in whole seconds inside it; None when under 1 s."""
-    start = _moment(recording["start_time"])
-    start = start.replace(microsecond=0) + timedelta(seconds=1 if start.microsecond else 0)
-    end = min(_moment(recording["end_time"]), start + span).replace(microsecond=0)
-    return (start, end) if end - start >= timedelta(seconds=1) else None
-
-
-def _is_complete(recording: dict) -> bool:
-    if recording.get("deleted") or recording.get("end_time") is None:
-        return False
-    return recording.get("classification", "complete") == "complete"
 
 
 def payload_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -472,36 +318,3 @@ def payload_fields(fields: dict[str, Any]) -> dict[str, Any]:
             f"unknown configure field(s) {', '.join(unknown)}; known: {', '.join(_PAYLOAD_TYPES)}"
         )
     return {name: _PAYLOAD_TYPES[name].convert(value, name) for name, value in fields.items()}
-
-
-_WHEN = re.compile(
-    r"(?P<day>now|today|yesterday|(?P<ago>\d+) days? ago|(?P<date>\d{4}-\d{2}-\d{2}))"
-    r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?",
-    re.IGNORECASE,
-)
-
-
-def moment_at(when: str, now: datetime) -> datetime:
-    """The UTC instant a tester means by ``when`` (see `Get UTC Timestamp At`)."""
-    match = _WHEN.fullmatch(when.strip())
-    if match is None or (match["day"].lower() == "now" and match["hour"] is not None):
-        raise ValueError(
-            f"cannot read the time {when!r}: use 'now', 'today 10:00', 'yesterday 10:00', "
-            "'3 days ago 08:30' or '2026-11-22 10:00' (UTC)"
-        )
-    day = match["day"].lower()
-    if day == "now":
-        return now
-    if match["date"]:
-        base = datetime.strptime(match["date"], "%Y-%m-%d").replace(tzinfo=UTC)
-    else:
-        back = 1 if day == "yesterday" else int(match["ago"] or 0)
-        base = (now - timedelta(days=back)).replace(hour=0, minute=0, second=0, microsecond=0)
-    try:
-        return base.replace(
-            hour=int(match["hour"] or 0),
-            minute=int(match["minute"] or 0),
-            second=int(match["second"] or 0),
-        )
-    except ValueError as error:
-        raise ValueError(f"cannot read the time {when!r}: {error}") from None

@@ -21,12 +21,3 @@ class LibraryComponent(ConnectionComponent[KubeClient]):
     @property
     def kube(self) -> KubeClient:
         return self.connections.current
-
-
-def task_id_of(task: dict | str) -> str:
-    """A task is the configure response (dict with ``task_id``) or its id."""
-    if isinstance(task, dict):
-        if "task_id" not in task:
-            raise ValueError(f"not a task: no 'task_id' in {sorted(task)}")
-        return str(task["task_id"])
-    return str(task)

@@ -7,8 +7,9 @@ from datetime import timedelta
 from robot.api import logger
 from robot.api.deco import keyword
 
+from libraries.common.arguments import task_id_of
 from libraries.kubernetes.client import KubeError, pod_summary, wait_until
-from libraries.kubernetes.keywords.base import LibraryComponent, task_id_of
+from libraries.kubernetes.keywords.base import LibraryComponent
 from variables import constants
 
 

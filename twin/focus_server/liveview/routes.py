@@ -10,7 +10,6 @@ the tasks view; it takes a bearer token or a session like every API endpoint.
 from __future__ import annotations
 
 import asyncio
-import hmac
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from twin.focus_server import API_PREFIX
-from twin.focus_server.auth import unauthorized
+from twin.focus_server.auth import check_login
 from twin.focus_server.errors import invalid
 from twin.focus_server.liveview import UI_PREFIX
 from twin.focus_server.runtime import Runtime, authorize, runtime
@@ -45,10 +44,6 @@ api = APIRouter(dependencies=[Depends(authorize)])
 State = Annotated[Runtime, Depends(runtime)]
 
 
-def _same(given: object, expected: str) -> bool:
-    return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
-
-
 def _session_body(sessions: Sessions, payload: dict) -> dict:
     return {
         "user": payload["sub"],
@@ -72,11 +67,8 @@ async def log_in(request: Request, state: State) -> JSONResponse:
     if not username or not password:
         raise invalid("username" if not username else "password", "username and password needed")
     ttl = body.get("expires_in")
-    if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 1):
-        raise invalid("expires_in", "expires_in must be a number of seconds >= 1")
-    user_ok = _same(username, state.settings.focus_user)
-    if not (_same(password, state.settings.focus_password) and user_ok):
-        raise unauthorized("wrong username or password")
+    settings = state.settings
+    check_login(username, password, ttl, settings.focus_user, settings.focus_password)
     sessions = sessions_of(request)
     cookie, payload = sessions.issue(username, ttl)
     response = JSONResponse(_session_body(sessions, payload), headers={"Cache-Control": "no-store"})

@@ -12,12 +12,11 @@ import platform
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from libraries.load import stats
+from libraries.load.runner import STANDARD_RUNS, run_load, standard_spec
+from libraries.load.targets import environment, load_target
 
-from libraries.load import stats  # noqa: E402
-from libraries.load.runner import STANDARD_RUNS, run_load, standard_spec  # noqa: E402
-from libraries.load.targets import environment, load_target  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def main() -> int:

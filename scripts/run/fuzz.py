@@ -3,7 +3,7 @@
 1. Breaking changes: the served document against the committed snapshot
    (tests/contract/openapi.snapshot.json) with Atlassian's openapi-diff (npm, pinned in
    tools/openapi-diff). A breaking change fails; refresh the snapshot on purpose with
-   ``python scripts/fuzz.py --update-snapshot``.
+   ``python -m scripts.run.fuzz --update-snapshot``.
 2. schemathesis: every check (tests/contract/schemathesis.toml), all phases including
    the stateful links configure -> metadata/ack/waterfall/reconfigure -> delete. Fails on
    any failure. Reports in results/fuzz/ (JUnit XML).
@@ -21,11 +21,10 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from libraries.load.openapi30 import to_openapi30
+from libraries.load.targets import environment, plain
 
-from libraries.load.openapi30 import to_openapi30  # noqa: E402
-from libraries.load.targets import environment, plain  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 SNAPSHOT = ROOT / "tests" / "contract" / "openapi.snapshot.json"
 CONFIG = ROOT / "tests" / "contract" / "schemathesis.toml"

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from robot.libdocpkg import LibraryDocumentation
 from robot.utils import normalize
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BACKQUOTED = re.compile(r"`([^`\n]+)`")
 
 

@@ -1,195 +1,26 @@
-"""Keywords for the service-level endpoints: health, channels, alerts, recordings, raw."""
+"""Keywords for tokens and what the server does with them: short-lived, expired and forged
+tokens, the per-token rate limit, and `Send Raw Request` with any token or none."""
 
 from __future__ import annotations
 
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import requests
-from assertionengine import AssertionOperator, verify_assertion
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
-from libraries.focus_api.keywords.base import (
-    LibraryComponent,
-    body_of,
-    check_status,
-    parse,
-)
-from libraries.focus_api.models import (
-    Alert,
-    ChannelsResponse,
-    HealthResponse,
-    Recording,
-    TokenResponse,
-    parse_utc,
-)
+from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
+from libraries.focus_api.models import TokenResponse
 from libraries.safety import destructive
 
 
-class ServiceKeywords(LibraryComponent):
-    """Health, channels, alerts, recordings and `Send Raw Request`."""
-
-    @keyword
-    def get_health(
-        self, expected_status: int | str = 200, timeout: timedelta | None = None
-    ) -> dict:
-        """``GET /health`` (no token needed); returns the body, checked against the contract.
-
-        ``expected_status=503`` checks a degraded answer; ``timeout`` is a total deadline
-        for the whole answer (e.g. ``2s`` for the PZ-13640 check), not a read timeout.
-
-        | ${health} = | `Get Health` |
-        | `Get Health` | expected_status=503 | timeout=2s |
-        """
-        seconds = timeout.total_seconds() if timeout else None
-        response = self.client.health(timeout=seconds)
-        check_status(response, expected_status, error_body=False)
-        return parse(HealthResponse, body_of(response), "GET /health").model_dump(by_alias=True)
-
-    @keyword
-    def get_health_status(
-        self,
-        assertion_operator: AssertionOperator | None = None,
-        assertion_expected: Any = None,
-        message: str | None = None,
-    ) -> str:
-        """The ``status`` of ``GET /health`` (``ok`` or ``degraded``), with an optional assertion.
-
-        | `Get Health Status` | == | ok |
-        | ${status} = | `Get Health Status` |
-        """
-        body = parse(HealthResponse, body_of(self.client.health()), "GET /health")
-        return verify_assertion(
-            body.status,
-            assertion_operator,
-            assertion_expected,
-            "Health status",
-            message,
-        )
-
-    @keyword
-    def get_channels(self, expected_status: int | str = 200) -> dict:
-        """``GET /channels``: ``lowest_channel``, ``highest_channel`` and ``channels``.
-
-        | ${channels} = | `Get Channels` |
-        | Should Be Equal As Integers | ${channels}[highest_channel] | ${SENSORS_RANGE} |
-        """
-        response = self.client.channels()
-        check_status(response, expected_status)
-        if response.status_code != 200:
-            return body_of(response)
-        return parse(ChannelsResponse, body_of(response), "GET /channels").model_dump()
-
-    @keyword
-    def get_alerts(
-        self,
-        since: str | None = None,
-        class_id: int | None = None,
-        severity: int | None = None,
-        limit: int | None = None,
-    ) -> list[dict]:
-        """``GET /alerts`` with optional filters and page size ``limit`` (the server's
-        default page without it); newest first, each checked against the contract.
-
-        | ${alerts} = | `Get Alerts` | class_id=104 | severity=3 |
-        | ${page} = | `Get Alerts` | since=${since} | limit=2 |
-        """
-        response = self.client.alerts(since=since, classId=class_id, severity=severity, limit=limit)
-        check_status(response, 200)
-        items = _items(body_of(response), "alerts")
-        return [
-            parse(Alert, item, "an alert of GET /alerts").model_dump(by_alias=True)
-            for item in items
-        ]
-
-    @keyword
-    def alerts_should_be_newest_first(
-        self, alerts: list[dict], not_before: str | None = None
-    ) -> None:
-        """Each alert's ``alertTime`` is at or before the one listed above it (contract: newest
-        first); with ``not_before`` (ISO-8601), none is older than that instant.
-
-        | ${alerts} = | `Get Alerts` | since=${since} |
-        | `Alerts Should Be Newest First` | ${alerts} |
-        """
-        times = [parse_utc(str(alert["alertTime"])) for alert in alerts]
-        misplaced = [
-            f"#{index} {alerts[index]['alertTime']} after #{index - 1} "
-            f"{alerts[index - 1]['alertTime']}"
-            for index in range(1, len(times))
-            if times[index] > times[index - 1]
-        ]
-        if misplaced:
-            raise AssertionError(f"GET /alerts is not newest first: {', '.join(misplaced[:5])}")
-        if not_before is not None:
-            floor = parse_utc(not_before)
-            pairs = zip(alerts, times, strict=True)
-            older = [alert["alertId"] for alert, at in pairs if at < floor]
-            if older:
-                raise AssertionError(
-                    f"{len(older)} listed alert(s) older than {not_before}, although newer "
-                    f"ones were left out of the page: {older[:5]}"
-                )
-
-    @keyword
-    def get_recordings(self, start: str | None = None, end: str | None = None) -> list[dict]:
-        """``GET /recordings``: the recordings overlapping ``start``..``end`` (ISO-8601 UTC).
-
-        | ${recordings} = | `Get Recordings` | start=${start} | end=${end} |
-        """
-        response = self.client.recordings(start, end)
-        check_status(response, 200)
-        items = _items(body_of(response), "recordings")
-        return [
-            parse(Recording, item, "a recording of GET /recordings").model_dump() for item in items
-        ]
-
-    @keyword
-    def recordings_should_overlap(self, recordings: list[dict], start: str, end: str) -> None:
-        """Each recording of ``recordings`` overlaps ``start``..``end`` (ISO-8601 UTC): it starts
-        before ``end`` and, unless still in progress, ends after ``start``.
-
-        | ${recordings} = | `Get Recordings` | start=${start} | end=${end} |
-        | `Recordings Should Overlap` | ${recordings} | ${start} | ${end} |
-        """
-        low, high = parse_utc(start), parse_utc(end)
-        outside = [
-            f"{item['uuid']} ({item['start_time']}..{item.get('end_time')})"
-            for item in recordings
-            if not (
-                _instant(item["start_time"]) < high
-                and (item.get("end_time") is None or _instant(item["end_time"]) > low)
-            )
-        ]
-        if outside:
-            raise AssertionError(
-                f"{len(outside)} recording(s) listed outside {start}..{end}: {outside[:5]}"
-            )
-
-    @keyword("Plain HTTP Should Not Be Served")
-    def plain_http_should_not_be_served(self, path: str = "/health") -> str:
-        """A plain-HTTP request to the Focus Server's port is refused or redirected to HTTPS,
-        never served; returns ``refused`` or ``redirected``.
-
-        | `Plain HTTP Should Not Be Served` | /health |
-        """
-        url = "http://" + self.client.url(path).removeprefix("https://")
-        try:
-            response = requests.get(url, timeout=self.client.timeout, allow_redirects=False)
-        except requests.exceptions.ConnectionError as error:
-            logger.info(f"Plain HTTP to {url} refused: {str(error).splitlines()[0][:200]}")
-            return "refused"
-        location = response.headers.get("Location", "")
-        if response.is_redirect and location.startswith("https://"):
-            return "redirected"
-        raise AssertionError(
-            f"Plain HTTP {url} was served: {response.status_code} {response.text[:200]}"
-        )
+class AuthKeywords(LibraryComponent):
+    """Tokens, the rate limit and raw requests."""
 
     @keyword
     def get_short_lived_token(self, lifetime: timedelta = timedelta(seconds=1)) -> Secret:
@@ -348,19 +179,3 @@ class ServiceKeywords(LibraryComponent):
         )
         check_status(response, expected_status, error_code, error_field)
         return response
-
-
-def _items(body: Any, key: str) -> list:
-    """A list body, or the list under ``key`` of an object body."""
-    if isinstance(body, dict) and isinstance(body.get(key), list):
-        return body[key]
-    if isinstance(body, list):
-        return body
-    raise AssertionError(f"expected a list of {key}, got {str(body)[:300]}")
-
-
-def _instant(value: str | float) -> datetime:
-    """A recording time: ISO-8601 UTC text or epoch seconds."""
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
-    return parse_utc(value)

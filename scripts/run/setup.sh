@@ -3,7 +3,7 @@
 # its bundled node via robotframework-browser-batteries: no rfbrowser init, no npm), and
 # the Debian packages the twin and the suites need. A second run installs nothing.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: %s\n' "$*" >&2; exit 1; }

@@ -1,5 +1,5 @@
 // Parses a Jenkinsfile with Groovy's own parser (syntax only: no Jenkins, no plugins).
-// Usage: groovy scripts/check_jenkinsfile.groovy Jenkinsfile
+// Usage: groovy scripts/checks/check_jenkinsfile.groovy Jenkinsfile
 import org.codehaus.groovy.control.CompilationFailedException
 import org.codehaus.groovy.control.CompilationUnit
 import org.codehaus.groovy.control.Phases

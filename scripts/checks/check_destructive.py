@@ -7,7 +7,7 @@ keywords with ``[Tags] destructive``) may only be reached from a test tagged
 ``destructive``, or from the suite setup or teardown of a suite whose tests all are.
 That is what lets the production guard work by tag alone.
 
-    python scripts/check_destructive.py [robot/]
+    python -m scripts.checks.check_destructive [robot/]
 
 Prints one line per offending test and exits 1; prints a summary and exits 0 when clean.
 """
@@ -20,12 +20,11 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import robot
 
-import robot  # noqa: E402
+from libraries.safety import is_destructive
 
-from libraries.safety import is_destructive  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class DestructiveCalls:

@@ -14,8 +14,8 @@ and exits 1 when a bug is missed or the clean run is not green (2 on a usage err
 Each run's Robot outputs are in ``results/prove/<run>/``. The twins live in their own
 directory (``results/prove/twin``), one at a time, leased to this process.
 
-    python scripts/prove.py                        # every bug
-    python scripts/prove.py --bug PZ-13669 --bug PZ-13984
+    python -m scripts.run.prove                        # every bug
+    python -m scripts.run.prove --bug PZ-13669 --bug PZ-13984
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from scripts.run.robot_run import run_robot
+from twin import bugs, control
 
-from scripts.robot_run import run_robot  # noqa: E402
-from twin import bugs, control  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 CLEAN = "(clean)"
 ROBOT_TIMEOUT_S = 20 * 60

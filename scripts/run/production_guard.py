@@ -4,7 +4,7 @@ Starts a twin (``results/guard/twin``), points the *production* variable file at
 through the environment variables it reads (FOCUS_BASE_URL, MONGO_URI, ...), and runs
 every test of ``robot/`` tagged ``destructive`` with ``-v ENV:production`` and without
 ``ALLOW_DESTRUCTIVE``. Those are the tests that may act; the others never call a
-destructive keyword, which ``scripts/check_destructive.py`` proves statically (a dry
+destructive keyword, which ``scripts/checks/check_destructive.py`` proves statically (a dry
 run of the whole suite) and this script runs too.
 
 Then it checks the system, before against after:
@@ -20,8 +20,8 @@ Then it checks the system, before against after:
 
 Prints one line per check and exits 1 when one fails (2 when the run itself failed).
 
-    python scripts/production_guard.py
-    python scripts/production_guard.py --allow --test "Health Answers*"  # a control: fails
+    python -m scripts.run.production_guard
+    python -m scripts.run.production_guard --allow --test "Health Answers*"  # a control: fails
 """
 
 from __future__ import annotations
@@ -42,15 +42,14 @@ import requests
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from libraries.safety import is_destructive
+from scripts.checks import check_destructive
+from scripts.run.robot_run import run_robot
+from twin import bugs, control
+from twin import config as twin_config
+from variables import constants
 
-from libraries.safety import is_destructive  # noqa: E402
-from scripts import check_destructive  # noqa: E402
-from scripts.robot_run import run_robot  # noqa: E402
-from twin import bugs, control  # noqa: E402
-from twin import config as twin_config  # noqa: E402
-from variables import constants  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 # RabbitMQ's management statistics refresh every 5 s: wait that long before reading them.
 STATS_SETTLE_S = 5.5

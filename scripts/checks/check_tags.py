@@ -15,7 +15,7 @@ from pathlib import Path
 from robot.api import TestSuiteBuilder
 from robot.running import TestCase, TestSuite
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LEVEL_TAGS = ("smoke", "regression", "nightly")
 
 

@@ -14,12 +14,11 @@ import sys
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from libraries.load import stats
+from libraries.load.runner import SCENARIOS, LoadSpec, run_load
+from libraries.load.targets import environment, load_target
 
-from libraries.load import stats  # noqa: E402
-from libraries.load.runner import SCENARIOS, LoadSpec, run_load  # noqa: E402
-from libraries.load.targets import environment, load_target  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def main() -> int:

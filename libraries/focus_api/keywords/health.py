@@ -1,0 +1,89 @@
+"""Keywords for what the server says about itself: health, channels, no plain HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import requests
+from assertionengine import AssertionOperator, verify_assertion
+from robot.api import logger
+from robot.api.deco import keyword
+
+from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
+from libraries.focus_api.models import ChannelsResponse, HealthResponse
+
+
+class HealthKeywords(LibraryComponent):
+    """Health, channels, and plain HTTP refused."""
+
+    @keyword
+    def get_health(
+        self, expected_status: int | str = 200, timeout: timedelta | None = None
+    ) -> dict:
+        """``GET /health`` (no token needed); returns the body, checked against the contract.
+
+        ``expected_status=503`` checks a degraded answer; ``timeout`` is a total deadline
+        for the whole answer (e.g. ``2s`` for the PZ-13640 check), not a read timeout.
+
+        | ${health} = | `Get Health` |
+        | `Get Health` | expected_status=503 | timeout=2s |
+        """
+        seconds = timeout.total_seconds() if timeout else None
+        response = self.client.health(timeout=seconds)
+        check_status(response, expected_status, error_body=False)
+        return parse(HealthResponse, body_of(response), "GET /health").model_dump(by_alias=True)
+
+    @keyword
+    def get_health_status(
+        self,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        message: str | None = None,
+    ) -> str:
+        """The ``status`` of ``GET /health`` (``ok`` or ``degraded``), with an optional assertion.
+
+        | `Get Health Status` | == | ok |
+        | ${status} = | `Get Health Status` |
+        """
+        body = parse(HealthResponse, body_of(self.client.health()), "GET /health")
+        return verify_assertion(
+            body.status,
+            assertion_operator,
+            assertion_expected,
+            "Health status",
+            message,
+        )
+
+    @keyword
+    def get_channels(self, expected_status: int | str = 200) -> dict:
+        """``GET /channels``: ``lowest_channel``, ``highest_channel`` and ``channels``.
+
+        | ${channels} = | `Get Channels` |
+        | Should Be Equal As Integers | ${channels}[highest_channel] | ${SENSORS_RANGE} |
+        """
+        response = self.client.channels()
+        check_status(response, expected_status)
+        if response.status_code != 200:
+            return body_of(response)
+        return parse(ChannelsResponse, body_of(response), "GET /channels").model_dump()
+
+    @keyword("Plain HTTP Should Not Be Served")
+    def plain_http_should_not_be_served(self, path: str = "/health") -> str:
+        """A plain-HTTP request to the Focus Server's port is refused or redirected to HTTPS,
+        never served; returns ``refused`` or ``redirected``.
+
+        | `Plain HTTP Should Not Be Served` | /health |
+        """
+        url = "http://" + self.client.url(path).removeprefix("https://")
+        try:
+            response = requests.get(url, timeout=self.client.timeout, allow_redirects=False)
+        except requests.exceptions.ConnectionError as error:
+            logger.info(f"Plain HTTP to {url} refused: {str(error).splitlines()[0][:200]}")
+            return "refused"
+        location = response.headers.get("Location", "")
+        if response.is_redirect and location.startswith("https://"):
+            return "redirected"
+        raise AssertionError(
+            f"Plain HTTP {url} was served: {response.status_code} {response.text[:200]}"
+        )
