@@ -26,7 +26,9 @@ way a runner and Jenkins run them, here.
   ``make setup`` in a fresh clone first. Each job gets a hard-linked copy in its own clone,
   with the absolute paths a venv records (script shebangs, activate, .pth files) rewritten
   as new files for the job's path; the job's own ``make setup`` step then runs and finds it
-  complete, as it would after a cache restore.
+  complete, as it would after a cache restore. openapi-diff's node_modules (``npm ci`` in
+  ``make setup``) is reused the same way: a fresh ``HOME`` has no npm configuration, and
+  this machine's npm reaches its registry only with it.
 
 Checks: every job and stage ends as expected, the merged output holds every selected test
 exactly once, the Xray stand-in received the import. On failure one line names the job and
@@ -61,6 +63,7 @@ SKIPPED = {
     "lint": "make test runs it",
     "pytest": "make test runs it (and pytest would run this rehearsal again)",
 }
+NODE_MODULES = "tools/openapi-diff/node_modules"
 SHARD_OPTS = "--include smoke"
 DESTRUCTIVE_TEST = "Robot.Api.Capacity.Stopping A Task Frees Its Capacity"
 DESTRUCTIVE_OPTS = f"--test '{DESTRUCTIVE_TEST}'"
@@ -133,6 +136,10 @@ class Workspaces:
         git("checkout", "-q", "FETCH_HEAD", cwd=path)
         if self.template is not None:
             copy_venv(self.template / ".venv", path / ".venv")
+            # make setup's other install: openapi-diff's node_modules (npm ci), reused the same way.
+            modules = self.template / NODE_MODULES
+            if modules.is_dir():
+                subprocess.run(["cp", "-al", str(modules), str(path / NODE_MODULES)], check=True)
         with self._lock:
             self.made.append(path)
         return path
@@ -587,6 +594,7 @@ def run_jenkins(workspaces: Workspaces, outdir: Path, creds: dict, build_tag: st
             elif SHOWN.match(line):
                 say("jenkins: " + line.rstrip())
         process.wait(timeout=60 * 30)
+    path.unlink()  # it holds the stand-in's credentials store
     if result is None:
         tail = log.read_text(errors="replace").splitlines()[-5:]
         raise RehearsalError(f"the Jenkins stand-in ended without a result: {' | '.join(tail)}")
