@@ -57,6 +57,7 @@ STAGES = [
     ("regression", re.compile(r"\bmake\b.* regression$")),
     ("prove", re.compile(r"\bmake\b.* prove$")),
     ("guard", re.compile(r"\bmake\b.* guard$")),
+    ("ci-rehearsal", re.compile(r"\bmake\b.* ci-rehearsal$")),
     ("secret check", re.compile(r"\bcheck_secrets\b")),
     ("summary", re.compile(r"\bsummary\b")),
 ]
@@ -204,6 +205,10 @@ def counts(stage: Stage) -> str:
             f"{seen.group(1) if seen else 'no destructive-test line'}; {checks} checks ok; "
             f"{verdict.group(1) if verdict else 'no verdict'}"
         )
+    if stage.name == "ci-rehearsal":
+        jobs = [line for line in lines if re.match(r"^\s+\S+ \| (job|stage) ", line)]
+        failed = [line for line in jobs if "| failed" in line or line.rstrip().endswith("failed")]
+        return f"{len(jobs)} jobs and stages, {len(failed)} failed"
     if stage.name == "secret check":
         checked = _last(r"checked (\d+ output files for \d+ secrets: \d+ leaks)", lines)
         return checked.group(1) if checked else "no 'checked' line"
