@@ -229,7 +229,7 @@ def connection_status(ctx: Context, cmd: dict[str, Any]) -> dict[str, Any]:
 
 @command("listDatabases")
 def list_databases(ctx: Context, cmd: dict[str, Any]) -> dict[str, Any]:
-    entries = []
+    entries: list[dict[str, Any]] = []
     for db in ctx.store.database_names():
         size = sum(_data_size(ctx, db, name) for name in ctx.store.collection_names(db))
         entry = {"name": db, "sizeOnDisk": float(size), "empty": size == 0}
