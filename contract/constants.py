@@ -7,6 +7,8 @@ variable file (`Variables    contract.constants`). The numbers come from
 
 from __future__ import annotations
 
+from typing import Any
+
 # usersettings.new_production_client.json
 SENSORS_RANGE = 2222
 FREQUENCY_MIN = 0
@@ -89,7 +91,7 @@ def powers_of_two(low: int, high: int) -> list[int]:
     return values
 
 
-def get_variables() -> dict:
+def get_variables() -> dict[str, Any]:
     """Expose the constants to Robot Framework with their Python names."""
     return {
         name: value
