@@ -331,8 +331,8 @@ class FocusClient:
         path: str,
         json: Any = None,
         data: str | bytes | None = None,
-        params: dict | None = None,
-        headers: dict | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, Any] | None = None,
         token: str | None = None,
         authenticate: bool = True,
         retry: bool = True,
@@ -377,8 +377,8 @@ class FocusClient:
         *,
         json: Any = None,
         data: str | bytes | None = None,
-        params: dict | None = None,
-        headers: dict | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, Any] | None = None,
         retry: bool = True,
         timeout: float | None = None,
         log_body: Any = None,
@@ -528,7 +528,7 @@ class FocusClient:
     def channels(self) -> requests.Response:
         return self.request("GET", "/channels")
 
-    def configure(self, payload: dict, timeout: float | None = None) -> requests.Response:
+    def configure(self, payload: dict[str, Any], timeout: float | None = None) -> requests.Response:
         return self.request("POST", "/configure", json=payload, timeout=timeout)
 
     def metadata(self, task_id: str) -> requests.Response:
@@ -540,7 +540,7 @@ class FocusClient:
     def waterfall(self, task_id: str, rows: int) -> requests.Response:
         return self.request("GET", f"/waterfall/{task_id}", params={"rows": rows})
 
-    def config_task(self, task_id: str, changes: dict) -> requests.Response:
+    def config_task(self, task_id: str, changes: dict[str, Any]) -> requests.Response:
         return self.request("POST", f"/config_task/{task_id}", json=changes)
 
     def stop(self, task_id: str) -> requests.Response:

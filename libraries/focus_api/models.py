@@ -257,7 +257,7 @@ PAYLOAD_DEFAULTS: dict[str, Any] = {
 }
 
 
-def build_payload(**fields: Any) -> dict:
+def build_payload(**fields: Any) -> dict[str, Any]:
     """A ``/configure`` body as a plain dict, NOT validated (negative tests need bad ones).
 
     ``fields`` override :data:`PAYLOAD_DEFAULTS` (the seeds' default Live task);
@@ -283,7 +283,7 @@ def build_payload(**fields: Any) -> dict:
     return payload
 
 
-def explain_invalid(payload: dict) -> list[str]:
+def explain_invalid(payload: dict[str, Any]) -> list[str]:
     """Why the server must refuse ``payload``: ``["field: reason", ...]``; empty when valid."""
     try:
         ConfigureRequest.model_validate(payload)
@@ -292,13 +292,13 @@ def explain_invalid(payload: dict) -> list[str]:
     return []
 
 
-def _describe(item: dict) -> str:
+def _describe(item: dict[str, Any]) -> str:
     location = ".".join(str(part) for part in item["loc"])
     message = item["msg"].removeprefix("Value error, ")
     return f"{location}: {message}" if location else message
 
 
-def invalid_field(payload: dict) -> str | None:
+def invalid_field(payload: dict[str, Any]) -> str | None:
     """The top-level request field the first rule violation is about, or None when valid."""
     reasons = explain_invalid(payload)
     if not reasons:
@@ -328,7 +328,7 @@ def time_resolution(nfft: int, overlap: int, prr: float) -> float:
     return (nfft - overlap) / prr
 
 
-def expected_metadata(payload: dict, prr: float) -> dict[str, Any]:
+def expected_metadata(payload: dict[str, Any], prr: float) -> dict[str, Any]:
     """The metadata fields the server computes from a (valid) configuration."""
     nfft = payload["nfft"]
     overlap = payload.get("overlap")
@@ -344,7 +344,7 @@ def expected_metadata(payload: dict, prr: float) -> dict[str, Any]:
     }
 
 
-def metadata_mismatches(metadata: dict, payload: dict, prr: float) -> list[str]:
+def metadata_mismatches(metadata: dict[str, Any], payload: dict[str, Any], prr: float) -> list[str]:
     """Differences between the server's metadata and the configuration, one line each."""
     problems = []
     for name, expected in expected_metadata(payload, prr).items():

@@ -68,7 +68,7 @@ def log_exchange(exchange: Exchange) -> None:
     )
 
 
-def items_of(body: Any, key: str) -> list:
+def items_of(body: Any, key: str) -> list[Any]:
     """A list body, or the list under ``key`` of an object body."""
     if isinstance(body, dict) and isinstance(body.get(key), list):
         return body[key]

@@ -24,7 +24,7 @@ class HealthKeywords(LibraryComponent):
     @keyword
     def get_health(
         self, expected_status: int | str = 200, timeout: timedelta | None = None
-    ) -> dict:
+    ) -> dict[str, Any]:
         """``GET /health`` (no token needed); returns the body, checked against the contract.
 
         ``expected_status=503`` checks a degraded answer; ``timeout`` is a total deadline
@@ -82,7 +82,7 @@ class HealthKeywords(LibraryComponent):
         return parse(HealthResponse, body_of(self.client.health()), "GET /health").status
 
     @keyword
-    def get_channels(self, expected_status: int | str = 200) -> dict:
+    def get_channels(self, expected_status: int | str = 200) -> dict[str, Any]:
         """``GET /channels``: ``lowest_channel``, ``highest_channel`` and ``channels``.
 
         | ${channels} = | `Get Channels` |

@@ -32,10 +32,10 @@ class ObserveKeywords(LibraryComponent):
     @keyword
     def get_task_metadata(
         self,
-        task: dict | str,
+        task: dict[str, Any] | str,
         expected_status: int | str = 200,
         path: str = METADATA_PATHS[0],
-    ) -> dict:
+    ) -> dict[str, Any]:
         """The task's metadata, checked against the contract (every field, PZ-13985).
 
         ``path`` is ``/metadata/{}`` or its alias ``/task/{}/metadata``.
@@ -63,8 +63,8 @@ class ObserveKeywords(LibraryComponent):
 
     @keyword
     def task_metadata_should_match_configuration(
-        self, task: dict | str, payload: dict, prr: float | None = None
-    ) -> dict:
+        self, task: dict[str, Any] | str, payload: dict[str, Any], prr: float | None = None
+    ) -> dict[str, Any]:
         """The metadata must echo ``payload`` and carry the contract's calculations:
         ``channel_count = max - min + 1``, ``frequency_resolution = prr / nfft``,
         ``frequency_bins`` (bins ``k`` in ``0..nfft/2`` with ``min <= k*prr/nfft <= max``),
@@ -94,7 +94,7 @@ class ObserveKeywords(LibraryComponent):
     @keyword
     def get_task_status(
         self,
-        task: dict | str,
+        task: dict[str, Any] | str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
@@ -135,7 +135,7 @@ class ObserveKeywords(LibraryComponent):
     @keyword
     def get_task_stream_health(
         self,
-        task: dict | str,
+        task: dict[str, Any] | str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
@@ -175,8 +175,8 @@ class ObserveKeywords(LibraryComponent):
 
     @keyword
     def get_waterfall(
-        self, task: dict | str, rows: int = 10, expected_status: int | str = 200
-    ) -> dict:
+        self, task: dict[str, Any] | str, rows: int = 10, expected_status: int | str = 200
+    ) -> dict[str, Any]:
         """``GET /waterfall/{task_id}?rows=N``; returns ``{"task_id", "rows": [...]}``.
 
         | ${waterfall} = | `Get Waterfall` | ${task} | rows=10 |
@@ -198,11 +198,11 @@ class ObserveKeywords(LibraryComponent):
     @keyword
     def waterfall_should_have_rows(
         self,
-        task: dict | str,
+        task: dict[str, Any] | str,
         min_rows: int = 1,
         channel_count: int | None = None,
         timeout: timedelta = timedelta(seconds=30),
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """Polls the waterfall until it has ``min_rows`` rows; each row must have exactly one
         finite value per channel (``channel_count``, default: from the metadata) (PZ-13238).
         Returns the rows.
@@ -237,7 +237,7 @@ class ObserveKeywords(LibraryComponent):
         return rows
 
 
-def _time_mismatches(metadata: dict, payload: dict) -> list[str]:
+def _time_mismatches(metadata: dict[str, Any], payload: dict[str, Any]) -> list[str]:
     problems = []
     for name in ("startTime", "endTime"):
         expected, actual = payload.get(name), metadata.get(name)
