@@ -20,6 +20,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 # Locust first: importing it patches the process with gevent, which must happen before
 # anything imports ssl (the package libraries.load does).
@@ -42,7 +43,7 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _figures(entry: StatsEntry, seconds: float) -> dict:
+def _figures(entry: StatsEntry, seconds: float) -> dict[str, Any]:
     histogram = dict(entry.response_times)
     return {
         "requests": entry.num_requests,
@@ -56,7 +57,7 @@ def _figures(entry: StatsEntry, seconds: float) -> dict:
     }
 
 
-def _histogram_delta(now: dict, before: dict) -> dict[str, int]:
+def _histogram_delta(now: dict[str, Any], before: dict[str, Any]) -> dict[str, int]:
     return {
         str(ms): count - before.get(ms, 0) for ms, count in now.items() if count - before.get(ms, 0)
     }
@@ -73,7 +74,7 @@ def _count_status(request_type, name, response=None, exception=None, **_kwargs) 
     counts[key] = counts.get(key, 0) + 1
 
 
-def _environment(spec: dict) -> Environment:
+def _environment(spec: dict[str, Any]) -> Environment:
     scenarios.TARGET.clear()
     scenarios.TARGET.update(spec["target"])
     scenarios.TARGET["max_requests"] = spec.get("max_requests")
@@ -86,7 +87,7 @@ def _environment(spec: dict) -> Environment:
     return env
 
 
-def _start_workers(spec: dict, count: int) -> list[subprocess.Popen]:
+def _start_workers(spec: dict[str, Any], count: int) -> list[subprocess.Popen]:
     workers = []
     for _ in range(count):
         worker = subprocess.Popen(
@@ -100,7 +101,7 @@ def _start_workers(spec: dict, count: int) -> list[subprocess.Popen]:
     return workers
 
 
-def run(spec: dict) -> dict:
+def run(spec: dict[str, Any]) -> dict[str, Any]:
     """Run the scenario for ``duration_s`` (or until ``max_requests``); the statistics."""
     env = _environment(spec)
     count = int(spec.get("workers") or 0)

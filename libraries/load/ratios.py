@@ -72,7 +72,7 @@ class Probe:
     def get(self, path: str, **params: Any) -> requests.Response:
         return self.session.get(self.base + path, params=params, timeout=self.target.timeout)
 
-    def post(self, path: str, body: dict) -> requests.Response:
+    def post(self, path: str, body: dict[str, Any]) -> requests.Response:
         return self.session.post(self.base + path, json=body, timeout=self.target.timeout)
 
     def delete(self, path: str) -> requests.Response:
@@ -100,7 +100,7 @@ class Probe:
         self.session.close()
 
 
-def configure_body() -> dict:
+def configure_body() -> dict[str, Any]:
     return {
         "timeStatus": "Live",
         "viewType": "MultiChannel",
@@ -164,7 +164,7 @@ def measure(
     rounds: int | None = None,
     clock: Callable[[], float] = time.perf_counter,
     progress: Callable[[str], None] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Median of each endpoint and of the control requests sent right before it.
 
     Each round sends, for every endpoint in turn, one control request then one request of
@@ -208,7 +208,7 @@ def measure(
     return {"control": CONTROL, "rounds": most, "endpoints": figures}
 
 
-def measure_target(target: Target, rounds: int | None = None, progress=None) -> dict:
+def measure_target(target: Target, rounds: int | None = None, progress=None) -> dict[str, Any]:
     """Measure every contract endpoint of ``target`` on tasks of its own, stopped at the end."""
     probe = Probe(target)
     try:
@@ -235,7 +235,7 @@ def _wait_running(probe: Probe, task_id: str, timeout: float) -> None:
 
 
 def slowdowns(
-    measured: dict, baseline: dict[str, float], limit: float = LIMIT
+    measured: dict[str, Any], baseline: dict[str, float], limit: float = LIMIT
 ) -> tuple[list[str], list[str]]:
     """``(failures, compared)``: each endpoint's ratio to the control against its baseline
     ratio; a failure when it is ``limit`` times the baseline's or more. Every line gives

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from ipaddress import ip_address
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ENGINE = Path(__file__).with_name("engine.py")
@@ -86,7 +87,7 @@ class LoadTarget:
     user: str = ""
     password: str = field(default="", repr=False)
     ca_bundle: str | None = None
-    amqp: dict | None = field(default=None, repr=False)
+    amqp: dict[str, Any] | None = field(default=None, repr=False)
 
     def check(self) -> None:
         """Load goes to loopback only (this workplace's rule, and a safety net elsewhere)."""
@@ -122,7 +123,7 @@ def run_load(
     progress: Callable[[str], None] = lambda line: None,
     timeout_s: float | None = None,
     test: str = "",
-) -> dict:
+) -> dict[str, Any]:
     """Run ``spec`` against ``target`` in a child process; its statistics (see stats.py).
 
     The tasks the users create go into the task ledger under ``test`` (the Robot test's
