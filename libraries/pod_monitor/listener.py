@@ -7,6 +7,7 @@ import os
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import requests
 from robot.api import logger
@@ -100,7 +101,7 @@ class PodMonitor:
         self.probe_timeout = float(probe_timeout)
         self.probe: RequestIdProbe | None = None
         self.probe_reported = False
-        self.notes: list[dict] = []
+        self.notes: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------ start
     def _variable(self, name: str) -> str | None:
