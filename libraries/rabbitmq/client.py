@@ -46,7 +46,7 @@ class Message:
     body: bytes
     routing_key: str
     exchange: str
-    headers: dict = field(default_factory=dict)
+    headers: dict[str, Any] = field(default_factory=dict[str, Any])
     message_id: str | None = None
     correlation_id: str | None = None
     content_type: str | None = None
@@ -125,7 +125,7 @@ class Endpoint:
         return f"{scheme}://{self.user}@{self.host}:{self.port}{self.vhost}"
 
 
-def _with_request_id(headers: dict | None) -> dict | None:
+def _with_request_id(headers: dict[str, Any] | None) -> dict[str, Any] | None:
     """The headers plus ``x-request-id`` of the running test (see libraries/common/request_ids)."""
     request_id = request_ids.next_request_id()
     if request_id is None or (headers and request_ids.AMQP_HEADER in headers):
@@ -134,7 +134,7 @@ def _with_request_id(headers: dict | None) -> dict | None:
 
 
 def _properties(
-    message_id: str, content_type: str | None, headers: dict | None, persistent: bool
+    message_id: str, content_type: str | None, headers: dict[str, Any] | None, persistent: bool
 ) -> pika.BasicProperties:
     return pika.BasicProperties(
         content_type=content_type or None,
@@ -219,7 +219,7 @@ class RabbitMQClient:
         name: str,
         durable: bool = False,
         auto_delete: bool = False,
-        arguments: dict | None = None,
+        arguments: dict[str, Any] | None = None,
     ) -> str:
         """Declare ``name`` and remember it for deletion at :meth:`close`."""
         self._call(
@@ -273,7 +273,7 @@ class RabbitMQClient:
         exchange: str = constants.ALERT_EXCHANGE,
         routing_key: str = constants.ALERT_ROUTING_KEY,
         content_type: str | None = "application/json",
-        headers: dict | None = None,
+        headers: dict[str, Any] | None = None,
         message_id: str | None = None,
         persistent: bool = True,
     ) -> str:
@@ -338,7 +338,9 @@ class RabbitMQClient:
             error=TimeoutError,
         )
 
-    def _scan(self, queue: str, matches: Callable[[Message], bool]) -> tuple[Message | None, list]:
+    def _scan(
+        self, queue: str, matches: Callable[[Message], bool]
+    ) -> tuple[Message | None, list[Any]]:
         """One pass over the ready messages: ack the first match, requeue the rest."""
         channel = self.channel
         others, tags = [], []

@@ -140,7 +140,7 @@ class ConnectionKeywords(LibraryComponent):
     @keyword
     def exchange_should_exist(
         self, name: str, type: str | None = None, durable: bool | None = None
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Exchange ``name`` exists, of ``type`` and durability when given; returns its description.
 
         Uses the management API when configured, else a passive declare (which cannot

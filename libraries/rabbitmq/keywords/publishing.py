@@ -33,7 +33,7 @@ def _site_id() -> str:
         return constants.SITE_ID
 
 
-def _encode(body: bytes | str | dict | list) -> bytes:
+def _encode(body: bytes | str | dict[str, Any] | list[Any]) -> bytes:
     if isinstance(body, bytes):
         return body
     if isinstance(body, dict | list):
@@ -52,7 +52,7 @@ class PublishingKeywords(LibraryComponent):
 
     @shows(ALERT_CLASSES=ALERT_CLASSES)
     @keyword
-    def build_alert(self, drop: str | list[str] | None = None, **fields: Any) -> dict:
+    def build_alert(self, drop: str | list[str] | None = None, **fields: Any) -> dict[str, Any]:
         """An alert dict with fresh defaults and ``fields`` as given, NOT validated.
 
         For invalid alerts on purpose; publish it with `Publish Raw Message`. Defaults: a
@@ -80,7 +80,7 @@ class PublishingKeywords(LibraryComponent):
 
     @shows(ALERT_CLASSES=ALERT_CLASSES)
     @keyword
-    def publish_alert(self, **fields: Any) -> dict:
+    def publish_alert(self, **fields: Any) -> dict[str, Any]:
         """Publish one valid alert (persistent, confirmed) to ``prisma``, ``Algorithm.AlertReport``.
 
         The alert is built and validated by the pydantic ``Alert`` model: the defaults of
@@ -117,11 +117,11 @@ class PublishingKeywords(LibraryComponent):
     @keyword
     def publish_raw_message(
         self,
-        body: bytes | str | dict | list,
+        body: bytes | str | dict[str, Any] | list[Any],
         exchange: str = constants.ALERT_EXCHANGE,
         routing_key: str = constants.ALERT_ROUTING_KEY,
         content_type: str = "application/json",
-        headers: dict | None = None,
+        headers: dict[str, Any] | None = None,
         message_id: str | None = None,
         persistent: bool = True,
     ) -> str:
@@ -221,7 +221,7 @@ class PublishingKeywords(LibraryComponent):
         visible_keyword: str,
         timeout: timedelta = timedelta(seconds=2),
         **fields: Any,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Publish ``samples`` alerts one at a time; time each until ``visible_keyword`` sees it.
 
         ``visible_keyword`` is called with the alert (a dict) until it returns a true value
@@ -260,7 +260,7 @@ class PublishingKeywords(LibraryComponent):
         return figures
 
 
-def _publish_burst(client: RabbitMQClient, count: int, fields: dict) -> list[str]:
+def _publish_burst(client: RabbitMQClient, count: int, fields: dict[str, Any]) -> list[str]:
     ids = []
     for _ in range(count):
         alert = valid_alert(**fields)

@@ -68,7 +68,7 @@ class QueueKeywords(LibraryComponent):
         return removed
 
     @keyword
-    def queue_should_exist(self, name: str, durable: bool | None = None) -> dict:
+    def queue_should_exist(self, name: str, durable: bool | None = None) -> dict[str, Any]:
         """Queue ``name`` exists (management API), durable or not when ``durable`` is given;
         returns its description.
 
@@ -158,7 +158,7 @@ class QueueKeywords(LibraryComponent):
         message_id: str | None = None,
         predicate: str | None = None,
         timeout: timedelta = timedelta(seconds=5),
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Consume from ``queue`` until a message matches every given condition; return it.
 
         Conditions: the body ``contains`` a text, the ``message_id`` property equals one,
