@@ -324,7 +324,8 @@ class Load:
         | ${measured} = | `Measure Endpoints Against Control` |
         | `Endpoints Should Not Slow Down` | ${measured} |
         """
-        load_target = self._target(BuiltIn(), "ratios")
+        # site_id names the alerts' site only (the alerts scenario)
+        load_target = self._target(run_environment.current(), "ratios", site_id="")
         target = ratios.Target(
             load_target.base_url, load_target.user, load_target.password, load_target.ca_bundle
         )

@@ -27,6 +27,7 @@ from typing import Any
 import gevent
 import locust
 from locust.env import Environment
+from locust.runners import LocalRunner, MasterRunner
 from locust.stats import StatsEntry
 
 from libraries.focus_api.ledger import TaskLedger
@@ -57,7 +58,7 @@ def _figures(entry: StatsEntry, seconds: float) -> dict[str, Any]:
     }
 
 
-def _histogram_delta(now: dict[str, Any], before: dict[str, Any]) -> dict[str, int]:
+def _histogram_delta(now: dict[int, int], before: dict[int, int]) -> dict[str, int]:
     return {
         str(ms): count - before.get(ms, 0) for ms, count in now.items() if count - before.get(ms, 0)
     }
@@ -66,7 +67,13 @@ def _histogram_delta(now: dict[str, Any], before: dict[str, Any]) -> dict[str, i
 STATUSES: dict[str, dict[str, int]] = {}
 
 
-def _count_status(request_type, name, response=None, exception=None, **_kwargs) -> None:
+def _count_status(
+    request_type: str,
+    name: str,
+    response: Any = None,
+    exception: BaseException | None = None,
+    **_kwargs: Any,
+) -> None:
     """Status codes per endpoint (``"error"`` for no answer), in local runs."""
     status = getattr(response, "status_code", None)
     key = str(status) if status and not (exception and status == 0) else "error"
@@ -87,7 +94,7 @@ def _environment(spec: dict[str, Any]) -> Environment:
     return env
 
 
-def _start_workers(spec: dict[str, Any], count: int) -> list[subprocess.Popen]:
+def _start_workers(spec: dict[str, Any], count: int) -> list[subprocess.Popen[str]]:
     workers = []
     for _ in range(count):
         worker = subprocess.Popen(
@@ -95,6 +102,7 @@ def _start_workers(spec: dict[str, Any], count: int) -> list[subprocess.Popen]:
             stdin=subprocess.PIPE,
             text=True,
         )
+        assert worker.stdin is not None  # stdin=PIPE
         worker.stdin.write(json.dumps(spec))
         worker.stdin.close()
         workers.append(worker)
@@ -105,7 +113,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     """Run the scenario for ``duration_s`` (or until ``max_requests``); the statistics."""
     env = _environment(spec)
     count = int(spec.get("workers") or 0)
-    workers: list[subprocess.Popen] = []
+    workers: list[subprocess.Popen[str]] = []
+    runner: MasterRunner | LocalRunner
     if count:
         runner = env.create_master_runner("127.0.0.1", int(spec["master_port"]))
         workers = _start_workers(spec, count)
@@ -125,7 +134,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     runner.start(int(spec["users"]), spawn_rate=float(spec["spawn_rate"]))
-    windows, before, window_start = [], {}, started
+    windows: list[dict[str, Any]] = []
+    before: dict[int, int] = {}
+    window_start = started
     try:
         while (elapsed := time.monotonic() - started) < duration:
             gevent.sleep(min(0.2, duration - elapsed))

@@ -62,4 +62,5 @@ def to_openapi30(document: dict[str, Any]) -> dict[str, Any]:
     converted["openapi"] = "3.0.3"
     converted.pop("jsonSchemaDialect", None)
     converted.pop("webhooks", None)
-    return converted
+    returned: dict[str, Any] = converted
+    return returned

@@ -14,6 +14,7 @@ No Robot imports: the ``Load`` library's keywords and ``make baseline`` drive it
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -182,9 +183,7 @@ def measure(
             control_ms, control_status = _timed(lambda: probe.get(CONTROL_PATH), clock)
             if control_status != 404:
                 raise MeasurementError(f"the control {CONTROL} answered {control_status}, not 404")
-            elapsed_ms, status = _timed(
-                lambda endpoint=endpoint: endpoint.call(probe.session), clock
-            )
+            elapsed_ms, status = _timed(functools.partial(endpoint.call, probe.session), clock)
             if status not in endpoint.expect:
                 raise MeasurementError(
                     f"{endpoint.name} answered {status} while measured (expected "
@@ -208,7 +207,11 @@ def measure(
     return {"control": CONTROL, "rounds": most, "endpoints": figures}
 
 
-def measure_target(target: Target, rounds: int | None = None, progress=None) -> dict[str, Any]:
+def measure_target(
+    target: Target,
+    rounds: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Measure every contract endpoint of ``target`` on tasks of its own, stopped at the end."""
     probe = Probe(target)
     try:

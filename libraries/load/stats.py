@@ -17,7 +17,7 @@ import json
 import math
 import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -125,7 +125,8 @@ def load_baseline(directory: Path, env: str) -> dict[str, Any]:
     path = baseline_path(directory, env)
     if not path.exists():
         return {}
-    return json.loads(path.read_text()).get("scenarios", {})
+    returned: dict[str, Any] = json.loads(path.read_text()).get("scenarios", {})
+    return returned
 
 
 def write_baseline(
@@ -156,7 +157,10 @@ def _document(path: Path) -> dict[str, Any]:
 
 def load_ratio_baseline(directory: Path, env: str) -> dict[str, float]:
     """``{endpoint: ratio of its median to the control's}`` of ``env``; empty when none."""
-    return _document(baseline_path(directory, env)).get("control_ratios", {}).get("ratios", {})
+    returned: dict[str, float] = (
+        _document(baseline_path(directory, env)).get("control_ratios", {}).get("ratios", {})
+    )
+    return returned
 
 
 def write_ratio_baseline(
@@ -206,7 +210,7 @@ def regressions(
 
 
 @contextlib.contextmanager
-def _locked(path: Path):
+def _locked(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -307,7 +311,7 @@ def html_table(stats: dict[str, Any]) -> str:
     )
 
 
-def percentile(histogram: dict[str, Any], fraction: float) -> float:
+def percentile(histogram: Mapping[Any, int], fraction: float) -> float:
     """The ``fraction`` percentile of a ``{ms: count}`` histogram (keys may be strings)."""
     pairs = sorted((float(ms), count) for ms, count in histogram.items())
     total = sum(count for _, count in pairs)
