@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from contract import constants
 
@@ -73,7 +74,8 @@ class FrequencyRange(_Model):
 def parse_utc(value: str) -> datetime:
     """Parse an ISO-8601 UTC timestamp (``Z`` or ``+00:00``); raise ValueError otherwise."""
     parsed = datetime.fromisoformat(value)
-    if parsed.utcoffset() is None or parsed.utcoffset().total_seconds() != 0:
+    offset = parsed.utcoffset()
+    if offset is None or offset.total_seconds() != 0:
         raise ValueError(f"{value!r} is not a UTC timestamp")
     return parsed
 
@@ -125,6 +127,8 @@ class ConfigureRequest(_Model):
         for name, value in (("startTime", self.start_time), ("endTime", self.end_time)):
             if value is None:
                 raise ValueError(f"{name}: a Historic task needs {name}")
+        if self.start_time is None or self.end_time is None:  # refused just above
+            return
         start, end = parse_utc(self.start_time), parse_utc(self.end_time)
         if not start < end:
             raise ValueError("startTime: need startTime < endTime")
@@ -159,7 +163,7 @@ class TaskMetadata(_Response):
     frequency_bins: int
     time_resolution: float
     stream: Stream
-    status: Literal[constants.TASK_STATUSES]
+    status: constants.TaskStatus
     created_at: str
     start_time: str | None = Field(default=None, alias="startTime")
     end_time: str | None = Field(default=None, alias="endTime")
@@ -173,7 +177,7 @@ class TaskMetadata(_Response):
 
 class AckResponse(_Response):
     task_id: str
-    status: Literal[constants.TASK_STATUSES]
+    status: constants.TaskStatus
     updated_at: str
 
 
@@ -227,8 +231,8 @@ class TokenResponse(_Response):
 
 class Alert(_Response):
     alert_id: str = Field(alias="alertId")
-    class_id: Literal[tuple(constants.ALERT_CLASSES)] = Field(alias="classId")
-    severity: Literal[tuple(constants.ALERT_SEVERITIES)]
+    class_id: constants.AlertClass = Field(alias="classId")
+    severity: constants.AlertSeverity
     dof_m: float = Field(alias="dofM", ge=0, le=constants.FIBRE_LENGTH_M)
     alert_time: str = Field(alias="alertTime")
 
@@ -292,7 +296,7 @@ def explain_invalid(payload: dict[str, Any]) -> list[str]:
     return []
 
 
-def _describe(item: dict[str, Any]) -> str:
+def _describe(item: ErrorDetails) -> str:
     location = ".".join(str(part) for part in item["loc"])
     message = item["msg"].removeprefix("Value error, ")
     return f"{location}: {message}" if location else message

@@ -73,7 +73,7 @@ class AlertKeywords(LibraryComponent):
             listed = self.get_alerts(**filters)
             return next((item for item in listed if item["alertId"] == alert_id), None)
 
-        return poll_assertion(
+        returned: dict[str, Any] | None = poll_assertion(
             read,
             assertion_operator,
             assertion_expected,
@@ -82,6 +82,7 @@ class AlertKeywords(LibraryComponent):
             timeout=timeout,
             interval=ALERT_POLL,
         )
+        return returned
 
     @shows(ALERT_CLASSES=ALERT_CLASSES, ALERT_EXAMPLE=ALERT_EXAMPLE)
     @keyword

@@ -96,7 +96,8 @@ class ConnectionKeywords(LibraryComponent):
         """
         client = self.state.connections.get(connection)
         try:
-            requests_library = BuiltIn().get_library_instance("RequestsLibrary")
+            # RequestsLibrary ships no types: its instance is Any
+            requests_library: Any = BuiltIn().get_library_instance("RequestsLibrary")
         except RuntimeError:
             raise RuntimeError(
                 "Open Focus Session needs RequestsLibrary: add 'Library    RequestsLibrary' "

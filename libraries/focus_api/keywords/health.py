@@ -67,7 +67,7 @@ class HealthKeywords(LibraryComponent):
 
         Returns the status text, e.g. ``ok``.
         """
-        return poll_assertion(
+        returned: str = poll_assertion(
             self._health_status,
             assertion_operator,
             assertion_expected,
@@ -77,6 +77,7 @@ class HealthKeywords(LibraryComponent):
             interval=HEALTH_POLL,
             retry_on=(FocusUnavailable, FocusTimeout),
         )
+        return returned
 
     def _health_status(self) -> str:
         return parse(HealthResponse, body_of(self.client.health()), "GET /health").status
@@ -94,7 +95,8 @@ class HealthKeywords(LibraryComponent):
         response = self.client.channels()
         check_status(response, expected_status)
         if response.status_code != 200:
-            return body_of(response)
+            returned: dict[str, Any] = body_of(response)
+            return returned
         return parse(ChannelsResponse, body_of(response), "GET /channels").model_dump()
 
     @keyword("Plain HTTP Should Not Be Served")

@@ -59,7 +59,8 @@ class ObserveKeywords(LibraryComponent):
         body = body_of(response)
         if response.status_code == 200:
             parse(TaskMetadata, body, f"metadata of task {task_id_of(task)}")
-        return body
+        returned: dict[str, Any] = body
+        return returned
 
     @keyword
     def task_metadata_should_match_configuration(
@@ -116,7 +117,7 @@ class ObserveKeywords(LibraryComponent):
         Returns one of ``waiting``, ``running``, ``completed``, ``failed``, ``stopped``.
         """
         task_id = task_id_of(task)
-        return poll_assertion(
+        returned: str = poll_assertion(
             lambda: self._status(task_id),
             assertion_operator,
             assertion_expected,
@@ -126,11 +127,13 @@ class ObserveKeywords(LibraryComponent):
             interval=interval,
             stop_when=lambda status: status in FINAL_STATUSES,
         )
+        return returned
 
     def _status(self, task_id: str) -> str:
         response = self.client.ack(task_id)
         check_status(response, 200)
-        return parse(AckResponse, body_of(response), f"GET /ack/{task_id}").status
+        returned: str = parse(AckResponse, body_of(response), f"GET /ack/{task_id}").status
+        return returned
 
     @keyword
     def get_task_stream_health(
@@ -164,7 +167,7 @@ class ObserveKeywords(LibraryComponent):
             except ConnectionError as error:
                 return f"no answer ({error})"
 
-        return poll_assertion(
+        returned: str = poll_assertion(
             read,
             assertion_operator,
             assertion_expected,
@@ -172,6 +175,7 @@ class ObserveKeywords(LibraryComponent):
             message,
             timeout=timeout,
         )
+        return returned
 
     @keyword
     def get_waterfall(
@@ -193,7 +197,8 @@ class ObserveKeywords(LibraryComponent):
         body = body_of(response)
         if response.status_code == 200:
             parse(WaterfallResponse, body, f"waterfall of task {task_id}")
-        return body
+        returned: dict[str, Any] = body
+        return returned
 
     @keyword
     def waterfall_should_have_rows(
@@ -234,7 +239,8 @@ class ObserveKeywords(LibraryComponent):
                 f"(one per channel): " + ", ".join(wrong[:10])
             )
         logger.info(f"{len(rows)} waterfall rows of {channel_count} finite values")
-        return rows
+        returned: list[dict[str, Any]] = rows
+        return returned
 
 
 def _time_mismatches(metadata: dict[str, Any], payload: dict[str, Any]) -> list[str]:

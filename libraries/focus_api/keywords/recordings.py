@@ -223,4 +223,5 @@ def _whole_seconds(recording: dict[str, Any], span: timedelta) -> tuple[datetime
 def _is_complete(recording: dict[str, Any]) -> bool:
     if recording.get("deleted") or recording.get("end_time") is None:
         return False
-    return recording.get("classification", "complete") == "complete"
+    returned: bool = recording.get("classification", "complete") == "complete"
+    return returned

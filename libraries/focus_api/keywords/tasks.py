@@ -120,7 +120,8 @@ class TaskKeywords(LibraryComponent):
         check_status(response, expected_status, error_code, error_field)
         if response.status_code == 200:
             parse(ConfigureResponse, body, "POST /configure")
-        return body
+        returned: dict[str, Any] = body
+        return returned
 
     @keyword
     def configure_task_for_view(
@@ -273,7 +274,7 @@ class TaskKeywords(LibraryComponent):
             check_status(response, 503, error_code="CAPACITY_EXCEEDED")
             return None
 
-        return wait_until(
+        accepted = wait_until(
             attempt,
             lambda answer: answer is not None,
             what="POST /configure to accept a task (capacity free)",
@@ -281,6 +282,8 @@ class TaskKeywords(LibraryComponent):
             interval=interval,
             describe=lambda _answer: "503 CAPACITY_EXCEEDED",
         )
+        assert accepted is not None  # the wait ends only on an answer
+        return accepted
 
     @keyword("Update Task ROI")
     def update_task_roi(
@@ -311,7 +314,8 @@ class TaskKeywords(LibraryComponent):
         body = body_of(response)
         if response.status_code == 200:
             parse(TaskMetadata, body, "POST /config_task")
-        return body
+        returned: dict[str, Any] = body
+        return returned
 
     @keyword
     def stop_task(
@@ -329,7 +333,8 @@ class TaskKeywords(LibraryComponent):
         check_status(response, expected_status)
         if response.status_code in GONE_STATUSES:
             self.forget_task(task_id)
-        return body_of(response)
+        returned: dict[str, Any] = body_of(response)
+        return returned
 
     @keyword
     def stop_all_tasks(self, free_timeout: timedelta = timedelta(seconds=30)) -> None:
@@ -370,7 +375,9 @@ class TaskKeywords(LibraryComponent):
                 failures.append(f"{task_id}: {response.status_code} {response.text[:200]}")
         for alias, task_ids in stopped.items():
             try:
-                wait_until_inactive(self.state.connections.get(alias), task_ids, free_timeout)
+                wait_until_inactive(
+                    self.state.connections.get(alias), task_ids, free_timeout.total_seconds()
+                )
             except AssertionError as error:
                 failures.append(f"stopped, but their capacity is not free: {error}")
         if failures:
