@@ -179,16 +179,20 @@ class RabbitMQClient:
         broker has dropped it.
         """
         now = time.monotonic()
-        if self.is_open and now - self._used > IDLE_CHECK_S:
+        connection = self._connection
+        if connection is not None and connection.is_open and now - self._used > IDLE_CHECK_S:
             try:
-                self._connection.process_data_events(time_limit=0)
+                connection.process_data_events(time_limit=0)
             except (AMQPError, OSError):
                 self._connection = self._channel = None
         self._used = now
         if self._connection is None or not self._connection.is_open:
             self.connect()
+        connection = self._connection
+        if connection is None:  # connect() sets it or raises
+            raise RabbitMQError("not connected")
         if self._channel is None or not self._channel.is_open:
-            self._channel = self._connection.channel()
+            self._channel = connection.channel()
             self._channel.confirm_delivery()
         return self._channel
 
@@ -205,7 +209,7 @@ class RabbitMQClient:
                 deleted.append(queue)
             except RabbitMQError:
                 continue
-        if self.is_open:
+        if self._connection is not None and self._connection.is_open:
             try:
                 self._connection.close()
             except (AMQPError, OSError):
@@ -246,7 +250,8 @@ class RabbitMQClient:
     def purge_queue(self, name: str) -> int:
         """Remove every ready message; returns how many."""
         frame = self._call(f"purge queue {name!r}", lambda: self.channel.queue_purge(name))
-        return frame.method.message_count
+        returned: int = frame.method.message_count
+        return returned
 
     def message_count(self, queue: str) -> int:
         """Ready messages in ``queue`` (not those delivered and unacknowledged)."""
@@ -254,7 +259,8 @@ class RabbitMQClient:
             f"count messages of queue {queue!r}",
             lambda: self.channel.queue_declare(queue, passive=True),
         )
-        return frame.method.message_count
+        returned: int = frame.method.message_count
+        return returned
 
     def exchange_exists(self, name: str) -> bool:
         """Whether exchange ``name`` exists (a passive declare on a throw-away channel)."""
@@ -328,7 +334,7 @@ class RabbitMQClient:
             last = "; ".join(message.summary() for message in seen) or "none"
             return f"{counted[0]} other message(s), the last: {last}"
 
-        return wait_until(
+        message = wait_until(
             scan,
             lambda found: found is not None,
             what=f"message {what or 'matching'} in queue {queue!r}",
@@ -337,26 +343,32 @@ class RabbitMQClient:
             describe=describe,
             error=TimeoutError,
         )
+        assert message is not None  # the wait ends only on a message
+        return message
 
     def _scan(
         self, queue: str, matches: Callable[[Message], bool]
-    ) -> tuple[Message | None, list[Any]]:
+    ) -> tuple[Message | None, list[Message]]:
         """One pass over the ready messages: ack the first match, requeue the rest."""
         channel = self.channel
-        others, tags = [], []
+        others: list[Message] = []
+        tags: list[int] = []
         found = None
         try:
             while found is None:
                 method, properties, body = channel.basic_get(queue, auto_ack=False)
                 if method is None:
                     break
+                # a delivered GetOk carries its tag, properties and body
+                tag = method.delivery_tag
+                assert tag is not None and properties is not None and body is not None
                 message = _message(method, properties, body)
                 if matches(message):
-                    channel.basic_ack(method.delivery_tag)
+                    channel.basic_ack(tag)
                     found = message
                 else:
                     others.append(message)
-                    tags.append(method.delivery_tag)
+                    tags.append(tag)
         except ChannelClosedByBroker as error:
             raise RabbitMQError(f"cannot read queue {queue!r}: {error}") from None
         finally:
@@ -381,8 +393,8 @@ def _message(
 ) -> Message:
     return Message(
         body=body,
-        routing_key=method.routing_key,
-        exchange=method.exchange,
+        routing_key=method.routing_key or "",
+        exchange=method.exchange or "",
         headers=dict(properties.headers or {}),
         message_id=properties.message_id,
         correlation_id=properties.correlation_id,

@@ -56,7 +56,8 @@ class ManagementClient:
         return self.request("GET", path).json()
 
     def overview(self) -> dict[str, Any]:
-        return self.get("overview")
+        returned: dict[str, Any] = self.get("overview")
+        return returned
 
     def alarms(self) -> tuple[int, dict[str, Any]]:
         """``/api/health/checks/alarms``: ``(200, {"status": "ok"})`` when no alarm is raised."""
@@ -65,7 +66,8 @@ class ManagementClient:
 
     def connections(self, vhost: str | None = None) -> list[dict[str, Any]]:
         path = f"vhosts/{quote(vhost, safe='')}/connections" if vhost else "connections"
-        return self.get(path)
+        returned: list[dict[str, Any]] = self.get(path)
+        return returned
 
     def exchange(self, name: str, vhost: str = "/") -> dict[str, Any] | None:
         """The exchange's description, or None when it does not exist."""

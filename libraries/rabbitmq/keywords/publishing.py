@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 import threading
@@ -240,7 +241,7 @@ class PublishingKeywords(LibraryComponent):
             started = time.perf_counter()
             self.client.publish(_encode(alert), message_id=alert["alertId"])
             wait_until(
-                lambda alert=alert: builtin.run_keyword(visible_keyword, alert),
+                functools.partial(builtin.run_keyword, visible_keyword, alert),
                 what=f"alert {alert['alertId']} to be visible (according to {visible_keyword!r})",
                 timeout=timeout,
                 interval=LATENCY_POLL_S,

@@ -109,7 +109,7 @@ class QueueKeywords(LibraryComponent):
             found = self.management.queue(queue, vhost)
             return 0 if found is None else int(found.get("consumers") or 0)
 
-        return poll_assertion(
+        returned: int = poll_assertion(
             read,
             assertion_operator,
             assertion_expected,
@@ -119,6 +119,7 @@ class QueueKeywords(LibraryComponent):
             interval=POLL_S,
             verify=int_str_verify_assertion,
         )
+        return returned
 
     @keyword
     def get_queue_message_count(
@@ -139,7 +140,7 @@ class QueueKeywords(LibraryComponent):
 
         Returns the number, e.g. ``20``.
         """
-        return poll_assertion(
+        returned: int = poll_assertion(
             lambda: self.client.message_count(queue),
             assertion_operator,
             assertion_expected,
@@ -149,6 +150,7 @@ class QueueKeywords(LibraryComponent):
             interval=POLL_S,
             verify=int_str_verify_assertion,
         )
+        return returned
 
     @keyword
     def wait_for_message(
