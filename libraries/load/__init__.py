@@ -324,8 +324,7 @@ class Load:
         | ${measured} = | `Measure Endpoints Against Control` |
         | `Endpoints Should Not Slow Down` | ${measured} |
         """
-        # site_id names the alerts' site only (the alerts scenario)
-        load_target = self._target(run_environment.current(), "ratios", site_id="")
+        load_target = self._target(run_environment.current(), "ratios", "")
         target = ratios.Target(
             load_target.base_url, load_target.user, load_target.password, load_target.ca_bundle
         )

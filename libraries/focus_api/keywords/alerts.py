@@ -22,6 +22,7 @@ from libraries.focus_api.models import Alert, parse_utc
 
 ALERT_POLL = timedelta(milliseconds=100)
 BURST_POLL = timedelta(milliseconds=200)
+LARGEST_PAGE = 1000  # the largest page GET /alerts?limit= serves
 
 
 class AlertKeywords(LibraryComponent):
@@ -61,12 +62,15 @@ class AlertKeywords(LibraryComponent):
         %ALERT_EXAMPLE%
         """
         alert_id = str(alert["alertId"]) if isinstance(alert, dict) else str(alert)
-        filters: dict[str, Any] = {"since": since}
+        # The largest page: the API lists newest first without a cursor, and under pabot
+        # another suite's burst of newer alerts pushes the alert off the default page of 100.
+        filters: dict[str, Any] = {"since": since, "limit": LARGEST_PAGE}
         if isinstance(alert, dict):
             filters = {
                 "since": since or alert.get("alertTime"),
                 "class_id": alert.get("classId"),
                 "severity": alert.get("severity"),
+                "limit": LARGEST_PAGE,
             }
 
         def read() -> dict[str, Any] | None:
