@@ -40,6 +40,7 @@ lint:
 	$(VENV)/python -m scripts.checks.check_readme_paths README.md twin/README.md
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
+	$(VENV)/mypy
 	$(VENV)/lint-imports
 	$(VENV)/robocop check robot resources
 	$(VENV)/robocop check --extend-select ANN02 --configure ANN02.severity=W resources

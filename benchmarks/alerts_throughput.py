@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 import uuid
+from typing import Any
 
 import pika
 import pymongo
@@ -92,7 +93,7 @@ def compare_rates(endpoint: Endpoint, count: int, rounds: int = 3) -> bool:
 
 
 def mongo_alerts(endpoints: dict, secrets: dict) -> Collection:
-    client = pymongo.MongoClient(
+    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
         host=endpoints["host"],
         port=endpoints["mongo"]["port"],
         username=secrets["mongo_user"],
@@ -122,7 +123,12 @@ class FocusAlerts:
         self.session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
 
     def listed(self, since: str, class_id: int, severity: int) -> set[str]:
-        params = {"since": since, "classId": class_id, "severity": severity, "limit": 1000}
+        params: dict[str, str | int] = {
+            "since": since,
+            "classId": class_id,
+            "severity": severity,
+            "limit": 1000,
+        }
         response = self.session.get(
             f"{self.base}/alerts", params=params, timeout=10, verify=self.ca
         )

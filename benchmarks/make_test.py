@@ -132,7 +132,10 @@ def parse(log_path: Path) -> Run:
     text = log_path.read_text(errors="replace").splitlines()
     if not text or not text[0].startswith(HEADER):
         raise ValueError(f"{log_path} is not a log written by benchmarks/make_test.py")
-    started = float(re.search(r"started (\d+\.\d+)", text[0]).group(1))
+    header = re.search(r"started (\d+\.\d+)", text[0])
+    if header is None:
+        raise ValueError(f"{log_path}: its first line gives no start time")
+    started = float(header.group(1))
     entries = []
     for line in text[1:]:
         stamp, _, content = line.partition("\t")
@@ -191,8 +194,8 @@ def counts(stage: Stage) -> str:
         summary = _last(r"^(\d+ tests?, \d+ passed, \d+ failed(, \d+ skipped)?)", lines)
         return summary.group(1) if summary else "no Robot statistics line"
     if stage.name == "prove":
-        runs = [re.match(r"^\s+(\S+(?: \S+)?)\s+(\d+) tests, (\d+) failed", line) for line in lines]
-        runs = [m for m in runs if m]
+        matches = (re.match(r"^\s+(\S+(?: \S+)?)\s+(\d+) tests, (\d+) failed", ln) for ln in lines)
+        runs = [m for m in matches if m]
         tests = sum(int(m.group(2)) for m in runs)
         verdict = _last(r"prove: (\d+ of \d+ bugs caught; clean run [\w ]+)", lines)
         said = verdict.group(1) if verdict else "no verdict"

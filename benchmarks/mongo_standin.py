@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pymongo
 
@@ -137,7 +138,7 @@ def _counts(db: pymongo.database.Database, count: int) -> None:
         9,
         lambda: db.counted.count_documents({"site": "site-7"}),
     )
-    pipeline = [
+    pipeline: list[dict[str, Any]] = [
         {"$match": {"site": "site-7"}},
         {"$group": {"_id": "$severity", "n": {"$sum": 1}}},
     ]

@@ -43,7 +43,9 @@ def figures(output: Path) -> tuple[str, str, dict[str, dict[str, float]]]:
                 found[match["endpoint"]] = {
                     key: float(match[key]) for key in ("median", "control", "ratio", "factor")
                 }
-    return status.get("status"), (status.text or "").strip(), found
+    if status is None:
+        raise ValueError(f"{output}: the test has no status (the run did not finish)")
+    return status.get("status", ""), (status.text or "").strip(), found
 
 
 def main() -> int:

@@ -40,7 +40,9 @@ TARGET_VISIBLE_P95_MS = 2000.0
 def counts(output: Path) -> str:
     """``passed/total`` of an output.xml (its top suite's statistics)."""
     total = ET.parse(output).getroot().find("statistics/total/stat")
-    passed, failed = int(total.get("pass")), int(total.get("fail"))
+    if total is None:
+        return f"{output}: no statistics (the run did not finish)"
+    passed, failed = int(total.get("pass", 0)), int(total.get("fail", 0))
     return f"{passed} passed, {failed} failed"
 
 

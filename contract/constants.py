@@ -7,6 +7,8 @@ variable file (`Variables    contract.constants`). The numbers come from
 
 from __future__ import annotations
 
+from typing import Any, Literal, get_args
+
 # usersettings.new_production_client.json
 SENSORS_RANGE = 2222
 FREQUENCY_MIN = 0
@@ -27,7 +29,9 @@ DEFAULT_NFFT = 1024
 
 TIME_STATUSES = ("Live", "Historic")
 VIEW_TYPES = ("MultiChannel", "SingleChannel", "Waterfall", "ROI")
-TASK_STATUSES = ("waiting", "running", "completed", "failed", "stopped")
+# The Literal types let the typed models (libraries/focus_api/models.py) name the same values.
+TaskStatus = Literal["waiting", "running", "completed", "failed", "stopped"]
+TASK_STATUSES: tuple[TaskStatus, ...] = get_args(TaskStatus)
 ACTIVE_TASK_STATUSES = ("waiting", "running")
 
 # NFFT: a power of two in a range that depends on the view type.
@@ -39,8 +43,14 @@ NFFT_RANGES = {
 }
 
 # Alerts (contract section 3).
-ALERT_CLASSES = {103: "SC", 104: "SD"}
-ALERT_SEVERITIES = {1: "low", 2: "medium", 3: "high"}
+AlertClass = Literal[103, 104]
+AlertSeverity = Literal[1, 2, 3]
+ALERT_CLASSES: dict[AlertClass, str] = {103: "SC", 104: "SD"}
+ALERT_SEVERITIES: dict[AlertSeverity, str] = {1: "low", 2: "medium", 3: "high"}
+if set(ALERT_CLASSES) != set(get_args(AlertClass)) or set(ALERT_SEVERITIES) != set(
+    get_args(AlertSeverity)
+):
+    raise AssertionError("ALERT_CLASSES / ALERT_SEVERITIES and their Literal types differ")
 ALERT_EXCHANGE = "prisma"
 ALERT_ROUTING_KEY = "Algorithm.AlertReport"
 ALERT_REJECTED_QUEUE = "prisma.alerts.rejected"
@@ -89,7 +99,7 @@ def powers_of_two(low: int, high: int) -> list[int]:
     return values
 
 
-def get_variables() -> dict:
+def get_variables() -> dict[str, Any]:
     """Expose the constants to Robot Framework with their Python names."""
     return {
         name: value

@@ -119,11 +119,15 @@ class Environment:
         self._begin()
         environment = run_environment.active()
         if environment is None:
+            expected: tuple[type[Exception], ...] = (
+                run_environment.EnvironmentError_,
+                *_twin_errors(),
+            )
             try:
                 environment = run_environment.resolve_environment(
                     run_environment.current_name(), before_loading=self._before_loading
                 )
-            except (run_environment.EnvironmentError_, *_twin_errors()) as error:
+            except expected as error:
                 logger.error(str(error))
                 raise EnvironmentFailure(str(error)) from None
             run_environment.activate(environment)

@@ -60,7 +60,7 @@ class Policy:
     @classmethod
     def of(cls, name: str, variables: Mapping[str, Any] | None = None) -> Policy:
         """The policy of ``name``; when in doubt, production."""
-        marked = bool(variables) and variables.get("IS_PRODUCTION") is True
+        marked = variables is not None and variables.get("IS_PRODUCTION") is True
         return cls(production=name == PRODUCTION or marked)
 
 

@@ -87,7 +87,7 @@ def pid_alive(pid: int | None) -> bool:
 
 
 def stop_watchdog(pid: int | None) -> None:
-    if pid_alive(pid):
+    if pid is not None and pid_alive(pid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
 

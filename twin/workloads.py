@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from contract import constants
 from twin import ssh
@@ -58,7 +59,7 @@ def probe_mongo(endpoints: dict, secrets: dict) -> bool:
     import pymongo
     from pymongo.errors import PyMongoError
 
-    client = pymongo.MongoClient(
+    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
         host="127.0.0.1",
         port=endpoints["mongo"]["port"],
         username=secrets["mongo_user"],

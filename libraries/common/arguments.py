@@ -6,6 +6,7 @@ Imports only Robot Framework's ``Secret`` type, so plain clients may use it too.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from robot.api.types import Secret
 
@@ -19,7 +20,7 @@ def plain(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def task_id_of(task: dict | str) -> str:
+def task_id_of(task: dict[str, Any] | str) -> str:
     """A task is the configure response (a dict with ``task_id``) or its id."""
     if isinstance(task, dict):
         if "task_id" not in task:

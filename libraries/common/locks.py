@@ -64,7 +64,7 @@ class LockManager:
             raise ValueError(f"lock names are letters, digits, '.', '_' and '-': {name!r}")
         directory = self._directory()
         deadline = time.monotonic() + timeout_s
-        turnstile: IO[str] | None = open(directory / f"{name}.turnstile", "w")  # noqa: SIM115
+        turnstile = open(directory / f"{name}.turnstile", "w")  # noqa: SIM115
         handle = open(directory / f"{name}.lock", "w")  # noqa: SIM115
         try:
             _flock(turnstile, fcntl.LOCK_EX, deadline, name)
@@ -74,11 +74,12 @@ class LockManager:
             for item in (handle, turnstile):
                 item.close()
             raise
+        kept: IO[str] | None = turnstile  # an exclusive holder keeps the turnstile
         if mode == "shared":
             fcntl.flock(turnstile, fcntl.LOCK_UN)
             turnstile.close()
-            turnstile = None
-        self._held[name] = HeldLock(handle, turnstile, scope)
+            kept = None
+        self._held[name] = HeldLock(handle, kept, scope)
         return True
 
     def release(self, name: str) -> None:

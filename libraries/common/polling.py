@@ -135,7 +135,8 @@ def wait_until(
     while True:
         ok, value = _read(read, retry_on, clock)
         if ok and until(value):
-            return value
+            result: T = value  # ok: read() returned it
+            return result
         stopped = ok and stop_when is not None and stop_when(value)
         if stopped or clock.expired():
             reason = "; stopped early, it will not change" if stopped else ""
@@ -177,13 +178,16 @@ def poll_assertion(
     if operator is None:
         return read()
     if verify is None:
-        from assertionengine import verify_assertion as verify
+        from assertionengine import verify_assertion
+
+        verify = verify_assertion
+    check: Callable[..., Any] = verify
     clock = _Clock(assertion_timeout(timeout), interval)
     while True:
         ok, value = _read(read, retry_on, clock)
         if ok:
             try:
-                return verify(value, operator, expected, what, message)
+                return check(value, operator, expected, what, message)
             except AssertionError as failure:
                 last_failure: Exception = failure
         else:

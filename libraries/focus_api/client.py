@@ -153,6 +153,8 @@ class BearerAuth(requests.auth.AuthBase):
 
     def _answered(self, response: requests.Response, **send: Any) -> requests.Response:
         sent = response.request.headers.get("Authorization", "")
+        if isinstance(sent, bytes):  # requests allows bytes header values
+            sent = sent.decode("latin-1")
         if response.status_code != 401 or sent == MASKED or getattr(response, "_resent", False):
             _mask(response)
             return response
@@ -331,8 +333,8 @@ class FocusClient:
         path: str,
         json: Any = None,
         data: str | bytes | None = None,
-        params: dict | None = None,
-        headers: dict | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, Any] | None = None,
         token: str | None = None,
         authenticate: bool = True,
         retry: bool = True,
@@ -364,7 +366,7 @@ class FocusClient:
             "timeout": timeout,
         }
         response = self._send(method, path, headers=send_headers, **send)
-        if managed and response.status_code == 401:
+        if managed and response.status_code == 401 and token is not None:  # managed: set above
             self.tokens.invalidate(token)
             send_headers["Authorization"] = f"Bearer {self.tokens.get()}"
             response = self._send(method, path, headers=send_headers, **send)
@@ -377,8 +379,8 @@ class FocusClient:
         *,
         json: Any = None,
         data: str | bytes | None = None,
-        params: dict | None = None,
-        headers: dict | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, Any] | None = None,
         retry: bool = True,
         timeout: float | None = None,
         log_body: Any = None,
@@ -428,7 +430,7 @@ class FocusClient:
 
     def _call(
         self, deadline: float | None, retry: bool, method: str, url: str, **options: Any
-    ) -> Any:
+    ) -> requests.Response:
         """One HTTP exchange; with a ``deadline`` (a ``time.monotonic()`` instant) it is bounded
         in total, not per socket operation: ``requests`` timeouts bound each connect and
         each read, so a server that trickles its answer byte by byte would never time out.
@@ -459,7 +461,8 @@ class FocusClient:
             raise _DeadlinePassed
         if "error" in outcome:
             raise outcome["error"]
-        return outcome["response"]
+        answered: requests.Response = outcome["response"]
+        return answered
 
     def _report(
         self,
@@ -528,7 +531,7 @@ class FocusClient:
     def channels(self) -> requests.Response:
         return self.request("GET", "/channels")
 
-    def configure(self, payload: dict, timeout: float | None = None) -> requests.Response:
+    def configure(self, payload: dict[str, Any], timeout: float | None = None) -> requests.Response:
         return self.request("POST", "/configure", json=payload, timeout=timeout)
 
     def metadata(self, task_id: str) -> requests.Response:
@@ -540,7 +543,7 @@ class FocusClient:
     def waterfall(self, task_id: str, rows: int) -> requests.Response:
         return self.request("GET", f"/waterfall/{task_id}", params={"rows": rows})
 
-    def config_task(self, task_id: str, changes: dict) -> requests.Response:
+    def config_task(self, task_id: str, changes: dict[str, Any]) -> requests.Response:
         return self.request("POST", f"/config_task/{task_id}", json=changes)
 
     def stop(self, task_id: str) -> requests.Response:
@@ -570,11 +573,23 @@ class _ConnectionAdapter(HTTPAdapter):
         self.default_timeout = timeout
         super().__init__(**options)
 
-    def send(self, request: requests.PreparedRequest, **options: Any) -> requests.Response:
-        options["verify"] = self.connection_verify  # never weaker: a CA file or True
-        if options.get("timeout") is None:
-            options["timeout"] = self.default_timeout
-        return super().send(request, **options)
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float | None, float | None] | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: dict[str, str] | None = None,
+    ) -> requests.Response:
+        return super().send(
+            request,
+            stream=stream,
+            timeout=self.default_timeout if timeout is None else timeout,
+            verify=self.connection_verify,  # never weaker: a CA file or True
+            cert=cert,
+            proxies=proxies,
+        )
 
 
 class _DeadlinePassed(Exception):

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from libraries.common.paths import results_dir
 
@@ -63,7 +64,7 @@ class Entry:
         return f"created by {who} {age:.0f} s ago ({process} {self.pid}, {state})"
 
 
-def _entry(record: dict) -> Entry:
+def _entry(record: dict[str, Any]) -> Entry:
     return Entry(
         record["server"],
         record["task_id"],
@@ -89,7 +90,7 @@ class TaskLedger:
         self.owner = owner if owner is not None else self.pid
 
     @contextmanager
-    def _entries(self) -> Iterator[list[dict]]:
+    def _entries(self) -> Iterator[list[dict[str, Any]]]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a+", encoding="utf-8") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)

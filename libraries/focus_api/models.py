@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from contract import constants
 
@@ -73,7 +74,8 @@ class FrequencyRange(_Model):
 def parse_utc(value: str) -> datetime:
     """Parse an ISO-8601 UTC timestamp (``Z`` or ``+00:00``); raise ValueError otherwise."""
     parsed = datetime.fromisoformat(value)
-    if parsed.utcoffset() is None or parsed.utcoffset().total_seconds() != 0:
+    offset = parsed.utcoffset()
+    if offset is None or offset.total_seconds() != 0:
         raise ValueError(f"{value!r} is not a UTC timestamp")
     return parsed
 
@@ -125,6 +127,8 @@ class ConfigureRequest(_Model):
         for name, value in (("startTime", self.start_time), ("endTime", self.end_time)):
             if value is None:
                 raise ValueError(f"{name}: a Historic task needs {name}")
+        if self.start_time is None or self.end_time is None:  # refused just above
+            return
         start, end = parse_utc(self.start_time), parse_utc(self.end_time)
         if not start < end:
             raise ValueError("startTime: need startTime < endTime")
@@ -159,7 +163,7 @@ class TaskMetadata(_Response):
     frequency_bins: int
     time_resolution: float
     stream: Stream
-    status: Literal[constants.TASK_STATUSES]
+    status: constants.TaskStatus
     created_at: str
     start_time: str | None = Field(default=None, alias="startTime")
     end_time: str | None = Field(default=None, alias="endTime")
@@ -173,7 +177,7 @@ class TaskMetadata(_Response):
 
 class AckResponse(_Response):
     task_id: str
-    status: Literal[constants.TASK_STATUSES]
+    status: constants.TaskStatus
     updated_at: str
 
 
@@ -227,8 +231,8 @@ class TokenResponse(_Response):
 
 class Alert(_Response):
     alert_id: str = Field(alias="alertId")
-    class_id: Literal[tuple(constants.ALERT_CLASSES)] = Field(alias="classId")
-    severity: Literal[tuple(constants.ALERT_SEVERITIES)]
+    class_id: constants.AlertClass = Field(alias="classId")
+    severity: constants.AlertSeverity
     dof_m: float = Field(alias="dofM", ge=0, le=constants.FIBRE_LENGTH_M)
     alert_time: str = Field(alias="alertTime")
 
@@ -257,7 +261,7 @@ PAYLOAD_DEFAULTS: dict[str, Any] = {
 }
 
 
-def build_payload(**fields: Any) -> dict:
+def build_payload(**fields: Any) -> dict[str, Any]:
     """A ``/configure`` body as a plain dict, NOT validated (negative tests need bad ones).
 
     ``fields`` override :data:`PAYLOAD_DEFAULTS` (the seeds' default Live task);
@@ -283,7 +287,7 @@ def build_payload(**fields: Any) -> dict:
     return payload
 
 
-def explain_invalid(payload: dict) -> list[str]:
+def explain_invalid(payload: dict[str, Any]) -> list[str]:
     """Why the server must refuse ``payload``: ``["field: reason", ...]``; empty when valid."""
     try:
         ConfigureRequest.model_validate(payload)
@@ -292,13 +296,13 @@ def explain_invalid(payload: dict) -> list[str]:
     return []
 
 
-def _describe(item: dict) -> str:
+def _describe(item: ErrorDetails) -> str:
     location = ".".join(str(part) for part in item["loc"])
     message = item["msg"].removeprefix("Value error, ")
     return f"{location}: {message}" if location else message
 
 
-def invalid_field(payload: dict) -> str | None:
+def invalid_field(payload: dict[str, Any]) -> str | None:
     """The top-level request field the first rule violation is about, or None when valid."""
     reasons = explain_invalid(payload)
     if not reasons:
@@ -328,7 +332,7 @@ def time_resolution(nfft: int, overlap: int, prr: float) -> float:
     return (nfft - overlap) / prr
 
 
-def expected_metadata(payload: dict, prr: float) -> dict[str, Any]:
+def expected_metadata(payload: dict[str, Any], prr: float) -> dict[str, Any]:
     """The metadata fields the server computes from a (valid) configuration."""
     nfft = payload["nfft"]
     overlap = payload.get("overlap")
@@ -344,7 +348,7 @@ def expected_metadata(payload: dict, prr: float) -> dict[str, Any]:
     }
 
 
-def metadata_mismatches(metadata: dict, payload: dict, prr: float) -> list[str]:
+def metadata_mismatches(metadata: dict[str, Any], payload: dict[str, Any], prr: float) -> list[str]:
     """Differences between the server's metadata and the configuration, one line each."""
     problems = []
     for name, expected in expected_metadata(payload, prr).items():

@@ -19,7 +19,11 @@ def stream_health(host: str, port: int, service: str = "", timeout_s: float = 2.
     with grpc.insecure_channel(f"{host}:{port}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         try:
-            answer = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout_s)
+            # types-grpcio-health-checking declares HealthStub without its methods (grpc
+            # generates them at run time): Check is real, the stub does not know it.
+            answer = stub.Check(  # type: ignore[attr-defined]
+                health_pb2.HealthCheckRequest(service=service), timeout=timeout_s
+            )
         except grpc.RpcError as error:
             code = error.code() if isinstance(error, grpc.Call) else None
             name = code.name if code is not None else type(error).__name__

@@ -89,6 +89,7 @@ def wait_until(
         describe=lambda _: last_seen(),
         error=KubeError,
     )
+    assert value is not None  # the check above let only a value through
     return value, time.monotonic() - started
 
 
@@ -291,9 +292,10 @@ class KubeClient:
         return kind
 
     def services(self, label_selector: str = "") -> list[Any]:
-        return self.core.list_namespaced_service(
+        found: list[Any] = self.core.list_namespaced_service(
             self.namespace, label_selector=label_selector, _request_timeout=self.timeout
         ).items
+        return found
 
     def service(self, name: str) -> Any | None:
         try:

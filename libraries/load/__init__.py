@@ -14,6 +14,7 @@ import re
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import requests
 from robot.api import SkipExecution, logger
@@ -123,7 +124,7 @@ class Load:
         max_requests: int | None = None,
         window: timedelta = timedelta(seconds=10),
         sample: list[str] | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Run ``scenario`` with ``users`` Locust users started at ``spawn_rate`` per second
         for ``duration``; returns the statistics (see `Statistics`).
 
@@ -178,7 +179,7 @@ class Load:
 
     @destructive("load the system")
     @keyword
-    def run_standard_load(self, scenario: str) -> dict:
+    def run_standard_load(self, scenario: str) -> dict[str, Any]:
         """The standard run of ``scenario`` (the one ``make baseline`` records), for
         `Performance Should Not Regress`: health and channels with 10 users for 15 s,
         tasks with 5 users for 15 s.
@@ -213,11 +214,11 @@ class Load:
     @keyword
     def process_resources_should_stay_within(
         self,
-        stats: dict,
+        stats: dict[str, Any],
         rss_growth: str | None = None,
         cpu_max: float | None = None,
         rss_max_mb: float | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """The sampled processes of ``stats`` (`Run Load` with ``sample=``) stayed within
         the bounds: RSS growth from start to end of the run (``10%``), peak CPU in % of
         one core, peak RSS in MB. Returns the figures.
@@ -238,7 +239,7 @@ class Load:
         return load_target(environment.variables, site_id if scenario == "alerts" else None)
 
     @staticmethod
-    def _record(env: str, output_dir: str | None, result: dict) -> None:
+    def _record(env: str, output_dir: str | None, result: dict[str, Any]) -> None:
         history = Path(
             os.environ.get("FOCUS_PERF_HISTORY") or results_dir() / "perf" / "history.jsonl"
         )
@@ -254,7 +255,7 @@ class Load:
 
     @keyword
     def load_statistics_should_meet(
-        self, stats: dict, *criteria: str, endpoint: str | None = None
+        self, stats: dict[str, Any], *criteria: str, endpoint: str | None = None
     ) -> None:
         """Every endpoint of ``stats`` (or only ``endpoint``, e.g. ``GET /health``) meets
         every criterion: ``<metric> <op> <number> [ms|s|%]`` with metric one of
@@ -273,7 +274,7 @@ class Load:
     @keyword
     def performance_should_not_regress(
         self,
-        stats: dict,
+        stats: dict[str, Any],
         tolerance: str = "20%",
         slack: timedelta = timedelta(milliseconds=100),
     ) -> list[str]:
@@ -310,7 +311,7 @@ class Load:
         return compared
 
     @keyword
-    def measure_endpoints_against_control(self, rounds: int | None = None) -> dict:
+    def measure_endpoints_against_control(self, rounds: int | None = None) -> dict[str, Any]:
         """Each endpoint of the contract (health, token, channels, configure, stop, metadata
         under both paths, ack, waterfall, dynamic ROI, alerts, recordings) timed against a
         control request in the same run: ``GET`` an unknown path (404), sent right before
@@ -348,7 +349,9 @@ class Load:
         return measured
 
     @keyword
-    def endpoints_should_not_slow_down(self, measured: dict, limit: float = ratios.LIMIT) -> list:
+    def endpoints_should_not_slow_down(
+        self, measured: dict[str, Any], limit: float = ratios.LIMIT
+    ) -> list[Any]:
         """No endpoint of ``measured`` (`Measure Endpoints Against Control`) is ``limit``
         times (default 5) its baseline ratio to the control or more: a slowdown of its own,
         which a loaded machine does not cause. The failure lists each such endpoint with
@@ -384,7 +387,7 @@ class Load:
 
     @keyword
     def latency_should_not_drift(
-        self, stats: dict, tolerance: str = "20%", span: timedelta = timedelta(minutes=1)
+        self, stats: dict[str, Any], tolerance: str = "20%", span: timedelta = timedelta(minutes=1)
     ) -> tuple[float, float]:
         """The p95 of the last ``span`` of the run is within ``tolerance`` of the p95 of
         its first ``span`` (sustained load); returns both.

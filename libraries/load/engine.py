@@ -20,12 +20,14 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 # Locust first: importing it patches the process with gevent, which must happen before
 # anything imports ssl (the package libraries.load does).
 import gevent
 import locust
 from locust.env import Environment
+from locust.runners import LocalRunner, MasterRunner
 from locust.stats import StatsEntry
 
 from libraries.focus_api.ledger import TaskLedger
@@ -42,7 +44,7 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _figures(entry: StatsEntry, seconds: float) -> dict:
+def _figures(entry: StatsEntry, seconds: float) -> dict[str, Any]:
     histogram = dict(entry.response_times)
     return {
         "requests": entry.num_requests,
@@ -56,7 +58,7 @@ def _figures(entry: StatsEntry, seconds: float) -> dict:
     }
 
 
-def _histogram_delta(now: dict, before: dict) -> dict[str, int]:
+def _histogram_delta(now: dict[int, int], before: dict[int, int]) -> dict[str, int]:
     return {
         str(ms): count - before.get(ms, 0) for ms, count in now.items() if count - before.get(ms, 0)
     }
@@ -65,7 +67,13 @@ def _histogram_delta(now: dict, before: dict) -> dict[str, int]:
 STATUSES: dict[str, dict[str, int]] = {}
 
 
-def _count_status(request_type, name, response=None, exception=None, **_kwargs) -> None:
+def _count_status(
+    request_type: str,
+    name: str,
+    response: Any = None,
+    exception: BaseException | None = None,
+    **_kwargs: Any,
+) -> None:
     """Status codes per endpoint (``"error"`` for no answer), in local runs."""
     status = getattr(response, "status_code", None)
     key = str(status) if status and not (exception and status == 0) else "error"
@@ -73,7 +81,7 @@ def _count_status(request_type, name, response=None, exception=None, **_kwargs) 
     counts[key] = counts.get(key, 0) + 1
 
 
-def _environment(spec: dict) -> Environment:
+def _environment(spec: dict[str, Any]) -> Environment:
     scenarios.TARGET.clear()
     scenarios.TARGET.update(spec["target"])
     scenarios.TARGET["max_requests"] = spec.get("max_requests")
@@ -86,7 +94,7 @@ def _environment(spec: dict) -> Environment:
     return env
 
 
-def _start_workers(spec: dict, count: int) -> list[subprocess.Popen]:
+def _start_workers(spec: dict[str, Any], count: int) -> list[subprocess.Popen[str]]:
     workers = []
     for _ in range(count):
         worker = subprocess.Popen(
@@ -94,17 +102,19 @@ def _start_workers(spec: dict, count: int) -> list[subprocess.Popen]:
             stdin=subprocess.PIPE,
             text=True,
         )
+        assert worker.stdin is not None  # stdin=PIPE
         worker.stdin.write(json.dumps(spec))
         worker.stdin.close()
         workers.append(worker)
     return workers
 
 
-def run(spec: dict) -> dict:
+def run(spec: dict[str, Any]) -> dict[str, Any]:
     """Run the scenario for ``duration_s`` (or until ``max_requests``); the statistics."""
     env = _environment(spec)
     count = int(spec.get("workers") or 0)
-    workers: list[subprocess.Popen] = []
+    workers: list[subprocess.Popen[str]] = []
+    runner: MasterRunner | LocalRunner
     if count:
         runner = env.create_master_runner("127.0.0.1", int(spec["master_port"]))
         workers = _start_workers(spec, count)
@@ -124,7 +134,9 @@ def run(spec: dict) -> dict:
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     runner.start(int(spec["users"]), spawn_rate=float(spec["spawn_rate"]))
-    windows, before, window_start = [], {}, started
+    windows: list[dict[str, Any]] = []
+    before: dict[int, int] = {}
+    window_start = started
     try:
         while (elapsed := time.monotonic() - started) < duration:
             gevent.sleep(min(0.2, duration - elapsed))

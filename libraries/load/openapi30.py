@@ -56,10 +56,11 @@ def _schema(node: Any) -> Any:
     return node
 
 
-def to_openapi30(document: dict) -> dict:
+def to_openapi30(document: dict[str, Any]) -> dict[str, Any]:
     """A 3.0.3 rendering of a 3.1 ``document`` (a copy)."""
     converted = _schema(copy.deepcopy(document))
     converted["openapi"] = "3.0.3"
     converted.pop("jsonSchemaDialect", None)
     converted.pop("webhooks", None)
-    return converted
+    returned: dict[str, Any] = converted
+    return returned

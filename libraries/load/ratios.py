@@ -14,6 +14,7 @@ No Robot imports: the ``Load`` library's keywords and ``make baseline`` drive it
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -72,7 +73,7 @@ class Probe:
     def get(self, path: str, **params: Any) -> requests.Response:
         return self.session.get(self.base + path, params=params, timeout=self.target.timeout)
 
-    def post(self, path: str, body: dict) -> requests.Response:
+    def post(self, path: str, body: dict[str, Any]) -> requests.Response:
         return self.session.post(self.base + path, json=body, timeout=self.target.timeout)
 
     def delete(self, path: str) -> requests.Response:
@@ -100,7 +101,7 @@ class Probe:
         self.session.close()
 
 
-def configure_body() -> dict:
+def configure_body() -> dict[str, Any]:
     return {
         "timeStatus": "Live",
         "viewType": "MultiChannel",
@@ -164,7 +165,7 @@ def measure(
     rounds: int | None = None,
     clock: Callable[[], float] = time.perf_counter,
     progress: Callable[[str], None] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Median of each endpoint and of the control requests sent right before it.
 
     Each round sends, for every endpoint in turn, one control request then one request of
@@ -182,9 +183,7 @@ def measure(
             control_ms, control_status = _timed(lambda: probe.get(CONTROL_PATH), clock)
             if control_status != 404:
                 raise MeasurementError(f"the control {CONTROL} answered {control_status}, not 404")
-            elapsed_ms, status = _timed(
-                lambda endpoint=endpoint: endpoint.call(probe.session), clock
-            )
+            elapsed_ms, status = _timed(functools.partial(endpoint.call, probe.session), clock)
             if status not in endpoint.expect:
                 raise MeasurementError(
                     f"{endpoint.name} answered {status} while measured (expected "
@@ -208,7 +207,11 @@ def measure(
     return {"control": CONTROL, "rounds": most, "endpoints": figures}
 
 
-def measure_target(target: Target, rounds: int | None = None, progress=None) -> dict:
+def measure_target(
+    target: Target,
+    rounds: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Measure every contract endpoint of ``target`` on tasks of its own, stopped at the end."""
     probe = Probe(target)
     try:
@@ -235,7 +238,7 @@ def _wait_running(probe: Probe, task_id: str, timeout: float) -> None:
 
 
 def slowdowns(
-    measured: dict, baseline: dict[str, float], limit: float = LIMIT
+    measured: dict[str, Any], baseline: dict[str, float], limit: float = LIMIT
 ) -> tuple[list[str], list[str]]:
     """``(failures, compared)``: each endpoint's ratio to the control against its baseline
     ratio; a failure when it is ``limit`` times the baseline's or more. Every line gives

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from ipaddress import ip_address
 from pathlib import Path
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 ENGINE = Path(__file__).with_name("engine.py")
@@ -64,7 +65,13 @@ class LoadSpec:
 
 # The standard runs: what `make baseline` records and what `Run Standard Load` repeats,
 # so a regression check always compares like with like.
-STANDARD_RUNS = {
+class StandardRun(TypedDict):
+    users: int
+    spawn_rate: float
+    duration_s: float
+
+
+STANDARD_RUNS: dict[str, StandardRun] = {
     "health": {"users": 10, "spawn_rate": 10.0, "duration_s": 15.0},
     "channels": {"users": 10, "spawn_rate": 10.0, "duration_s": 15.0},
     "tasks": {"users": 5, "spawn_rate": 5.0, "duration_s": 15.0},
@@ -86,7 +93,7 @@ class LoadTarget:
     user: str = ""
     password: str = field(default="", repr=False)
     ca_bundle: str | None = None
-    amqp: dict | None = field(default=None, repr=False)
+    amqp: dict[str, Any] | None = field(default=None, repr=False)
 
     def check(self) -> None:
         """Load goes to loopback only (this workplace's rule, and a safety net elsewhere)."""
@@ -113,7 +120,8 @@ def _is_loopback(host: str) -> bool:
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        returned: int = probe.getsockname()[1]
+        return returned
 
 
 def run_load(
@@ -122,7 +130,7 @@ def run_load(
     progress: Callable[[str], None] = lambda line: None,
     timeout_s: float | None = None,
     test: str = "",
-) -> dict:
+) -> dict[str, Any]:
     """Run ``spec`` against ``target`` in a child process; its statistics (see stats.py).
 
     The tasks the users create go into the task ledger under ``test`` (the Robot test's
@@ -158,6 +166,7 @@ def run_load(
             text=True,
             start_new_session=True,
         )
+        assert child.stdin is not None  # stdin=PIPE
         try:
             child.stdin.write(json.dumps(document))  # the password goes by pipe, never argv
             child.stdin.close()
@@ -172,11 +181,15 @@ def run_load(
                 f"the load engine ({spec.scenario}) exited with {child.returncode}: "
                 + (" | ".join(tail[-5:]) or "no output")
             )
-        return json.loads(result_path.read_text())
+        returned: dict[str, Any] = json.loads(result_path.read_text())
+        return returned
 
 
-def _follow(child: subprocess.Popen, timeout: float, progress: Callable[[str], None]) -> list[str]:
+def _follow(
+    child: subprocess.Popen[str], timeout: float, progress: Callable[[str], None]
+) -> list[str]:
     """Pass the child's stderr lines to ``progress`` until it exits; kill it at ``timeout``."""
+    assert child.stderr is not None  # stderr=PIPE
     deadline = time.monotonic() + timeout
     tail: list[str] = []
     with selectors.DefaultSelector() as selector:
@@ -197,7 +210,7 @@ def _follow(child: subprocess.Popen, timeout: float, progress: Callable[[str], N
     return tail
 
 
-def _kill(child: subprocess.Popen) -> None:
+def _kill(child: subprocess.Popen[str]) -> None:
     """Kill the engine and its workers (one process group), and reap it."""
     if child.poll() is None:
         with contextlib.suppress(ProcessLookupError):

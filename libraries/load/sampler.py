@@ -11,6 +11,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -58,7 +59,7 @@ class _Series:
         self.cpu.append(cpu)
         self.rss.append(rss)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         if not self.rss:
             return {"pid": self.pid, "samples": 0}
         # The first CPU reading of a process is 0 by psutil's design: skip it.
@@ -96,7 +97,7 @@ class ProcessSampler:
         self._thread.start()
         return self
 
-    def stop(self) -> dict[str, dict]:
+    def stop(self) -> dict[str, dict[str, Any]]:
         """Stop sampling (one last sample); ``{name: summary}``."""
         self._stop.set()
         self._thread.join(timeout=10 * self.interval_s + 5)
@@ -106,7 +107,7 @@ class ProcessSampler:
 
 
 def violations(
-    processes: dict[str, dict],
+    processes: dict[str, dict[str, Any]],
     rss_growth: float | None,
     cpu_max: float | None,
     rss_max_mb: float | None,

@@ -18,7 +18,7 @@ import ssl
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gevent
 from locust import User, between, constant, constant_throughput, task
@@ -27,6 +27,12 @@ from locust.exception import StopUser
 
 from libraries.focus_api.ledger import TaskLedger
 from libraries.focus_api.models import PAYLOAD_DEFAULTS, build_payload
+
+if TYPE_CHECKING:  # imported where used, in the engine's process only
+    import requests
+    from locust.contrib.fasthttp import FastResponse
+    from locust.env import Environment
+    from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
 TARGET: dict[str, Any] = {}
 # Requests started in this process; ``TARGET["max_requests"]`` (per process) bounds them.
@@ -65,7 +71,7 @@ class FocusUser(FastHttpUser):
     needs_token = True
     wait_time = constant(0)
 
-    def __init__(self, environment) -> None:
+    def __init__(self, environment: Environment) -> None:
         self.host = TARGET["base_url"]
         super().__init__(environment)
         self.auth: dict[str, str] = {}
@@ -129,7 +135,7 @@ class ConfigureOnceUser(FocusUser):
 
     def on_start(self) -> None:
         super().on_start()
-        self.task_id = None
+        self.task_id: str | None = None
         self.asked = False
 
     @task
@@ -141,8 +147,9 @@ class ConfigureOnceUser(FocusUser):
             "/configure", json=CONFIGURE_BODY, headers=self.auth, catch_response=True
         ) as response:
             if response.status_code == 200:
-                self.task_id = response.json()["task_id"]
-                _created(self.task_id)
+                task_id: str = response.json()["task_id"]
+                self.task_id = task_id
+                _created(task_id)
             elif response.status_code == 503 and _capacity_refusal(response):
                 response.success()
             else:
@@ -221,7 +228,7 @@ def stop_leftover_tasks(free_timeout_s: float = FREE_TIMEOUT_S) -> list[str]:
     return failed + _still_active(session, base, CLOSING["deleted"], free_timeout_s)
 
 
-def _ack_status(session, base: str, task_id: str) -> str:
+def _ack_status(session: requests.Session, base: str, task_id: str) -> str:
     """The task's status by ``GET /ack``: ``gone`` when unknown, else why it is not known."""
     import requests
 
@@ -237,7 +244,9 @@ def _ack_status(session, base: str, task_id: str) -> str:
         return f"unknown (GET /ack answered {answer.status_code})"
 
 
-def _still_active(session, base: str, task_ids: list[str], timeout_s: float) -> list[str]:
+def _still_active(
+    session: requests.Session, base: str, task_ids: list[str], timeout_s: float
+) -> list[str]:
     """``id (status)`` of the tasks still waiting or running after ``timeout_s``."""
 
     pending = list(dict.fromkeys(task_ids))
@@ -257,12 +266,13 @@ def _still_active(session, base: str, task_ids: list[str], timeout_s: float) -> 
         time.sleep(0.25)
 
 
-def _capacity_refusal(response) -> bool:
+def _capacity_refusal(response: FastResponse) -> bool:
     try:
         code = response.json()["error"]["code"]
     except (ValueError, KeyError, TypeError):
         return False
-    return code == "CAPACITY_EXCEEDED" and bool(response.headers.get("Retry-After"))
+    headers = response.headers
+    return code == "CAPACITY_EXCEEDED" and headers is not None and bool(headers.get("Retry-After"))
 
 
 class WaterfallUser(FocusUser):
@@ -272,7 +282,7 @@ class WaterfallUser(FocusUser):
 
     def on_start(self) -> None:
         super().on_start()
-        self.task_id = None
+        self.task_id: str | None = None
         response = self.client.post("/configure", json=CONFIGURE_BODY, headers=self.auth)
         if response.status_code != 200:
             raise gevent.GreenletExit
@@ -303,10 +313,10 @@ class AlertPublisher(User):
 
     wait_time = constant(0)
 
-    def __init__(self, environment) -> None:
+    def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        self.connection = None
-        self.channel = None
+        self.connection: BlockingConnection | None = None
+        self.channel: BlockingChannel | None = None
 
     def on_start(self) -> None:
         import pika
@@ -320,9 +330,9 @@ class AlertPublisher(User):
             blocked_connection_timeout=30,
             socket_timeout=10,
         )
-        self.connection = pika.BlockingConnection(parameters)
-        self.channel = self.connection.channel()
-        self.channel.confirm_delivery()
+        self.connection = connection = pika.BlockingConnection(parameters)
+        self.channel = channel = connection.channel()
+        channel.confirm_delivery()
 
     @task
     def publish(self) -> None:
@@ -346,6 +356,8 @@ class AlertPublisher(User):
         started = time.perf_counter()
         error = None
         try:
+            if self.channel is None:
+                raise RuntimeError("on_start opened no channel")
             self.channel.basic_publish(
                 exchange=amqp["exchange"],
                 routing_key=amqp["routing_key"],

@@ -17,9 +17,10 @@ import json
 import math
 import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 METRICS = ("requests", "failures", "failure_ratio", "rps", "p50", "p95", "p99", "avg", "max")
 TIME_METRICS = {"p50", "p95", "p99", "avg", "max"}
@@ -64,7 +65,7 @@ def parse_criterion(text: str) -> tuple[str, str, float]:
     return metric, op, value
 
 
-def metric_of(figures: dict, metric: str) -> float:
+def metric_of(figures: dict[str, Any], metric: str) -> float:
     if metric == "failure_ratio":
         return figures["failures"] / figures["requests"] if figures["requests"] else 0.0
     return float(figures[metric])
@@ -78,7 +79,7 @@ def _shown(metric: str, value: float) -> str:
     return f"{value:g}"
 
 
-def selected(stats: dict, endpoint: str | None) -> dict[str, dict]:
+def selected(stats: dict[str, Any], endpoint: str | None) -> dict[str, dict[str, Any]]:
     """The endpoints a check applies to: one by name, or every endpoint of the run."""
     endpoints = stats.get("endpoints") or {}
     if endpoint is None:
@@ -91,7 +92,9 @@ def selected(stats: dict, endpoint: str | None) -> dict[str, dict]:
     return {endpoint: endpoints[endpoint]}
 
 
-def violations(stats: dict, criteria: Iterable[str], endpoint: str | None = None) -> list[str]:
+def violations(
+    stats: dict[str, Any], criteria: Iterable[str], endpoint: str | None = None
+) -> list[str]:
     """Every criterion an endpoint misses, as ``'GET /health: p95 612 ms, wanted < 500 ms'``."""
     parsed = [parse_criterion(text) for text in criteria]
     if not parsed:
@@ -117,15 +120,18 @@ def baseline_path(directory: Path, env: str) -> Path:
     return directory / f"{env}.json"
 
 
-def load_baseline(directory: Path, env: str) -> dict:
+def load_baseline(directory: Path, env: str) -> dict[str, Any]:
     """``{scenario: {endpoint: {"p95": ms, ...}}}`` of ``env``, empty when none is recorded."""
     path = baseline_path(directory, env)
     if not path.exists():
         return {}
-    return json.loads(path.read_text()).get("scenarios", {})
+    returned: dict[str, Any] = json.loads(path.read_text()).get("scenarios", {})
+    return returned
 
 
-def write_baseline(directory: Path, env: str, runs: Iterable[dict], note: str = "") -> Path:
+def write_baseline(
+    directory: Path, env: str, runs: Iterable[dict[str, Any]], note: str = ""
+) -> Path:
     """Record the runs' per-endpoint figures as ``env``'s baseline (other scenarios kept)."""
     path = baseline_path(directory, env)
     scenarios = load_baseline(directory, env)
@@ -145,16 +151,21 @@ def write_baseline(directory: Path, env: str, runs: Iterable[dict], note: str = 
     return path
 
 
-def _document(path: Path) -> dict:
+def _document(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
 def load_ratio_baseline(directory: Path, env: str) -> dict[str, float]:
     """``{endpoint: ratio of its median to the control's}`` of ``env``; empty when none."""
-    return _document(baseline_path(directory, env)).get("control_ratios", {}).get("ratios", {})
+    returned: dict[str, float] = (
+        _document(baseline_path(directory, env)).get("control_ratios", {}).get("ratios", {})
+    )
+    return returned
 
 
-def write_ratio_baseline(directory: Path, env: str, measured: dict, note: str = "") -> Path:
+def write_ratio_baseline(
+    directory: Path, env: str, measured: dict[str, Any], note: str = ""
+) -> Path:
     """Record a `libraries.load.ratios.measure` run as ``env``'s baseline ratios (the
     Locust scenarios of the file are kept)."""
     path = baseline_path(directory, env)
@@ -173,7 +184,7 @@ def write_ratio_baseline(directory: Path, env: str, measured: dict, note: str = 
 
 
 def regressions(
-    stats: dict, baseline: dict, tolerance: float, slack_ms: float
+    stats: dict[str, Any], baseline: dict[str, Any], tolerance: float, slack_ms: float
 ) -> tuple[list[str], list[str]]:
     """``(regressions, compared)``: endpoints whose p95 exceeds both ``baseline * (1 +
     tolerance)`` and ``baseline + slack_ms`` (so a 3 ms baseline does not fail on noise).
@@ -199,7 +210,7 @@ def regressions(
 
 
 @contextlib.contextmanager
-def _locked(path: Path):
+def _locked(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -209,7 +220,7 @@ def _locked(path: Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def history_record(stats: dict, env: str) -> dict:
+def history_record(stats: dict[str, Any], env: str) -> dict[str, Any]:
     return {
         "at": stats.get("started_at") or datetime.now(UTC).isoformat(timespec="seconds"),
         "env": env,
@@ -224,7 +235,7 @@ def history_record(stats: dict, env: str) -> dict:
     }
 
 
-def append_history(path: Path, stats: dict, env: str) -> list[dict]:
+def append_history(path: Path, stats: dict[str, Any], env: str) -> list[dict[str, Any]]:
     """Append the run to ``history.jsonl`` (safe under pabot); returns this scenario's
     last :data:`HISTORY_KEEP` records of ``env``."""
     with _locked(path):
@@ -240,7 +251,7 @@ def append_history(path: Path, stats: dict, env: str) -> list[dict]:
     return records[-HISTORY_KEEP:]
 
 
-def draw_trend(records: list[dict], path: Path, title: str) -> Path | None:
+def draw_trend(records: list[dict[str, Any]], path: Path, title: str) -> Path | None:
     """A PNG of p95 per endpoint and requests/s over the runs in ``records``."""
     if not records:
         return None
@@ -270,7 +281,7 @@ def draw_trend(records: list[dict], path: Path, title: str) -> Path | None:
     return path
 
 
-def html_table(stats: dict) -> str:
+def html_table(stats: dict[str, Any]) -> str:
     """The run's per-endpoint figures as an HTML table for log.html."""
     head = "".join(
         f"<th>{h}</th>"
@@ -300,7 +311,7 @@ def html_table(stats: dict) -> str:
     )
 
 
-def percentile(histogram: dict, fraction: float) -> float:
+def percentile(histogram: Mapping[Any, int], fraction: float) -> float:
     """The ``fraction`` percentile of a ``{ms: count}`` histogram (keys may be strings)."""
     pairs = sorted((float(ms), count) for ms, count in histogram.items())
     total = sum(count for _, count in pairs)
@@ -314,7 +325,7 @@ def percentile(histogram: dict, fraction: float) -> float:
     return pairs[-1][0]
 
 
-def window_p95(stats: dict, first: bool, span_s: float) -> float:
+def window_p95(stats: dict[str, Any], first: bool, span_s: float) -> float:
     """p95 over every request of the first (or last) ``span_s`` seconds of the run."""
     windows = stats.get("windows") or []
     if not windows:

@@ -81,7 +81,7 @@ class MongoDB(DynamicCore):
 
     def __init__(self) -> None:
         self.state = MongoState()
-        self.ROBOT_LIBRARY_LISTENER = CleanupListener(self.state)
+        self.ROBOT_LIBRARY_LISTENER = [CleanupListener(self.state)]
         super().__init__(
             [
                 ConnectionKeywords(self.state),

@@ -56,7 +56,7 @@ class MongoConnection:
 
     def __init__(self, options: dict[str, Any], database: str) -> None:
         self._options = options
-        self.client: MongoClient = MongoClient(**options)
+        self.client: MongoClient[dict[str, Any]] = MongoClient(**options)
         self.database_name = database or self.client.get_default_database().name
         self.created: list[tuple[str, Any]] = []
 
@@ -100,17 +100,19 @@ class MongoConnection:
 
     def probe(self, timeout_s: float) -> None:
         """Ping with a fresh short-lived client; raises ``ConnectionFailure`` when down."""
-        client: MongoClient = MongoClient(**{**self._options, **timeouts(timeout_s)})
+        client: MongoClient[dict[str, Any]] = MongoClient(
+            **{**self._options, **timeouts(timeout_s)}
+        )
         try:
             client[self.database_name].command("ping")
         finally:
             client.close()
 
     @property
-    def db(self) -> Database:
+    def db(self) -> Database[dict[str, Any]]:
         return self.client[self.database_name]
 
-    def collection(self, name: str) -> Collection:
+    def collection(self, name: str) -> Collection[dict[str, Any]]:
         return self.db[name]
 
     # -- server -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ is a finding, never a silent pass: a problem, or with ``allow_invalid`` a row ma
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -134,7 +134,7 @@ def rule_reason(recording: Mapping[str, Any], root: str | Path | None) -> tuple[
 
 def check(
     expectation: Expectation,
-    recordings: list[Mapping[str, Any]],
+    recordings: Sequence[Mapping[str, Any]],
     start: datetime,
     end: datetime,
     root: str | Path | None,
@@ -226,7 +226,7 @@ def _classified(recording: Mapping[str, Any], root: str | Path | None) -> tuple[
 
 
 def _gaps(
-    recordings: list[Mapping[str, Any]],
+    recordings: Sequence[Mapping[str, Any]],
     start: datetime,
     end: datetime,
     tolerance: timedelta,

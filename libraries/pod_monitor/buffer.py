@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass
+from typing import Any
 
 from libraries.common import request_ids
 from libraries.pod_monitor.patterns import PatternSet
@@ -96,7 +97,7 @@ class LineStore:
         self.peak_lines = max(self.peak_lines, sum(len(b.lines) for b in buffers))
         self.peak_chars = max(self.peak_chars, sum(b.chars for b in buffers))
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         return {
             "pods_followed": len(self.pods_seen),
             "lines_seen": self.lines_seen,

@@ -176,7 +176,8 @@ class KubeSource(FollowingSource):
                 self._gone(name)
         for pod in listing.items:
             self._seen("MODIFIED", pod)
-        return listing.metadata.resource_version
+        returned: str = listing.metadata.resource_version
+        return returned
 
     def _seen(self, kind: str, pod: Any) -> None:
         phase = (pod.status and pod.status.phase) or "Pending"
@@ -202,10 +203,12 @@ class KubeSource(FollowingSource):
                 name, self.namespace, _request_timeout=(self.connect_timeout, 10)
             )
         except ApiException as error:
-            return error.status != 404
+            gone: bool = error.status == 404
+            return not gone
         except Exception:
             return True  # unreachable for now: the next attempt tells
-        return pod.metadata.uid == uid
+        returned: bool = pod.metadata.uid == uid
+        return returned
 
     def _follow_pod(self, name: str, uid: str) -> None:
         dedup = Dedup()

@@ -7,6 +7,7 @@ import os
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import requests
 from robot.api import logger
@@ -22,6 +23,10 @@ from libraries.pod_monitor.patterns import PatternFileError, load_patterns
 from libraries.pod_monitor.probe import FALLBACK, RequestIdProbe
 from libraries.pod_monitor.ssh_source import SshSource
 from libraries.ssh.client import SshError, connect_worker
+
+if TYPE_CHECKING:
+    import robot.result
+    import robot.running
 
 TAG = "pod-errors"
 STATS_FILE = "pod_monitor_stats.json"
@@ -100,7 +105,7 @@ class PodMonitor:
         self.probe_timeout = float(probe_timeout)
         self.probe: RequestIdProbe | None = None
         self.probe_reported = False
-        self.notes: list[dict] = []
+        self.notes: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------ start
     def _variable(self, name: str) -> str | None:
@@ -119,6 +124,7 @@ class PodMonitor:
         if not kubeconfig:
             self._off("no kubeconfig: set KUBECONFIG or pass kubeconfig= to the listener")
             return
+        source: KubeSource | SshSource | None
         try:
             source = KubeSource(
                 api_client(kubeconfig, context), namespace, self._line, self.store.mark_gone
@@ -140,6 +146,9 @@ class PodMonitor:
     def _through_ssh(self, namespace: str, api_error: str) -> SshSource | None:
         """The API is unreachable from here: follow through kubectl on the worker node."""
         host, user, key = (self._variable(n) for n in ("SSH_HOST", "SSH_USER", "SSH_KEY"))
+        store = self.store
+        if store is None:  # _start has checked it
+            return None
         if not (host and user and key):
             self._off(api_error)
             return None
@@ -148,7 +157,7 @@ class PodMonitor:
             lambda: connect_worker(host, user, key, jump, known_hosts, timeout=10),
             namespace,
             self._line,
-            self.store.mark_gone,
+            store.mark_gone,
         )
         try:
             source.start()
@@ -160,7 +169,8 @@ class PodMonitor:
 
     def _line(self, pod: str, ns: int, text: str) -> None:
         """A line from a source: buffered, and shown to the probe while it waits."""
-        self.store.add(pod, ns, text)
+        if self.store is not None:  # sources run only once _start has checked it
+            self.store.add(pod, ns, text)
         if self.probe is not None and self.probe.verdict is None:
             self.probe.see(text)
 
@@ -209,7 +219,7 @@ class PodMonitor:
         logger.warn(f"Pod monitor is off for this run: {reason}. Tests run on without pod logs.")
 
     # ------------------------------------------------------------------ tests
-    def start_test(self, data, result) -> None:
+    def start_test(self, data: robot.running.TestCase, result: robot.result.TestCase) -> None:
         context = EXECUTION_CONTEXTS.current
         if context is None or context.dry_run:
             return
@@ -224,12 +234,12 @@ class PodMonitor:
         self.test_start_ns = time.time_ns()
         self.window_pending = True
 
-    def start_keyword(self, data, result) -> None:
+    def start_keyword(self, data: robot.running.Keyword, result: robot.result.Keyword) -> None:
         if self.window_pending:
             self.window_pending = False
             self.test_start_ns = time.time_ns()
 
-    def end_test(self, data, result) -> None:
+    def end_test(self, data: robot.running.TestCase, result: robot.result.TestCase) -> None:
         request_ids.set_current(None)
         self._report_probe()
         if self.window_pending:  # a test without keywords: its window is its end
@@ -253,13 +263,14 @@ class PodMonitor:
         if not (self.passing or counts or not result.passed):
             return
         root = report.results_root(self.output_dir)
-        paths = report.write_test_logs(root, result.parent.full_name, result.name, excerpts)
+        suite = result.parent.full_name if result.parent is not None else ""  # a run test has one
+        paths = report.write_test_logs(root, suite, result.name, excerpts)
         log_dir = Path(self._variable("LOG FILE") or self.output_dir / "log.html").parent
         logger.info(report.excerpt_html(excerpts, paths, log_dir, self.shown), html=True)
         if counts and result.passed and EXPECTED_TAG not in result.tags:
             self._flag_errors(result, counts)
 
-    def _flag_errors(self, result, counts: Counter) -> None:
+    def _flag_errors(self, result: robot.result.TestCase, counts: Counter[tuple[str, str]]) -> None:
         found = ", ".join(
             f"{pattern} in {pod} ({count})" for (pod, pattern), count in sorted(counts.items())
         )
@@ -276,7 +287,7 @@ class PodMonitor:
         self._report_probe(wait=self.probe_timeout)
         if self.source is not None:
             self.source.stop()
-        if self.state != "running" or self.output_dir is None:
+        if self.state != "running" or self.output_dir is None or self.store is None:
             return
         root = report.results_root(self.output_dir)
         try:

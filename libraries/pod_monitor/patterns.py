@@ -42,7 +42,7 @@ class PatternSet:
     def match(self, line: str) -> str | None:
         """The name of the first pattern that matches ``line``, or ``None``."""
         found = self._combined.search(line)
-        if found is None:
+        if found is None or found.lastgroup is None:  # every alternative is a named group
             return None
         return self.patterns[int(found.lastgroup[1:])].name
 

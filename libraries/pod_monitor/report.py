@@ -11,6 +11,7 @@ import re
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from libraries.pod_monitor.buffer import Line
 
@@ -105,7 +106,7 @@ def error_counts(excerpts: dict[str, list[Line]]) -> Counter[tuple[str, str]]:
 SUMMARY_PART = "pod_monitor_summary.json"
 
 
-def write_summary(root: Path, output_dir: Path, own: dict) -> str:
+def write_summary(root: Path, output_dir: Path, own: dict[str, Any]) -> str:
     """Store this process's counts and merge every process's (pabot) into ``summary.txt``.
 
     ``own``: {"tests": {test: {"pod|pattern": lines}}, "notes": [{"attribution", "reason"}]}

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import shlex
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from libraries.pod_monitor.following import (
     RECENT_S,
@@ -22,6 +23,9 @@ from libraries.pod_monitor.following import (
     split_stamped,
 )
 from libraries.ssh.client import WorkerConnection
+
+if TYPE_CHECKING:
+    import paramiko
 
 _WATCH_FORMAT = '{.type}{" "}{.object.metadata.name}{" "}{.object.status.phase}{"\\n"}'
 
@@ -39,7 +43,7 @@ class SshSource(FollowingSource):
         super().__init__(namespace, sink, on_gone)  # kubectl's watch gives no uid: none kept
         self._connect = connect
         self.connection: WorkerConnection | None = None
-        self._channels: set = set()
+        self._channels: set[paramiko.Channel] = set()
 
     @property
     def where(self) -> str:
@@ -77,15 +81,17 @@ class SshSource(FollowingSource):
         if self.connection is not None:
             self.connection.close()
 
-    def _open(self, command: str):
-        transport = self.connection.client.get_transport()
+    def _open(self, command: str) -> paramiko.Channel:
+        transport = self.connection.client.get_transport() if self.connection else None
+        if transport is None:  # not connected, or closed: the callers start again
+            raise ConnectionError(f"no SSH connection to {self.where}")
         channel = transport.open_session(timeout=10)
         channel.exec_command(command)
         with self._lock:
             self._channels.add(channel)
         return channel
 
-    def _lines(self, channel):
+    def _lines(self, channel: paramiko.Channel) -> Iterator[str]:
         handle = channel.makefile("rb")
         for raw in handle:
             if self.stopped.is_set():
@@ -138,7 +144,7 @@ class SshSource(FollowingSource):
                 return
             self.stopped.wait(0.5)
 
-    def _closed(self, channel) -> None:
+    def _closed(self, channel: paramiko.Channel) -> None:
         channel.close()
         with self._lock:
             self._channels.discard(channel)

@@ -46,7 +46,7 @@ class Message:
     body: bytes
     routing_key: str
     exchange: str
-    headers: dict = field(default_factory=dict)
+    headers: dict[str, Any] = field(default_factory=dict[str, Any])
     message_id: str | None = None
     correlation_id: str | None = None
     content_type: str | None = None
@@ -125,7 +125,7 @@ class Endpoint:
         return f"{scheme}://{self.user}@{self.host}:{self.port}{self.vhost}"
 
 
-def _with_request_id(headers: dict | None) -> dict | None:
+def _with_request_id(headers: dict[str, Any] | None) -> dict[str, Any] | None:
     """The headers plus ``x-request-id`` of the running test (see libraries/common/request_ids)."""
     request_id = request_ids.next_request_id()
     if request_id is None or (headers and request_ids.AMQP_HEADER in headers):
@@ -134,7 +134,7 @@ def _with_request_id(headers: dict | None) -> dict | None:
 
 
 def _properties(
-    message_id: str, content_type: str | None, headers: dict | None, persistent: bool
+    message_id: str, content_type: str | None, headers: dict[str, Any] | None, persistent: bool
 ) -> pika.BasicProperties:
     return pika.BasicProperties(
         content_type=content_type or None,
@@ -179,16 +179,20 @@ class RabbitMQClient:
         broker has dropped it.
         """
         now = time.monotonic()
-        if self.is_open and now - self._used > IDLE_CHECK_S:
+        connection = self._connection
+        if connection is not None and connection.is_open and now - self._used > IDLE_CHECK_S:
             try:
-                self._connection.process_data_events(time_limit=0)
+                connection.process_data_events(time_limit=0)
             except (AMQPError, OSError):
                 self._connection = self._channel = None
         self._used = now
         if self._connection is None or not self._connection.is_open:
             self.connect()
+        connection = self._connection
+        if connection is None:  # connect() sets it or raises
+            raise RabbitMQError("not connected")
         if self._channel is None or not self._channel.is_open:
-            self._channel = self._connection.channel()
+            self._channel = connection.channel()
             self._channel.confirm_delivery()
         return self._channel
 
@@ -205,7 +209,7 @@ class RabbitMQClient:
                 deleted.append(queue)
             except RabbitMQError:
                 continue
-        if self.is_open:
+        if self._connection is not None and self._connection.is_open:
             try:
                 self._connection.close()
             except (AMQPError, OSError):
@@ -219,7 +223,7 @@ class RabbitMQClient:
         name: str,
         durable: bool = False,
         auto_delete: bool = False,
-        arguments: dict | None = None,
+        arguments: dict[str, Any] | None = None,
     ) -> str:
         """Declare ``name`` and remember it for deletion at :meth:`close`."""
         self._call(
@@ -246,7 +250,8 @@ class RabbitMQClient:
     def purge_queue(self, name: str) -> int:
         """Remove every ready message; returns how many."""
         frame = self._call(f"purge queue {name!r}", lambda: self.channel.queue_purge(name))
-        return frame.method.message_count
+        returned: int = frame.method.message_count
+        return returned
 
     def message_count(self, queue: str) -> int:
         """Ready messages in ``queue`` (not those delivered and unacknowledged)."""
@@ -254,7 +259,8 @@ class RabbitMQClient:
             f"count messages of queue {queue!r}",
             lambda: self.channel.queue_declare(queue, passive=True),
         )
-        return frame.method.message_count
+        returned: int = frame.method.message_count
+        return returned
 
     def exchange_exists(self, name: str) -> bool:
         """Whether exchange ``name`` exists (a passive declare on a throw-away channel)."""
@@ -273,7 +279,7 @@ class RabbitMQClient:
         exchange: str = constants.ALERT_EXCHANGE,
         routing_key: str = constants.ALERT_ROUTING_KEY,
         content_type: str | None = "application/json",
-        headers: dict | None = None,
+        headers: dict[str, Any] | None = None,
         message_id: str | None = None,
         persistent: bool = True,
     ) -> str:
@@ -328,7 +334,7 @@ class RabbitMQClient:
             last = "; ".join(message.summary() for message in seen) or "none"
             return f"{counted[0]} other message(s), the last: {last}"
 
-        return wait_until(
+        message = wait_until(
             scan,
             lambda found: found is not None,
             what=f"message {what or 'matching'} in queue {queue!r}",
@@ -337,24 +343,32 @@ class RabbitMQClient:
             describe=describe,
             error=TimeoutError,
         )
+        assert message is not None  # the wait ends only on a message
+        return message
 
-    def _scan(self, queue: str, matches: Callable[[Message], bool]) -> tuple[Message | None, list]:
+    def _scan(
+        self, queue: str, matches: Callable[[Message], bool]
+    ) -> tuple[Message | None, list[Message]]:
         """One pass over the ready messages: ack the first match, requeue the rest."""
         channel = self.channel
-        others, tags = [], []
+        others: list[Message] = []
+        tags: list[int] = []
         found = None
         try:
             while found is None:
                 method, properties, body = channel.basic_get(queue, auto_ack=False)
                 if method is None:
                     break
+                # a delivered GetOk carries its tag, properties and body
+                tag = method.delivery_tag
+                assert tag is not None and properties is not None and body is not None
                 message = _message(method, properties, body)
                 if matches(message):
-                    channel.basic_ack(method.delivery_tag)
+                    channel.basic_ack(tag)
                     found = message
                 else:
                     others.append(message)
-                    tags.append(method.delivery_tag)
+                    tags.append(tag)
         except ChannelClosedByBroker as error:
             raise RabbitMQError(f"cannot read queue {queue!r}: {error}") from None
         finally:
@@ -379,8 +393,8 @@ def _message(
 ) -> Message:
     return Message(
         body=body,
-        routing_key=method.routing_key,
-        exchange=method.exchange,
+        routing_key=method.routing_key or "",
+        exchange=method.exchange or "",
         headers=dict(properties.headers or {}),
         message_id=properties.message_id,
         correlation_id=properties.correlation_id,

@@ -55,26 +55,28 @@ class ManagementClient:
     def get(self, path: str) -> Any:
         return self.request("GET", path).json()
 
-    def overview(self) -> dict:
-        return self.get("overview")
+    def overview(self) -> dict[str, Any]:
+        returned: dict[str, Any] = self.get("overview")
+        return returned
 
-    def alarms(self) -> tuple[int, dict]:
+    def alarms(self) -> tuple[int, dict[str, Any]]:
         """``/api/health/checks/alarms``: ``(200, {"status": "ok"})`` when no alarm is raised."""
         response = self.request("GET", "health/checks/alarms", allow=(503,))
         return response.status_code, response.json()
 
-    def connections(self, vhost: str | None = None) -> list[dict]:
+    def connections(self, vhost: str | None = None) -> list[dict[str, Any]]:
         path = f"vhosts/{quote(vhost, safe='')}/connections" if vhost else "connections"
-        return self.get(path)
+        returned: list[dict[str, Any]] = self.get(path)
+        return returned
 
-    def exchange(self, name: str, vhost: str = "/") -> dict | None:
+    def exchange(self, name: str, vhost: str = "/") -> dict[str, Any] | None:
         """The exchange's description, or None when it does not exist."""
         response = self.request(
             "GET", f"exchanges/{quote(vhost, safe='')}/{quote(name, safe='')}", allow=(404,)
         )
         return None if response.status_code == 404 else response.json()
 
-    def queue(self, name: str, vhost: str = "/") -> dict | None:
+    def queue(self, name: str, vhost: str = "/") -> dict[str, Any] | None:
         """The queue's description, or None when it does not exist."""
         response = self.request(
             "GET", f"queues/{quote(vhost, safe='')}/{quote(name, safe='')}", allow=(404,)

@@ -48,7 +48,7 @@ class Alert(BaseModel):
 
 def build_alert(
     site_id: str = constants.SITE_ID, drop: tuple[str, ...] = (), **fields: Any
-) -> dict:
+) -> dict[str, Any]:
     """An alert dict with fresh defaults, ``fields`` as given (not validated), ``drop`` removed.
 
     For invalid alerts on purpose: ``build_alert(severity=7)``, ``build_alert(drop=("dofM",))``.
@@ -67,6 +67,6 @@ def build_alert(
     return alert
 
 
-def valid_alert(site_id: str = constants.SITE_ID, **fields: Any) -> dict:
+def valid_alert(site_id: str = constants.SITE_ID, **fields: Any) -> dict[str, Any]:
     """A validated alert dict (pydantic lax conversion: ``"103"`` becomes ``103``)."""
     return Alert.model_validate({"siteId": site_id, **fields}).model_dump()

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 
@@ -156,7 +157,7 @@ def check_mongo(target: Target) -> Problem | None:
     from pymongo.errors import OperationFailure, PyMongoError
 
     milliseconds = int(target.timeout * 1000)
-    client = pymongo.MongoClient(
+    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
         host=target.mongo_host,
         port=int(target.mongo_port),
         username=target.mongo_user,
@@ -321,6 +322,8 @@ def _ssh_banner(address: str, timeout: float) -> Problem | None:
 
 
 def check_ssh(target: Target) -> Problem | None:
+    if not target.ssh_host:  # the check applies only with an SSH host (CHECKS below)
+        return None
     first = target.ssh_jump_host or target.ssh_host
     problem = _ssh_banner(first, target.timeout)
     if problem or not target.ssh_key or not target.ssh_user:
@@ -378,7 +381,8 @@ def _kube_server(target: Target) -> str:
         clusters = {c["name"]: c["cluster"] for c in document.get("clusters", [])}
         contexts = {c["name"]: c["context"] for c in document.get("contexts", [])}
         context = contexts[target.kube_context or document["current-context"]]
-        return clusters[context["cluster"]]["server"]
+        server: str = clusters[context["cluster"]]["server"]
+        return server
     except Exception:
         return target.kubeconfig
 
@@ -417,7 +421,7 @@ def table(outcomes: list[Outcome], env_name: str, seconds: float) -> str:
     """The one table: service, address, what failed, how to fix (failed rows only)."""
     failed = [outcome for outcome in outcomes if not outcome.ok]
     rows = [("service", "address", "what failed", "how to fix")]
-    rows += [(o.service, o.address, o.problem.what, o.problem.fix) for o in failed]
+    rows += [(o.service, o.address, o.problem.what, o.problem.fix) for o in failed if o.problem]
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     rule = "+" + "+".join("-" * (width + 2) for width in widths) + "+"
     lines = [

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword, library
@@ -24,7 +25,7 @@ def _quiet_tunnel_errors() -> None:
     test ends). That is the end of a tunnel, not an error: note it in the log instead."""
     from SSHLibrary.pythonforward import ForwardServer
 
-    def handle_error(server, request, client_address) -> None:
+    def handle_error(server: object, request: object, client_address: object) -> None:
         logger.debug(f"SSH tunnel connection from {client_address} ended while closing")
 
     ForwardServer.handle_error = handle_error
@@ -72,7 +73,7 @@ class SshSupport:
         """
         from robot.libraries.BuiltIn import BuiltIn
 
-        ssh = BuiltIn().get_library_instance("SSHLibrary")
+        ssh: Any = BuiltIn().get_library_instance("SSHLibrary")  # SSHLibrary is untyped
         connection = ssh._connections.get_connection(alias) if alias else ssh.current
         transport = connection.client.get_transport() if connection else None
         if transport is None or not transport.is_active():
@@ -112,7 +113,8 @@ class SshSupport:
         """A TCP port on 127.0.0.1 that nothing listens on now (for a local tunnel)."""
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
-            return probe.getsockname()[1]
+            port: int = probe.getsockname()[1]
+            return port
 
     @keyword
     def create_throwaway_ssh_key(self) -> str:

@@ -97,6 +97,14 @@ def _client(known_hosts: str | None) -> paramiko.SSHClient:
     return client
 
 
+def _transport(client: paramiko.SSHClient, where: str) -> paramiko.Transport:
+    """The transport of a connected client (None only before connect or after close)."""
+    transport = client.get_transport()
+    if transport is None:
+        raise SshError(f"the SSH connection to {where} is closed")
+    return transport
+
+
 def _connect(
     client: paramiko.SSHClient,
     host: str,
@@ -105,7 +113,7 @@ def _connect(
     key: paramiko.PKey,
     key_path: str,
     timeout: float,
-    sock=None,
+    sock: paramiko.Channel | None = None,
 ) -> None:
     where = f"{user}@{host}:{port}"
     try:
@@ -163,7 +171,7 @@ class WorkerConnection:
             self.jump = _client(known_hosts)
             _connect(self.jump, jump_host_name, jump_port, user, pkey, key, timeout)
             try:
-                sock = self.jump.get_transport().open_channel(
+                sock = _transport(self.jump, jump_host).open_channel(
                     "direct-tcpip", (worker_host, worker_port), ("127.0.0.1", 0), timeout=timeout
                 )
             except (paramiko.ChannelException, paramiko.SSHException) as error:
@@ -250,7 +258,7 @@ def offered_login_methods(
             jump_name, jump_port = split_address(jump_host)
             jump = _client(known_hosts)
             _connect(jump, jump_name, jump_port, user, _load_key(key), key, timeout)
-            sock = jump.get_transport().open_channel(
+            sock = _transport(jump, jump_host).open_channel(
                 "direct-tcpip", (host, port), ("127.0.0.1", 0), timeout=timeout
             )
         transport = paramiko.Transport(sock if sock is not None else (host, port))

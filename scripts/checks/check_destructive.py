@@ -34,7 +34,7 @@ class DestructiveCalls:
 
     def __init__(self) -> None:
         self.suites: list = []
-        self.test = None
+        self.test: str | None = None
         self.test_calls: dict[str, set[str]] = defaultdict(set)
         self.suite_calls: dict[str, set[str]] = defaultdict(set)
         self.tests: dict[str, tuple[bool, str]] = {}  # name -> (tagged, where)
@@ -47,11 +47,11 @@ class DestructiveCalls:
         self.suites.pop()
 
     def start_test(self, data, result) -> None:
-        self.test = result.full_name
-        where = f"{data.source}:{data.lineno}" if data.source else result.full_name
-        self.tests[self.test] = (is_destructive(data.tags), where)
+        self.test = name = result.full_name
+        where = f"{data.source}:{data.lineno}" if data.source else name
+        self.tests[name] = (is_destructive(data.tags), where)
         for suite in self.suites:
-            self.suite_tests[suite].append(self.test)
+            self.suite_tests[suite].append(name)
 
     def end_test(self, data, result) -> None:
         self.test = None

@@ -232,6 +232,8 @@ class Bugs:
         )
 
     def find_open(self, label: str) -> str | None:
+        if self.jira is None:  # handle() answers a dry run before it asks
+            raise BugsError("no Jira connection: a dry run cannot search")
         jql = (
             f'project = "{self.settings.project}" AND issuetype = Bug AND labels = "{label}"'
             " AND statusCategory != Done ORDER BY created DESC"
@@ -296,17 +298,15 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
 
 def connect(settings: Settings, **options) -> JIRA:
     logging.getLogger("jira").disabled = True  # its warnings may carry URLs and bodies
-    jira_options = {"server": settings.url, "check_update": False}
+    jira_options: dict[str, str | bool] = {"server": settings.url, "check_update": False}
     if settings.cloud:
         jira_options["rest_api_version"] = "3"  # /rest/api/3/search/jql
-        auth = {"basic_auth": (settings.user, settings.api_token)}
-    else:
-        auth = {"token_auth": settings.pat}
     return JIRA(
         options=jira_options,
         timeout=options.get("timeout", TIMEOUT),
         max_retries=options.get("max_retries", 3),
-        **auth,
+        basic_auth=(settings.user, settings.api_token) if settings.cloud else None,
+        token_auth=None if settings.cloud else settings.pat,
     )
 
 

@@ -136,12 +136,12 @@ def check_keys(
     """One line per key with its kind and what the import does with it; the problem count."""
     classified = {t.full_name: mapping.classify(t.full_name, t.tags, project) for t in tests}
     users: dict[str, list[str]] = {}
-    for name, keys in classified.items():
+    for name, found in classified.items():
         for key in [
-            *([keys.test_key] if keys.test_key else []),
-            *keys.requirements,
-            *keys.bugs,
-            *keys.unknown,
+            *([found.test_key] if found.test_key else []),
+            *found.requirements,
+            *found.bugs,
+            *found.unknown,
         ]:
             users.setdefault(key, []).append(name)
     keys = sorted(users)
@@ -203,13 +203,16 @@ def _kinds(keys: list[str], mapping: KeyMap, env: dict[str, str], **http):
     """key -> (issue type or 'requirement' or 'other', exact type name known)."""
     jira_cloud = all(env.get(n) for n in ("JIRA_URL", "JIRA_USER", "JIRA_API_TOKEN"))
     if env.get("XRAY_BASE_URL"):
-        types = xray_from(env, **http).issue_types(keys)
+        dc = xray_from(env, **http)
+        assert isinstance(dc, XrayDc)  # XRAY_BASE_URL names Server/DC
+        types = dc.issue_types(keys)
         return {k: (t, True) for k, t in types.items()}
     if jira_cloud:
         jira = Http(env["JIRA_URL"], label="jira", secrets=[env["JIRA_API_TOKEN"]], **http)
         jira.session.auth = (env["JIRA_USER"], env["JIRA_API_TOKEN"])
         return {k: (t, True) for k, t in jira_issue_types(jira, "3", keys).items()}
     xray = xray_from(env, **http)
+    assert isinstance(xray, XrayCloud)  # no XRAY_BASE_URL: Cloud, or a UsageError above
     found = xray.key_kinds(keys)
     # Neither a Test nor a requirement: Xray cannot tell a Bug from a missing key.
     return {k: (found.get(k, "other or missing"), False) for k in keys} | {

@@ -314,7 +314,7 @@ class GitHubRun:
             "steps": steps or {},
             "env": {},
         }
-        env = {}
+        env: dict[str, str] = {}
         for source in (self.workflow.get("env") or {}, job.get("env") or {}):
             for key, value in source.items():
                 contexts["env"] = env
@@ -454,7 +454,8 @@ class GitHubRun:
 
     def upload(self, inputs: dict, workspace: Path) -> tuple[bool, list[str]]:
         name = inputs["name"]
-        includes, excludes = [], []
+        includes: list[str] = []
+        excludes: list[str] = []
         for line in str(inputs["path"]).splitlines():
             line = line.strip()
             if line:
@@ -587,6 +588,7 @@ def run_jenkins(workspaces: Workspaces, outdir: Path, creds: dict, build_tag: st
             text=True,
         )
         result = None
+        assert process.stdout is not None  # stdout=PIPE
         for line in process.stdout:
             sink.write(line)
             if line.startswith("JENKINS-RESULT "):

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import requests
 
+from libraries.common.arguments import plain
 from libraries.load.openapi30 import to_openapi30
-from libraries.load.targets import environment, plain
+from libraries.load.targets import environment
 
 ROOT = Path(__file__).resolve().parents[2]
 

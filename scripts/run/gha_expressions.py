@@ -79,8 +79,8 @@ class _Parser:
 
     def parse(self):
         value = self.or_()
-        if self.peek() is not None:
-            raise ExpressionError(f"unexpected {self.peek()[1]!r} in '{self.text}'")
+        if (extra := self.peek()) is not None:
+            raise ExpressionError(f"unexpected {extra[1]!r} in '{self.text}'")
         return value
 
     def or_(self):

@@ -35,6 +35,7 @@ import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pymongo
@@ -113,7 +114,7 @@ def snapshot(endpoints: dict, secrets: dict, since: datetime) -> dict:
         f"{management}/exchanges/%2F/{constants.ALERT_EXCHANGE}", auth=auth, timeout=10
     ).json()
     queues = requests.get(f"{management}/queues/%2F", auth=auth, timeout=10).json()
-    mongo = pymongo.MongoClient(
+    mongo: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
         host=endpoints["host"],
         port=endpoints["mongo"]["port"],
         username=secrets["mongo_user"],
@@ -158,18 +159,18 @@ def robot_findings(output: Path) -> tuple[int, list[str]]:
             continue
         seen += 1
         status = test.find("status")
-        if status.get("status") != "SKIP" or GUARD_MESSAGE not in (status.text or ""):
-            problems.append(
-                f"'{test.get('name')}' {status.get('status')}: {(status.text or '')[:120]}"
-            )
-        ran = [kw.get("name") for kw in test.iter("kw")]
+        said = "" if status is None else status.text or ""
+        verdict = None if status is None else status.get("status")
+        if verdict != "SKIP" or GUARD_MESSAGE not in said:
+            problems.append(f"'{test.get('name')}' {verdict}: {said[:120]}")
+        ran = [kw.get("name", "") for kw in test.iter("kw")]
         if ran:
             problems.append(f"'{test.get('name')}' ran keywords: {', '.join(ran[:5])}")
     for suite in root.iter("suite"):
         tests = suite.findall("test")
         setups = [kw for kw in suite.findall("kw") if kw.get("type") in ("SETUP", "TEARDOWN")]
         if tests and setups and not suite.findall("suite"):
-            names = ", ".join(f"{kw.get('type').lower()} {kw.get('name')}" for kw in setups)
+            names = ", ".join(f"{kw.get('type', '').lower()} {kw.get('name')}" for kw in setups)
             problems.append(f"suite '{suite.get('name')}' ran its {names}")
     return seen, problems
 

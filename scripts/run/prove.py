@@ -76,11 +76,17 @@ class Run:
         return "MISSED"
 
 
+def _status(test: ET.Element) -> str | None:
+    """A test's PASS, FAIL or SKIP (None when it has no status element)."""
+    status = test.find("status")
+    return None if status is None else status.get("status")
+
+
 def _outcome(output: Path) -> tuple[int, list[str], int]:
     root = ET.parse(output).getroot()
     tests = list(root.iter("test"))
-    failed = [t.get("name") for t in tests if t.find("status").get("status") == "FAIL"]
-    skipped = sum(1 for t in tests if t.find("status").get("status") == "SKIP")
+    failed = [t.get("name", "") for t in tests if _status(t) == "FAIL"]
+    skipped = sum(1 for t in tests if _status(t) == "SKIP")
     return len(tests), failed, skipped
 
 
@@ -251,7 +257,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     outdir = args.outputdir.resolve()
     env = {k: v for k, v in os.environ.items() if k not in ("ALLOW_DESTRUCTIVE", "FOCUS_ENV")}
-    plan = [(CLEAN, frozenset(), keys)] + [(key, frozenset([key]), [key]) for key in keys]
+    plan: list[tuple[str, frozenset[str], list[str]]] = [(CLEAN, frozenset(), keys)] + [
+        (key, frozenset([key]), [key]) for key in keys
+    ]
     jobs = min(args.jobs, len(plan))
     print(
         f"prove: {len(keys)} bug(s), each against its own twin, then none; "

@@ -31,7 +31,9 @@ def failures(path: Path) -> list[str]:
 def counts(root: ET.Element) -> tuple[int, int, int]:
     if root.tag == "robot":
         stat = root.find("./statistics/total/stat")
-        return int(stat.get("pass")), int(stat.get("fail")), int(stat.get("skip", 0))
+        if stat is None:
+            raise ValueError("output.xml has no statistics/total/stat: not a finished Robot run")
+        return int(stat.get("pass", 0)), int(stat.get("fail", 0)), int(stat.get("skip", 0))
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
     total = failed = skipped = 0
     for suite in suites:

@@ -42,6 +42,7 @@ def main() -> int:
         timeout_keep_alive=30,
     )
     config.load()
+    assert config.ssl is not None  # load() builds it from ssl_certfile above
     # TLS 1.2 or newer only (contract section 2, decided).
     config.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
     server = uvicorn.Server(config)

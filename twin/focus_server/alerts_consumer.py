@@ -76,7 +76,8 @@ def _parse_utc(text: str) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise Rejection("invalid_value", "alertTime", f"not ISO-8601: {text[:64]!r}") from None
-    if parsed.tzinfo is None or parsed.utcoffset().total_seconds() != 0:
+    offset = parsed.utcoffset()  # None when naive
+    if offset is None or offset.total_seconds() != 0:
         raise Rejection("invalid_value", "alertTime", f"not UTC: {text[:64]!r}")
     return parsed.astimezone(UTC)
 
@@ -291,17 +292,19 @@ class AlertConsumer:
         properties: pika.BasicProperties,
         body: bytes,
     ) -> None:
+        delivery_tag = method.delivery_tag
+        assert delivery_tag is not None  # the broker numbers every delivery it sends
         headers = properties.headers or {}
         token = REQUEST_ID.set(clean(headers.get(REQUEST_ID_HEADER)))
         try:
             document = validate(body)
         except Rejection as rejection:
             self._reject(channel, properties, body, rejection)
-            channel.basic_ack(method.delivery_tag)
+            channel.basic_ack(delivery_tag)
             return
         finally:
             REQUEST_ID.reset(token)
-        self._pending.append((method.delivery_tag, document))
+        self._pending.append((delivery_tag, document))
         if len(self._pending) >= BATCH_MAX:
             self._flush(channel)
 

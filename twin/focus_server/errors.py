@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -58,7 +59,7 @@ def error_response(
     code: str,
     message: str,
     field: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "field": field}}
     return JSONResponse(body, status_code=status, headers=headers)
@@ -69,22 +70,28 @@ def _field_of(location: tuple) -> str | None:
     return parts[0] if parts else None
 
 
-async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
+# Starlette types every handler as taking any Exception; install() registers each one for
+# its own exception class only, which the asserts state.
+async def _api_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
     return error_response(error.status, error.code, error.message, error.field, error.headers)
 
 
-async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
     first = error.errors()[0]
     field = _field_of(tuple(first.get("loc", ())))
     return error_response(400, "VALIDATION_ERROR", f"{field}: {first.get('msg')}", field)
 
 
-async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
     code = _HTTP_CODES.get(error.status_code, "HTTP_ERROR")
     return error_response(error.status_code, code, str(error.detail), None, error.headers)
 
 
-async def _database_error(_request: Request, error: PyMongoError) -> JSONResponse:
+async def _database_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, PyMongoError)
     log.warning("MongoDB unavailable: %s", type(error).__name__)
     return error_response(
         503, "DEPENDENCY_UNAVAILABLE", "MongoDB is unavailable", None, {"Retry-After": "2"}

@@ -15,6 +15,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
 import grpc
 from pymongo.errors import PyMongoError
@@ -58,7 +59,7 @@ class TaskManager:
     async def create(self, config: dict) -> dict:
         """Store a waiting task and start its job; 503 CAPACITY_EXCEEDED when full."""
         now = datetime.now(UTC)
-        task = {
+        task: dict[str, Any] = {
             "task_id": str(uuid.uuid4()),
             "config": config,
             "status": "waiting",
@@ -112,6 +113,8 @@ class TaskManager:
             )
             fields = {"stream": {"host": host, "port": port}, "job": job_name(task_id)}
             updated = await asyncio.to_thread(self.store.update, task_id, fields)
+            if updated is None:  # deleted meanwhile: fail the start like any other cause
+                raise LookupError(f"task {task_id} vanished while its job started")
         except Exception as error:
             # Whatever failed (the job API refused or timed out, MongoDB did not answer),
             # the client gets no task id: the task must not keep its slot nor its job.
@@ -217,6 +220,8 @@ class TaskManager:
             raise ApiError(409, "TASK_FINISHED", f"task {task_id} is {task['status']}")
         fields = {f"config.{name}": value for name, value in changes.items()}
         updated = await asyncio.to_thread(self.store.update, task_id, fields)
+        if updated is None:  # deleted since the read above
+            raise not_found(f"task {task_id}")
         stream = updated.get("stream")
         if updated["status"] == "running" and stream:
             try:

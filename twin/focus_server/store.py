@@ -6,6 +6,7 @@ Every function is blocking (pymongo); the API calls them through ``asyncio.to_th
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
@@ -30,6 +31,10 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
 INDEX_CONFLICT_CODES = (85, 86)
 
 
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
 def as_utc(moment: datetime | None) -> datetime | None:
     """MongoDB hands back naive UTC datetimes unless the client is tz-aware."""
     if moment is None or moment.tzinfo is not None:

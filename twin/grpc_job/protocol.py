@@ -48,7 +48,11 @@ class HealthProbe:
     def serving(self, timeout: float = 0.5) -> bool:
         """True when the job's health service answers SERVING within ``timeout``."""
         try:
-            reply = self._stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout)
+            # types-grpcio-health-checking declares HealthStub without its methods (grpc
+            # generates them at run time): Check is real, the stub does not know it.
+            reply = self._stub.Check(  # type: ignore[attr-defined]
+                health_pb2.HealthCheckRequest(service=""), timeout=timeout
+            )
         except grpc.RpcError:
             return False
         return reply.status == health_pb2.HealthCheckResponse.SERVING

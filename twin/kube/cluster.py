@@ -242,7 +242,7 @@ class ClusterView:
         else:
             self.blocked[job.name] = BlockedJob(job, self._blocked_pod(job))
             self.supervisor.changed()
-        return self.store.get("Job", job.name)
+        return self.store.written("Job", job.name)
 
     def _blocked_pod(self, job: JobRecord) -> BlockedPod:
         """A Job pod whose image the twin does not have: Pending, pulling, never run."""
@@ -278,7 +278,7 @@ class ClusterView:
             return self._stamped(service)
         self.services[name] = service
         self.supervisor.changed()
-        return self.store.get("Service", name)
+        return self.store.written("Service", name)
 
     def _stamped(self, obj: dict) -> dict:
         obj = copy.deepcopy(obj)
@@ -346,7 +346,7 @@ class ClusterView:
         if change.replicas is not None and workload is not None:
             self.supervisor.scale(name, change.replicas)
         self.supervisor.changed()
-        return self.store.get(kind, name)
+        return self.store.written(kind, name)
 
     def pod_log(self, name: str) -> tuple[PodLog, str] | None:
         blocked = next((b for b in self.blocked.values() if b.pod.name == name), None)

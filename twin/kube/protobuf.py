@@ -37,6 +37,7 @@ def fields(data: bytes) -> list[tuple[int, Any]]:
     """(field number, value) pairs: ints for varints, bytes for length-delimited fields."""
     out: list[tuple[int, Any]] = []
     at = 0
+    value: int | bytes
     while at < len(data):
         key, at = _varint(data, at)
         number, wire = key >> 3, key & 7

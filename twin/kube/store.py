@@ -9,6 +9,7 @@ from a list's ``resourceVersion``; a version older than the history is "too old"
 from __future__ import annotations
 
 import asyncio
+import builtins
 import copy
 from collections import deque
 from dataclasses import dataclass
@@ -74,15 +75,23 @@ class Store:
     def get(self, kind: str, name: str) -> dict | None:
         return self.objects.get((kind, name))
 
+    def written(self, kind: str, name: str) -> dict:
+        """An object the caller has just created or changed (KeyError if it is not there)."""
+        obj = self.objects.get((kind, name))
+        if obj is None:
+            raise KeyError(f"{kind}/{name} is not in the store after it was written")
+        return obj
+
     def list(self, kind: str) -> list[dict]:
         return [obj for (k, _), obj in sorted(self.objects.items()) if k == kind]
 
-    def subscribe(self, since: int | None) -> tuple[list[Event], asyncio.Queue]:
+    # builtins.list: inside this class, `list` is the method above
+    def subscribe(self, since: int | None) -> tuple[builtins.list[Event], asyncio.Queue]:
         """Events after ``since`` from history (None: none), and a queue of the next ones.
 
         Raises :class:`TooOld` when events after ``since`` were already dropped.
         """
-        backlog: list[Event] = []
+        backlog: builtins.list[Event] = []
         if since is not None and since < self.rv:
             oldest = self.history[0].rv if self.history else self.rv + 1
             if since + 1 < oldest:

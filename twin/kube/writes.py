@@ -85,7 +85,7 @@ class Writes(Handlers):
         if dry_run(request):
             return json_answer(current | {"spec": {"replicas": replicas}})
         self.cluster.scale(resource.kind, name, replicas, False)
-        return json_answer(_scale(resource, self.store.get(resource.kind, name)))
+        return json_answer(_scale(resource, self.store.written(resource.kind, name)))
 
     async def patch(self, request: web.Request) -> web.Response:
         resource = self._resource(request)

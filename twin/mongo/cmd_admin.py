@@ -97,16 +97,18 @@ def sasl_continue(ctx: Context, cmd: dict[str, Any]) -> dict[str, Any]:
     """Later SCRAM steps: the proof, then (unless skipped) an empty closing exchange."""
     session = ctx.session
     conversation_id = cmd.get("conversationId")
-    conversation = session.conversations.get(conversation_id)  # type: ignore[arg-type]
+    if not isinstance(conversation_id, int):  # saslStart numbers each conversation
+        raise CommandError(AUTHENTICATION_FAILED, "No SASL session state found")
+    conversation = session.conversations.get(conversation_id)
     if conversation is None:
         raise CommandError(AUTHENTICATION_FAILED, "No SASL session state found")
     if conversation.done:
-        del session.conversations[conversation_id]  # type: ignore[arg-type]
+        del session.conversations[conversation_id]
         return {"conversationId": conversation_id, "done": True, "payload": Binary(b""), "ok": 1.0}
     try:
         payload = conversation.finish(bytes(cmd.get("payload", b"")))
     except CommandError:
-        del session.conversations[conversation_id]  # type: ignore[arg-type]
+        del session.conversations[conversation_id]
         log.info(
             "conn%d authentication failed for user %r", session.connection_id, conversation.user
         )
@@ -123,7 +125,7 @@ def sasl_continue(ctx: Context, cmd: dict[str, Any]) -> dict[str, Any]:
     )
     done = conversation.skip_empty_exchange
     if done:
-        del session.conversations[conversation_id]  # type: ignore[arg-type]
+        del session.conversations[conversation_id]
     return {"conversationId": conversation_id, "done": done, "payload": Binary(payload), "ok": 1.0}
 
 
@@ -229,7 +231,7 @@ def connection_status(ctx: Context, cmd: dict[str, Any]) -> dict[str, Any]:
 
 @command("listDatabases")
 def list_databases(ctx: Context, cmd: dict[str, Any]) -> dict[str, Any]:
-    entries = []
+    entries: list[dict[str, Any]] = []
     for db in ctx.store.database_names():
         size = sum(_data_size(ctx, db, name) for name in ctx.store.collection_names(db))
         entry = {"name": db, "sizeOnDisk": float(size), "empty": size == 0}

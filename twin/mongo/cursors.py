@@ -97,7 +97,8 @@ class CursorRegistry:
 
     def kill(self, cursor_ids: Iterable[int]) -> tuple[list[Int64], list[Int64]]:
         """Close cursors; returns (killed, not found)."""
-        killed, not_found = [], []
+        killed: list[Int64] = []
+        not_found: list[Int64] = []
         for cursor_id in cursor_ids:
             found = self._cursors.pop(int(cursor_id), None) is not None
             (killed if found else not_found).append(Int64(cursor_id))

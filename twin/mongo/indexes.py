@@ -86,10 +86,11 @@ def _no_expiry_on_read(self: CollectionStore) -> None:
 
 def install() -> None:
     """Patch mongomock's store and filter (idempotent; the stand-in's process only)."""
-    CollectionStore.__setitem__ = _set
-    CollectionStore.__delitem__ = _delete
-    CollectionStore.drop = _drop
-    CollectionStore._remove_expired_documents = _no_expiry_on_read
+    # Patching mongomock's class is the point here: mypy forbids assigning to a method.
+    CollectionStore.__setitem__ = _set  # type: ignore[method-assign]
+    CollectionStore.__delitem__ = _delete  # type: ignore[method-assign]
+    CollectionStore.drop = _drop  # type: ignore[method-assign]
+    CollectionStore._remove_expired_documents = _no_expiry_on_read  # type: ignore[method-assign]
     operators = filtering._filterer_inst._operator_map
     operators["$mod"] = _mod_any
     operators["$bitsAllSet"] = _bits(lambda value, mask: value & mask == mask)
@@ -304,7 +305,8 @@ def _wanted(condition: Any) -> list[tuple] | None:
             condition = condition["$eq"]
         elif list(condition) == ["$in"] and isinstance(condition["$in"], list):
             keys = [_key(value) for value in condition["$in"]]
-            return None if any(key is None for key in keys) else keys
+            known = [key for key in keys if key is not None]
+            return known if len(known) == len(keys) else None
         else:
             return None
     key = _key(condition)

@@ -76,7 +76,7 @@ def _failed() -> CommandError:
 
 def _attributes(message: bytes) -> dict[bytes, bytes]:
     try:
-        return dict(item.split(b"=", 1) for item in message.split(b","))  # type: ignore[misc]
+        return dict(item.split(b"=", 1) for item in message.split(b","))
     except ValueError:
         raise _failed() from None
 

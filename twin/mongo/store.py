@@ -32,7 +32,9 @@ class Store:
     """All databases of the stand-in; every change is journalled before it is acknowledged."""
 
     def __init__(self, data_dir: Path | None = None) -> None:
-        self.client = mongomock.MongoClient()
+        # mongomock's stub names pymongo's MongoClient; the stand-in works on mongomock's own
+        # client and its internals (_store, _collection_accesses), which no stub declares.
+        self.client: Any = mongomock.MongoClient()
         self._options: dict[tuple[str, str], dict[str, Any]] = {}
         self._journal = Journal(data_dir) if data_dir is not None else None
         if self._journal is not None:

@@ -55,16 +55,16 @@ def _ignore_stop_signals() -> None:
 
 def _spawn(argv: list[str], spec: NodeSpec, ignore_term: bool = False) -> subprocess.Popen:
     """Start a child in our process group, as the spec's account."""
-    account = {}
-    if spec.run_as is not None:
-        account = {"user": spec.run_as[0], "group": spec.run_as[1], "extra_groups": []}
+    user, group = spec.run_as if spec.run_as is not None else (None, None)
     return subprocess.Popen(
         argv,
         env=spec.environment(),
         cwd=spec.data_dir,
         stdin=subprocess.DEVNULL,
         preexec_fn=_ignore_stop_signals if ignore_term else None,
-        **account,
+        user=user,
+        group=group,
+        extra_groups=[] if spec.run_as is not None else None,
     )
 
 

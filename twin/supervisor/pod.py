@@ -49,9 +49,11 @@ class PodOwner(Protocol):
     instance: str
     endpoints: dict
     secrets: dict
-    kube: EventRecorder
     stopping: bool
     announced: bool
+
+    @property  # read-only here, so that a richer recorder (ClusterView) satisfies it
+    def kube(self) -> EventRecorder: ...
 
     def changed(self) -> None: ...
 
@@ -139,7 +141,7 @@ class Pod:
             self.ready_since = now()
             self.supervisor.changed()
 
-    async def _spawn(self) -> None:
+    async def _spawn(self) -> asyncio.subprocess.Process:
         env = processes.pod_environment(self.supervisor.base, self.supervisor.instance, self.name)
         env["TWIN_WORKLOAD"] = self.spec.name
         env.update(dict(self.spec.env))
@@ -179,6 +181,7 @@ class Pod:
             self, "Started", f"Started container {self.container_name}"
         )
         self.supervisor.changed()
+        return self.process
 
     async def _probe_until_ready(self) -> None:
         endpoints, secrets = self.supervisor.endpoints, self.supervisor.secrets
@@ -224,13 +227,13 @@ class Pod:
         if self.spec.kind != "Job":
             await self._wait_for_terminating_siblings()
         while not self.deleting:
-            await self._spawn()
+            process = await self._spawn()
             if self.deleting:  # deleted while it was starting
-                processes.signal_group(self.process.pid, signal.SIGTERM)
+                processes.signal_group(process.pid, signal.SIGTERM)
             prober = asyncio.create_task(self._probe_until_ready())
-            code = await self.process.wait()
+            code = await process.wait()
             prober.cancel()
-            await processes.kill_group(self.process.pid)
+            await processes.kill_group(process.pid)
             self._terminated(code)
             if self.deleting or self.supervisor.stopping:
                 break

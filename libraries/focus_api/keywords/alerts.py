@@ -32,13 +32,13 @@ class AlertKeywords(LibraryComponent):
     @keyword
     def get_alert(
         self,
-        alert: dict | str,
+        alert: dict[str, Any] | str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
         timeout: timedelta | None = None,
         since: str | None = None,
-    ) -> dict | None:
+    ) -> dict[str, Any] | None:
         """The alert as ``GET /alerts`` lists it, or ``None`` when it is not listed; with an
         assertion, polls until it holds.
 
@@ -73,11 +73,11 @@ class AlertKeywords(LibraryComponent):
                 "limit": LARGEST_PAGE,
             }
 
-        def read() -> dict | None:
+        def read() -> dict[str, Any] | None:
             listed = self.get_alerts(**filters)
             return next((item for item in listed if item["alertId"] == alert_id), None)
 
-        return poll_assertion(
+        returned: dict[str, Any] | None = poll_assertion(
             read,
             assertion_operator,
             assertion_expected,
@@ -86,6 +86,7 @@ class AlertKeywords(LibraryComponent):
             timeout=timeout,
             interval=ALERT_POLL,
         )
+        return returned
 
     @shows(ALERT_CLASSES=ALERT_CLASSES, ALERT_EXAMPLE=ALERT_EXAMPLE)
     @keyword
@@ -95,7 +96,7 @@ class AlertKeywords(LibraryComponent):
         class_id: int | None = None,
         severity: int | None = None,
         limit: int | None = None,
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """``GET /alerts`` with optional filters and page size ``limit`` (the server's
         default page without it); newest first, each checked against the contract.
         It reads once: `Get Alert` waits for one alert.
@@ -180,7 +181,7 @@ class AlertKeywords(LibraryComponent):
 
     @keyword
     def alerts_should_be_newest_first(
-        self, alerts: list[dict], not_before: str | None = None
+        self, alerts: list[dict[str, Any]], not_before: str | None = None
     ) -> None:
         """Each alert's ``alertTime`` is at or before the one listed above it (contract: newest
         first); with ``not_before`` (ISO-8601), none is older than that instant.

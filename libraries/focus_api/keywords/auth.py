@@ -102,7 +102,7 @@ class AuthKeywords(LibraryComponent):
         path: str = "/channels",
         max_requests: int = 3000,
         workers: int = 8,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """With a token of its own (the limit is per token), sends ``GET path`` from
         ``workers`` threads until the server answers ``429``; at most ``max_requests``.
 
@@ -158,7 +158,7 @@ class AuthKeywords(LibraryComponent):
         method: str,
         path: str,
         body: Any = None,
-        headers: dict | None = None,
+        headers: dict[str, Any] | None = None,
         token: Secret | str | None = None,
         expected_status: int | str = "any",
         error_code: str | None = None,

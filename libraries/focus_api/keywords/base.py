@@ -68,10 +68,11 @@ def log_exchange(exchange: Exchange) -> None:
     )
 
 
-def items_of(body: Any, key: str) -> list:
+def items_of(body: Any, key: str) -> list[Any]:
     """A list body, or the list under ``key`` of an object body."""
     if isinstance(body, dict) and isinstance(body.get(key), list):
-        return body[key]
+        returned: list[Any] = body[key]
+        return returned
     if isinstance(body, list):
         return body
     raise AssertionError(f"expected a list of {key}, got {str(body)[:300]}")

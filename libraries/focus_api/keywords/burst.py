@@ -25,10 +25,10 @@ class BurstKeywords(LibraryComponent):
     def configure_tasks_concurrently(
         self,
         count: int,
-        payload: dict | None = None,
+        payload: dict[str, Any] | None = None,
         workers: int | None = None,
         timeout: timedelta = timedelta(seconds=60),
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Send ``count`` ``POST /configure`` at once from a thread pool (PZ-13986).
 
         Each request waits up to ``timeout`` for its answer (no answer = a hang).
@@ -73,7 +73,7 @@ class _Outcome:
     elapsed_s: float
 
 
-def _try_configure(client: FocusClient, payload: dict, timeout: float) -> _Outcome:
+def _try_configure(client: FocusClient, payload: dict[str, Any], timeout: float) -> _Outcome:
     started = time.monotonic()
     try:
         response = client.configure(payload, timeout=timeout)

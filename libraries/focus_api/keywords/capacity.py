@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
+from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -20,7 +21,7 @@ class CapacityKeywords(LibraryComponent):
     """`Get Active Tasks`, `No Task Should Be Active`."""
 
     @keyword
-    def get_active_tasks(self) -> list[dict]:
+    def get_active_tasks(self) -> list[dict[str, Any]]:
         """``GET /tasks``: the tasks waiting or running on the Focus Server (each holds one
         of its ``MaxWindows`` slots), oldest first, as ``{"task_id", "status",
         "created_at"}``. Every client's tasks, not only this run's.

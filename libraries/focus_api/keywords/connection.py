@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -95,7 +96,8 @@ class ConnectionKeywords(LibraryComponent):
         """
         client = self.state.connections.get(connection)
         try:
-            requests_library = BuiltIn().get_library_instance("RequestsLibrary")
+            # RequestsLibrary ships no types: its instance is Any
+            requests_library: Any = BuiltIn().get_library_instance("RequestsLibrary")
         except RuntimeError:
             raise RuntimeError(
                 "Open Focus Session needs RequestsLibrary: add 'Library    RequestsLibrary' "
@@ -131,7 +133,7 @@ class ConnectionKeywords(LibraryComponent):
         self.state.connections.close_all()
 
 
-def _hint() -> dict:
+def _hint() -> dict[str, Any]:
     """What an unreachable server's error adds: when the environment's cluster shows the
     focus server's pod being replaced, that ("focus-server pod X is terminating; new pod
     Y not ready yet"); else on the local twin "is the twin up?", elsewhere a check of

@@ -24,7 +24,7 @@ class HealthKeywords(LibraryComponent):
     @keyword
     def get_health(
         self, expected_status: int | str = 200, timeout: timedelta | None = None
-    ) -> dict:
+    ) -> dict[str, Any]:
         """``GET /health`` (no token needed); returns the body, checked against the contract.
 
         ``expected_status=503`` checks a degraded answer; ``timeout`` is a total deadline
@@ -67,7 +67,7 @@ class HealthKeywords(LibraryComponent):
 
         Returns the status text, e.g. ``ok``.
         """
-        return poll_assertion(
+        returned: str = poll_assertion(
             self._health_status,
             assertion_operator,
             assertion_expected,
@@ -77,12 +77,13 @@ class HealthKeywords(LibraryComponent):
             interval=HEALTH_POLL,
             retry_on=(FocusUnavailable, FocusTimeout),
         )
+        return returned
 
     def _health_status(self) -> str:
         return parse(HealthResponse, body_of(self.client.health()), "GET /health").status
 
     @keyword
-    def get_channels(self, expected_status: int | str = 200) -> dict:
+    def get_channels(self, expected_status: int | str = 200) -> dict[str, Any]:
         """``GET /channels``: ``lowest_channel``, ``highest_channel`` and ``channels``.
 
         | ${channels} = | `Get Channels` |
@@ -94,7 +95,8 @@ class HealthKeywords(LibraryComponent):
         response = self.client.channels()
         check_status(response, expected_status)
         if response.status_code != 200:
-            return body_of(response)
+            returned: dict[str, Any] = body_of(response)
+            return returned
         return parse(ChannelsResponse, body_of(response), "GET /channels").model_dump()
 
     @keyword("Plain HTTP Should Not Be Served")

@@ -32,10 +32,10 @@ class ObserveKeywords(LibraryComponent):
     @keyword
     def get_task_metadata(
         self,
-        task: dict | str,
+        task: dict[str, Any] | str,
         expected_status: int | str = 200,
         path: str = METADATA_PATHS[0],
-    ) -> dict:
+    ) -> dict[str, Any]:
         """The task's metadata, checked against the contract (every field, PZ-13985).
 
         ``path`` is ``/metadata/{}`` or its alias ``/task/{}/metadata``.
@@ -59,12 +59,13 @@ class ObserveKeywords(LibraryComponent):
         body = body_of(response)
         if response.status_code == 200:
             parse(TaskMetadata, body, f"metadata of task {task_id_of(task)}")
-        return body
+        returned: dict[str, Any] = body
+        return returned
 
     @keyword
     def task_metadata_should_match_configuration(
-        self, task: dict | str, payload: dict, prr: float | None = None
-    ) -> dict:
+        self, task: dict[str, Any] | str, payload: dict[str, Any], prr: float | None = None
+    ) -> dict[str, Any]:
         """The metadata must echo ``payload`` and carry the contract's calculations:
         ``channel_count = max - min + 1``, ``frequency_resolution = prr / nfft``,
         ``frequency_bins`` (bins ``k`` in ``0..nfft/2`` with ``min <= k*prr/nfft <= max``),
@@ -94,7 +95,7 @@ class ObserveKeywords(LibraryComponent):
     @keyword
     def get_task_status(
         self,
-        task: dict | str,
+        task: dict[str, Any] | str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
@@ -116,7 +117,7 @@ class ObserveKeywords(LibraryComponent):
         Returns one of ``waiting``, ``running``, ``completed``, ``failed``, ``stopped``.
         """
         task_id = task_id_of(task)
-        return poll_assertion(
+        returned: str = poll_assertion(
             lambda: self._status(task_id),
             assertion_operator,
             assertion_expected,
@@ -126,16 +127,18 @@ class ObserveKeywords(LibraryComponent):
             interval=interval,
             stop_when=lambda status: status in FINAL_STATUSES,
         )
+        return returned
 
     def _status(self, task_id: str) -> str:
         response = self.client.ack(task_id)
         check_status(response, 200)
-        return parse(AckResponse, body_of(response), f"GET /ack/{task_id}").status
+        returned: str = parse(AckResponse, body_of(response), f"GET /ack/{task_id}").status
+        return returned
 
     @keyword
     def get_task_stream_health(
         self,
-        task: dict | str,
+        task: dict[str, Any] | str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
@@ -164,7 +167,7 @@ class ObserveKeywords(LibraryComponent):
             except ConnectionError as error:
                 return f"no answer ({error})"
 
-        return poll_assertion(
+        returned: str = poll_assertion(
             read,
             assertion_operator,
             assertion_expected,
@@ -172,11 +175,12 @@ class ObserveKeywords(LibraryComponent):
             message,
             timeout=timeout,
         )
+        return returned
 
     @keyword
     def get_waterfall(
-        self, task: dict | str, rows: int = 10, expected_status: int | str = 200
-    ) -> dict:
+        self, task: dict[str, Any] | str, rows: int = 10, expected_status: int | str = 200
+    ) -> dict[str, Any]:
         """``GET /waterfall/{task_id}?rows=N``; returns ``{"task_id", "rows": [...]}``.
 
         | ${waterfall} = | `Get Waterfall` | ${task} | rows=10 |
@@ -193,16 +197,17 @@ class ObserveKeywords(LibraryComponent):
         body = body_of(response)
         if response.status_code == 200:
             parse(WaterfallResponse, body, f"waterfall of task {task_id}")
-        return body
+        returned: dict[str, Any] = body
+        return returned
 
     @keyword
     def waterfall_should_have_rows(
         self,
-        task: dict | str,
+        task: dict[str, Any] | str,
         min_rows: int = 1,
         channel_count: int | None = None,
         timeout: timedelta = timedelta(seconds=30),
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """Polls the waterfall until it has ``min_rows`` rows; each row must have exactly one
         finite value per channel (``channel_count``, default: from the metadata) (PZ-13238).
         Returns the rows.
@@ -234,10 +239,11 @@ class ObserveKeywords(LibraryComponent):
                 f"(one per channel): " + ", ".join(wrong[:10])
             )
         logger.info(f"{len(rows)} waterfall rows of {channel_count} finite values")
-        return rows
+        returned: list[dict[str, Any]] = rows
+        return returned
 
 
-def _time_mismatches(metadata: dict, payload: dict) -> list[str]:
+def _time_mismatches(metadata: dict[str, Any], payload: dict[str, Any]) -> list[str]:
     problems = []
     for name in ("startTime", "endTime"):
         expected, actual = payload.get(name), metadata.get(name)

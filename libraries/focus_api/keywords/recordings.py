@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -25,7 +26,9 @@ class RecordingKeywords(LibraryComponent):
     """`Get Recordings`, their range check, and the range a Historic task plays back."""
 
     @keyword
-    def get_recordings(self, start: str | None = None, end: str | None = None) -> list[dict]:
+    def get_recordings(
+        self, start: str | None = None, end: str | None = None
+    ) -> list[dict[str, Any]]:
         """``GET /recordings``: the recordings overlapping the range from ``start`` to ``end``
         (ISO-8601 UTC).
 
@@ -46,7 +49,9 @@ class RecordingKeywords(LibraryComponent):
         ]
 
     @keyword
-    def recordings_should_overlap(self, recordings: list[dict], start: str, end: str) -> None:
+    def recordings_should_overlap(
+        self, recordings: list[dict[str, Any]], start: str, end: str
+    ) -> None:
         """Each recording of ``recordings`` overlaps the range from ``start`` to ``end``
         (ISO-8601 UTC): it starts before ``end`` and, unless still in progress, ends after
         ``start``.
@@ -161,7 +166,9 @@ def recorded_time_range(client: FocusClient, span: timedelta = HISTORIC_SPAN) ->
 CONTIGUOUS = timedelta(seconds=1)
 
 
-def last_recorded_range(recordings: list[dict], span: timedelta) -> tuple[datetime, datetime, str]:
+def last_recorded_range(
+    recordings: list[dict[str, Any]], span: timedelta
+) -> tuple[datetime, datetime, str]:
     """``(start, end, since)`` of the last ``span`` of uninterrupted complete recordings in
     whole seconds; shorter than ``span`` when less exists (``since``: where the
     uninterrupted stretch begins, ISO text). Fails when no complete recording exists."""
@@ -205,7 +212,7 @@ def _moment(value: str | float) -> datetime:
     return parse_utc(str(value))
 
 
-def _whole_seconds(recording: dict, span: timedelta) -> tuple[datetime, datetime] | None:
+def _whole_seconds(recording: dict[str, Any], span: timedelta) -> tuple[datetime, datetime] | None:
     """Up to ``span`` of the recording, in whole seconds inside it; None when under 1 s."""
     start = _moment(recording["start_time"])
     start = start.replace(microsecond=0) + timedelta(seconds=1 if start.microsecond else 0)
@@ -213,7 +220,8 @@ def _whole_seconds(recording: dict, span: timedelta) -> tuple[datetime, datetime
     return (start, end) if end - start >= timedelta(seconds=1) else None
 
 
-def _is_complete(recording: dict) -> bool:
+def _is_complete(recording: dict[str, Any]) -> bool:
     if recording.get("deleted") or recording.get("end_time") is None:
         return False
-    return recording.get("classification", "complete") == "complete"
+    returned: bool = recording.get("classification", "complete") == "complete"
+    return returned

@@ -43,7 +43,7 @@ class TaskKeywords(LibraryComponent):
         overlap: int | None = None,
         start: str | None = None,
         end: str | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """A ``/configure`` body as a dict, NOT validated, so negative tests can build bad ones.
 
         ``overlap=None`` leaves the field out. Wrong types: change the dict afterwards
@@ -72,7 +72,7 @@ class TaskKeywords(LibraryComponent):
         )
 
     @keyword
-    def explain_invalid_payload(self, payload: dict) -> list[str]:
+    def explain_invalid_payload(self, payload: dict[str, Any]) -> list[str]:
         """The contract rules ``payload`` breaks, as ``field: reason`` lines (empty: valid).
 
         | ${reasons} = | `Explain Invalid Payload` | ${payload} |
@@ -85,12 +85,12 @@ class TaskKeywords(LibraryComponent):
     @keyword
     def configure_task(
         self,
-        payload: dict,
+        payload: dict[str, Any],
         expected_status: int | str = 200,
         error_field: str | None = None,
         error_code: str | None = None,
         timeout: timedelta | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """``POST /configure``; returns the response body.
 
         With ``200`` the body is checked against the contract and the task is registered
@@ -120,7 +120,8 @@ class TaskKeywords(LibraryComponent):
         check_status(response, expected_status, error_code, error_field)
         if response.status_code == 200:
             parse(ConfigureResponse, body, "POST /configure")
-        return body
+        returned: dict[str, Any] = body
+        return returned
 
     @keyword
     def configure_task_for_view(
@@ -131,7 +132,7 @@ class TaskKeywords(LibraryComponent):
         error_field: str | None = None,
         timeout: timedelta | None = None,
         **fields: Any,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Configure a task for ``view_type``, filling in what that view needs.
 
         A ``SingleChannel`` view gets one channel (``channel_max`` = ``channel_min``
@@ -161,7 +162,7 @@ class TaskKeywords(LibraryComponent):
         error_field: str | None = None,
         timeout: timedelta | None = None,
         **fields: Any,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Configure a Live task from the seeds' defaults; ``fields`` override them, by the
         names and types of `Build Configure Payload` (``view_type``, ``nfft``, ...).
         ``timeout``: a total deadline for the answer, as in `Configure Task`.
@@ -183,7 +184,7 @@ class TaskKeywords(LibraryComponent):
         error_field: str | None = None,
         timeout: timedelta | None = None,
         **fields: Any,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Configure a Historic task; without ``start`` and ``end`` it plays back up to 30 s
         of the newest complete recording (`Get Recordings`). ``fields`` as in
         `Configure Live Task`.
@@ -207,7 +208,7 @@ class TaskKeywords(LibraryComponent):
         expected_status: int | str,
         error_field: str | None,
         timeout: timedelta | None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         options.pop("time_status", None)
         if (
             time_status == "Historic"
@@ -219,7 +220,9 @@ class TaskKeywords(LibraryComponent):
         return self.configure_task(payload, expected_status, error_field, timeout=timeout)
 
     @keyword
-    def configure_task_should_be_refused_for_capacity(self, payload: dict | None = None) -> int:
+    def configure_task_should_be_refused_for_capacity(
+        self, payload: dict[str, Any] | None = None
+    ) -> int:
         """``POST /configure`` must answer ``503`` ``CAPACITY_EXCEEDED`` with a ``Retry-After``
         of whole seconds; returns that number of seconds.
 
@@ -240,10 +243,10 @@ class TaskKeywords(LibraryComponent):
     @keyword
     def configure_task_when_capacity_frees(
         self,
-        payload: dict | None = None,
+        payload: dict[str, Any] | None = None,
         timeout: timedelta | None = None,
         interval: timedelta = CAPACITY_POLL,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """``POST /configure`` again while it answers ``503`` ``CAPACITY_EXCEEDED``, until it
         accepts the task or ``timeout`` passes (default: the assertion timeout, see
         `Set Assertion Timeout`); returns the task (registered for `Stop All Tasks`).
@@ -261,7 +264,7 @@ class TaskKeywords(LibraryComponent):
         """
         body = payload or build_payload()
 
-        def attempt() -> dict | None:
+        def attempt() -> dict[str, Any] | None:
             response = self.client.configure(body)
             answer = body_of(response)
             if response.status_code == 200 and isinstance(answer, dict) and "task_id" in answer:
@@ -271,7 +274,7 @@ class TaskKeywords(LibraryComponent):
             check_status(response, 503, error_code="CAPACITY_EXCEEDED")
             return None
 
-        return wait_until(
+        accepted = wait_until(
             attempt,
             lambda answer: answer is not None,
             what="POST /configure to accept a task (capacity free)",
@@ -279,16 +282,18 @@ class TaskKeywords(LibraryComponent):
             interval=interval,
             describe=lambda _answer: "503 CAPACITY_EXCEEDED",
         )
+        assert accepted is not None  # the wait ends only on an answer
+        return accepted
 
     @keyword("Update Task ROI")
     def update_task_roi(
         self,
-        task: dict | str,
-        channels: dict | str | None = None,
-        frequency_range: dict | str | None = None,
+        task: dict[str, Any] | str,
+        channels: dict[str, Any] | str | None = None,
+        frequency_range: dict[str, Any] | str | None = None,
         expected_status: int | str = 200,
         error_field: str | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """``POST /config_task/{task_id}``: change the channels and/or the frequency range.
 
         Ranges are dicts ``{"min", "max"}`` or strings ``min-max``. With ``200`` returns
@@ -309,10 +314,13 @@ class TaskKeywords(LibraryComponent):
         body = body_of(response)
         if response.status_code == 200:
             parse(TaskMetadata, body, "POST /config_task")
-        return body
+        returned: dict[str, Any] = body
+        return returned
 
     @keyword
-    def stop_task(self, task: dict | str, expected_status: int | str = 200) -> dict:
+    def stop_task(
+        self, task: dict[str, Any] | str, expected_status: int | str = 200
+    ) -> dict[str, Any]:
         """``DELETE /task/{task_id}``; returns the body (``{"status": "stopped"}``).
 
         | `Stop Task` | ${task} |
@@ -325,7 +333,8 @@ class TaskKeywords(LibraryComponent):
         check_status(response, expected_status)
         if response.status_code in GONE_STATUSES:
             self.forget_task(task_id)
-        return body_of(response)
+        returned: dict[str, Any] = body_of(response)
+        return returned
 
     @keyword
     def stop_all_tasks(self, free_timeout: timedelta = timedelta(seconds=30)) -> None:
@@ -366,7 +375,9 @@ class TaskKeywords(LibraryComponent):
                 failures.append(f"{task_id}: {response.status_code} {response.text[:200]}")
         for alias, task_ids in stopped.items():
             try:
-                wait_until_inactive(self.state.connections.get(alias), task_ids, free_timeout)
+                wait_until_inactive(
+                    self.state.connections.get(alias), task_ids, free_timeout.total_seconds()
+                )
             except AssertionError as error:
                 failures.append(f"stopped, but their capacity is not free: {error}")
         if failures:
@@ -394,7 +405,7 @@ class TaskKeywords(LibraryComponent):
         return list(self.state.tasks)
 
 
-def _range(value: dict | str) -> dict:
+def _range(value: dict[str, Any] | str) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
     low, _, high = value.partition("-")

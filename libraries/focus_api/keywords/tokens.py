@@ -6,6 +6,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -52,7 +53,7 @@ class TokenKeywords(LibraryComponent):
         probe_interval: timedelta = timedelta(milliseconds=50),
         max_wait: timedelta = timedelta(seconds=30),
         workers: int = 8,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Floods ``GET path`` with a new token of the connection's user until the server
         answers ``429``; then, for ``window`` while the flood goes on (longer, up to
         ``max_wait``, until the flood has met a ``429`` meanwhile), sends the same request

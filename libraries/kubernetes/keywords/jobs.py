@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -13,11 +14,11 @@ from libraries.kubernetes.client import KubeError, pod_summary, wait_until
 from libraries.kubernetes.keywords.base import LibraryComponent
 
 
-def job_name(task: dict | str) -> str:
+def job_name(task: dict[str, Any] | str) -> str:
     return f"{constants.GRPC_JOB_PREFIX}{task_id_of(task)}"
 
 
-def service_name(task: dict | str) -> str:
+def service_name(task: dict[str, Any] | str) -> str:
     return f"{constants.GRPC_SERVICE_PREFIX}{task_id_of(task)}"
 
 
@@ -25,7 +26,7 @@ class JobKeywords(LibraryComponent):
     """Keywords on the per-task Jobs, their pods and Services."""
 
     @keyword
-    def get_jobs_for_task(self, task: dict | str) -> list[str]:
+    def get_jobs_for_task(self, task: dict[str, Any] | str) -> list[str]:
         """Names of the Jobs of a task (a configure response or a task id).
 
         | ${jobs} = | `Get Jobs For Task` | ${task} |
@@ -45,7 +46,7 @@ class JobKeywords(LibraryComponent):
 
     @keyword
     def wait_until_job_pod_is_running(
-        self, task: dict | str, timeout: timedelta = timedelta(seconds=30)
+        self, task: dict[str, Any] | str, timeout: timedelta = timedelta(seconds=30)
     ) -> float:
         """Waits until the task's Job has a Running pod; returns the seconds waited.
 
@@ -68,7 +69,7 @@ class JobKeywords(LibraryComponent):
         return waited
 
     @keyword
-    def task_job_should_exist(self, task: dict | str) -> None:
+    def task_job_should_exist(self, task: dict[str, Any] | str) -> None:
         """Fails unless the task's Job and its NodePort Service exist."""
         kube = self.kube
         if kube.job(job_name(task)) is None:
@@ -84,7 +85,7 @@ class JobKeywords(LibraryComponent):
 
     @keyword
     def wait_until_job_is_gone(
-        self, task: dict | str, timeout: timedelta = timedelta(seconds=30)
+        self, task: dict[str, Any] | str, timeout: timedelta = timedelta(seconds=30)
     ) -> float:
         """Waits until the task's Job, its pods and its Service are all deleted.
 

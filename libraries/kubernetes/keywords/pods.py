@@ -83,8 +83,9 @@ class PodKeywords(LibraryComponent):
             return "<deleted>" if pod is None else pod.status.phase
 
         if assertion_operator is None:
-            return kube.get_pod(name).status.phase
-        return poll_assertion(
+            now: str = kube.get_pod(name).status.phase
+            return now
+        returned: str = poll_assertion(
             phase,
             assertion_operator,
             assertion_expected,
@@ -93,6 +94,7 @@ class PodKeywords(LibraryComponent):
             timeout=timeout,
             error=KubeError,
         )
+        return returned
 
     @keyword
     def wait_until_pod_is_ready(
@@ -238,7 +240,7 @@ class PodKeywords(LibraryComponent):
             pod = kube.get_pod(name)
             return sum(s.restart_count for s in pod.status.container_statuses or [])
 
-        return poll_assertion(
+        returned: int = poll_assertion(
             restarts,
             assertion_operator,
             assertion_expected,
@@ -248,6 +250,7 @@ class PodKeywords(LibraryComponent):
             verify=int_str_verify_assertion,
             error=KubeError,
         )
+        return returned
 
     @keyword
     def get_ready_pod_count(
@@ -268,7 +271,7 @@ class PodKeywords(LibraryComponent):
         Returns the number, e.g. ``1``.
         """
         kube = self.kube
-        return poll_assertion(
+        returned: int = poll_assertion(
             lambda: sum(1 for pod in kube.workload_pods(workload) if pod_ready(pod)),
             assertion_operator,
             assertion_expected,
@@ -279,6 +282,7 @@ class PodKeywords(LibraryComponent):
             describe=lambda count: f"{count} ({kube.describe_pods(workload)})",
             error=KubeError,
         )
+        return returned
 
     @keyword
     def pod_restart_count_should_be(self, name: str, expected: int) -> None:

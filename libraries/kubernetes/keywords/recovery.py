@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from robot.api import logger
 from robot.api.deco import keyword
@@ -22,7 +23,7 @@ class RecoveryKeywords(LibraryComponent):
         workload: str,
         timeout: timedelta,
         answers: str | None = None,
-        answer_args: list | None = None,
+        answer_args: list[Any] | None = None,
         label: str | None = None,
     ) -> float:
         """Waits until ``workload`` recovered from the last `Delete Pod` or `Scale Deployment`

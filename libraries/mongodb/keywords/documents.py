@@ -93,7 +93,7 @@ class DocumentKeywords(LibraryComponent):
 
         Returns the count, e.g. ``42``.
         """
-        return poll_assertion(
+        returned: int = poll_assertion(
             lambda: self.connection.count(collection, query(filter)),
             assertion_operator,
             expected,
@@ -103,6 +103,7 @@ class DocumentKeywords(LibraryComponent):
             interval=POLL_INTERVAL_S,
             verify=int_str_verify_assertion,
         )
+        return returned
 
     @keyword
     def documents_should_satisfy(

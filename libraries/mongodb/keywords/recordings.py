@@ -160,7 +160,9 @@ class RecordingKeywords(LibraryComponent):
         return report.checked
 
     @keyword
-    def recording_should_have_started_since(self, since: str | datetime | int | float) -> dict:
+    def recording_should_have_started_since(
+        self, since: str | datetime | int | float
+    ) -> dict[str, Any]:
         """A recording that is still in progress started at or after ``since``: the
         recorder is recording again (after its pod was replaced, ``since`` being the
         delete: `Get Disruption Time`). Reads once; returns that recording.

@@ -140,7 +140,7 @@ class ConnectionKeywords(LibraryComponent):
     @keyword
     def exchange_should_exist(
         self, name: str, type: str | None = None, durable: bool | None = None
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Exchange ``name`` exists, of ``type`` and durability when given; returns its description.
 
         Uses the management API when configured, else a passive declare (which cannot
@@ -193,7 +193,7 @@ class ConnectionKeywords(LibraryComponent):
             listed = self.management.connections(vhost)
             return sum(1 for item in listed if user is None or item.get("user") == user)
 
-        return poll_assertion(
+        returned: int = poll_assertion(
             read,
             assertion_operator,
             assertion_expected,
@@ -203,3 +203,4 @@ class ConnectionKeywords(LibraryComponent):
             interval=POLL_S,
             verify=int_str_verify_assertion,
         )
+        return returned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 import threading
@@ -33,7 +34,7 @@ def _site_id() -> str:
         return constants.SITE_ID
 
 
-def _encode(body: bytes | str | dict | list) -> bytes:
+def _encode(body: bytes | str | dict[str, Any] | list[Any]) -> bytes:
     if isinstance(body, bytes):
         return body
     if isinstance(body, dict | list):
@@ -52,7 +53,7 @@ class PublishingKeywords(LibraryComponent):
 
     @shows(ALERT_CLASSES=ALERT_CLASSES)
     @keyword
-    def build_alert(self, drop: str | list[str] | None = None, **fields: Any) -> dict:
+    def build_alert(self, drop: str | list[str] | None = None, **fields: Any) -> dict[str, Any]:
         """An alert dict with fresh defaults and ``fields`` as given, NOT validated.
 
         For invalid alerts on purpose; publish it with `Publish Raw Message`. Defaults: a
@@ -80,7 +81,7 @@ class PublishingKeywords(LibraryComponent):
 
     @shows(ALERT_CLASSES=ALERT_CLASSES)
     @keyword
-    def publish_alert(self, **fields: Any) -> dict:
+    def publish_alert(self, **fields: Any) -> dict[str, Any]:
         """Publish one valid alert (persistent, confirmed) to ``prisma``, ``Algorithm.AlertReport``.
 
         The alert is built and validated by the pydantic ``Alert`` model: the defaults of
@@ -117,11 +118,11 @@ class PublishingKeywords(LibraryComponent):
     @keyword
     def publish_raw_message(
         self,
-        body: bytes | str | dict | list,
+        body: bytes | str | dict[str, Any] | list[Any],
         exchange: str = constants.ALERT_EXCHANGE,
         routing_key: str = constants.ALERT_ROUTING_KEY,
         content_type: str = "application/json",
-        headers: dict | None = None,
+        headers: dict[str, Any] | None = None,
         message_id: str | None = None,
         persistent: bool = True,
     ) -> str:
@@ -221,7 +222,7 @@ class PublishingKeywords(LibraryComponent):
         visible_keyword: str,
         timeout: timedelta = timedelta(seconds=2),
         **fields: Any,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Publish ``samples`` alerts one at a time; time each until ``visible_keyword`` sees it.
 
         ``visible_keyword`` is called with the alert (a dict) until it returns a true value
@@ -240,7 +241,7 @@ class PublishingKeywords(LibraryComponent):
             started = time.perf_counter()
             self.client.publish(_encode(alert), message_id=alert["alertId"])
             wait_until(
-                lambda alert=alert: builtin.run_keyword(visible_keyword, alert),
+                functools.partial(builtin.run_keyword, visible_keyword, alert),
                 what=f"alert {alert['alertId']} to be visible (according to {visible_keyword!r})",
                 timeout=timeout,
                 interval=LATENCY_POLL_S,
@@ -260,7 +261,7 @@ class PublishingKeywords(LibraryComponent):
         return figures
 
 
-def _publish_burst(client: RabbitMQClient, count: int, fields: dict) -> list[str]:
+def _publish_burst(client: RabbitMQClient, count: int, fields: dict[str, Any]) -> list[str]:
     ids = []
     for _ in range(count):
         alert = valid_alert(**fields)

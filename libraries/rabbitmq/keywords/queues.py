@@ -68,7 +68,7 @@ class QueueKeywords(LibraryComponent):
         return removed
 
     @keyword
-    def queue_should_exist(self, name: str, durable: bool | None = None) -> dict:
+    def queue_should_exist(self, name: str, durable: bool | None = None) -> dict[str, Any]:
         """Queue ``name`` exists (management API), durable or not when ``durable`` is given;
         returns its description.
 
@@ -109,7 +109,7 @@ class QueueKeywords(LibraryComponent):
             found = self.management.queue(queue, vhost)
             return 0 if found is None else int(found.get("consumers") or 0)
 
-        return poll_assertion(
+        returned: int = poll_assertion(
             read,
             assertion_operator,
             assertion_expected,
@@ -119,6 +119,7 @@ class QueueKeywords(LibraryComponent):
             interval=POLL_S,
             verify=int_str_verify_assertion,
         )
+        return returned
 
     @keyword
     def get_queue_message_count(
@@ -139,7 +140,7 @@ class QueueKeywords(LibraryComponent):
 
         Returns the number, e.g. ``20``.
         """
-        return poll_assertion(
+        returned: int = poll_assertion(
             lambda: self.client.message_count(queue),
             assertion_operator,
             assertion_expected,
@@ -149,6 +150,7 @@ class QueueKeywords(LibraryComponent):
             interval=POLL_S,
             verify=int_str_verify_assertion,
         )
+        return returned
 
     @keyword
     def wait_for_message(
@@ -158,7 +160,7 @@ class QueueKeywords(LibraryComponent):
         message_id: str | None = None,
         predicate: str | None = None,
         timeout: timedelta = timedelta(seconds=5),
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Consume from ``queue`` until a message matches every given condition; return it.
 
         Conditions: the body ``contains`` a text, the ``message_id`` property equals one,
