@@ -87,10 +87,10 @@ def _processes_by_role(base: Path) -> tuple[dict[str, list[tuple[int, float, str
             role = "supervisor"
         elif "twin.watchdog" in entry[2]:
             role = "watchdog"
-        elif pod in pods:
+        elif pods.get(pod) == JOB or pod.startswith(f"{JOB}-"):
+            role = "job"  # a Job's pod is in state.json too, its workload the Job's name
+        elif pods.get(pod) in WORKLOAD_NAMES:
             role = pods[pod]
-        elif pod.startswith(JOB):
-            role = "job"
         else:
             unknown.append(entry[2])
             continue
