@@ -70,6 +70,8 @@ def _processes_by_role(base: Path) -> tuple[dict[str, list[tuple[int, float, str
     """Every process of the twin in ``base``, by role; and those of no known role."""
     state = _state(base)
     pods = {pod["name"]: pod["workload"] for pod in state["pods"]}
+    # sshd overwrites its environment (TWIN_POD_NAME included) with its process title
+    pod_of_pid = {pod["pid"]: pod["name"] for pod in state["pods"] if pod.get("pid")}
     found: dict[str, list[tuple[int, float, str]]] = {role: [] for role in ROLES}
     unknown = []
     marked = processes.marked_processes(state["instance"])
@@ -79,7 +81,7 @@ def _processes_by_role(base: Path) -> tuple[dict[str, list[tuple[int, float, str
             marked.append(proc)
     for proc in marked:
         try:
-            pod = proc.environ().get("TWIN_POD_NAME", "")
+            pod = proc.environ().get("TWIN_POD_NAME") or pod_of_pid.get(proc.pid, "")
             entry = (proc.pid, proc.create_time(), _describe(proc))
         except psutil.Error:
             continue
