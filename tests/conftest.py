@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,7 @@ def _shared_scopes(item: pytest.Item) -> set[str]:
 class RunningTwin:
     dir: Path
     endpoints: dict
-    secrets: dict
+    secrets: dict = field(repr=False)  # a failing test prints its fixtures: no secret in it
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -48,15 +49,25 @@ async def kill_group(pgid: int) -> None:
     await asyncio.sleep(0)
 
 
+def marker_argument(instance: str) -> str:
+    """The marker as it appears in the command line of a process that overwrites its own
+    environment with its process title (sshd's setproctitle): ``FOCUS_TWIN_INSTANCE=<id>``."""
+    return f"{MARKER}={instance}"
+
+
 def marked_processes(instance: str, exclude: set[int] | None = None) -> list[psutil.Process]:
-    """Every live process whose environment carries this twin instance's marker."""
+    """Every live process whose environment carries this twin instance's marker, or whose
+    command line does (:func:`marker_argument`)."""
     exclude = exclude or set()
     found = []
+    token = re.compile(re.escape(marker_argument(instance)) + r"(?![\w-])")
     for proc in psutil.process_iter(["pid"]):
         if proc.pid in exclude or proc.pid == os.getpid():
             continue
         try:
-            if proc.environ().get(MARKER) == instance and proc.status() != psutil.STATUS_ZOMBIE:
+            command = " ".join(proc.cmdline())
+            marked = proc.environ().get(MARKER) == instance or bool(token.search(command))
+            if marked and proc.status() != psutil.STATUS_ZOMBIE:
                 found.append(proc)
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue

@@ -69,6 +69,12 @@ class History:
     standin: StandinProcess
     db: pymongo.database.Database
     root: Path
+    settings: RecorderSettings
+
+    def catch_up(self) -> None:
+        """Record up to now, as the twin's running recorder does: the seeded history ends
+        when the fixture ran, and "no gap until now" holds only if the recorder kept on."""
+        Recorder(self.db, self.settings, threading.Event()).resume()
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +90,7 @@ def history(
     settings = RecorderSettings(root=root, channel_count=4, samples=50, history=timedelta(days=1))
     Recorder(db, settings, threading.Event()).resume()
     try:
-        yield History(shared_standin, db, root)
+        yield History(shared_standin, db, root, settings)
     finally:
         client.close()
 
@@ -299,7 +305,16 @@ def test_classification_and_segy_checks_see_a_missing_or_broken_file(
     history: History, library: Library
 ) -> None:
     root = str(history.root)
-    checked = library.recordings.recording_classification_should_be_correct(root)
+    # The seeded history has one invalid recording (twin/segy_recorder/history.py), which
+    # the check reports as a finding unless allow_invalid=True.
+    seeded = list(history.db.recordings.find({"classification": "invalid"}))
+    assert len(seeded) == 1
+    finding = rf"1 of \d+ recording\(s\) classified invalid.*{seeded[0]['uuid']}"
+    with pytest.raises(AssertionError, match=finding):
+        library.recordings.recording_classification_should_be_correct(root)
+    checked = library.recordings.recording_classification_should_be_correct(
+        root, allow_invalid=True
+    )
     assert checked == history.db.recordings.count_documents({})
     assert library.recordings.complete_recordings_should_have_valid_segy_files(root) > 0
     last = complete_recording(history)
@@ -311,7 +326,7 @@ def test_classification_and_segy_checks_see_a_missing_or_broken_file(
             AssertionError,
             match=f"{last['uuid']}.*'stored': 'complete', 'rule': 'invalid'|{last['uuid']}",
         ):
-            library.recordings.recording_classification_should_be_correct(root)
+            library.recordings.recording_classification_should_be_correct(root, allow_invalid=True)
         with pytest.raises(AssertionError, match="file is missing"):
             library.recordings.complete_recordings_should_have_valid_segy_files(root)
         path.write_bytes(original[:4000])
@@ -323,6 +338,7 @@ def test_classification_and_segy_checks_see_a_missing_or_broken_file(
 
 
 def test_gap_in_the_history_is_found(history: History, library: Library) -> None:
+    history.catch_up()
     assert library.recordings.recording_history_should_have_no_gaps(timedelta(seconds=5)) > 0
     middle = history.db.recordings.find_one(
         {"classification": "complete"}, sort=[("start_time", 1)], skip=5

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -22,7 +22,7 @@ HISTORY = 60  # small, so a test can make a resourceVersion "too old"
 class KubeTwin:
     dir: Path
     url: str
-    token: str
+    token: str = field(repr=False)  # a failing test prints its fixtures: no secret in it
     ca: str
     kubeconfig: str
     instance: str

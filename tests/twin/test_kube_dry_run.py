@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -357,9 +358,49 @@ KUBECTL_CASES = {
 }  # fmt: skip
 
 
+# What ``kubectl rollout restart`` sends (kubectl pkg/polymorphichelpers/objectrestarter.go):
+# a strategic merge patch of this pod-template annotation. A kubectl whose ``rollout restart``
+# has no --dry-run flag (v1.32 here) sends this same patch through ``kubectl patch`` instead.
+RESTART_PATCH = json.dumps(
+    {
+        "spec": {
+            "template": {
+                "metadata": {
+                    "annotations": {"kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z"}
+                }
+            }
+        }
+    }
+)
+# kubectl -v=6 logs each request: "round_trippers.go:NNN] PATCH https://... 200 OK in 3 ms"
+REQUEST_LINE = re.compile(r"\] (POST|PUT|PATCH|DELETE) (\S+)")
+
+
+def _kubectl_has_flag(command: tuple[str, ...], flag: str) -> bool:
+    helped = subprocess.run(
+        ["kubectl", *command, "--help"], capture_output=True, text=True, timeout=60
+    )
+    return f"{flag}=" in helped.stdout or f"{flag} " in helped.stdout
+
+
+def _kubectl_args(name: str) -> list[str]:
+    args = list(KUBECTL_CASES[name])
+    if args[:2] == ["rollout", "restart"] and not _kubectl_has_flag(
+        ("rollout", "restart"), "--dry-run"
+    ):
+        kind, target = args[2].split("/")
+        return ["patch", kind, target, "-p", RESTART_PATCH]
+    return args
+
+
+def _writes(log: str) -> list[str]:
+    """The write requests kubectl's -v=6 log shows, as "VERB URL"."""
+    return [" ".join(found.groups()) for found in REQUEST_LINE.finditer(log)]
+
+
 @pytest.mark.parametrize("name", list(KUBECTL_CASES))
 def test_a_kubectl_dry_run_changes_nothing(kube_twin, name):
-    args = list(KUBECTL_CASES[name])
+    args = _kubectl_args(name)
     live = json.loads(_kubectl(kube_twin, "get", "service", "keep", "-o", "json").stdout)
     live["metadata"].setdefault("labels", {})["dry"] = "yes"
     files = {
@@ -370,9 +411,18 @@ def test_a_kubectl_dry_run_changes_nothing(kube_twin, name):
     }
     args = [files.get(arg, arg) for arg in args]
     before = settled_snapshot(kube_twin)
-    done = _kubectl(kube_twin, *args, "--dry-run=server")
+    done = _kubectl(kube_twin, *args, "--dry-run=server", "-v=6")
     assert done.returncode == 0, done.stderr
-    assert "(server dry run)" in done.stdout
+    writes = _writes(done.stderr)
+    assert writes, f"kubectl sent no write: {done.stderr}"
+    assert all("dryRun=All" in write for write in writes), writes
+    if args[0] == "patch":
+        # kubectl patch prints "patched" without the dry-run suffix: its ToPrinter overwrites
+        # the operation PrintFlagsWithDryRunStrategy had set (kubectl pkg/cmd/patch/patch.go).
+        # "(no change)" would mean the server answered the object unpatched.
+        assert "patched" in done.stdout and "(no change)" not in done.stdout, done.stdout
+    else:
+        assert "(server dry run)" in done.stdout
     assert_unchanged(kube_twin, before, f"kubectl {' '.join(args)} --dry-run=server")
     assert not (Path(kube_twin.dir) / "dry-job-ran").exists()
 

@@ -70,6 +70,8 @@ def _processes_by_role(base: Path) -> tuple[dict[str, list[tuple[int, float, str
     """Every process of the twin in ``base``, by role; and those of no known role."""
     state = _state(base)
     pods = {pod["name"]: pod["workload"] for pod in state["pods"]}
+    # sshd overwrites its environment (TWIN_POD_NAME included) with its process title
+    pod_of_pid = {pod["pid"]: pod["name"] for pod in state["pods"] if pod.get("pid")}
     found: dict[str, list[tuple[int, float, str]]] = {role: [] for role in ROLES}
     unknown = []
     marked = processes.marked_processes(state["instance"])
@@ -79,7 +81,7 @@ def _processes_by_role(base: Path) -> tuple[dict[str, list[tuple[int, float, str
             marked.append(proc)
     for proc in marked:
         try:
-            pod = proc.environ().get("TWIN_POD_NAME", "")
+            pod = proc.environ().get("TWIN_POD_NAME") or pod_of_pid.get(proc.pid, "")
             entry = (proc.pid, proc.create_time(), _describe(proc))
         except psutil.Error:
             continue
@@ -87,10 +89,10 @@ def _processes_by_role(base: Path) -> tuple[dict[str, list[tuple[int, float, str
             role = "supervisor"
         elif "twin.watchdog" in entry[2]:
             role = "watchdog"
-        elif pod in pods:
+        elif pods.get(pod) == JOB or pod.startswith(f"{JOB}-"):
+            role = "job"  # a Job's pod is in state.json too, its workload the Job's name
+        elif pods.get(pod) in WORKLOAD_NAMES:
             role = pods[pod]
-        elif pod.startswith(JOB):
-            role = "job"
         else:
             unknown.append(entry[2])
             continue

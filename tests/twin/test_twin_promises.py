@@ -20,6 +20,7 @@ import psutil
 import pytest
 import requests
 
+from tests.twin.kube_fixtures import wait_for
 from twin import config, processes
 from twin.workloads import WORKLOADS
 
@@ -94,8 +95,16 @@ def test_every_port_listens_on_loopback_only(twin, key):
     assert not wrong, f"{key} listens beyond loopback: {wrong}"
 
 
-def test_every_listening_socket_of_every_twin_process_is_on_loopback(twin):
+def _every_pod_ready(twin) -> dict | None:
     state = _state(twin)
+    workloads = {spec.name for spec in WORKLOADS}
+    pods = [p for p in state["pods"] if p["workload"] in workloads and not p["deleting"]]
+    return state if state["ready"] and pods and all(pod["ready"] for pod in pods) else None
+
+
+def test_every_listening_socket_of_every_twin_process_is_on_loopback(twin):
+    # The session twin is shared: an earlier test may have crashed or restarted a workload.
+    state = wait_for(lambda: _every_pod_ready(twin), timeout=90, what="every pod of the twin Ready")
     pids = {proc.pid for proc in processes.marked_processes(state["instance"])}
     pids.add(state["supervisor_pid"])
     sockets = [
@@ -103,7 +112,13 @@ def test_every_listening_socket_of_every_twin_process_is_on_loopback(twin):
         for conn in psutil.net_connections(kind="inet")
         if conn.status == psutil.CONN_LISTEN and conn.pid in pids
     ]
-    assert len(sockets) >= len(PORTS)
+    ports = {conn.laddr.port for conn in sockets}
+    unowned = {
+        key: [f"{c.pid} {c.laddr.ip}" for c in _listening(_value(twin.endpoints, key))]
+        for key in PORTS
+        if _value(twin.endpoints, key) not in ports
+    }
+    assert not unowned, f"no twin process listens on (port: who does) {unowned}"
     wrong = [
         f"{psutil.Process(conn.pid).name()} ({conn.pid}) on {conn.laddr.ip}:{conn.laddr.port}"
         for conn in sockets

@@ -164,7 +164,9 @@ def workload_object(workload: Any, pods: list, namespace: str) -> dict:
     )
     body: dict[str, Any] = {
         "replicas": workload.replicas,
-        "selector": {"matchLabels": labels},
+        # Its own dict: a JSON patch of metadata.labels (deepcopy keeps shared dicts shared)
+        # must not reach spec.selector.matchLabels, which no write may change.
+        "selector": {"matchLabels": dict(labels)},
         "template": template,
         "revisionHistoryLimit": 10,
     }

@@ -10,7 +10,8 @@ status``, not by the Kubernetes API: they are hosts, not pods).
 - ``id_ed25519`` / ``id_ed25519.pub``: the tester's key pair; ``authorized_keys``;
 - ``jump-host_ed25519_key``, ``worker-node_ed25519_key``: the hosts' own keys;
 - ``known_hosts``: both host keys at their ``[127.0.0.1]:port`` addresses;
-- ``<host>/sshd_config``: written by ``python -m twin.ssh`` when the host starts.
+- ``<host>/sshd_config.FOCUS_TWIN_INSTANCE=<id>``: written by ``python -m twin.ssh`` when the
+  host starts (the marker in its name: sshd overwrites its environment).
 
 The jump host forwards only to the worker node's port; the worker forwards to
 loopback ports (tunnels to MongoDB) and sets ``KUBECONFIG`` to the twin's.

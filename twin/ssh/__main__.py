@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from twin import config
+from twin import config, processes
 from twin.ssh import SSHD, installed, sshd_config
 
 
@@ -23,8 +23,11 @@ def main() -> int:
     endpoints = config.load_endpoints(base)
     directory = Path(endpoints["ssh"]["dir"]) / host
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "sshd_config"
-    path.write_text(sshd_config(base, host, endpoints, os.environ.get("FOCUS_TWIN_INSTANCE", "")))
+    instance = os.environ.get(processes.MARKER, "")
+    # sshd overwrites its environment with its process title (setproctitle), so the marker
+    # could not be read back from it: the config file's name carries it in the command line.
+    path = directory / f"sshd_config.{processes.marker_argument(instance)}"
+    path.write_text(sshd_config(base, host, endpoints, instance))
     if os.geteuid() == 0:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation directory
     check = os.spawnv(os.P_WAIT, SSHD, [SSHD, "-t", "-f", str(path)])
