@@ -1,17 +1,11 @@
 *** Settings ***
-Documentation     Bad requests get the right 4xx with the contract's error body, never a 500:
-...               unknown task 404, malformed JSON 400, wrong types 400, oversized body 413.
-...               Tokens (401) are ``robot/security/authentication.robot``.
+Documentation    Bad requests get the right 4xx with the contract's error body, never a 500:
+...              unknown task 404, malformed JSON 400, wrong types 400, oversized body 413.
+...              Tokens (401) are ``robot/security/authentication.robot``.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression
+Test Tags        api    regression
 
 
 *** Test Cases ***

@@ -2,7 +2,7 @@
 Documentation     Consistency of the Focus database: stored values agree with the contract's rules,
 ...               and task statuses agree with the Kubernetes Jobs that exist.
 
-Resource          ../../resources/data_quality.resource
+Resource          ../../resources/fixtures/data_quality.resource
 Resource          ../../resources/kubernetes.resource
 
 Suite Setup       Consistency Suite Setup

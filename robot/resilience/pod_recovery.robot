@@ -5,9 +5,9 @@ Documentation     A deleted pod is a killed process; its controller replaces it 
 ...               Every test deletes pods: ``destructive``, run alone under pabot.
 
 Resource          ../../resources/kubernetes.resource
-Resource          ../../resources/focus_api.resource
+Resource          ../../resources/fixtures/focus_api.resource
 Resource          ../../resources/mongodb.resource
-Resource          ../../resources/alerts.resource
+Resource          ../../resources/fixtures/alerts.resource
 
 Suite Setup       Recovery Suite Setup
 Suite Teardown    Recovery Suite Teardown

@@ -1,14 +1,12 @@
 *** Settings ***
-Documentation     Every answer of the API, success or error, carries ``Strict-Transport-Security``,
-...               ``X-Content-Type-Options: nosniff`` and ``Cache-Control: no-store``.
+Documentation    Every answer of the API, success or error, carries ``Strict-Transport-Security``,
+...              ``X-Content-Type-Options: nosniff`` and ``Cache-Control: no-store``.
 
-Resource          ../../resources/security.resource
+Resource         ../../resources/security.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Timeout      2 minutes
+Test Timeout     2 minutes
 
-Test Tags         security    api    regression
+Test Tags        security    api    regression
 
 
 *** Test Cases ***

@@ -67,3 +67,24 @@ class AlertKeywords(LibraryComponent):
                     f"{len(older)} listed alert(s) older than {not_before}, although newer "
                     f"ones were left out of the page: {older[:5]}"
                 )
+
+    @keyword
+    def alert_ids_should_be_newest_first(self, listed_ids: list[str], *alerts: dict) -> None:
+        """``listed_ids`` (alert ids in the order a list shows them, e.g. the liveView panel's
+        rows of one site) are exactly the ids of ``alerts``, newest ``alertTime`` first.
+
+        | ${ids} = | Get Attribute Of Each | ${rows} | data-alert-id |
+        | `Alert Ids Should Be Newest First` | ${ids} | ${older} | ${newer} |
+        """
+        expected = [
+            str(alert["alertId"])
+            for alert in sorted(
+                alerts, key=lambda alert: parse_utc(str(alert["alertTime"])), reverse=True
+            )
+        ]
+        listed = [str(alert_id) for alert_id in listed_ids]
+        if listed != expected:
+            raise AssertionError(
+                f"Not listed newest first: listed {listed}, expected {expected} "
+                f"(alertTime: {[str(alert['alertTime']) for alert in alerts]})"
+            )
