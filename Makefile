@@ -11,8 +11,8 @@ ROBOT_OPTS ?=
 MONITOR ?= --listener libraries.pod_monitor.PodMonitor
 TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
 
-.PHONY: setup smoke test nightly lint format pytest regression prove guard docs repeat clean \
-	twin-up twin-down dashboard shard-demo plan ui-baselines baseline load fuzz
+.PHONY: setup smoke test nightly lint format pytest regression prove guard docs dist repeat clean \
+	twin-up twin-down dashboard shard-demo plan ui-baselines baseline load fuzz xray jira-bugs
 
 setup:
 	@scripts/run/setup.sh
@@ -32,7 +32,10 @@ test: setup
 	$(VENV)/python -m scripts.run.summary $(RESULTS)/pytest.xml $(RESULTS)/regression/output.xml || rc=1; \
 	exit $$rc
 
+# The conflict-marker and README-path checks come first: they need nothing but git.
 lint:
+	$(VENV)/python -m scripts.checks.check_conflict_markers
+	$(VENV)/python -m scripts.checks.check_readme_paths README.md twin/README.md
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/lint-imports
@@ -133,6 +136,14 @@ plan: setup
 
 docs: setup
 	$(VENV)/python -m scripts.run.make_docs docs/keywords
+
+# The keyword libraries as a wheel (dist/focus_robot_libraries-*.whl) that another product's
+# suite installs alone, without the twin: see README, "Reusing the keyword libraries".
+dist: setup
+	rm -rf dist build
+	$(VENV)/python -m pip wheel -q --no-deps --wheel-dir dist .
+	rm -rf build
+	@ls dist/*.whl
 
 # make ui-baselines: rewrite robot/ui/baselines/*.png from the current UI (review, then commit).
 ui-baselines: setup

@@ -22,14 +22,11 @@ import statistics
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import pika
 import pymongo
 import requests
 from pymongo.collection import Collection
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from libraries.rabbitmq.client import Endpoint, RabbitMQClient
 from libraries.rabbitmq.models import utc_now_iso, valid_alert

@@ -16,11 +16,8 @@ import ssl
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from libraries.focus_api.models import build_payload
 from twin import config as twin_config

@@ -16,13 +16,9 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from libraries.load.runner import LoadSpec, run_load  # noqa: E402
-from libraries.load.targets import environment, load_target  # noqa: E402
+from libraries.load.runner import LoadSpec, run_load
+from libraries.load.targets import environment, load_target
 
 TARGET_RATIO = 0.8
 _RATE = re.compile(r"Requests/sec:\s+([0-9.]+)")

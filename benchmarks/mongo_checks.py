@@ -23,19 +23,18 @@ from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from pymongo import MongoClient
+from robot.api import ExecutionResult, ResultVisitor
+
+from twin import config, control
+from twin.segy_recorder.probe import probe_segy_recorder
+from twin.segy_recorder.recorder import Recorder, RecorderSettings
+from twin.segy_recorder.schema import ensure_schema
+from variables import constants
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from kubernetes import client as k8s  # noqa: E402
-from kubernetes import config as k8s_config  # noqa: E402
-from pymongo import MongoClient  # noqa: E402
-from robot.api import ExecutionResult, ResultVisitor  # noqa: E402
-
-from twin import config, control  # noqa: E402
-from twin.segy_recorder.probe import probe_segy_recorder  # noqa: E402
-from twin.segy_recorder.recorder import Recorder, RecorderSettings  # noqa: E402
-from twin.segy_recorder.schema import ensure_schema  # noqa: E402
-from variables import constants  # noqa: E402
 
 SUITE = REPO_ROOT / "robot" / "data_quality"
 ROBOT_TIMEOUT_S = 1800

@@ -34,10 +34,9 @@ from pathlib import Path
 
 import pymongo
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from variables import constants
 
-from variables import constants  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 PASSWORD = "bench-password"
 

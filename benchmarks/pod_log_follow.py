@@ -17,15 +17,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from twin.kube import podlog  # noqa: E402
+from twin.kube import podlog
 
 
 def step_us(lines: int, rounds: int) -> float:

@@ -24,10 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from twin import control
 
-from twin import control  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_SUITES = (
     "robot/api/configure.robot",

@@ -20,12 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from libraries.kubernetes.client import KubeClient, KubeError, pod_ready, wait_until  # noqa: E402
-from twin import config, control  # noqa: E402
-from variables import constants  # noqa: E402
+from libraries.kubernetes.client import KubeClient, KubeError, pod_ready, wait_until
+from twin import config, control
+from variables import constants
 
 WORKLOADS = (
     constants.FOCUS_SERVER_WORKLOAD,

@@ -26,10 +26,9 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from twin import config as twin_config
 
-from twin import config as twin_config  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OUT = ROOT / "results" / "bench-ui"
 VENV_BIN = Path(sys.executable).parent

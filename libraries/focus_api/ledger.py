@@ -22,13 +22,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_PATH = ROOT / "results" / "task-ledger.json"
+from libraries.common.paths import results_dir
 
 
 def default_path() -> Path:
     """``$FOCUS_TASK_LEDGER``, else ``results/task-ledger.json`` of the project."""
-    return Path(os.environ.get("FOCUS_TASK_LEDGER") or DEFAULT_PATH)
+    return Path(os.environ.get("FOCUS_TASK_LEDGER") or results_dir() / "task-ledger.json")
 
 
 def process_alive(pid: int) -> bool:

@@ -18,6 +18,7 @@ from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn
 
 from libraries.common.arguments import plain
+from libraries.common.paths import results_dir
 from libraries.load import sampler
 from libraries.load import stats as load_stats
 from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
@@ -25,9 +26,8 @@ from libraries.safety import destructive
 
 __all__ = ["Load"]
 
-ROOT = Path(__file__).resolve().parents[2]
-BASELINES = ROOT / "variables" / "baselines"
-HISTORY = ROOT / "results" / "perf" / "history.jsonl"
+# The committed baselines travel with the package ``variables`` (package data).
+BASELINES = Path(__file__).resolve().parents[2] / "variables" / "baselines"
 _PERCENT = re.compile(r"^\s*(-?[0-9.]+)\s*%?\s*$")
 
 
@@ -229,7 +229,9 @@ class Load:
 
     def _record(self, builtin: BuiltIn, result: dict) -> None:
         env = str(builtin.get_variable_value("${ENV_NAME}", "local"))
-        history = Path(os.environ.get("FOCUS_PERF_HISTORY", HISTORY))
+        history = Path(
+            os.environ.get("FOCUS_PERF_HISTORY") or results_dir() / "perf" / "history.jsonl"
+        )
         records = load_stats.append_history(history, result, env)
         output_dir = Path(builtin.get_variable_value("${OUTPUT DIR}", str(history.parent)))
         png = load_stats.draw_trend(

@@ -1,6 +1,8 @@
 """The load engine: runs one Locust scenario through Locust's library API and writes the
-statistics as JSON. Always a child process of its own (``python libraries/load/engine.py``):
-Locust patches the process with gevent, which must never touch the Robot process.
+statistics as JSON. Always a child process of its own (``python .../libraries/load/engine.py``):
+Locust patches the process with gevent, which must never touch the Robot process. It runs
+by path, not with ``-m``: ``-m`` would import the package ``libraries.load`` (and ssl) before
+Locust patches; the package itself is imported from the installed distribution.
 
 Reads its spec as JSON on stdin: ``scenario, users, spawn_rate, duration_s, target,
 result_path, window_s, workers, master_port, max_requests``. Prints progress lines to
@@ -17,17 +19,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+# Locust first: importing it patches the process with gevent, which must happen before
+# anything imports ssl (the package libraries.load does).
 import gevent
 import locust
 from locust.env import Environment
 from locust.stats import StatsEntry
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from libraries.load import scenarios  # noqa: E402
-from libraries.load.stats import percentile  # noqa: E402
+from libraries.load import scenarios
+from libraries.load.stats import percentile
 
 WORKER_JOIN_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 30.0

@@ -6,6 +6,7 @@ Robot, no Locust imports: gevent never touches the calling process).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import selectors
@@ -128,6 +129,11 @@ def run_load(
     """
     spec.check()
     target.check()
+    if importlib.util.find_spec("locust") is None:
+        raise LoadError(
+            "the load engine needs Locust, which is not installed: "
+            "pip install 'focus-robot-libraries[load]' (make setup installs it)"
+        )
     timeout = timeout_s or spec.duration_s + MARGIN_S
     with tempfile.TemporaryDirectory(prefix="focus-load-") as scratch:
         result_path = Path(scratch) / "stats.json"

@@ -52,18 +52,31 @@ if [ ! -x .venv/bin/python ]; then
   "$python_bin" -m venv .venv || die "could not create .venv: sudo apt-get install -y python3-venv"
 fi
 
+# The pinned requirements, and the project's two distributions editable: the keyword
+# libraries (pyproject.toml: libraries, contract, variables) and the twin
+# (twin/pyproject.toml). pip checks that the ranges they declare admit the pins.
+# scripts/, benchmarks/ and tests/ are not installed: they run from the checkout
+# (python -m scripts.run.prove, pytest).
+site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+rm -f "$site/focus_suite.pth"  # the path trick of earlier set-ups: the installs replace it
+installed_here() {  # the libraries and the twin import from this checkout, from any folder
+  [ "$(cd / && "$OLDPWD/.venv/bin/python" -c 'import libraries, twin, variables
+print(*(m.__path__[0] for m in (libraries, twin, variables)))' 2>/dev/null)" \
+    = "$PWD/libraries $PWD/twin $PWD/variables" ]
+}
 stamp=.venv/.requirements.sha256
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  say "installing Python packages (requirements.txt)"
+want=$(cat requirements.txt pyproject.toml twin/pyproject.toml <(ls -d -- */__init__.py) \
+  | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! installed_here; then
+  say "installing Python packages (requirements.txt) and the project (pip install -e . -e ./twin)"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+  # (setuptools advises, at every editable install, that a same-named folder in the working
+  # directory would take precedence: here those folders are the installed ones.)
+  PYTHONWARNINGS="ignore:Editable installation" \
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt -e . -e ./twin
+  installed_here || die "the editable installs do not import from $PWD: rm -rf .venv and run make setup again"
   echo "$want" > "$stamp"
 fi
-
-# The repository root on the venv's path: libraries, twin and variables import by name.
-site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-echo "$PWD" > "$site/focus_suite.pth"
 
 # ---- openapi-diff (npm, pinned in tools/openapi-diff): make fuzz's breaking-change check ----
 if [ ! -x tools/openapi-diff/node_modules/.bin/openapi-diff ]; then
