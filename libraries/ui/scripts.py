@@ -23,7 +23,8 @@ def css(selector: str) -> str:
     text = selector.strip()
     if text.startswith(CSS_PREFIX):
         text = text[len(CSS_PREFIX) :].strip()
-    if not text or ">>" in text or "=" in text.split("[", 1)[0]:
+    engine = "=" in text.split("[", 1)[0] or text.startswith(("/", "(", ".."))
+    if not text or ">>" in text or engine:
         raise ValueError(f"an in-page check takes one CSS selector (css=...), got {selector!r}")
     return text
 

@@ -4,6 +4,7 @@ Documentation    Bad requests get the right 4xx with the contract's error body, 
 ...              Tokens (401) are ``robot/security/authentication.robot``.
 
 Resource         ../../resources/fixtures/focus_api.resource
+Resource         ../../resources/security.resource
 
 Test Tags        api    regression
 
@@ -35,7 +36,7 @@ Unknown Field Is A Bad Request
 
 Oversized Body Is Rejected
     [Documentation]    A configure body over 1 MiB answers 413.
-    ${body} =    Build Oversized Body
+    ${body} =    Build Oversized JSON    ${MAX_BODY_BYTES}
     Send Raw Request    POST    /configure    body=${body}    expected_status=413
 
 
