@@ -52,8 +52,11 @@ format:
 	$(VENV)/ruff check --fix .
 	$(VENV)/robocop format robot resources
 
+# Two pytest-xdist workers; the tests that share a twin or another costly fixture run on
+# the same one (groups: tests/conftest.py). PYTEST_WORKERS=0 runs them in this process.
+PYTEST_WORKERS ?= 2
 pytest:
-	$(VENV)/pytest --junitxml=$(RESULTS)/pytest.xml
+	$(VENV)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --junitxml=$(RESULTS)/pytest.xml
 
 regression:
 	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/regression \

@@ -14,6 +14,50 @@ from tests.twin.mongo_fixtures import StandinProcess, standin_children
 from twin import config, control
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group the tests that share a costly fixture, for ``pytest -n 2 --dist loadgroup``.
+
+    A worker starts a fixture of session or module scope once for the tests it runs: the
+    tests that share one must run on the same worker, or the twin starts twice. So every
+    module with a test that uses a session fixture of ours (the whole ``twin``) joins the
+    group ``session``, and every other module with a test that uses a module or class
+    fixture of ours (a Kubernetes twin, a RabbitMQ node, a stand-in) is a group of its own:
+    its tests run one after the other on one worker, in file order, as without xdist (a
+    module's last test may end its shared process; a later one may check that none is
+    left). The tests of the other modules are spread one by one. xdist shows the group
+    after an ``@`` in the test's id.
+    """
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    scopes: dict[str, set[str]] = {}
+    for item in items:
+        scopes.setdefault(_module(item), set()).update(_shared_scopes(item))
+    for item in items:
+        shared = scopes[_module(item)]
+        if shared:
+            name = "session" if "session" in shared else _module(item).removesuffix(".py")
+            item.add_marker(pytest.mark.xdist_group(name.removeprefix("tests/")))
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+def _shared_scopes(item: pytest.Item) -> set[str]:
+    """``session`` and/or ``module``: the wider scopes of the project fixtures it uses."""
+    info = getattr(item, "_fixtureinfo", None)
+    scopes = set()
+    for definitions in info.name2fixturedefs.values() if info else ():
+        fixture = definitions[-1]  # the one in effect for this test
+        if getattr(fixture.func, "__module__", "").startswith("tests."):
+            scopes.add(fixture.scope)
+    return {"session" if s == "package" else "module" if s == "class" else s for s in scopes} & {
+        "session",
+        "module",
+    }
+
+
 @dataclass
 class RunningTwin:
     dir: Path

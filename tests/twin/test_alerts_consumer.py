@@ -78,33 +78,39 @@ NAN_DOF = (
 )
 
 
+INVALID = [
+    (b"", "empty_body", None),
+    (b"not json", "not_json", None),
+    (b"\xff\xfe", "not_json", None),
+    (b"[1, 2]", "not_json", None),
+    (encode(alert(padding="x" * constants.MAX_BODY_BYTES)), "body_too_large", None),
+    (encode(alert(classId=105)), "unknown_class", "classId"),
+    (encode(alert(severity=0)), "out_of_range", "severity"),
+    (encode(alert(severity=4)), "out_of_range", "severity"),
+    (encode(alert(dofM=-0.1)), "out_of_range", "dofM"),
+    (encode(alert(dofM=constants.FIBRE_LENGTH_M + 0.1)), "out_of_range", "dofM"),
+    (encode(alert(classId="104")), "wrong_type", "classId"),
+    (encode(alert(severity=True)), "wrong_type", "severity"),
+    (encode(alert(severity=2.0)), "wrong_type", "severity"),
+    (encode(alert(dofM="4120")), "wrong_type", "dofM"),
+    (NAN_DOF, "wrong_type", "dofM"),
+    (encode(alert(alertId=12)), "wrong_type", "alertId"),
+    (encode(alert(siteId=7)), "wrong_type", "siteId"),
+    (encode(alert(alertId="not-a-uuid")), "invalid_value", "alertId"),
+    (encode(alert(alertTime="22/11/2026 08:00")), "invalid_value", "alertTime"),
+    (encode(alert(alertTime="2026-11-22T08:00:00")), "invalid_value", "alertTime"),
+    (encode(alert(alertTime="2026-11-22T10:00:00+02:00")), "invalid_value", "alertTime"),
+    (encode(alert(alertTime="2026-02-30T08:00:00Z")), "invalid_value", "alertTime"),
+    (encode(alert(siteId="")), "invalid_value", "siteId"),
+]
+
+
+# Ids by reason and field, not by the bodies: those carry a random alertId, and pytest-xdist
+# needs both workers to collect the same test ids.
 @pytest.mark.parametrize(
     ("body", "reason", "field"),
-    [
-        (b"", "empty_body", None),
-        (b"not json", "not_json", None),
-        (b"\xff\xfe", "not_json", None),
-        (b"[1, 2]", "not_json", None),
-        (encode(alert(padding="x" * constants.MAX_BODY_BYTES)), "body_too_large", None),
-        (encode(alert(classId=105)), "unknown_class", "classId"),
-        (encode(alert(severity=0)), "out_of_range", "severity"),
-        (encode(alert(severity=4)), "out_of_range", "severity"),
-        (encode(alert(dofM=-0.1)), "out_of_range", "dofM"),
-        (encode(alert(dofM=constants.FIBRE_LENGTH_M + 0.1)), "out_of_range", "dofM"),
-        (encode(alert(classId="104")), "wrong_type", "classId"),
-        (encode(alert(severity=True)), "wrong_type", "severity"),
-        (encode(alert(severity=2.0)), "wrong_type", "severity"),
-        (encode(alert(dofM="4120")), "wrong_type", "dofM"),
-        (NAN_DOF, "wrong_type", "dofM"),
-        (encode(alert(alertId=12)), "wrong_type", "alertId"),
-        (encode(alert(siteId=7)), "wrong_type", "siteId"),
-        (encode(alert(alertId="not-a-uuid")), "invalid_value", "alertId"),
-        (encode(alert(alertTime="22/11/2026 08:00")), "invalid_value", "alertTime"),
-        (encode(alert(alertTime="2026-11-22T08:00:00")), "invalid_value", "alertTime"),
-        (encode(alert(alertTime="2026-11-22T10:00:00+02:00")), "invalid_value", "alertTime"),
-        (encode(alert(alertTime="2026-02-30T08:00:00Z")), "invalid_value", "alertTime"),
-        (encode(alert(siteId="")), "invalid_value", "siteId"),
-    ],
+    INVALID,
+    ids=[f"{index}-{reason}-{field}" for index, (_, reason, field) in enumerate(INVALID)],
 )
 def test_invalid_alert_is_rejected_with_reason(body: bytes, reason: str, field: str | None) -> None:
     with pytest.raises(Rejection) as caught:
