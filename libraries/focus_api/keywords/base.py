@@ -25,7 +25,9 @@ class FocusState:
 
     connections: ConnectionRegistry[FocusClient] = registry_field(
         "Focus Server",
-        "call 'Connect To Focus Server' (or the resource's 'Connect To Focus API')",
+        "run a suite whose folder's __init__.robot connects through that folder "
+        "(robot --suite NAME robot/), or call 'Connect To Focus Server' (or the resource's "
+        "'Connect To Focus API')",
     )
     tasks: dict[str, str] = field(default_factory=dict)  # task_id -> connection alias
     ledger: TaskLedger = field(default_factory=TaskLedger)  # the same, on disk (killed runs)
