@@ -12,7 +12,8 @@ MONITOR ?= --listener libraries.pod_monitor.PodMonitor
 TAGLINK := $(if $(JIRA_URL),--tagstatlink "PZ-*:$(JIRA_URL)/browse/PZ-%1:Jira",)
 
 .PHONY: setup smoke test nightly lint format pytest regression prove guard docs dist repeat clean \
-	twin-up twin-down dashboard shard-demo plan ui-baselines baseline load fuzz xray jira-bugs
+	twin-up twin-down dashboard shard-demo plan ui-baselines baseline load fuzz \
+	xray jira-bugs ci-shard ci-destructive ci-merge ci-summary ci-xray ci-verdict ci-rehearsal
 
 setup:
 	@scripts/run/setup.sh
@@ -28,6 +29,7 @@ test: setup
 	$(MAKE) --no-print-directory regression || rc=1; \
 	$(MAKE) --no-print-directory prove || rc=1; \
 	$(MAKE) --no-print-directory guard || rc=1; \
+	$(MAKE) --no-print-directory ci-rehearsal || rc=1; \
 	$(VENV)/python -m scripts.checks.check_secrets $(RESULTS)/regression || rc=1; \
 	$(VENV)/python -m scripts.run.summary $(RESULTS)/pytest.xml $(RESULTS)/regression/output.xml || rc=1; \
 	exit $$rc
@@ -44,6 +46,7 @@ lint:
 	$(VENV)/robocop format --check robot resources
 	$(VENV)/python -m scripts.checks.check_tags robot
 	$(VENV)/python -m scripts.checks.check_destructive robot
+	$(VENV)/python -m scripts.checks.check_coverage robot/CONTRACT_COVERAGE.md
 	$(VENV)/actionlint .github/workflows/*.yml
 	@scripts/checks/check_jenkinsfile.sh Jenkinsfile
 
@@ -124,11 +127,69 @@ shard-demo: setup
 		$(if $(UNSHARDED),--unsharded $(UNSHARDED),) --outputdir $(RESULTS)/shard-demo $(SHARD_SUITES)
 
 # Publishing the last regression run (settings from the environment: see README, Publishing).
+# XRAY_OUTPUTS: the output.xml files to import (shards merge); XRAY_OPTS: more options.
+XRAY_OUTPUTS ?= $(RESULTS)/regression/output.xml
+XRAY_OPTS ?=
 xray: setup
-	$(VENV)/python -m scripts.publishing.xray_import $(RESULTS)/regression/output.xml
+	$(VENV)/python -m scripts.publishing.xray_import $(XRAY_OUTPUTS) $(XRAY_OPTS)
 
+JIRA_OUTPUTS ?= $(RESULTS)/regression/output.xml
+JIRA_OPTS ?=
 jira-bugs: setup
-	$(VENV)/python -m scripts.publishing.jira_bugs $(RESULTS)/regression/output.xml
+	$(VENV)/python -m scripts.publishing.jira_bugs $(JIRA_OUTPUTS) $(JIRA_OPTS)
+
+# ---- CI: the steps of .github/workflows/*.yml and the Jenkinsfile, one target each ----
+# Every CI step is `make <target>`: make puts the venv on PATH (see the top), so pabot finds
+# `robot` on a runner where nothing else does. `make ci-rehearsal` runs them as a runner does.
+# A test run's failed tests are not a CI step's failure (exit codes 1-250 are the failed
+# count): the merge job's verdict says it; errors (251-255) still fail the step.
+SHARD ?= 1
+SHARDS ?= 4
+ci-shard: setup
+	@rc=0; $(VENV)/pabot --processes 2 --shard $(SHARD)/$(SHARDS) --outputdir $(RESULTS)/shard-$(SHARD) \
+		$(MONITOR) --exclude nightly --exclude destructive $(ROBOT_OPTS) robot/ || rc=$$?; \
+		[ $$rc -le 250 ] || { echo "ci-shard: pabot exited $$rc"; exit $$rc; }
+
+ci-destructive: setup
+	@rc=0; $(VENV)/robot --outputdir $(RESULTS)/destructive $(MONITOR) \
+		--include destructive --exclude nightly $(ROBOT_OPTS) robot/ || rc=$$?; \
+		[ $$rc -le 250 ] || { echo "ci-destructive: robot exited $$rc"; exit $$rc; }
+
+# The shards' outputs (GitHub: downloaded to results/parts/<artifact>/) -> results/merged.
+CI_PARTS ?= $(RESULTS)/parts/*/output.xml
+ci-merge: setup
+	@parts=$$(ls $(CI_PARTS) 2>/dev/null); \
+		[ -n "$$parts" ] || { echo "ci-merge: no output.xml in $(CI_PARTS)"; exit 1; }; \
+		$(VENV)/rebot --merge --outputdir $(RESULTS)/merged --output output.xml --name Robot \
+			--nostatusrc $(TAGLINK) $$parts
+
+# The Markdown summary of a run: to CI_OUTPUT's directory (summary.md) and, on GitHub, to
+# the job summary ($$GITHUB_STEP_SUMMARY).
+CI_OUTPUT ?= $(RESULTS)/merged/output.xml
+CI_TITLE ?= regression
+CI_XRAY ?= $(dir $(CI_OUTPUT))xray.json
+ARTIFACT_URL ?=
+ci-summary: setup
+	@if [ ! -f $(CI_OUTPUT) ]; then echo "ci-summary: no $(CI_OUTPUT): its stage did not finish"; exit 0; fi; \
+	$(VENV)/python -m scripts.publishing.ci_summary $(CI_OUTPUT) --title "$(CI_TITLE)" \
+		$(if $(ARTIFACT_URL),--artifact-url "$(ARTIFACT_URL)",) --xray-result $(CI_XRAY) \
+		> $(dir $(CI_OUTPUT))summary.md || exit 1; \
+	if [ -n "$$GITHUB_STEP_SUMMARY" ]; then cat $(dir $(CI_OUTPUT))summary.md >> "$$GITHUB_STEP_SUMMARY"; fi; \
+	cat $(dir $(CI_OUTPUT))summary.md
+
+# The Xray import where CI may have no Xray settings: one line and success when there are none.
+ci-xray: setup
+	$(VENV)/python -m scripts.publishing.xray_import --if-configured $(XRAY_OUTPUTS) $(XRAY_OPTS)
+
+# The verdict: fails when a test failed, naming each failed test.
+ci-verdict: setup
+	$(VENV)/python -m scripts.run.summary $(CI_OUTPUT)
+
+# The regression workflow's jobs and the Jenkinsfile's stages, run here as a runner runs
+# them: fresh clones, a runner's environment (env -i), artifacts and stashes copied, the Xray
+# import against the documented stand-in. The smoke tests are the shards' content.
+ci-rehearsal: setup
+	$(VENV)/python -m scripts.run.ci_rehearsal --outputdir $(RESULTS)/ci-rehearsal
 
 # make plan PLAN=PZ-14024: just the automated tests of an Xray Test Plan (needs the Xray settings).
 PLAN ?= PZ-14024
@@ -152,11 +213,13 @@ dist: setup
 ui-baselines: setup
 	$(VENV)/robot --outputdir $(RESULTS)/ui-baselines -v UPDATE_BASELINES:True robot/ui/visual.robot
 
-# make repeat SUITE=robot/api N=10: the flakiness loop (stops at the first failure).
+# The flakiness loop: any folder selection N times in a row under pabot, stopping at the
+# first failed run; ROBOT_OPTS go to pabot as given. For example
+# make repeat SUITE="robot/performance robot/load" N=5 PROCESSES=4 ROBOT_OPTS="--exclude nightly"
 SUITE ?= robot/api
 N ?= 10
 repeat: setup
-	$(VENV)/python -m scripts.run.repeat --times $(N) --processes $(PROCESSES) $(SUITE)
+	$(VENV)/python -m scripts.run.repeat --times $(N) --processes $(PROCESSES) $(ROBOT_OPTS) $(SUITE)
 
 twin-up:
 	$(VENV)/python -m twin up

@@ -28,10 +28,10 @@ import pymongo
 import requests
 from pymongo.collection import Collection
 
+from contract import constants
 from libraries.rabbitmq.client import Endpoint, RabbitMQClient
 from libraries.rabbitmq.models import utc_now_iso, valid_alert
-from twin import config as twin_config
-from variables import constants
+from twin import control
 
 RATIO_TARGET = 0.8
 P95_TARGET_MS = 100.0
@@ -209,8 +209,8 @@ def main() -> int:
     parser.add_argument("--paced-rate", type=float, default=50.0, help="alerts/s in the paced run")
     args = parser.parse_args()
     try:
-        endpoints, secrets = twin_config.load_endpoints(), twin_config.load_secrets()
-    except twin_config.TwinNotRunning as error:
+        endpoints, secrets = control.endpoints(), control.secrets()
+    except control.TwinNotRunning as error:
         print(error)
         return 1
     endpoint = Endpoint(

@@ -20,7 +20,7 @@ import time
 import httpx
 
 from libraries.focus_api.models import build_payload
-from twin import config as twin_config
+from twin import control
 
 PACE_S = 1 / 150
 CONFIGURE_BODY = build_payload()  # the seeds' default Live task
@@ -50,8 +50,8 @@ def timed(
 def connect() -> tuple[httpx.Client, str] | None:
     """An authenticated client on the running twin, or None when it is not up."""
     try:
-        endpoints, secrets = twin_config.load_endpoints(), twin_config.load_secrets()
-    except twin_config.TwinNotRunning:
+        endpoints, secrets = control.endpoints(), control.secrets()
+    except control.TwinNotRunning:
         return None
     base = endpoints["focus"]["base_url"]
     context = ssl.create_default_context(cafile=endpoints["ca"])
@@ -72,7 +72,7 @@ def main() -> int:
     args = parser.parse_args()
     connection = connect()
     if connection is None:
-        print(f"the twin is not up in {twin_config.twin_dir()}: start it with 'python -m twin up'")
+        print(f"the twin is not up in {control.twin_dir()}: start it with 'python -m twin up'")
         return 1
     client, base = connection
     results: dict[str, list[float]] = {"health": [], "configure": [], "delete": [], "metadata": []}

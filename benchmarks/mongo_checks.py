@@ -17,22 +17,16 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
-from datetime import timedelta
 from pathlib import Path
 
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
-from pymongo import MongoClient
 from robot.api import ExecutionResult, ResultVisitor
 
-from twin import config, control
-from twin.segy_recorder.probe import probe_segy_recorder
-from twin.segy_recorder.recorder import Recorder, RecorderSettings
-from twin.segy_recorder.schema import ensure_schema
-from variables import constants
+from contract import constants
+from twin import control
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,34 +58,7 @@ class KeywordTimes(ResultVisitor):
 def seed(base: Path, recordings: int) -> float:
     """Replace the history of the twin in ``base``; returns the seconds it took."""
     started = time.monotonic()
-    endpoints, secrets = config.load_endpoints(base), config.load_secrets(base)
-    client: MongoClient = MongoClient(
-        config.HOST,
-        endpoints["mongo"]["port"],
-        username=secrets["mongo_user"],
-        password=secrets["mongo_password"],
-        authSource=constants.MONGO_AUTH_SOURCE,
-        serverSelectionTimeoutMS=5000,
-        socketTimeoutMS=600_000,
-        tz_aware=True,
-    )
-    try:
-        db = client[constants.MONGO_DATABASE]
-        for name in ("recordings", "tasks", "alerts"):
-            db[name].delete_many({})
-        ensure_schema(db)
-        settings = RecorderSettings(
-            root=config.workload_dir(constants.SEGY_RECORDER_WORKLOAD, base),
-            channel_count=8,
-            samples=50,
-            history=timedelta(hours=recordings),
-            seed_tasks=1000,
-            seed_alerts=2000,
-        )
-        Recorder(db, settings, threading.Event()).resume()
-        count = db.recordings.count_documents({})
-    finally:
-        client.close()
+    count = control.replace_recorded_history(base, recordings, tasks=1000, alerts=2000)
     print(f"seeded {count} recordings (with SEG-Y files), 1000 tasks, 2000 alerts")
     return time.monotonic() - started
 
@@ -102,7 +69,7 @@ def scale_recorder(base: Path, replicas: int, timeout: float = 60.0) -> None:
     At 0 the history can be replaced without a live recorder writing into it; back at 1
     the pod resumes and back-fills up to now, as after any outage.
     """
-    endpoints = config.load_endpoints(base)
+    endpoints = control.endpoints(base)
     api = k8s_config.new_client_from_config(config_file=endpoints["kube"]["kubeconfig"])
     name, namespace = constants.SEGY_RECORDER_WORKLOAD, constants.K8S_NAMESPACE
     k8s.AppsV1Api(api).patch_namespaced_deployment_scale(
@@ -114,7 +81,7 @@ def scale_recorder(base: Path, replicas: int, timeout: float = 60.0) -> None:
         if replicas == 0:
             if not pods.list_namespaced_pod(namespace, label_selector=f"app={name}").items:
                 return
-        elif probe_segy_recorder({}, {}):
+        elif control.recorder_recording(base):
             return
         time.sleep(0.2)
     raise TimeoutError(f"{name} did not reach {replicas} replica(s) within {timeout:.0f} s")
@@ -160,7 +127,6 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the twin directory")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="mongo-checks-"))
-    os.environ["FOCUS_TWIN_DIR"] = str(base)  # for the recorder's readiness probe
     try:
         up = control.up(base=base, owners=[os.getpid()], timeout=120)
         print(f"twin up in {up.seconds:.1f} s ({base})")

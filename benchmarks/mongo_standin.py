@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pymongo
 
-from variables import constants
+from contract import constants
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/pod_log_follow.py [--lines 20000] [--rounds 2000]
 
-A pod's log keeps its newest ``_KEEP_LINES`` (20,000) lines in memory; each
+A pod's log keeps its newest ``POD_LOG_KEEP_LINES`` (20,000) lines in memory; each
 ``follow=true`` stream (the pod monitor holds one per pod) asks for the lines after its
 last one whenever a line arrives. Prints the median time of that step for a log of 100
 lines and for a full one, and their ratio. Target: ratio <= 2 (the step reads from the
@@ -15,43 +15,17 @@ For information: nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import statistics
-import tempfile
-import time
-from pathlib import Path
 
-from twin.kube import podlog
-
-
-def step_us(lines: int, rounds: int) -> float:
-    """Median microseconds of one append plus the follower's ``after`` call."""
-    with tempfile.TemporaryDirectory() as tmp:
-        log = podlog.PodLog(Path(tmp) / "pod.log")
-        run = log.start_run()
-
-        async def measure() -> float:
-            await log._append([b"GET /health 200"] * lines, run)
-            times = []
-            for _ in range(rounds):
-                last = log.next_seq - 1
-                start = time.perf_counter()
-                await log._append([b"GET /health 200"], run)
-                fresh = log.after(last, run)
-                times.append(time.perf_counter() - start)
-                assert len(fresh) == 1
-            return statistics.median(times) * 1e6
-
-        return asyncio.run(measure())
+from twin import control
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=podlog._KEEP_LINES)
+    parser.add_argument("--lines", type=int, default=control.POD_LOG_KEEP_LINES)
     parser.add_argument("--rounds", type=int, default=2000)
     args = parser.parse_args()
-    short = step_us(100, args.rounds)
-    full = step_us(args.lines, args.rounds)
+    short = control.pod_log_follower_step_us(100, args.rounds)
+    full = control.pod_log_follower_step_us(args.lines, args.rounds)
     print(f"append + follower step, log of 100 lines:    {short:8.1f} us (median)")
     print(f"append + follower step, log of {args.lines} lines: {full:8.1f} us (median)")
     print(f"ratio full/short: {full / short:.2f} (target <= 2)")

@@ -20,9 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from contract import constants
 from libraries.kubernetes.client import KubeClient, KubeError, pod_ready, wait_until
-from twin import config, control
-from variables import constants
+from twin import control
 
 WORKLOADS = (
     constants.FOCUS_SERVER_WORKLOAD,
@@ -83,7 +83,7 @@ def main() -> int:
             print(f"twin: {error}")
             return 1
         kube = KubeClient.from_kubeconfig(
-            config.load_endpoints(base)["kube"]["kubeconfig"], None, constants.K8S_NAMESPACE, 10
+            control.endpoints(base)["kube"]["kubeconfig"], None, constants.K8S_NAMESPACE, 10
         )
         try:
             report(kube, args.rounds)

@@ -26,7 +26,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from twin import config as twin_config
+from twin import control
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,9 +90,9 @@ def main() -> int:
     parser.add_argument("--skip-suite", action="store_true", help="only the page timings")
     args = parser.parse_args()
     try:
-        twin_config.load_endpoints()
-    except twin_config.TwinNotRunning:
-        print(f"the twin is not up in {twin_config.twin_dir()}: start it with 'python -m twin up'")
+        control.endpoints()
+    except control.TwinNotRunning:
+        print(f"the twin is not up in {control.twin_dir()}: start it with 'python -m twin up'")
         return 1
     OUT.mkdir(parents=True, exist_ok=True)
     timings = run_timings()

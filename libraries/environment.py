@@ -1,5 +1,10 @@
 """Environment: choose the environment, start the twin on demand, guard live systems.
 
+The launcher: it resolves the run's environment once (:mod:`libraries.run_environment`),
+starts the twin for ``local`` (through ``twin.control``, imported only then), registers
+the production guard (:mod:`libraries.guard`) and holds the cross-process locks
+(:mod:`libraries.common.locks`).
+
 = Environments =
 
 The environment is chosen with ``-v ENV:<name>`` (or ``FOCUS_ENV``); the default is
@@ -35,31 +40,26 @@ test ever sees an outage that it did not cause.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import re
-import time
+import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from robot.api import logger
 from robot.api.deco import keyword, library
-from robot.libraries.BuiltIn import BuiltIn
+from robot.api.types import Secret
+from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from robot.result import TestSuite as ResultSuite
 from robot.running.context import EXECUTION_CONTEXTS
 
-from libraries import safety
-from libraries.common.polling import wait_until
-from twin import bugs as twin_bugs
-from twin import config as twin_config
-from twin import control
-from variables import environments
+from libraries import run_environment, safety
+from libraries.common.locks import LockManager
+from libraries.common.paths import results_dir
+from libraries.guard import ProductionGuard
+from libraries.run_environment import RunEnvironment
 
-_LOCK_POLL_S = 0.05
 SYSTEM_LOCK = "system"
-# Robot Framework runs nothing of a test with this tag: no setup, body or teardown.
-_SKIP_TAG = "robot:skip"
 
 
 class EnvironmentFailure(RuntimeError):
@@ -69,20 +69,13 @@ class EnvironmentFailure(RuntimeError):
     ROBOT_SUPPRESS_NAME = True
 
 
-class _HeldLock:
-    def __init__(self, handle, turnstile, scope: str) -> None:
-        self.handle = handle
-        self.turnstile = turnstile
-        self.scope = scope
-
-    def release(self) -> None:
-        for item in (self.handle, self.turnstile):
-            if item is not None:
-                fcntl.flock(item, fcntl.LOCK_UN)
-                item.close()
+def _twin_errors() -> tuple[type[Exception], ...]:
+    """The twin's one-line errors, once the twin was imported (only ever for ``local``)."""
+    control = sys.modules.get("twin.control")
+    return (control.TwinError, control.TwinNotRunning) if control else ()
 
 
-@library(scope="GLOBAL", listener="SELF")
+@library(scope="GLOBAL")
 class Environment:
     """Environment selection, the twin's lifecycle, the destructive-test guard and locks.
 
@@ -92,12 +85,25 @@ class Environment:
     ROBOT_LISTENER_API_VERSION = 3
 
     def __init__(self) -> None:
-        self._variables: dict | None = None
-        self._locks: dict[str, _HeldLock] = {}
-        self._depth = 0
-        self._refused: dict[int, str] = {}  # id(test data) -> why it does not run
+        self._guard = ProductionGuard()
+        # Listeners in this order: the run's environment is chosen before the guard decides.
+        self.ROBOT_LIBRARY_LISTENER = [self, self._guard]
+        self._begun = False
+        self._locks = LockManager(self._lock_dir)
 
     # ----------------------------------------------------------------- environment
+
+    def _begin(self) -> None:
+        """The run starts: the environment it asks for (``-v ENV:<name>``, else ``FOCUS_ENV``);
+        once per library instance, that is once per run (the library is GLOBAL)."""
+        if self._begun:
+            return
+        try:
+            requested = BuiltIn().get_variable_value(f"${{{run_environment.ROBOT_VARIABLE}}}")
+        except RobotNotRunningError:
+            requested = None
+        run_environment.begin(requested)
+        self._begun = True
 
     @keyword
     def prepare_test_environment(self) -> str:
@@ -110,42 +116,33 @@ class Environment:
         | `Prepare Test Environment` |
         | Should Be Equal | ${ENV_NAME} | local |
         """
-        if self._variables is None:
+        self._begin()
+        environment = run_environment.active()
+        if environment is None:
             try:
-                self._variables = self._load()
-            except (
-                environments.EnvironmentError_,
-                control.TwinError,
-                twin_config.TwinNotRunning,
-            ) as error:
+                environment = run_environment.resolve_environment(
+                    run_environment.current_name(), before_loading=self._before_loading
+                )
+            except (run_environment.EnvironmentError_, *_twin_errors()) as error:
                 logger.error(str(error))
                 raise EnvironmentFailure(str(error)) from None
+            run_environment.activate(environment)
+            logger.info(
+                f"Environment '{environment.name}': Focus API at "
+                f"{environment.value('FOCUS_BASE_URL')}"
+            )
             builtin = BuiltIn()
-            for name, value in self._variables.items():
+            for name, value in environment.variables.items():
                 builtin.set_global_variable(f"${{{name}}}", value)
-        return self._variables["ENV_NAME"]
+        return environment.name
 
-    def _environment_name(self) -> str:
-        name = BuiltIn().get_variable_value("${ENV}") or os.environ.get("FOCUS_ENV")
-        name = str(name or environments.DEFAULT_ENVIRONMENT).strip().lower()
-        if name not in environments.VALID_ENVIRONMENTS:
-            raise environments.unknown_environment(name)
-        return name
-
-    def _load(self) -> dict:
-        name = self._environment_name()
-        if name == "local":
+    def _before_loading(self, name: str) -> None:
+        if name == run_environment.LOCAL:
             self._ensure_twin()
-            from variables import local as module
-        elif name == "staging":
-            from variables import staging as module
-        else:
-            from variables import production as module
-        variables = module.get_variables()
-        logger.info(f"Environment '{name}': Focus API at {variables['FOCUS_BASE_URL']}")
-        return variables
 
     def _ensure_twin(self) -> None:
+        from twin import control
+
         owners = [os.getpid()]
         if BuiltIn().get_variable_value("${PABOTEXECUTIONPOOLID}") is not None:
             owners.append(os.getppid())  # the pabot process outlives each robot process
@@ -153,33 +150,31 @@ class Environment:
         verb = "started" if result.started else "joined"
         logger.info(f"Twin {verb} ({result.mode} mode) in {result.seconds:.1f}s")
         if result.started:
-            logger.console(
-                f"Local twin started in {result.seconds:.1f}s ({twin_config.twin_dir()})"
-            )
+            logger.console(f"Local twin started in {result.seconds:.1f}s ({control.twin_dir()})")
         if result.bugs:
-            bugs = twin_bugs.describe(result.bugs)
+            bugs = control.describe_bugs(result.bugs)
             logger.warn(f"The twin runs with known bugs switched on: {bugs}")
 
     @keyword
-    def get_secret_values(self) -> list:
+    def get_secret_values(self) -> list[Secret]:
         """Returns the Secret objects of the loaded environment (for the leak checks).
 
         The values stay wrapped: logging the list shows ``<secret>`` only.
         """
-        from robot.api.types import Secret
-
         self.prepare_test_environment()
-        return [value for value in self._variables.values() if isinstance(value, Secret)]
+        return run_environment.current().secrets()
 
     # ----------------------------------------------------------------------- locks
 
     def _lock_dir(self) -> Path:
         """Locks belong to the system under test: the twin's directory, or one per environment."""
-        variables = self._variables or {}
-        if variables.get("TWIN_DIR"):
-            path = Path(variables["TWIN_DIR"]) / "locks"
+        environment: RunEnvironment | None = run_environment.active()
+        twin_dir = environment.value("TWIN_DIR") if environment else None
+        if twin_dir:
+            path = Path(twin_dir) / "locks"
         else:
-            path = twin_config.REPO_ROOT / "results" / "locks" / variables.get("ENV_NAME", "none")
+            # No twin directory: one per environment, under results/locks/.
+            path = results_dir() / "locks" / (environment.name if environment else "none")
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -200,60 +195,17 @@ class Environment:
         | `Hold Lock` | focus-capacity | shared |
         | `Hold Lock` | focus-capacity | exclusive | timeout=10 min |
         """
-        if name in self._locks:
+        if self._locks.holds(name):
             return
-        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-            raise ValueError(f"lock names are letters, digits, '.', '_' and '-': {name!r}")
-        directory = self._lock_dir()
-        deadline = time.monotonic() + timeout.total_seconds()
-        turnstile = open(directory / f"{name}.turnstile", "w")  # noqa: SIM115
-        handle = open(directory / f"{name}.lock", "w")  # noqa: SIM115
-        try:
-            self._flock(turnstile, fcntl.LOCK_EX, deadline, name)
-            self._flock(
-                handle, fcntl.LOCK_EX if mode == "exclusive" else fcntl.LOCK_SH, deadline, name
-            )
-        except BaseException:
-            for item in (handle, turnstile):
-                item.close()
-            raise
-        if mode == "shared":
-            fcntl.flock(turnstile, fcntl.LOCK_UN)
-            turnstile.close()
-            turnstile = None
         if scope == "auto":
             scope = "test" if BuiltIn().get_variable_value("${TEST NAME}") else "suite"
-        self._locks[name] = _HeldLock(handle, turnstile, scope)
-        logger.info(f"Holding lock '{name}' ({mode})")
-
-    @staticmethod
-    def _flock(handle, operation: int, deadline: float, name: str) -> None:
-        def take() -> bool:
-            try:
-                fcntl.flock(handle, operation | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return False
-            return True
-
-        wait_until(
-            take,
-            what=f"lock '{name}' to be free (another test holds it)",
-            timeout=max(deadline - time.monotonic(), 0.0),
-            interval=_LOCK_POLL_S,
-            describe=lambda _: "held by another test",
-            error=TimeoutError,
-        )
+        if self._locks.hold(name, mode, timeout.total_seconds(), scope):
+            logger.info(f"Holding lock '{name}' ({mode})")
 
     @keyword
     def release_lock(self, name: str) -> None:
         """Releases a lock before the end of the test (rarely needed)."""
-        held = self._locks.pop(name, None)
-        if held:
-            held.release()
-
-    def _release_scope(self, scope: str) -> None:
-        for name in [n for n, held in self._locks.items() if held.scope == scope]:
-            self.release_lock(name)
+        self._locks.release(name)
 
     @keyword
     def close_kubernetes_api_port(self) -> None:
@@ -265,6 +217,8 @@ class Environment:
         | [Teardown] | `Reopen Kubernetes API Port` |
         """
         self._twin_only("Closing the Kubernetes API port")
+        from twin import control
+
         control.set_kube_api_port(False)
         logger.info("The twin's Kubernetes API port is closed")
 
@@ -275,18 +229,21 @@ class Environment:
         | [Teardown] | `Reopen Kubernetes API Port` |
         """
         self._twin_only("Reopening the Kubernetes API port")
+        from twin import control
+
         control.set_kube_api_port(True)
         logger.info("The twin's Kubernetes API port is open again")
 
     @staticmethod
     def _twin_only(what: str) -> None:
-        env = BuiltIn().get_variable_value("${ENV_NAME}")
-        if env != "local":
+        environment = run_environment.active()
+        if environment is None or not environment.is_twin:
             raise AssertionError(
-                f"{what} works on the local twin only, not on '{env}': run this test locally"
+                f"{what} works on the local twin only, not on "
+                f"'{run_environment.current_name()}': run this test locally"
             )
 
-    # -------------------------------------------------------------------- listener
+    # -------------------------------------------------------------------- guard
 
     @keyword
     def destructive_action_should_be_allowed(self, action: str) -> None:
@@ -302,40 +259,18 @@ class Environment:
         """
         safety.refuse_on_production(action)
 
-    def start_suite(self, data, result) -> None:
-        """Marks the destructive tests that must not run here, before anything runs.
+    # -------------------------------------------------------------------- listener
 
-        ``robot:skip`` makes Robot Framework run nothing of the test (no setup, body or
-        teardown) and, when every test of a suite is marked, not the suite's setup or
-        teardown either. The first suite that sees the library (the root one, before its
-        setup) marks every test below it.
-        """
+    def start_suite(self, data: Any, result: Any) -> None:
+        """The first suite that sees the library starts the run: its environment is chosen
+        here, before the guard (the next listener) marks what must not run."""
+        if EXECUTION_CONTEXTS.current is not None:
+            self._begin()
+
+    def start_test(self, data: Any, result: Any) -> None:
         if EXECUTION_CONTEXTS.current is None or EXECUTION_CONTEXTS.current.dry_run:
             return
-        reason = safety.refusal(tags=["destructive"])
-        if reason is None:
-            return
-        message = (
-            f"Destructive test not run on '{safety.environment_name()}', an environment "
-            f"marked production ({reason}): no setup, body or teardown ran. "
-            f"Set {safety.ALLOW_VARIABLE}=1 to allow it."
-        )
-        marked = 0
-        for test in data.all_tests:
-            if id(test) not in self._refused and safety.is_destructive(test.tags):
-                test.tags.add(_SKIP_TAG)
-                self._refused[id(test)] = message
-                marked += 1
-        if marked:
-            logger.console(
-                f"Production guard: {marked} destructive test(s) of '{data.full_name}' will "
-                f"not run ({reason})"
-            )
-
-    def start_test(self, data, result) -> None:
-        if EXECUTION_CONTEXTS.current is None or EXECUTION_CONTEXTS.current.dry_run:
-            return
-        if id(data) in self._refused:
+        if self._guard.refused(data):
             return
         destructive = safety.is_destructive(data.tags)
         # Every test shares the system; a destructive one has it alone (see `Hold Lock`).
@@ -346,21 +281,17 @@ class Environment:
             scope="test",
         )
 
-    def end_test(self, data, result) -> None:
-        message = self._refused.get(id(data))
-        if message is not None:
-            result.tags.remove(_SKIP_TAG)
-            result.message = message
-        self._release_scope("test")
+    def end_test(self, data: Any, result: Any) -> None:
+        self._locks.release_scope("test")
 
-    def end_suite(self, data, result) -> None:
-        self._release_scope("suite")
+    def end_suite(self, data: Any, result: Any) -> None:
+        self._locks.release_scope("suite")
 
     @staticmethod
-    def _suite_fixture(result) -> bool:
+    def _suite_fixture(result: Any) -> bool:
         return result.type in ("SETUP", "TEARDOWN") and isinstance(result.parent, ResultSuite)
 
-    def start_keyword(self, data, result) -> None:
+    def start_keyword(self, data: Any, result: Any) -> None:
         """A suite setup or teardown holds the ``system`` lock shared while it runs.
 
         So under pabot it never meets another process's outage (a destructive test holds
@@ -369,17 +300,16 @@ class Environment:
         Before the environment is prepared the lock's place is unknown: the top suite's
         setup takes it itself, after `Prepare Test Environment`.
         """
-        if not self._suite_fixture(result) or self._variables is None:
+        if not self._suite_fixture(result) or run_environment.active() is None:
             return
         context = EXECUTION_CONTEXTS.current
-        if context is None or context.dry_run or SYSTEM_LOCK in self._locks:
+        if context is None or context.dry_run or self._locks.holds(SYSTEM_LOCK):
             return
         self.hold_lock(SYSTEM_LOCK, "shared", timeout=timedelta(minutes=15), scope="fixture")
 
-    def end_keyword(self, data, result) -> None:
+    def end_keyword(self, data: Any, result: Any) -> None:
         if self._suite_fixture(result):
-            self._release_scope("fixture")
+            self._locks.release_scope("fixture")
 
     def close(self) -> None:
-        for name in list(self._locks):
-            self.release_lock(name)
+        self._locks.release_all()

@@ -2,8 +2,9 @@
 
 Two layers, both keyed on the ``destructive`` tag:
 
-1. The ``Environment`` library's listener (:mod:`libraries.environment`) marks every
-   test tagged ``destructive`` to be skipped on an environment marked production,
+1. The guard listener (:mod:`libraries.guard`, registered by the ``Environment``
+   library) marks every test tagged ``destructive`` to be skipped on an environment
+   marked production,
    before anything of it runs: Robot Framework then runs neither its setup, nor its
    body, nor its teardown, and a suite whose tests are all skipped that way runs no
    suite setup or teardown either.
@@ -12,6 +13,9 @@ Two layers, both keyed on the ``destructive`` tag:
    resource keyword) and refuse to act on production unless the running test is tagged
    ``destructive`` and ``ALLOW_DESTRUCTIVE=1`` is set. Outside a test (a suite setup or
    teardown), ``ALLOW_DESTRUCTIVE=1`` alone allows them.
+
+Whether the environment is production comes from the run's policy
+(:func:`libraries.run_environment.current_policy`), resolved once per run.
 
 ``scripts/checks/check_destructive.py`` checks statically (a dry run) that every test that
 calls a ``destructive`` keyword is tagged ``destructive`` itself.
@@ -26,11 +30,11 @@ from typing import Any, TypeVar
 
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
-from variables import environments
+from libraries import run_environment
 
 DESTRUCTIVE_TAG = "destructive"
 ALLOW_VARIABLE = "ALLOW_DESTRUCTIVE"
-PRODUCTION = "production"
+PRODUCTION = run_environment.PRODUCTION
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,6 +56,7 @@ def destructive_allowed() -> bool:
 
 
 def _robot_variable(name: str) -> Any:
+    """A variable of the running test (its name, its tags): Robot context, not environment."""
     try:
         return BuiltIn().get_variable_value(name)
     except RobotNotRunningError:
@@ -59,17 +64,14 @@ def _robot_variable(name: str) -> Any:
 
 
 def environment_name() -> str:
-    """The environment of this run: ``-v ENV:<name>``, else ``FOCUS_ENV``, else ``local``."""
-    name = _robot_variable("${ENV}") or os.environ.get("FOCUS_ENV")
-    return str(name or environments.DEFAULT_ENVIRONMENT).strip().lower()
+    """The environment of this run (see :func:`libraries.run_environment.environment_name`)."""
+    return run_environment.current_name()
 
 
 def is_production() -> bool:
-    """True on an environment marked production (by name or by its ``${IS_PRODUCTION}``).
-
-    Either source is enough: when in doubt, the guard treats the system as production.
-    """
-    return environment_name() == PRODUCTION or _robot_variable("${IS_PRODUCTION}") is True
+    """True on an environment marked production (by name or by ``IS_PRODUCTION`` in its
+    variable file): when in doubt, the guard treats the system as production."""
+    return run_environment.current_policy().production
 
 
 def refusal(tags: Iterable[Any] | None) -> str | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from robot.api.types import Secret
 
-from variables import constants, environments, production, staging
+from contract import constants
+from variables import environments, production, staging
 
 FULL = {
     "FOCUS_BASE_URL": "https://focus.example.invalid/focus-server/",

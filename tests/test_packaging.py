@@ -9,7 +9,6 @@ requirements.txt's pins (``-c``), so pip takes them from its cache.
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import socket
@@ -29,35 +28,6 @@ INSTALL_TIMEOUT_S = 600
 LIBDOC_TIMEOUT_S = 120
 # Every library a resource file imports (as make docs finds them), by its import name.
 LIBRARIES = [name for name, _page in sources() if not name.endswith(".resource")]
-
-
-def imports_twin_at_module_level(module: str) -> bool:
-    """Whether ``module`` (a dotted name) imports the twin when it is imported."""
-    tree = ast.parse((ROOT / (module.replace(".", "/") + ".py")).read_text())
-    return any(
-        (isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "twin")
-        or (
-            isinstance(node, ast.Import) and any(a.name.split(".")[0] == "twin" for a in node.names)
-        )
-        for node in tree.body
-    )
-
-
-def _library_param(library: str):
-    module = library.rsplit(".", 1)[0]
-    blocked = (
-        imports_twin_at_module_level(module)
-        if (ROOT / module.replace(".", "/")).with_suffix(".py").is_file()
-        else False
-    )
-    return pytest.param(
-        library,
-        marks=pytest.mark.skipif(
-            blocked,
-            reason=f"{module} imports the twin when imported: it cannot load without twin/ "
-            "until it imports twin.control only on demand (issue 19, one door to the twin)",
-        ),
-    )
 
 
 def _clean_env() -> dict[str, str]:
@@ -157,7 +127,7 @@ def test_the_install_has_no_twin_and_imports_from_the_venv(installed: Path, tmp_
     assert twin_spec == "None"
 
 
-@pytest.mark.parametrize("library", [_library_param(name) for name in LIBRARIES])
+@pytest.mark.parametrize("library", LIBRARIES)
 def test_libdoc_lists_every_keyword_from_the_install(
     installed: Path, tmp_path: Path, library: str
 ) -> None:

@@ -37,16 +37,21 @@ EVERYTHING = {
 }
 
 
-def _run(tmp_path: Path, env_name: str, allow: bool = False) -> tuple[set[str], dict, str]:
+def _run(
+    tmp_path: Path, env_name: str | None, allow: bool = False, focus_env: str | None = None
+) -> tuple[set[str], dict, str]:
     marks = tmp_path / "marks"
     marks.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("ALLOW_DESTRUCTIVE", "FOCUS_ENV")}
     if allow:
         env["ALLOW_DESTRUCTIVE"] = "1"
+    if focus_env is not None:
+        env["FOCUS_ENV"] = focus_env
     env["PYTHONPATH"] = str(ROOT)
+    choice = ["-v", f"ENV:{env_name}"] if env_name is not None else []
     run = subprocess.run(
         [sys.executable, "-m", "robot", "--outputdir", str(tmp_path), "--pythonpath", str(SUITE)]
-        + ["-v", f"ENV:{env_name}", "-v", f"MARKS:{marks}", str(SUITE)],
+        + [*choice, "-v", f"MARKS:{marks}", str(SUITE)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -102,6 +107,19 @@ def test_destructive_tests_run_on_production_when_allowed(tmp_path: Path):
 @pytest.mark.parametrize("env_name", ["local", "staging"])
 def test_everything_runs_off_production(tmp_path: Path, env_name: str):
     ran, tests, console = _run(tmp_path, env_name)
+    assert ran == EVERYTHING, console
+    assert {status for status, _ in tests.values()} == {"PASS"}
+
+
+def test_focus_env_alone_chooses_production(tmp_path: Path):
+    ran, tests, console = _run(tmp_path, None, focus_env="production")
+    assert ran == {"mixed-suite-setup", "mixed-suite-teardown", "mixed-ordinary"}, console
+    assert tests["Another Destructive Test"][0] == "SKIP"
+    assert "not run on 'production'" in tests["Another Destructive Test"][1]
+
+
+def test_env_wins_over_focus_env(tmp_path: Path):
+    ran, tests, console = _run(tmp_path, "staging", focus_env="production")
     assert ran == EVERYTHING, console
     assert {status for status, _ in tests.values()} == {"PASS"}
 

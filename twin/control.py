@@ -1,5 +1,13 @@
 """Start, join, inspect and stop the twin: used by ``python -m twin`` and by the suite.
 
+This is the twin's one public module: the suite (``libraries.environment``,
+``variables/local.py``, ``scripts/``, ``benchmarks/``) imports nothing else of ``twin``
+(import-linter holds it, see ``pyproject.toml``). Besides the lifecycle (:func:`up`,
+:func:`down`, :func:`is_up`, :func:`set_kube_api_port`) it gives the twin's files
+(:func:`twin_dir`, :func:`endpoints`, :func:`secrets`, :func:`secrets_path`), its bug
+switches (:data:`KNOWN_BUGS`, :func:`parse_bugs`, ...) and the helpers benchmarks
+measure the twin with.
+
 Every failure is a :class:`TwinError` whose message is one line that says what is
 wrong and how to fix it.
 """
@@ -23,11 +31,68 @@ import psutil
 
 from twin import bugs as twin_bugs
 from twin import config, lease, prepare, processes, ssh
+from twin.kube.podlog import KEEP_LINES
 from twin.supervisor import DEFAULT_WORKLOADS
 
 
 class TwinError(RuntimeError):
     """A one-line, actionable reason why the twin cannot be used."""
+
+
+# ------------------------------------------------------------------ the twin's files
+
+HOST = config.HOST
+TwinNotRunning = config.TwinNotRunning
+
+
+def twin_dir() -> Path:
+    """The twin's state directory: ``$FOCUS_TWIN_DIR`` or ``results/twin``."""
+    return config.twin_dir()
+
+
+def endpoints(base: Path | None = None) -> dict:
+    """Hosts, ports, URLs and file paths of the twin (``endpoints.json``; no secrets).
+
+    Raises :class:`TwinNotRunning` when the twin was never started in ``base``.
+    """
+    return config.load_endpoints(base)
+
+
+def secrets(base: Path | None = None) -> dict:
+    """The twin's generated users, passwords and tokens. Never log what this returns."""
+    return config.load_secrets(base)
+
+
+def secrets_path(base: Path | None = None) -> Path:
+    """Where the twin keeps its generated credentials (mode 0600), for the leak checks."""
+    return (base or config.twin_dir()) / config.SECRETS_FILE
+
+
+def workload_dir(name: str, base: Path | None = None) -> Path:
+    """A workload's data directory (the recorder's SEG-Y files are under its own)."""
+    return config.workload_dir(name, base)
+
+
+# ------------------------------------------------------------------ known bugs
+
+BUGS_ENV_VAR = twin_bugs.ENV_VAR
+KNOWN_BUGS: dict[str, twin_bugs.Bug] = twin_bugs.BUGS
+UnknownBug = twin_bugs.UnknownBug
+
+
+def parse_bugs(text: str | Iterable[str] | None) -> frozenset[str]:
+    """Bug keys from ``PZ-1,PZ-2`` or a list of them; :class:`UnknownBug` names a wrong one."""
+    return twin_bugs.parse(text)
+
+
+def describe_bugs(keys: Iterable[str]) -> str:
+    """``PZ-13669 (SingleChannel accepted min != max), ...`` or ``none``."""
+    return twin_bugs.describe(keys)
+
+
+def bugs_environment_value(keys: Iterable[str]) -> str:
+    """The value of ``TWIN_BUGS`` that switches ``keys`` on in a twin started next."""
+    return twin_bugs.environment_value(keys)
 
 
 @dataclass
@@ -306,3 +371,97 @@ def _port_open(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+# ------------------------------------------------------------------ for benchmarks
+
+POD_LOG_KEEP_LINES = KEEP_LINES  # lines a pod's log keeps in memory
+
+
+def replace_recorded_history(
+    base: Path,
+    recordings: int,
+    *,
+    tasks: int = 1000,
+    alerts: int = 2000,
+    channel_count: int = 8,
+    samples: int = 50,
+) -> int:
+    """Replace the recorded history of the twin in ``base``: ``recordings`` one-hour
+    recordings (with small SEG-Y files), ``tasks`` tasks and ``alerts`` alerts. Returns
+    the number of recordings stored. Scale the ``segy-recorder`` to 0 first (a live
+    recorder would write into the history meanwhile)."""
+    import threading
+    from datetime import timedelta
+
+    from pymongo import MongoClient
+
+    from contract import constants
+    from twin.segy_recorder.recorder import Recorder, RecorderSettings
+    from twin.segy_recorder.schema import ensure_schema
+
+    where, credentials = config.load_endpoints(base), config.load_secrets(base)
+    client: MongoClient = MongoClient(
+        config.HOST,
+        where["mongo"]["port"],
+        username=credentials["mongo_user"],
+        password=credentials["mongo_password"],
+        authSource=constants.MONGO_AUTH_SOURCE,
+        serverSelectionTimeoutMS=5000,
+        socketTimeoutMS=600_000,
+        tz_aware=True,
+    )
+    try:
+        db = client[constants.MONGO_DATABASE]
+        for name in ("recordings", "tasks", "alerts"):
+            db[name].delete_many({})
+        ensure_schema(db)
+        settings = RecorderSettings(
+            root=config.workload_dir(constants.SEGY_RECORDER_WORKLOAD, base),
+            channel_count=channel_count,
+            samples=samples,
+            history=timedelta(hours=recordings),
+            seed_tasks=tasks,
+            seed_alerts=alerts,
+        )
+        Recorder(db, settings, threading.Event()).resume()
+        return db.recordings.count_documents({})
+    finally:
+        client.close()
+
+
+def recorder_recording(base: Path | None = None) -> bool:
+    """True when a live ``segy-recorder`` process of the twin in ``base`` is recording."""
+    from contract import constants
+    from twin.segy_recorder.probe import recording_in_progress
+
+    return recording_in_progress(config.workload_dir(constants.SEGY_RECORDER_WORKLOAD, base))
+
+
+def pod_log_follower_step_us(lines: int, rounds: int) -> float:
+    """Median microseconds the twin spends to append one line to a pod log of ``lines``
+    lines and hand it to a ``follow=true`` follower (the pod monitor holds one per pod)."""
+    import asyncio
+    import statistics
+    import tempfile
+
+    from twin.kube.podlog import PodLog
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log = PodLog(Path(tmp) / "pod.log")
+        run = log.start_run()
+
+        async def measure() -> float:
+            await log.append([b"GET /health 200"] * lines, run)
+            times = []
+            for _ in range(rounds):
+                last = log.next_seq - 1
+                start = time.perf_counter()
+                await log.append([b"GET /health 200"], run)
+                fresh = log.after(last, run)
+                times.append(time.perf_counter() - start)
+                if len(fresh) != 1:
+                    raise RuntimeError(f"the follower got {len(fresh)} lines, not 1")
+            return statistics.median(times) * 1e6
+
+        return asyncio.run(measure())

@@ -24,7 +24,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from variables import constants
+from contract import constants
 
 SEED = 20261122
 NOISE_TABLE_SIZE = 1 << 20

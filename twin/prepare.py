@@ -6,8 +6,8 @@ import secrets as random_secrets
 import socket
 from pathlib import Path
 
+from contract import constants
 from twin import config, ssh, tls
-from variables import constants
 
 # Ports the twin needs, by endpoints.json location.
 _PORTS = (
@@ -66,6 +66,8 @@ def _secrets(base: Path) -> dict:
     generated = {
         "focus_user": "focus-tester",
         "focus_password": random_secrets.token_urlsafe(18),
+        "focus_other_user": "focus-observer",
+        "focus_other_password": random_secrets.token_urlsafe(18),
         "token_signing_key": random_secrets.token_hex(32),
         "mongo_user": constants.MONGO_USER,
         "mongo_password": random_secrets.token_urlsafe(18),

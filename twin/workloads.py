@@ -10,9 +10,9 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from contract import constants
 from twin import ssh
 from twin.segy_recorder.probe import probe_segy_recorder
-from variables import constants
 
 Probe = Callable[[dict, dict], bool]
 

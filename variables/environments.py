@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from robot.api.types import Secret
 
-from variables import constants
+from contract import constants
 
 VALID_ENVIRONMENTS = ("local", "staging", "production")
 DEFAULT_ENVIRONMENT = "local"
@@ -27,6 +27,8 @@ REQUIRED = (
 )
 OPTIONAL = (
     "FOCUS_CA_BUNDLE",
+    "FOCUS_OTHER_USER",
+    "FOCUS_OTHER_PASSWORD",
     "RABBITMQ_MGMT_URL",
     "KUBE_CONTEXT",
     "SEGY_ROOT",
@@ -85,6 +87,7 @@ def _rabbitmq(url: str) -> dict:
     if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
         raise EnvironmentError_("RABBITMQ_URL must look like amqp://USER:PASSWORD@HOST:5672/%2F")
     default_port = 5671 if parts.scheme == "amqps" else 5672
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # IPv6
     return {
         "RABBITMQ_HOST": parts.hostname,
         "RABBITMQ_PORT": parts.port or default_port,
@@ -93,7 +96,7 @@ def _rabbitmq(url: str) -> dict:
         "RABBITMQ_VHOST": unquote(parts.path[1:]) if len(parts.path) > 1 else "/",
         "RABBITMQ_TLS": parts.scheme == "amqps",
         "RABBITMQ_MGMT_URL": os.environ.get("RABBITMQ_MGMT_URL")
-        or f"{'https' if parts.scheme == 'amqps' else 'http'}://{parts.hostname}:15672",
+        or f"{'https' if parts.scheme == 'amqps' else 'http'}://{host}:15672",
     }
 
 
@@ -118,6 +121,8 @@ def remote_variables(env_name: str, is_production: bool) -> dict:
         "FOCUS_BASE_URL": values["FOCUS_BASE_URL"].rstrip("/"),
         "FOCUS_USER": values["FOCUS_USER"],
         "FOCUS_PASSWORD": Secret(values["FOCUS_PASSWORD"]),
+        "FOCUS_OTHER_USER": os.environ.get("FOCUS_OTHER_USER") or None,
+        "FOCUS_OTHER_PASSWORD": Secret(os.environ.get("FOCUS_OTHER_PASSWORD") or ""),
         "CA_BUNDLE": os.environ.get("FOCUS_CA_BUNDLE") or None,
         **_mongo(values["MONGO_URI"]),
         **_rabbitmq(values["RABBITMQ_URL"]),

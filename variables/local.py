@@ -6,25 +6,27 @@ Endpoints and generated credentials are read from the files the twin writes
 
 from robot.api.types import Secret
 
-from twin import config
-from variables import constants
+from contract import constants
+from twin import control
 from variables.environments import common_variables
 
 
 def get_variables() -> dict:
-    endpoints = config.load_endpoints()
-    secrets = config.load_secrets()
+    endpoints = control.endpoints()
+    secrets = control.secrets()
     host = endpoints["host"]
     rabbit = endpoints["rabbitmq"]
     return {
         **common_variables(),
         "ENV_NAME": "local",
         "IS_PRODUCTION": False,
-        "TWIN_DIR": str(config.twin_dir()),
+        "TWIN_DIR": str(control.twin_dir()),
         "FOCUS_BASE_URL": endpoints["focus"]["base_url"],
         "FOCUS_UI_URL": endpoints["focus"]["ui_url"],
         "FOCUS_USER": secrets["focus_user"],
         "FOCUS_PASSWORD": Secret(secrets["focus_password"]),
+        "FOCUS_OTHER_USER": secrets.get("focus_other_user"),
+        "FOCUS_OTHER_PASSWORD": Secret(secrets.get("focus_other_password") or ""),
         "CA_BUNDLE": endpoints["ca"],
         "MONGO_HOST": host,
         "MONGO_PORT": endpoints["mongo"]["port"],
@@ -40,7 +42,7 @@ def get_variables() -> dict:
         "RABBITMQ_MGMT_URL": f"http://{host}:{rabbit['mgmt_port']}",
         "KUBECONFIG": endpoints["kube"]["kubeconfig"],
         "KUBE_CONTEXT": None,
-        "SEGY_ROOT": str(config.twin_dir() / "data" / constants.SEGY_RECORDER_WORKLOAD),
+        "SEGY_ROOT": str(control.workload_dir(constants.SEGY_RECORDER_WORKLOAD)),
         "SITE_ID": constants.SITE_ID,
         "FIBRE_LENGTH_M": constants.FIBRE_LENGTH_M,
         **_ssh(endpoints),

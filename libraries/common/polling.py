@@ -10,6 +10,11 @@ Every failure says what was waited for, the last value seen (or the last error o
 read), how many reads and how long it waited. Every wait has a timeout and reads at
 least once, so a timeout of zero is a single check.
 
+A getter given no ``timeout`` polls for the assertion timeout of this process (as
+Browser's ``retry_assertions_for``): ``DEFAULT_ASSERTION_TIMEOUT`` until
+``set_assertion_timeout`` changes it (the `Set Assertion Timeout` keyword of the
+``Assertions`` library).
+
 This module imports Robot Framework only inside ``poll_assertion`` (AssertionEngine
 needs it), so clients without Robot imports can use ``wait_until``.
 """
@@ -27,7 +32,25 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 Seconds = timedelta | float | int
 DEFAULT_INTERVAL = timedelta(milliseconds=200)
+DEFAULT_ASSERTION_TIMEOUT = timedelta(seconds=10)
 _SHOWN = 300
+_assertion_timeout: list[timedelta] = [DEFAULT_ASSERTION_TIMEOUT]  # this process's setting
+
+
+def assertion_timeout(timeout: Seconds | None = None) -> timedelta:
+    """``timeout`` as a ``timedelta``, or this process's assertion timeout when it is None."""
+    if timeout is None:
+        return _assertion_timeout[0]
+    return timeout if isinstance(timeout, timedelta) else timedelta(seconds=float(timeout))
+
+
+def set_assertion_timeout(timeout: Seconds) -> timedelta:
+    """Make ``timeout`` the assertion timeout of this process; returns the previous one."""
+    new = assertion_timeout(timeout)
+    if new < timedelta(0):
+        raise ValueError(f"the assertion timeout must not be negative, got {new}")
+    previous, _assertion_timeout[0] = _assertion_timeout[0], new
+    return previous
 
 
 def seconds(value: Seconds) -> float:
@@ -129,7 +152,7 @@ def poll_assertion(
     what: str = "value",
     message: str | None = None,
     *,
-    timeout: Seconds,
+    timeout: Seconds | None = None,
     interval: Seconds = DEFAULT_INTERVAL,
     verify: Callable[..., Any] | None = None,
     retry_on: tuple[type[BaseException], ...] = (),
@@ -145,7 +168,8 @@ def poll_assertion(
     or ``list_verify_assertion`` for typed values), called as
     ``verify(value, operator, expected, what, message)``. ``message`` is the user's own
     failure text (AssertionEngine's ``{value}``/``{expected}`` placeholders work).
-    ``retry_on`` and ``stop_when`` are as in `wait_until`.
+    ``retry_on`` and ``stop_when`` are as in `wait_until`. ``timeout=None`` is this
+    process's assertion timeout (`assertion_timeout`).
 
         status = poll_assertion(lambda: api.status(task), operator, expected,
                                 f"Task {task} status", message, timeout=timedelta(seconds=30))
@@ -154,7 +178,7 @@ def poll_assertion(
         return read()
     if verify is None:
         from assertionengine import verify_assertion as verify
-    clock = _Clock(timeout, interval)
+    clock = _Clock(assertion_timeout(timeout), interval)
     while True:
         ok, value = _read(read, retry_on, clock)
         if ok:

@@ -9,12 +9,14 @@ from libraries.focus_api.keywords.alerts import AlertKeywords
 from libraries.focus_api.keywords.auth import AuthKeywords
 from libraries.focus_api.keywords.base import FocusState
 from libraries.focus_api.keywords.burst import BurstKeywords
+from libraries.focus_api.keywords.capacity import CapacityKeywords
 from libraries.focus_api.keywords.connection import ConnectionKeywords
 from libraries.focus_api.keywords.health import HealthKeywords
 from libraries.focus_api.keywords.observe import ObserveKeywords
 from libraries.focus_api.keywords.recordings import RecordingKeywords
 from libraries.focus_api.keywords.tasks import TaskKeywords
 from libraries.focus_api.keywords.times import TimeKeywords
+from libraries.focus_api.keywords.tokens import TokenKeywords
 
 __all__ = ["FocusApi"]
 
@@ -47,8 +49,15 @@ class FocusApi(DynamicCore):
     = Tasks =
 
     A ``${task}`` argument is the dict `Configure Task` returns or a task id string.
-    Every task created through the library is registered; `Stop All Tasks` stops them
-    (use it in test teardowns).
+    Every task created through the library is registered, and written in the task
+    ledger (``results/task-ledger.json``) with the test that created it; `Stop All Tasks`
+    stops them (use it in test teardowns) and returns once their capacity is free.
+
+    = Capacity =
+
+    A test that needs every slot holds the ``focus-capacity`` lock alone and then calls
+    `No Task Should Be Active`: a task still waiting or running then is one an earlier
+    test left, and the failure names it with the test that created it (from the ledger).
 
     = Status checks =
 
@@ -63,8 +72,8 @@ class FocusApi(DynamicCore):
     operator (AssertionEngine, as in Browser library); `Get Task Status` polls until
     the assertion holds or its ``timeout`` passes.
 
-    | `Get Health Status` | == | ok |
-    | `Get Task Status` | ${task} | == | running | timeout=30s |
+    | `Get Health Status` | ``==`` | ok |
+    | `Get Task Status` | ${task} | ``==`` | running | timeout=30s |
 
     = Logging =
 
@@ -100,5 +109,7 @@ class FocusApi(DynamicCore):
             TaskKeywords(state),
             BurstKeywords(state),
             ObserveKeywords(state),
+            TokenKeywords(state),
+            CapacityKeywords(state),
         ]
         super().__init__(components)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+import requests.auth
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -117,7 +118,83 @@ class TokenManager:
                 self._token = None
 
 
+MASKED = "Bearer ********"
+
+
+def _mask(response: requests.Response) -> None:
+    """Hide the bearer token of the request(s) behind ``response``: RequestsLibrary logs
+    request headers, and a ``PreparedRequest`` keeps the token after it was sent."""
+    for each in (*response.history, response):
+        request = each.request
+        if request is not None and "Authorization" in request.headers:
+            request.headers["Authorization"] = MASKED
+
+
+class BearerAuth(requests.auth.AuthBase):
+    """A ``requests`` auth of a connection's user: the cached bearer token (refreshed shortly
+    before it expires, :class:`TokenManager`), a fresh one and one resend on a ``401``, a
+    request id; the token is masked in the request once the answer is in."""
+
+    def __init__(self, tokens: TokenManager, user: str) -> None:
+        self.tokens = tokens
+        self.user = user
+
+    def __repr__(self) -> str:  # RequestsLibrary logs the auth object: no token in it
+        return f"BearerAuth(user={self.user!r})"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.tokens.get()}"
+        if (request_id := request_ids.next_request_id()) and (
+            request_ids.HTTP_HEADER not in request.headers
+        ):
+            request.headers[request_ids.HTTP_HEADER] = request_id
+        request.register_hook("response", self._answered)
+        return request
+
+    def _answered(self, response: requests.Response, **send: Any) -> requests.Response:
+        sent = response.request.headers.get("Authorization", "")
+        if response.status_code != 401 or sent == MASKED or getattr(response, "_resent", False):
+            _mask(response)
+            return response
+        self.tokens.invalidate(sent.removeprefix("Bearer "))
+        _ = response.content  # read the 401 so its connection can be reused
+        response.close()
+        again = response.request.copy()
+        again.headers["Authorization"] = f"Bearer {self.tokens.get()}"
+        answer = response.connection.send(again, **send)
+        answer._resent = True  # type: ignore[attr-defined]
+        answer.history.append(response)
+        answer.request = again
+        _mask(answer)
+        return answer
+
+
+class StaticBearer(requests.auth.AuthBase):
+    """A ``requests`` auth with one given token (``""``: no Authorization header; ``None``:
+    the request's own header, as it is), masked in the request once the answer is in;
+    never refreshed."""
+
+    def __init__(self, token: str | None) -> None:
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "StaticBearer(<token>)" if self._token else "StaticBearer(none)"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self._token is not None:
+            request.headers.pop("Authorization", None)
+        if self._token:
+            request.headers["Authorization"] = f"Bearer {self._token}"
+        if (request_id := request_ids.next_request_id()) and (
+            request_ids.HTTP_HEADER not in request.headers
+        ):
+            request.headers[request_ids.HTTP_HEADER] = request_id
+        request.register_hook("response", lambda response, **_send: _mask(response))
+        return request
+
+
 TWIN_HINT = "is the twin up? try 'python -m twin status'"
+UNREACHABLE_HINT = "check that it runs and that FOCUS_BASE_URL points at it"
 
 
 class FocusClient:
@@ -134,7 +211,7 @@ class FocusClient:
         max_retries: int = 2,
         backoff_s: float = 0.2,
         on_exchange: ExchangeHook | None = None,
-        unreachable_hint: str = "check that it runs and that FOCUS_BASE_URL points at it",
+        unreachable_hint: str | Callable[[], str] = UNREACHABLE_HINT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.unreachable_hint = unreachable_hint
@@ -172,6 +249,72 @@ class FocusClient:
             session.mount("https://", adapter)
             session.mount("http://", adapter)
         return session
+
+    def bearer_session(self) -> requests.Session:
+        """A new ``requests.Session`` of this connection for requests of one's own (what
+        `Open Focus Session` gives RequestsLibrary): the CA bundle, the bearer token
+        (:class:`BearerAuth`), the same urllib3 ``Retry`` and, when a call gives none,
+        the connection's timeouts. Closed with the connection."""
+        session = requests.Session()
+        session.auth = self.bearer_auth()
+        session.verify = self.verify
+        return self.adopt(session)
+
+    def bearer_auth(self) -> BearerAuth:
+        """The ``requests`` auth of this connection's user (shares its token cache)."""
+        return BearerAuth(self.tokens, self.user)
+
+    def adopt(self, session: requests.Session) -> requests.Session:
+        """Mount this connection's CA bundle, ``Retry`` and default timeouts on ``session``
+        and close it with the connection; returns it."""
+        adapter = _ConnectionAdapter(
+            self.verify, self.timeout, max_retries=retry_policy(self.max_retries, self.backoff_s)
+        )
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        with self._sessions_lock:
+            self._sessions.append(session)
+        return session
+
+    def send_with(
+        self,
+        session: requests.Session,
+        method: str,
+        path: str,
+        *,
+        auth: requests.auth.AuthBase | None = None,
+        log_body: Any = None,
+        **options: Any,
+    ) -> requests.Response:
+        """One request on ``session`` (see `bearer_session`), with this connection's error
+        lines for an unreachable or silent server, and the exchange reported."""
+        url, started = self.url(path), time.monotonic()
+        method = method.upper()
+        try:
+            response = session.request(
+                method,
+                url,
+                auth=auth,
+                timeout=self.timeout,
+                verify=self.verify,
+                allow_redirects=False,
+                **options,
+            )
+        except requests.exceptions.SSLError as error:
+            raise FocusUnavailable(
+                f"TLS handshake with Focus Server at {self.base_url} failed "
+                f"(verified against {self.verify}): {_first_line(error)}"
+            ) from None
+        except requests.exceptions.ReadTimeout:
+            raise FocusTimeout(
+                f"Focus Server at {self.base_url} did not answer {method} {path} "
+                f"within {self.timeout[1]} s (read timeout)"
+            ) from None
+        except requests.exceptions.ConnectionError as error:
+            raise FocusUnavailable(self._unreachable(_connection_reason(error))) from None
+        shown = log_body if log_body is not None else options.get("json", options.get("data"))
+        self._report(method, url, shown, response, started)
+        return response
 
     def close(self) -> None:
         """Close every session of this connection (all threads)."""
@@ -332,15 +475,32 @@ class FocusClient:
             self.on_exchange(Exchange(method, url, body, response.status_code, text, elapsed))
 
     def _unreachable(self, reason: str) -> str:
-        return f"Focus Server at {self.base_url} is unreachable ({reason}); {self.unreachable_hint}"
+        """The one line of an unreachable server; the hint may be computed now (it may ask
+        the cluster whether the server's pod is being replaced)."""
+        hint = self.unreachable_hint
+        if callable(hint):
+            try:
+                hint = hint()
+            except Exception:  # a diagnosis must never hide the real error
+                hint = UNREACHABLE_HINT
+        return f"Focus Server at {self.base_url} is unreachable ({reason}); {hint}"
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
 
-    def issue_token(self, expires_in: float | None = None) -> requests.Response:
-        """``POST /auth/token`` with this connection's credentials (``expires_in``: a shorter
-        lifetime, which the twin honours); the password is masked in the exchange log."""
-        body: dict[str, Any] = {"username": self.user, "password": self._password}
+    def issue_token(
+        self,
+        expires_in: float | None = None,
+        user: str | None = None,
+        password: str | None = None,
+    ) -> requests.Response:
+        """``POST /auth/token`` with this connection's credentials, or ``user`` and
+        ``password`` (``expires_in``: a shorter lifetime, which the twin honours); the
+        password is masked in the exchange log."""
+        body: dict[str, Any] = {
+            "username": self.user if user is None else user,
+            "password": self._password if password is None else password,
+        }
         if expires_in is not None:
             body["expires_in"] = expires_in
         masked = body | {"password": "***"}
@@ -386,6 +546,10 @@ class FocusClient:
     def stop(self, task_id: str) -> requests.Response:
         return self.request("DELETE", f"/task/{task_id}")
 
+    def tasks(self) -> requests.Response:
+        """The tasks waiting or running, of every client (the liveView's tasks list)."""
+        return self.request("GET", "/tasks")
+
     def alerts(self, **filters: Any) -> requests.Response:
         params = {name: value for name, value in filters.items() if value is not None}
         return self.request("GET", "/alerts", params=params)
@@ -393,6 +557,24 @@ class FocusClient:
     def recordings(self, start: str | None = None, end: str | None = None) -> requests.Response:
         params = {name: value for name, value in (("start", start), ("end", end)) if value}
         return self.request("GET", "/recordings", params=params)
+
+
+class _ConnectionAdapter(HTTPAdapter):
+    """An adapter that sends with the connection's CA bundle, whatever the caller asks for
+    (``requests`` lets ``REQUESTS_CA_BUNDLE`` beat a session's own ``verify`` when a call
+    gives none, as RequestsLibrary's session keywords do), and with the connection's
+    ``(connect, read)`` timeout when the call gives none."""
+
+    def __init__(self, verify: str | bool, timeout: tuple[float, float], **options: Any) -> None:
+        self.connection_verify = verify
+        self.default_timeout = timeout
+        super().__init__(**options)
+
+    def send(self, request: requests.PreparedRequest, **options: Any) -> requests.Response:
+        options["verify"] = self.connection_verify  # never weaker: a CA file or True
+        if options.get("timeout") is None:
+            options["timeout"] = self.default_timeout
+        return super().send(request, **options)
 
 
 class _DeadlinePassed(Exception):

@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from variables import constants
+from contract import constants
 
 Number = StrictInt | StrictFloat
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from robot.api.deco import library
 from robotlibcore import DynamicCore
 
-from libraries.kubernetes.keywords.base import new_connections
+from libraries.kubernetes.keywords.base import Disruptions, new_connections
 from libraries.kubernetes.keywords.connection import ConnectionKeywords
 from libraries.kubernetes.keywords.jobs import JobKeywords
 from libraries.kubernetes.keywords.pods import PodKeywords
+from libraries.kubernetes.keywords.recovery import RecoveryKeywords
 from libraries.kubernetes.keywords.workloads import WorkloadKeywords
 
 __all__ = ["Kubernetes"]
@@ -46,13 +47,26 @@ class Kubernetes(DynamicCore):
     `Get Pod Phase` returns the phase, or with an operator polls until it holds
     (AssertionEngine, as in Browser library):
 
-    | `Get Pod Phase` | ${pod} | == | Running | timeout=30s |
+    | `Get Pod Phase` | ${pod} | ``==`` | Running | timeout=30s |
 
     = Destructive keywords =
 
     `Delete Pod`, `Delete Pod And Wait For Replacement` and `Scale Deployment` cause
-    outages: tests using them are tagged ``destructive`` (they then run alone under
-    pabot, and are skipped on production unless ``ALLOW_DESTRUCTIVE=1``).
+    outages: tests using them are tagged ``destructive``. Such a test holds the
+    ``system`` lock exclusively from its setup to its teardown (every other test holds
+    it shared, so under pabot it runs alone and nobody else sees its outage), and it is
+    skipped on production unless ``ALLOW_DESTRUCTIVE=1``.
+
+    = Recovery =
+
+    `Delete Pod` returns at once, before the replacement exists; the old pod may still
+    answer meanwhile. `Workload Should Recover Within` (and the resource keywords
+    `Focus Server Should Recover Within`, `MongoDB Should Recover Within`, ...) wait
+    for a new Ready pod, the old one gone and the service answering, measured from the
+    delete:
+
+    | `Delete Pod` | ${pod} |
+    | ${seconds} = | `Workload Should Recover Within` | mongodb | 30 s |
 
     = Example =
 
@@ -71,11 +85,13 @@ class Kubernetes(DynamicCore):
     def __init__(self) -> None:
         """The library takes no arguments: connections carry every setting."""
         connections = new_connections()
+        disruptions = Disruptions()  # the pod deletes and scales whose recovery is measured
         super().__init__(
             [
-                ConnectionKeywords(connections),
-                PodKeywords(connections),
-                WorkloadKeywords(connections),
-                JobKeywords(connections),
+                ConnectionKeywords(connections, disruptions),
+                PodKeywords(connections, disruptions),
+                WorkloadKeywords(connections, disruptions),
+                JobKeywords(connections, disruptions),
+                RecoveryKeywords(connections, disruptions),
             ]
         )

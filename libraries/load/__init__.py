@@ -2,7 +2,8 @@
 
 The plain parts have no Robot imports: ``runner.py`` starts the engine
 (``engine.py``, the only module that imports Locust and so gevent) and ``stats.py``
-checks criteria, compares baselines, keeps the history and draws the trend.
+checks criteria, compares baselines, keeps the history and draws the trend;
+``ratios.py`` times each endpoint against a control request (the per-commit slowdown check).
 """
 
 from __future__ import annotations
@@ -10,18 +11,23 @@ from __future__ import annotations
 import base64
 import os
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 
+import requests
 from robot.api import SkipExecution, logger
 from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn
 
-from libraries.common.arguments import plain
+from libraries import run_environment
 from libraries.common.paths import results_dir
-from libraries.load import sampler
+from libraries.common.running_test import running_test
+from libraries.load import ratios, sampler
 from libraries.load import stats as load_stats
 from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
+from libraries.load.targets import load_target
+from libraries.run_environment import RunEnvironment
 from libraries.safety import destructive
 
 __all__ = ["Load"]
@@ -59,6 +65,13 @@ class Load:
     ``duration`` (and ``max_requests``); a run that outlives it by 90 s is killed.
     Load goes to loopback addresses only unless ``LOAD_ALLOW_REMOTE=1`` is set.
 
+    Every task a Locust user creates is written to the task ledger under the running
+    test, and stopped by the users (or by the engine after them) before `Run Load`
+    returns, once its slot is free again; a task the run could not stop fails `Run Load`
+    and stays in the ledger, where the test teardown (`Stop All Tasks` of the FocusApi
+    library) stops it. An engine killed at its timeout or by an interrupted test stops
+    nothing: its tasks are stopped by that teardown too.
+
     = Scenarios =
 
     | =Scenario= | =Each Locust user...= |
@@ -81,6 +94,15 @@ class Load:
     baseline`` writes them. Every `Run Load` appends to ``results/perf/history.jsonl``
     and embeds a trend PNG (p95 per endpoint, requests/s over the last 50 runs) in
     log.html.
+
+    = Slowdowns on a loaded machine =
+
+    `Measure Endpoints Against Control` times every endpoint against a control request
+    (an unknown path, 404) sent right before each of its requests; `Endpoints Should Not
+    Slow Down` compares each endpoint's ratio to the control with the baseline ratio and
+    fails at 5x or more. A busy machine slows endpoint and control alike; a handler that
+    got slower stands out. It runs in every regression; the finer +20 % p95 comparison
+    (`Performance Should Not Regress`) needs a quiet machine and runs nightly.
 
     = Example =
 
@@ -117,7 +139,8 @@ class Load:
         | ${stats} = | `Run Load` | channels | users=20 | duration=30s |
         | ${stats} = | `Run Load` | alerts | users=10 | duration=2 min | max_requests=10000 |
         """
-        builtin = BuiltIn()
+        environment = run_environment.current()
+        builtin = BuiltIn()  # the running test's ${SITE_ID} and the output directory
         spec = LoadSpec(
             scenario,
             users,
@@ -127,25 +150,30 @@ class Load:
             workers,
             max_requests,
         )
-        target = self._target(builtin, scenario)
+        site_id = str(builtin.get_variable_value("${SITE_ID}"))
+        target = self._target(environment, scenario, site_id)
         logger.info(f"Load: {spec} against {target.base_url}")
-        watcher = self._sampler(builtin, sample)
+        watcher = self._sampler(environment, sample)
         try:
-            result = run_load(spec, target, progress=lambda line: logger.info(line))
+            result = run_load(
+                spec, target, progress=lambda line: logger.info(line), test=running_test()
+            )
         finally:
             processes = watcher.stop() if watcher else {}
         result["processes"] = processes
         logger.info(load_stats.html_table(result), html=True)
         if result.get("leftover_tasks"):
             raise AssertionError(
-                f"the load left {len(result['leftover_tasks'])} tasks it could not stop: "
-                f"{', '.join(result['leftover_tasks'][:5])}"
+                f"the load left {len(result['leftover_tasks'])} task(s) it could not stop or "
+                f"whose slot is still taken: {', '.join(result['leftover_tasks'][:5])}; "
+                "the test teardown (Stop All Tasks) stops them"
             )
         for name, figures in processes.items():
             logger.info(f"{name}: {figures}")
         for error in result["errors"][:10]:
             logger.info(f"{error['count']} x {error['endpoint']}: {error['error']}")
-        self._record(builtin, result)
+        output_dir = builtin.get_variable_value("${OUTPUT DIR}")
+        self._record(environment.name, output_dir, result)
         return result
 
     @destructive("load the system")
@@ -170,11 +198,11 @@ class Load:
         )
 
     def _sampler(
-        self, builtin: BuiltIn, workloads: list[str] | None
+        self, environment: RunEnvironment, workloads: list[str] | None
     ) -> sampler.ProcessSampler | None:
         if not workloads:
             return None
-        twin_dir = builtin.get_variable_value("${TWIN_DIR}")
+        twin_dir = environment.text("TWIN_DIR")
         if not twin_dir:
             raise SkipExecution(
                 "CPU and RSS are sampled on the twin only (psutil); this environment has no "
@@ -205,38 +233,19 @@ class Load:
             raise AssertionError("Process resources out of bounds:\n" + "\n".join(found))
         return processes
 
-    def _target(self, builtin: BuiltIn, scenario: str) -> LoadTarget:
-        value = builtin.get_variable_value
-        amqp = None
-        if scenario == "alerts":
-            amqp = {
-                "host": value("${RABBITMQ_HOST}"),
-                "port": int(value("${RABBITMQ_PORT}")),
-                "user": plain(value("${RABBITMQ_USER}")),
-                "password": plain(value("${RABBITMQ_PASSWORD}")),
-                "vhost": value("${RABBITMQ_VHOST}", "/"),
-                "exchange": value("${RABBITMQ_EXCHANGE}", "prisma"),
-                "routing_key": value("${ALERT_ROUTING_KEY}", "Algorithm.AlertReport"),
-                "site_id": str(value("${SITE_ID}")),
-            }
-        return LoadTarget(
-            base_url=str(value("${FOCUS_BASE_URL}")),
-            user=plain(value("${FOCUS_USER}")),
-            password=plain(value("${FOCUS_PASSWORD}")),
-            ca_bundle=value("${CA_BUNDLE}"),
-            amqp=amqp,
-        )
+    @staticmethod
+    def _target(environment: RunEnvironment, scenario: str, site_id: str) -> LoadTarget:
+        return load_target(environment.variables, site_id if scenario == "alerts" else None)
 
-    def _record(self, builtin: BuiltIn, result: dict) -> None:
-        env = str(builtin.get_variable_value("${ENV_NAME}", "local"))
+    @staticmethod
+    def _record(env: str, output_dir: str | None, result: dict) -> None:
         history = Path(
             os.environ.get("FOCUS_PERF_HISTORY") or results_dir() / "perf" / "history.jsonl"
         )
         records = load_stats.append_history(history, result, env)
-        output_dir = Path(builtin.get_variable_value("${OUTPUT DIR}", str(history.parent)))
         png = load_stats.draw_trend(
             records,
-            output_dir / "perf" / f"trend-{env}-{result['scenario']}.png",
+            Path(output_dir or history.parent) / "perf" / f"trend-{env}-{result['scenario']}.png",
             f"{result['scenario']} on {env}: last {len(records)} runs",
         )
         if png:
@@ -288,7 +297,7 @@ class Load:
 
         | `Performance Should Not Regress` | ${stats} | tolerance=20% |
         """
-        env = str(BuiltIn().get_variable_value("${ENV_NAME}", "local"))
+        env = run_environment.current().name
         baseline = load_stats.load_baseline(BASELINES, env).get(stats["scenario"])
         if not baseline:
             raise SkipExecution(
@@ -310,6 +319,79 @@ class Load:
             raise AssertionError(
                 f"{stats['scenario']} on {env}: p95 regressed beyond the baseline:\n"
                 + "\n".join(found)
+            )
+        return compared
+
+    @keyword
+    def measure_endpoints_against_control(self, rounds: int | None = None) -> dict:
+        """Each endpoint of the contract (health, token, channels, configure, stop, metadata
+        under both paths, ack, waterfall, dynamic ROI, alerts, recordings) timed against a
+        control request in the same run: ``GET`` an unknown path (404), sent right before
+        each of its requests. Returns ``{"control", "rounds", "endpoints": {name:
+        {"median_ms", "control_median_ms", "ratio", "samples"}}}`` and logs the table.
+
+        Light: one request at a time, 15 rounds (7 for configure and stop, on tasks of its
+        own that it stops); no Locust. ``rounds`` sets every endpoint's count.
+
+        | ${measured} = | `Measure Endpoints Against Control` |
+        | `Endpoints Should Not Slow Down` | ${measured} |
+        """
+        load_target = self._target(BuiltIn(), "ratios")
+        target = ratios.Target(
+            load_target.base_url, load_target.user, load_target.password, load_target.ca_bundle
+        )
+        started = time.monotonic()
+        try:
+            measured = ratios.measure_target(
+                target, rounds, progress=lambda text: logger.info(f"Measuring: {text}")
+            )
+        except (ratios.MeasurementError, requests.RequestException) as error:
+            raise AssertionError(f"The endpoints could not be measured: {error}") from None
+        rows = "".join(
+            f"<tr><td>{name}</td><td>{f['median_ms']:.1f}</td><td>{f['control_median_ms']:.1f}"
+            f"</td><td>{f['ratio']:.2f}</td><td>{f['samples']}</td></tr>"
+            for name, f in measured["endpoints"].items()
+        )
+        logger.info(
+            f"<table><tr><th>endpoint</th><th>median ms</th><th>control median ms</th>"
+            f"<th>ratio</th><th>samples</th></tr>{rows}</table>"
+            f"control: {measured['control']}; {time.monotonic() - started:.1f} s",
+            html=True,
+        )
+        return measured
+
+    @keyword
+    def endpoints_should_not_slow_down(self, measured: dict, limit: float = ratios.LIMIT) -> list:
+        """No endpoint of ``measured`` (`Measure Endpoints Against Control`) is ``limit``
+        times (default 5) its baseline ratio to the control or more: a slowdown of its own,
+        which a loaded machine does not cause. The failure lists each such endpoint with
+        its median, the control's, its ratio and the baseline ratio. Skips where the
+        environment has no baseline ratios (``make baseline`` records them); fails when an
+        endpoint measured has none (record the baseline again).
+
+        | `Endpoints Should Not Slow Down` | ${measured} | limit=5 |
+        """
+        env = str(BuiltIn().get_variable_value("${ENV_NAME}", "local"))
+        baseline = load_stats.load_ratio_baseline(BASELINES, env)
+        if not baseline:
+            raise SkipExecution(
+                f"no baseline ratios for environment {env!r} in "
+                f"{load_stats.baseline_path(BASELINES, env)}: record them with "
+                f"'make baseline ENV={env}'"
+            )
+        missing = sorted(set(measured["endpoints"]) - set(baseline))
+        if missing:
+            raise AssertionError(
+                f"no baseline ratio for {', '.join(missing)}: record the baseline again "
+                f"('make baseline ENV={env}')"
+            )
+        failures, compared = ratios.slowdowns(measured, baseline, limit)
+        for line in compared:
+            logger.info(line)
+        if failures:
+            raise AssertionError(
+                f"{len(failures)} of {len(compared)} endpoints are {limit:g}x their baseline "
+                f"ratio to the control ({measured['control']}) or more:\n" + "\n".join(failures)
             )
         return compared
 

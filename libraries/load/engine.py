@@ -5,7 +5,9 @@ by path, not with ``-m``: ``-m`` would import the package ``libraries.load`` (an
 Locust patches; the package itself is imported from the installed distribution.
 
 Reads its spec as JSON on stdin: ``scenario, users, spawn_rate, duration_s, target,
-result_path, window_s, workers, master_port, max_requests``. Prints progress lines to
+result_path, window_s, workers, master_port, max_requests, test, owner`` (``test``: the
+Robot test that runs the load, ``owner``: its process; the tasks the users create go into
+the task ledger under both). Prints progress lines to
 stderr every window; writes the result to ``result_path``. ``--worker HOST PORT`` runs a
 Locust worker of a distributed run (the master starts its workers itself).
 """
@@ -26,6 +28,7 @@ import locust
 from locust.env import Environment
 from locust.stats import StatsEntry
 
+from libraries.focus_api.ledger import TaskLedger
 from libraries.load import scenarios
 from libraries.load.stats import percentile
 
@@ -74,6 +77,9 @@ def _environment(spec: dict) -> Environment:
     scenarios.TARGET.clear()
     scenarios.TARGET.update(spec["target"])
     scenarios.TARGET["max_requests"] = spec.get("max_requests")
+    if spec.get("owner"):
+        scenarios.LEDGER["ledger"] = TaskLedger(owner=int(spec["owner"]))
+        scenarios.LEDGER["test"] = str(spec.get("test") or "")
     user_class = scenarios.SCENARIOS[spec["scenario"]]
     env = Environment(user_classes=[user_class], events=locust.events, stop_timeout=GRACEFUL_STOP_S)
     env.events.request.add_listener(_count_status)
@@ -147,6 +153,7 @@ def run(spec: dict) -> dict:
             if done:
                 break
     finally:
+        scenarios.CLOSING["on"] = True  # from here on, wait for each deleted task's slot
         runner.stop()
         if count:
             runner.quit()

@@ -6,6 +6,7 @@ Robot, no Locust imports: gevent never touches the calling process).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -120,8 +121,12 @@ def run_load(
     target: LoadTarget,
     progress: Callable[[str], None] = lambda line: None,
     timeout_s: float | None = None,
+    test: str = "",
 ) -> dict:
     """Run ``spec`` against ``target`` in a child process; its statistics (see stats.py).
+
+    The tasks the users create go into the task ledger under ``test`` (the Robot test's
+    long name) and this process: what the run leaves, this process's teardown stops.
 
     ``progress`` receives the engine's progress lines while it runs (every window).
     The child is killed (its whole process group) when it outlives ``timeout_s``
@@ -142,6 +147,8 @@ def run_load(
             "target": asdict(target),
             "result_path": str(result_path),
             "master_port": free_port(),
+            "test": test,
+            "owner": os.getpid(),
         }
         child = subprocess.Popen(
             [sys.executable, str(ENGINE)],
@@ -151,9 +158,15 @@ def run_load(
             text=True,
             start_new_session=True,
         )
-        child.stdin.write(json.dumps(document))  # the password goes by pipe, never argv
-        child.stdin.close()
-        tail = _follow(child, timeout, progress)
+        try:
+            child.stdin.write(json.dumps(document))  # the password goes by pipe, never argv
+            child.stdin.close()
+            tail = _follow(child, timeout, progress)
+        except BaseException:
+            # Interrupted (a Robot timeout, Ctrl-C): the engine must not go on creating tasks
+            # after the test's teardown; what it created stays in the ledger for that teardown.
+            _kill(child)
+            raise
         if child.returncode != 0 or not result_path.exists():
             raise LoadError(
                 f"the load engine ({spec.scenario}) exited with {child.returncode}: "
@@ -171,8 +184,7 @@ def _follow(child: subprocess.Popen, timeout: float, progress: Callable[[str], N
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait(10)
+                _kill(child)
                 raise LoadError(f"the load engine did not finish within {timeout:.0f} s; killed it")
             if selector.select(timeout=min(remaining, 1.0)):
                 line = child.stderr.readline()
@@ -183,3 +195,11 @@ def _follow(child: subprocess.Popen, timeout: float, progress: Callable[[str], N
                 progress(line)
         child.wait(max(1.0, deadline - time.monotonic()))
     return tail
+
+
+def _kill(child: subprocess.Popen) -> None:
+    """Kill the engine and its workers (one process group), and reap it."""
+    if child.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait(10)

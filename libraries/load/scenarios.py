@@ -4,6 +4,11 @@
 Every user reads its target from :data:`TARGET`, which the engine fills in before the
 runner starts: ``base_url``, ``ca_bundle``, ``user``, ``password``, ``amqp`` and
 ``run_id`` (alerts carry ``siteId = <site_id>.<run_id>`` so their test can delete them).
+
+Every task a user creates goes into the task ledger (:data:`LEDGER`, set by the engine)
+under the Robot test that started the run, and leaves it once the server says it is
+stopped: a task the run could not stop is named with its test, and the Robot process's
+teardown stops it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from locust import User, between, constant, constant_throughput, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
+from libraries.focus_api.ledger import TaskLedger
 from libraries.focus_api.models import PAYLOAD_DEFAULTS, build_payload
 
 TARGET: dict[str, Any] = {}
@@ -27,9 +33,17 @@ TARGET: dict[str, Any] = {}
 STARTED = {"count": 0}
 # Tasks this process created and has not deleted yet: the engine deletes what is left.
 LIVE_TASKS: set[str] = set()
+# The task ledger and the Robot test of this run (the engine sets both); None: not kept.
+LEDGER: dict[str, Any] = {"ledger": None, "test": ""}
+# Once the run stops, the tasks deleted from then on: the engine waits until their slots
+# are free before it reports (a teardown returns only when its capacity is free).
+CLOSING: dict[str, Any] = {"on": False, "deleted": []}
 # Below the per-token rate limit (200/s): a load test measures, it does not trip the limiter.
 PER_USER_RATE = 100
 RUNNING_TIMEOUT_S = 30.0
+# How long a stopped task may take to free its slot (the twin: at once).
+FREE_TIMEOUT_S = 30.0
+FINAL_STATUSES = ("completed", "failed", "stopped")
 # The seeds' default Live task, with the server's default overlap (nfft / 2) written out.
 CONFIGURE_BODY = build_payload(overlap=PAYLOAD_DEFAULTS["nfft"] // 2)
 
@@ -99,7 +113,7 @@ class TaskUser(FocusUser):
         if response.status_code != 200:
             return
         task_id = response.json()["task_id"]
-        LIVE_TASKS.add(task_id)
+        _created(task_id)
         try:
             self.client.get(f"/metadata/{task_id}", headers=self.auth, name="/metadata/{task_id}")
         finally:
@@ -128,7 +142,7 @@ class ConfigureOnceUser(FocusUser):
         ) as response:
             if response.status_code == 200:
                 self.task_id = response.json()["task_id"]
-                LIVE_TASKS.add(self.task_id)
+                _created(self.task_id)
             elif response.status_code == 503 and _capacity_refusal(response):
                 response.success()
             else:
@@ -145,36 +159,102 @@ def _delete(user: FocusUser, task_id: str) -> None:
         "DELETE", f"/task/{task_id}", headers=user.auth, name="/task/{task_id}"
     )
     if response.status_code in (200, 404):
-        LIVE_TASKS.discard(task_id)
+        _gone(task_id)
 
 
-def stop_leftover_tasks() -> list[str]:
-    """Delete the tasks a stopped user left behind (killed mid-cycle); the ids that
-    could not be deleted."""
-    if not LIVE_TASKS:
+def _verify() -> str | bool:
+    """The CA to verify against, given per call: ``REQUESTS_CA_BUNDLE`` in the environment
+    would beat a session's ``verify``."""
+    return TARGET.get("ca_bundle") or True
+
+
+def _server() -> str:
+    return str(TARGET["base_url"]).rstrip("/")  # the key the FocusApi library uses
+
+
+def _created(task_id: str) -> None:
+    LIVE_TASKS.add(task_id)
+    ledger: TaskLedger | None = LEDGER["ledger"]
+    if ledger is not None:
+        ledger.add(_server(), task_id, LEDGER["test"])
+
+
+def _gone(task_id: str) -> None:
+    """The server says the task is stopped (or unknown): off the list and the ledger."""
+    LIVE_TASKS.discard(task_id)
+    if CLOSING["on"]:
+        CLOSING["deleted"].append(task_id)
+    ledger: TaskLedger | None = LEDGER["ledger"]
+    if ledger is not None:
+        ledger.remove(_server(), task_id)
+
+
+def stop_leftover_tasks(free_timeout_s: float = FREE_TIMEOUT_S) -> list[str]:
+    """Delete the tasks the stopped users left behind (killed mid-cycle), then wait until
+    every task deleted since the run began to stop has freed its slot (``GET /ack`` says
+    neither waiting nor running). Returns ``id (reason)`` of each task not stopped or
+    still holding its slot after ``free_timeout_s``; those stay in the task ledger."""
+    if not LIVE_TASKS and not CLOSING["deleted"]:
         return []
     import requests
 
     login = {"username": TARGET["user"], "password": TARGET["password"]}
-    verify = TARGET.get("ca_bundle") or True
-    base = TARGET["base_url"]
-    failed = []
+    base = _server()
+    session = requests.Session()
     try:
-        token = requests.post(f"{base}/auth/token", json=login, verify=verify, timeout=10)
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-    except (requests.RequestException, ValueError, KeyError):
-        return sorted(LIVE_TASKS)
+        token = session.post(f"{base}/auth/token", json=login, timeout=10, verify=_verify())
+        session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    except (requests.RequestException, ValueError, KeyError) as error:
+        reason = f"no token to stop it: {type(error).__name__}"
+        return [f"{task_id} ({reason})" for task_id in sorted(LIVE_TASKS | set(CLOSING["deleted"]))]
+    failed = []
     for task_id in sorted(LIVE_TASKS):
         try:
-            answer = requests.delete(
-                f"{base}/task/{task_id}", headers=headers, verify=verify, timeout=10
-            )
-            if answer.status_code not in (200, 404):
-                failed.append(task_id)
-        except requests.RequestException:
-            failed.append(task_id)
-    LIVE_TASKS.clear()
-    return failed
+            answer = session.delete(f"{base}/task/{task_id}", timeout=10, verify=_verify())
+        except requests.RequestException as error:
+            failed.append(f"{task_id} (DELETE failed: {type(error).__name__})")
+            continue
+        if answer.status_code in (200, 404):
+            _gone(task_id)
+        else:
+            failed.append(f"{task_id} (DELETE answered {answer.status_code})")
+    return failed + _still_active(session, base, CLOSING["deleted"], free_timeout_s)
+
+
+def _ack_status(session, base: str, task_id: str) -> str:
+    """The task's status by ``GET /ack``: ``gone`` when unknown, else why it is not known."""
+    import requests
+
+    try:
+        answer = session.get(f"{base}/ack/{task_id}", timeout=10, verify=_verify())
+    except requests.RequestException as error:
+        return f"unknown (GET /ack failed: {type(error).__name__})"
+    if answer.status_code == 404:
+        return "gone"
+    try:
+        return str(answer.json()["status"])
+    except (ValueError, KeyError, TypeError):
+        return f"unknown (GET /ack answered {answer.status_code})"
+
+
+def _still_active(session, base: str, task_ids: list[str], timeout_s: float) -> list[str]:
+    """``id (status)`` of the tasks still waiting or running after ``timeout_s``."""
+
+    pending = list(dict.fromkeys(task_ids))
+    deadline = time.monotonic() + timeout_s
+    while True:
+        active = {}
+        for task_id in pending:
+            status = _ack_status(session, base, task_id)
+            if status not in (*FINAL_STATUSES, "gone"):
+                active[task_id] = status
+        pending = list(active)
+        if not pending or time.monotonic() >= deadline:
+            return [
+                f"{task_id} (still {status} {timeout_s:g} s after its stop)"
+                for task_id, status in active.items()
+            ]
+        time.sleep(0.25)
 
 
 def _capacity_refusal(response) -> bool:
@@ -197,7 +277,7 @@ class WaterfallUser(FocusUser):
         if response.status_code != 200:
             raise gevent.GreenletExit
         self.task_id = response.json()["task_id"]
-        LIVE_TASKS.add(self.task_id)
+        _created(self.task_id)
         deadline = time.monotonic() + RUNNING_TIMEOUT_S
         while time.monotonic() < deadline:
             ack = self.client.get(f"/ack/{self.task_id}", headers=self.auth, name="/ack/{task_id}")

@@ -134,11 +134,38 @@ def write_baseline(directory: Path, env: str, runs: Iterable[dict], note: str = 
             name: {key: figures[key] for key in ("p50", "p95", "p99", "rps")}
             for name, figures in run["endpoints"].items()
         } | {"_run": {"users": run["users"], "duration_s": run["duration_s"]}}
-    document = {
+    document = _document(path) | {
         "environment": env,
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "note": note,
         "scenarios": scenarios,
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def _document(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def load_ratio_baseline(directory: Path, env: str) -> dict[str, float]:
+    """``{endpoint: ratio of its median to the control's}`` of ``env``; empty when none."""
+    return _document(baseline_path(directory, env)).get("control_ratios", {}).get("ratios", {})
+
+
+def write_ratio_baseline(directory: Path, env: str, measured: dict, note: str = "") -> Path:
+    """Record a `libraries.load.ratios.measure` run as ``env``'s baseline ratios (the
+    Locust scenarios of the file are kept)."""
+    path = baseline_path(directory, env)
+    document = _document(path) | {"environment": env}
+    document["control_ratios"] = {
+        "control": measured["control"],
+        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "note": note,
+        "rounds": measured["rounds"],
+        "ratios": {name: f["ratio"] for name, f in measured["endpoints"].items()},
+        "medians_ms": {name: f["median_ms"] for name, f in measured["endpoints"].items()},
     }
     directory.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")

@@ -6,13 +6,14 @@ process started stops by itself once the process has ended."""
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
+from libraries import run_environment
 from libraries.common.arguments import plain
 from libraries.load.runner import LoadTarget
 
@@ -33,16 +34,20 @@ def _join_twin() -> None:
         raise RuntimeError(f"the twin did not start ({lines[-1]}): 'python -m twin up' says why")
 
 
-@contextlib.contextmanager
-def environment(env: str) -> Iterator[dict]:
-    """The variables of ``env`` (``variables/<env>.py``); on ``local`` the twin runs meanwhile."""
-    if env == "local":
+def _join_local_twin(name: str) -> None:
+    if name == run_environment.LOCAL:
         _join_twin()
-    module = importlib.import_module(f"variables.{env}")
-    yield module.get_variables()
 
 
-def load_target(variables: dict, amqp_site: str | None = None) -> LoadTarget:
+@contextlib.contextmanager
+def environment(env: str) -> Iterator[Mapping[str, Any]]:
+    """The variables of ``env`` (``variables/<env>.py``), resolved as a Robot run resolves
+    them (:func:`libraries.run_environment.resolve_environment`: an unknown environment or
+    a missing variable is a one-line ``ValueError``); on ``local`` the twin runs meanwhile."""
+    yield run_environment.resolve_environment(env, before_loading=_join_local_twin).variables
+
+
+def load_target(variables: Mapping[str, Any], amqp_site: str | None = None) -> LoadTarget:
     """The Focus API (and, with ``amqp_site``, RabbitMQ) of an environment's variables."""
     amqp = None
     if amqp_site:

@@ -126,6 +126,37 @@ def segy_problem(path: Path, channel_count: int) -> str | None:
     return None
 
 
+SEGY_SUFFIXES = (".sgy", ".segy")
+
+
+def segy_files(root: str | Path) -> list[Path]:
+    """The SEG-Y files under ``root``, at any depth (a writer's ``.part`` files are not)."""
+    return [
+        path
+        for path in sorted(Path(root).rglob("*"))
+        if path.suffix.lower() in SEGY_SUFFIXES and path.is_file()
+    ]
+
+
+def files_without_one_recording(
+    files: Iterable[Path], recordings: Iterable[Mapping[str, Any]], root: str | Path
+) -> list[str]:
+    """Each file that is not the ``file_path`` of exactly one recording, and why."""
+    owners: dict[Path, list[str]] = {}
+    for recording in recordings:
+        file_path = recording.get("file_path")
+        if isinstance(file_path, str):
+            path = resolve(root, file_path).resolve()
+            owners.setdefault(path, []).append(str(recording.get("uuid")))
+    problems = []
+    for path in files:
+        found = owners.get(path.resolve(), [])
+        if len(found) != 1:
+            what = "no recording" if not found else f"{len(found)} recordings ({', '.join(found)})"
+            problems.append(f"{path}: {what}")
+    return problems
+
+
 def duplicates(values: Iterable[Any]) -> dict[Any, int]:
     """Values that occur more than once, with their counts."""
     return {value: count for value, count in Counter(values).items() if count > 1}

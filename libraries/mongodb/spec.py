@@ -2,7 +2,7 @@
 
 The default spec is ``variables/mongodb_spec.yaml`` (contract §4); a real deployment
 swaps in its own file. A value written ``{constant: NAME}`` is taken from
-``variables/constants.py`` (a tuple becomes a list, a dict its list of keys), so the
+``contract/constants.py`` (a tuple becomes a list, a dict its list of keys), so the
 spec never re-types the system's numbers.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
+from contract import constants
 from libraries.mongodb.client import IndexInfo, IndexKeys
-from variables import constants
 
 DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "variables" / "mongodb_spec.yaml"
 

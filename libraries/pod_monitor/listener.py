@@ -8,18 +8,20 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import requests
 from robot.api import logger
 from robot.libraries.BuiltIn import BuiltIn
 from robot.running.context import EXECUTION_CONTEXTS
 
+from contract import constants
 from libraries.common import request_ids
 from libraries.pod_monitor import report
 from libraries.pod_monitor.buffer import LineStore
 from libraries.pod_monitor.kube_source import KubeSource, SourceUnavailable, api_client
 from libraries.pod_monitor.patterns import PatternFileError, load_patterns
+from libraries.pod_monitor.probe import FALLBACK, RequestIdProbe
 from libraries.pod_monitor.ssh_source import SshSource
 from libraries.ssh.client import SshError, connect_worker
-from variables import constants
 
 TAG = "pod-errors"
 STATS_FILE = "pod_monitor_stats.json"
@@ -47,7 +49,14 @@ class PodMonitor:
     - ``kubeconfig``, ``context``: default ``${KUBECONFIG}`` and ``${KUBE_CONTEXT}``;
     - ``max_lines``: lines kept per pod (default 5000); ``shown``: lines per pod in
       log.html (default 200; the file has all); ``settle``: seconds to wait at the end
-      of a test for lines still on their way (default 0.01).
+      of a test for lines still on their way (default 0.01); ``probe_timeout``: seconds
+      to wait for the access line of the start-of-run probe (default 10).
+
+    At the start of a run it checks its own input: lines are filed under the test that
+    caused them by the request id the system writes into them. It sends one probe request
+    with an id (``libraries/pod_monitor/probe.py``) and looks for its access line; when
+    the line lacks the id (or never comes), it logs one warning, "attribution by time
+    window only: ...", and ``pod_logs/summary.txt`` says so.
 
     A test tagged ``pod-errors-expected`` (it provokes errors on purpose) gets its
     excerpt with the error lines highlighted, but no warning, tag or failure.
@@ -66,6 +75,7 @@ class PodMonitor:
         max_lines: str = "5000",
         shown: str = "200",
         settle: str = "0.01",
+        probe_timeout: str = "10",
     ) -> None:
         self.namespace = namespace
         self.passing = _flag(passing)
@@ -87,6 +97,10 @@ class PodMonitor:
         self.window_pending = False
         self.counts: dict[str, dict[str, int]] = {}
         self.output_dir: Path | None = None
+        self.probe_timeout = float(probe_timeout)
+        self.probe: RequestIdProbe | None = None
+        self.probe_reported = False
+        self.notes: list[dict] = []
 
     # ------------------------------------------------------------------ start
     def _variable(self, name: str) -> str | None:
@@ -107,7 +121,7 @@ class PodMonitor:
             return
         try:
             source = KubeSource(
-                api_client(kubeconfig, context), namespace, self.store.add, self.store.mark_gone
+                api_client(kubeconfig, context), namespace, self._line, self.store.mark_gone
             )
             source.start()
         except SourceUnavailable as error:
@@ -121,6 +135,7 @@ class PodMonitor:
         self.source = source
         self.state = "running"
         logger.info(f"Pod monitor: following the pods of {source.where}")
+        self._start_probe()
 
     def _through_ssh(self, namespace: str, api_error: str) -> SshSource | None:
         """The API is unreachable from here: follow through kubectl on the worker node."""
@@ -132,7 +147,7 @@ class PodMonitor:
         source = SshSource(
             lambda: connect_worker(host, user, key, jump, known_hosts, timeout=10),
             namespace,
-            self.store.add,
+            self._line,
             self.store.mark_gone,
         )
         try:
@@ -142,6 +157,52 @@ class PodMonitor:
             return None
         logger.info(f"Pod monitor: {api_error}; following the pods through {source.where}")
         return source
+
+    def _line(self, pod: str, ns: int, text: str) -> None:
+        """A line from a source: buffered, and shown to the probe while it waits."""
+        self.store.add(pod, ns, text)
+        if self.probe is not None and self.probe.verdict is None:
+            self.probe.see(text)
+
+    def _start_probe(self) -> None:
+        """Send the request-id probe to the Focus Server (its verdict comes in a thread)."""
+        base_url = self._variable("FOCUS_BASE_URL")
+        if not base_url:
+            logger.info("Pod monitor: no FOCUS_BASE_URL, request ids in access lines not checked")
+            return
+        verify: str | bool = self._variable("CA_BUNDLE") or True
+        timeout = self.probe_timeout
+
+        def send(path: str, request_id: str) -> None:
+            with requests.Session() as session:
+                session.trust_env = False  # REQUESTS_CA_BUNDLE would beat verify
+                session.get(
+                    base_url.rstrip("/") + path,
+                    headers={request_ids.HTTP_HEADER: request_id},
+                    verify=verify,
+                    timeout=timeout,
+                    allow_redirects=False,
+                )
+
+        self.probe = RequestIdProbe(send, timeout=timeout)
+        self.probe.start()
+
+    def _report_probe(self, wait: float = 0.0) -> None:
+        """Once the probe has its verdict: one warning when lines lack request ids."""
+        if self.probe is None or self.probe_reported:
+            return
+        verdict = self.probe.wait(wait)
+        if verdict is None:
+            return
+        self.probe_reported = True
+        if not verdict:
+            logger.info("Pod monitor: access lines carry request ids; lines go to their test")
+            return
+        self.notes.append({"attribution": FALLBACK, "reason": verdict})
+        logger.warn(
+            f"Pod monitor: {FALLBACK}: {verdict}. A test gets every line written during its "
+            "time, also lines that another test (another pabot process) caused."
+        )
 
     def _off(self, reason: str) -> None:
         self.state = "off"
@@ -154,6 +215,7 @@ class PodMonitor:
             return
         if self.state == "idle":
             self._start()
+        self._report_probe()
         self.test_number += 1
         request_ids.set_current(request_ids.test_tag(self.test_number))
         # The window opens with the test's first keyword, not here: other listeners (the
@@ -169,6 +231,7 @@ class PodMonitor:
 
     def end_test(self, data, result) -> None:
         request_ids.set_current(None)
+        self._report_probe()
         if self.window_pending:  # a test without keywords: its window is its end
             self.window_pending = False
             self.test_start_ns = time.time_ns()
@@ -210,13 +273,14 @@ class PodMonitor:
 
     # ------------------------------------------------------------------ end
     def close(self) -> None:
+        self._report_probe(wait=self.probe_timeout)
         if self.source is not None:
             self.source.stop()
         if self.state != "running" or self.output_dir is None:
             return
         root = report.results_root(self.output_dir)
         try:
-            report.write_summary(root, self.output_dir, {"tests": self.counts})
+            report.write_summary(root, self.output_dir, {"tests": self.counts, "notes": self.notes})
             stats = {**self.store.stats(), "tests": self.test_number}
             (self.output_dir / STATS_FILE).write_text(json.dumps(stats))
         except OSError:

@@ -108,10 +108,11 @@ SUMMARY_PART = "pod_monitor_summary.json"
 def write_summary(root: Path, output_dir: Path, own: dict) -> str:
     """Store this process's counts and merge every process's (pabot) into ``summary.txt``.
 
-    ``own``: {"tests": {test: {"pod|pattern": lines}}}. Each robot process keeps its
-    part in its own output directory (pabot cleans those per run); the merged table is
-    ``<root>/pod_logs/summary.txt``, rewritten by each process as it ends, so after the
-    last one it covers the whole run. Returns the merged text.
+    ``own``: {"tests": {test: {"pod|pattern": lines}}, "notes": [{"attribution", "reason"}]}
+    (a note: the request-id probe found attribution by time window only). Each robot
+    process keeps its part in its own output directory (pabot cleans those per run); the
+    merged table is ``<root>/pod_logs/summary.txt``, rewritten by each process as it
+    ends, so after the last one it covers the whole run. Returns the merged text.
     """
     (output_dir / SUMMARY_PART).write_text(json.dumps(own))
     directory = root / "pod_logs"
@@ -123,17 +124,25 @@ def write_summary(root: Path, output_dir: Path, own: dict) -> str:
         fcntl.flock(lock, fcntl.LOCK_EX)
         per_pattern: Counter[tuple[str, str]] = Counter()
         tests: dict[tuple[str, str], set[str]] = {}
+        fallbacks: list[str] = []
         for part in parts:
             try:
                 data = json.loads(part.read_text())
             except (OSError, ValueError):
                 continue
+            fallbacks += [note["reason"] for note in data.get("notes", []) if "reason" in note]
             for test, counts in data.get("tests", {}).items():
                 for key, count in counts.items():
                     pod, _, pattern = key.partition("|")
                     per_pattern[(pod, pattern)] += count
                     tests.setdefault((pod, pattern), set()).add(test)
         lines = [f"Pod monitor: error lines seen during tests ({stamp(_now_ns())})", ""]
+        if fallbacks:
+            lines += [
+                f"Attribution by time window only ({len(fallbacks)} of {len(parts)} robot "
+                f"process(es)): {fallbacks[0]}. A test's files hold every line of its time.",
+                "",
+            ]
         if not per_pattern:
             lines.append("No error line appeared in any pod during a test.")
         else:

@@ -21,9 +21,9 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from pika.exceptions import AMQPError, ChannelClosedByBroker
 
+from contract import constants
 from libraries.common import request_ids
 from libraries.common.polling import wait_until
-from variables import constants
 
 POLL_S = 0.02
 SEEN_KEPT = 5

@@ -51,7 +51,7 @@ class RabbitMQ(DynamicCore):
     given an operator (AssertionEngine, as in Browser library), retrying until
     ``timeout``:
 
-    | `Get Queue Message Count` | ${queue} | == | 0 |
+    | `Get Queue Message Count` | ${queue} | ``==`` | 0 |
     | `Get Connection Count` | >= | 1 |
 
     = Parallel runs =

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from variables import constants
+from contract import constants
 
 DEFAULT_CLASS_ID = 104
 DEFAULT_SEVERITY = 3

@@ -6,10 +6,9 @@ import time
 
 from robot.api import logger
 from robot.api.deco import keyword, library
-from robot.libraries.BuiltIn import BuiltIn
 from robot.output import LOGGER
 
-from libraries.common.arguments import plain
+from libraries import run_environment
 from libraries.sanity.checks import DEADLINE_S, Target, check_all, table
 
 __all__ = ["Sanity"]
@@ -29,11 +28,12 @@ class Sanity:
     = Usage =
 
     The top suite's setup (``robot/__init__.robot``) calls `Check Environment Services`
-    after `Prepare Test Environment`. Every service is checked at once, in parallel:
-    the Focus API and its token, MongoDB with authentication, RabbitMQ over AMQP and its
-    management API, the Kubernetes API and the namespace, and SSH (jump host and worker
-    node) where ``SSH_HOST`` is set. Each check has a short timeout and the whole check a
-    deadline, so an unreachable environment is reported within seconds.
+    after `Prepare Test Environment`, which resolved the environment it checks. Every
+    service is checked at once, in parallel: the Focus API and its token, MongoDB with
+    authentication, RabbitMQ over AMQP and its management API, the Kubernetes API and the
+    namespace, and SSH (jump host and worker node) where ``SSH_HOST`` is set. Each check
+    has a short timeout and the whole check a deadline, so an unreachable environment is
+    reported within seconds.
 
     On any failure the run stops at once with one table on the console:
 
@@ -75,13 +75,10 @@ class Sanity:
 
     @staticmethod
     def _target() -> Target:
-        value = BuiltIn().get_variable_value
-
-        def text(name: str) -> str:
-            return plain(value(f"${{{name}}}"))
-
+        environment = run_environment.current()
+        text = environment.text
         return Target(
-            env_name=text("ENV_NAME") or "local",
+            env_name=environment.name,
             focus_url=text("FOCUS_BASE_URL"),
             focus_user=text("FOCUS_USER"),
             focus_password=text("FOCUS_PASSWORD"),
@@ -92,13 +89,13 @@ class Sanity:
             mongo_password=text("MONGO_PASSWORD"),
             mongo_auth_source=text("MONGO_AUTH_SOURCE") or "admin",
             mongo_database=text("MONGO_DATABASE") or "admin",
-            mongo_tls=bool(value("${MONGO_TLS}")),
+            mongo_tls=bool(environment.value("MONGO_TLS")),
             rabbit_host=text("RABBITMQ_HOST"),
             rabbit_port=int(text("RABBITMQ_PORT") or 5672),
             rabbit_user=text("RABBITMQ_USER"),
             rabbit_password=text("RABBITMQ_PASSWORD"),
             rabbit_vhost=text("RABBITMQ_VHOST") or "/",
-            rabbit_tls=bool(value("${RABBITMQ_TLS}")),
+            rabbit_tls=bool(environment.value("RABBITMQ_TLS")),
             rabbit_mgmt_url=text("RABBITMQ_MGMT_URL"),
             kubeconfig=text("KUBECONFIG") or None,
             kube_context=text("KUBE_CONTEXT") or None,

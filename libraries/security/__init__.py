@@ -8,9 +8,11 @@ probes are plain functions in ``libraries/security/probes.py``; requests go thro
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import requests
 from robot.api import SkipExecution, logger
 from robot.api.deco import keyword, library
 from robot.api.types import Secret
@@ -148,6 +150,35 @@ class Security:
         | ${body} = | `Build Oversized JSON` | ${MAX_BODY_BYTES} |
         """
         return json.dumps({field: "x" * size})
+
+    @keyword
+    def build_json_of_size(self, size: int, field: str = "pad") -> str:
+        """A JSON object of exactly ``size`` bytes: one field ``field`` holding a string
+        that fills it (``{"pad": "xxx...x"}``).
+
+        | ${body} = | `Build JSON Of Size` | ${MAX_BODY_BYTES} |
+        """
+        overhead = len(json.dumps({field: ""}).encode())
+        if size < overhead:
+            raise ValueError(f"a JSON object with field {field!r} needs {overhead} bytes at least")
+        body = json.dumps({field: "x" * (size - overhead)})
+        return body
+
+    @keyword
+    def fetch_page(
+        self, url: str, ca_bundle: str | None = None, timeout: timedelta = timedelta(seconds=10)
+    ) -> Any:
+        """``GET url`` with no credential (a page or file of the web UI, for its headers);
+        TLS is verified against ``ca_bundle`` (``None``: the system store). Returns the
+        ``requests`` response, whatever its status.
+
+        | ${page} = | `Fetch Page` | ${FOCUS_UI_URL} | ca_bundle=${CA_BUNDLE} |
+        """
+        with requests.Session() as session:
+            session.trust_env = False  # REQUESTS_CA_BUNDLE would beat verify (requests #3829)
+            response = session.get(url, verify=ca_bundle or True, timeout=timeout.total_seconds())
+        logger.info(f"GET {url}: {response.status_code}")
+        return response
 
     @keyword
     def response_should_carry_security_headers(self, response: Any, api: bool = True) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from robot.api import logger
 from robot.api.deco import keyword, library
 
-from libraries.ssh.client import SshError, split_address, verify_host_key
+from libraries.ssh.client import SshError, offered_login_methods, split_address, verify_host_key
 
 __all__ = ["SshSupport"]
 
@@ -83,6 +83,29 @@ class SshSupport:
         except SshError as error:
             connection.close()
             raise AssertionError(str(error)) from None
+
+    @keyword
+    def get_ssh_login_methods(
+        self,
+        address: str,
+        user: str,
+        key: str | None = None,
+        jump: str | None = None,
+        known_hosts: str | None = None,
+    ) -> list[str]:
+        """The login methods the SSH server at ``address`` offers ``user`` (its answer to an
+        ``auth none`` request), after checking its host key against ``known_hosts``; no
+        credential is sent to it. With ``jump`` (``host[:port]``) it is reached through that
+        jump host, logged in there with ``key``.
+
+        | ${methods} = | `Get SSH Login Methods` | ${SSH_JUMP_HOST} | ${SSH_USER} |
+        """
+        try:
+            methods = offered_login_methods(address, user, key, jump, known_hosts)
+        except SshError as error:
+            raise AssertionError(str(error)) from None
+        logger.info(f"SSH at {address} offers {user}: {', '.join(methods)}")
+        return methods
 
     @keyword
     def get_free_local_port(self) -> int:

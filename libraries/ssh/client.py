@@ -224,3 +224,48 @@ def connect_worker(
     return WorkerConnection(
         host, user, str(Path(key).expanduser()), jump_host, known_hosts, timeout
     )
+
+
+def offered_login_methods(
+    address: str,
+    user: str,
+    key: str | None = None,
+    jump_host: str | None = None,
+    known_hosts: str | None = None,
+    timeout: float = 10.0,
+) -> list[str]:
+    """The login methods the SSH server at ``address`` offers ``user``: its answer to an
+    ``auth none`` request (RFC 4252, section 5.2), after its host key is checked against
+    ``known_hosts``. No credential is sent to it. With ``jump_host`` it is reached
+    through the jump host, logged in there with ``key``. ``["none"]`` means the server
+    let the user in without any credential.
+    """
+    host, port = split_address(address)
+    jump = None
+    sock = None
+    try:
+        if jump_host:
+            if not key:
+                raise SshError(f"reaching {address} through {jump_host} needs a key (SSH_KEY)")
+            jump_name, jump_port = split_address(jump_host)
+            jump = _client(known_hosts)
+            _connect(jump, jump_name, jump_port, user, _load_key(key), key, timeout)
+            sock = jump.get_transport().open_channel(
+                "direct-tcpip", (host, port), ("127.0.0.1", 0), timeout=timeout
+            )
+        transport = paramiko.Transport(sock if sock is not None else (host, port))
+        try:
+            transport.start_client(timeout=timeout)
+            verify_host_key(host, port, transport.get_remote_server_key(), known_hosts)
+            try:
+                transport.auth_none(user)
+            except paramiko.BadAuthenticationType as error:
+                return sorted(error.allowed_types)
+            return ["none"]
+        finally:
+            transport.close()
+    except (paramiko.SSHException, OSError) as error:
+        raise SshError(f"SSH to {address} failed: {error or type(error).__name__}") from None
+    finally:
+        if jump is not None:
+            jump.close()

@@ -33,6 +33,23 @@ Filters By Class And Severity Find The Alert
     ${other_severity} =    Find Alert In API    ${alert}[alertId]    severity=3
     Should Be Equal    ${other_severity}    ${None}
 
+Alerts Before Since Are Left Out
+    [Documentation]    ``GET /alerts?since=T`` lists the alerts from T on only: of three alerts a second
+    ...    apart, ``since`` the middle one's time lists the newest and the middle one, not the oldest.
+    ${middle}    ${_}    ${newest} =    Publish Alerts At Times    -2s    -3s    -1s
+    ${listed} =    Get Alerts    since=${middle}[alertTime]    limit=${API_LIMIT}
+    Alerts Of The Test Site Should Be Exactly    ${listed}    ${newest}    ${middle}
+
+Acknowledging One Alert Leaves The Others Unacknowledged
+    [Documentation]    ``POST /alerts/{alertId}/ack`` marks that alert only: an alert published next to
+    ...    it is still listed unacknowledged.
+    ${first}    ${second} =    Publish Alerts At Times    -2s    -1s
+    Send Raw Request    POST    /alerts/${first}[alertId]/ack    expected_status=200
+    ${acknowledged} =    Find Alert In API    ${first}[alertId]    ${first}[alertTime]
+    Should Be Equal    ${acknowledged}[acknowledged]    ${True}    The acknowledged alert is not listed as acknowledged
+    ${other} =    Find Alert In API    ${second}[alertId]    ${second}[alertTime]
+    Should Be Equal    ${other}[acknowledged]    ${False}    Acknowledging one alert acknowledged another
+
 Alerts Are Listed Newest First
     [Documentation]    ``GET /alerts`` lists alerts newest first by ``alertTime``, not in the order they
     ...    arrived: three alerts published out of time order come back newest first, and the
@@ -57,8 +74,9 @@ The Default Page Holds The Newest Alerts
     [Tags]    destructive
     [Setup]    Exclusive Alerts Test Setup
     ${_}    ${oldest}    ${newest} =    Publish Alerts At Times    -2s    -3s    -1s
-    Publish Alerts    ${ALERTS_PAGE_SIZE}
-    Wait Until Keyword Succeeds    10s    200ms    Default Alert Page Should Be Full    ${oldest}    ${newest}
+    ${ids} =    Publish Alerts    ${ALERTS_PAGE_SIZE}
+    Alerts Should Be Listed Exactly Once    ${ids}    since=${oldest}[alertTime]    timeout=10s
+    Default Alert Page Should Be Full    ${oldest}    ${newest}
 
 Acknowledged Alert Is Listed As Acknowledged
     [Documentation]    ``POST /alerts/{alertId}/ack`` (the UI's button) marks the alert acknowledged:

@@ -28,6 +28,17 @@ Stopping A Task Frees Its Capacity
     Stop Task    ${tasks}[0]
     Configure Live Task
 
+Completed And Stopped Tasks Hold No Capacity
+    [Documentation]    Only waiting and running tasks count: after one Historic task has completed
+    ...    and one Live task was stopped, MaxWindows (30) new tasks are still accepted.
+    ${payload} =    Build Historic Payload    span=5s
+    ${historic} =    Configure Task    ${payload}
+    ${live} =    Configure Live Task
+    Stop Task    ${live}
+    Get Task Status    ${historic}    ==    completed    timeout=60s
+    Fill Capacity
+    Configure Task Should Be Refused For Capacity
+
 Two Hundred Concurrent Configures Answer Only 200 Or 503
     [Documentation]    200 configures at once (bug PZ-13986) all get an answer, only 200 or 503, exactly
     ...    MaxWindows accepted, and the server stays healthy.

@@ -61,6 +61,14 @@ ROI Of A Stopped Task Is A Conflict
     Stop Task    ${task}
     Update Task ROI    ${task}    channels=20-40    expected_status=409
 
+ROI Of A Completed Task Is A Conflict
+    [Documentation]    ``/config_task`` of a Historic task that has completed answers 409: every
+    ...    finished task, not only a stopped one.
+    ${payload} =    Build Historic Payload    span=5s
+    ${task} =    Configure Task    ${payload}
+    Get Task Status    ${task}    ==    completed    timeout=60s
+    Update Task ROI    ${task}    channels=20-40    expected_status=409
+
 
 *** Keywords ***
 ROI Change Should Be Rejected

@@ -39,8 +39,22 @@ Oversized Body Is Rejected
     ${body} =    Build Oversized JSON    ${MAX_BODY_BYTES}
     Send Raw Request    POST    /configure    body=${body}    expected_status=413
 
+Body Of Exactly One MiB Is Read And One Byte More Is Refused
+    [Documentation]    The limit is *over* 1 MiB: a body of exactly 1 MiB is read and judged on its
+    ...    content (400 naming its unknown field), one byte more answers 413.
+    [Template]    Body Of Size Should Answer
+    ${MAX_BODY_BYTES}    400    pad
+    ${{$MAX_BODY_BYTES + 1}}    413    ${None}
+
 
 *** Keywords ***
+Body Of Size Should Answer
+    [Documentation]    Template: ``POST /configure`` with a body of exactly ``${size}`` bytes answers
+    ...    ``${status}`` (naming ``${field}`` when given).
+    [Arguments]    ${size: int}    ${status: int}    ${field: str | None}
+    ${body} =    Build JSON Of Size    ${size}
+    Send Raw Request    POST    /configure    body=${body}    expected_status=${status}    error_field=${field}
+
 Raw Configure Should Be A Bad Request
     [Documentation]    Template: ``POST /configure`` with the raw body ``${body}`` answers 400.
     [Arguments]    ${body}

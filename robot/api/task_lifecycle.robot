@@ -23,6 +23,14 @@ Running Task Serves gRPC Health At Its Stream
     ${task} =    Start Running Live Task
     Get Task Stream Health    ${task}    ==    SERVING
 
+Live Task Keeps Running Until It Is Stopped
+    [Documentation]    A Live task runs until ``DELETE``: still ``running`` at every check for 20 s
+    ...    (far beyond a Historic range's streaming), then ``stopped`` once stopped.
+    ${task} =    Start Running Live Task
+    Task Should Keep Running    ${task}    20s
+    Stop Task    ${task}
+    Task Should Be Stopped    ${task}
+
 Acknowledgement Names The Task
     [Documentation]    ``GET /ack/{id}`` answers the task's id.
     ${task} =    Configure Live Task
@@ -35,6 +43,12 @@ Waterfall Rows Have One Finite Value Per Channel
     [Tags]    PZ-13238    smoke    -regression    critical
     ${task} =    Start Running Live Task    channel_min=100    channel_max=163
     Waterfall Should Have Rows    ${task}    min_rows=5    channel_count=64
+
+Waterfall Answers The Rows Asked For
+    [Documentation]    ``GET /waterfall/{id}?rows=N`` answers exactly N rows once the task has more:
+    ...    1, 3 and 12 rows.
+    ${task} =    Start Running Live Task
+    Waterfall Should Answer As Many Rows As Asked    ${task}    1    3    12
 
 Waterfall Works For Every View Type
     [Documentation]    A running task of each view type streams waterfall rows (PZ-13238).

@@ -24,17 +24,23 @@ At Most One Recording Is In Progress
     [Documentation]    The recorder writes one file at a time: at most one live recording is in progress.
     Count Documents    recordings    {"classification": "in_progress", "deleted": false}    <=    1
 
+Recordings Listed For A Range Are Every Stored One Overlapping It
+    [Documentation]    ``GET /recordings?start=&end=`` over the newest complete recordings lists
+    ...    exactly the live recordings MongoDB holds overlapping that range: every one, not a few.
+    ${start}    ${end} =    Get Recent Recording Range
+    Listed Recordings Should Be Every Stored One Overlapping    ${start}    ${end}
+
 Task Statuses Agree With Their Jobs
     [Documentation]    Every waiting or running task has its gRPC Job, and every task Job belongs to a
     ...    waiting or running task: with a task of this test running its Job is there, and
     ...    once it is stopped its Job is removed (contract section 2). Holds the capacity alone,
     ...    so no other test's task comes or goes meanwhile.
     [Tags]    k8s
-    [Setup]    Hold Lock    ${CAPACITY_LOCK}    mode=exclusive    timeout=10 min
+    [Setup]    Capacity Test Setup
     ${task} =    Start Running Live Task
-    Wait Until Keyword Succeeds    30s    1s    Active Tasks Should Match Task Jobs    ${task}
+    Task Jobs Should Match Active Tasks Within    30s    ${task}
     Stop Task    ${task}
-    Wait Until Keyword Succeeds    30s    1s    Active Tasks Should Match Task Jobs
+    Task Jobs Should Match Active Tasks Within    30s
     [Teardown]    Stop All Tasks
 
 
@@ -48,6 +54,14 @@ Consistency Suite Teardown
     [Documentation]    Closes every connection.
     Data Quality Suite Teardown
     Disconnect From Cluster
+
+Task Jobs Should Match Active Tasks Within
+    [Documentation]    `Active Tasks Should Match Task Jobs` holds within ``${timeout}``.
+    [Arguments]    ${timeout: timedelta}    ${task: dict | None}=${None}
+    # On purpose: the whole comparison is retried. It reads two stores (MongoDB's tasks, the
+    # cluster's Jobs) that the focus server updates one after the other; they must agree in
+    # one reading, so neither side alone can be polled.
+    Wait Until Keyword Succeeds    ${timeout}    1s    Active Tasks Should Match Task Jobs    ${task}
 
 Active Tasks Should Match Task Jobs
     [Documentation]    The Jobs named after the waiting/running tasks are exactly the task Jobs that

@@ -16,6 +16,11 @@ Every Complete Recording Has A Readable SEG-Y File With All Channels
     ...    segyio and has channel_count traces.
     Every Complete Recording Should Have Its SEG-Y File
 
+Every SEG-Y File Has Exactly One Recording
+    [Documentation]    The recorder stores one ``recordings`` document per file: each SEG-Y file under
+    ...    ${SEGY_ROOT} is the ``file_path`` of exactly one recording: not of none, not of two.
+    Every SEG-Y File Should Be One Recording
+
 Recordings Do Not Overlap
     [Documentation]    No two live recordings (complete or in progress) share any time.
     Recordings Should Not Overlap

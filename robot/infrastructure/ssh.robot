@@ -26,6 +26,11 @@ Worker Node Is Reached Through The Jump Host
     Should End With    ${connection.strip()}    ${SPACE}${port}
     Jump Host Connection Should Be Open
 
+Hosts Offer Key Login Only
+    [Documentation]    The jump host and the worker node (reached through it) offer public-key
+    ...    login only: no password, no keyboard-interactive login is offered.
+    SSH Hosts Should Offer Key Login Only
+
 Kubectl Over SSH Agrees With The API
     [Documentation]    ``kubectl get pods`` on the worker node lists the same stack pods as the
     ...    Kubernetes API does from here.

@@ -25,6 +25,11 @@ Every Workload Is Ready
     Stack Should Be Ready
     Every Workload Should Have A Ready Pod
 
+Every Workload Runs One Replica
+    [Documentation]    Each workload is one replica (contract section 1): it asks for one and has
+    ...    exactly one pod.
+    Every Workload Should Run One Replica
+
 Restart Counts Stay Stable While Tasks Run
     [Documentation]    Running, streaming and stopping a task restarts no pod.
     [Setup]    Focus Test Setup

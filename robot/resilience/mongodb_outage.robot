@@ -37,7 +37,7 @@ Stack Recovers Fully After MongoDB Is Scaled Back
     Health Should Answer Degraded Within Two Seconds    mongodb
     ${seconds} =    Scale Deployment    ${MONGODB_WORKLOAD}    1
     Log Recovery Time    ${MONGODB_WORKLOAD} (scaled back to 1)    ${seconds}
-    Wait Until Keyword Succeeds    30s    0.5s    Health Should Be OK
+    Health Should Be OK    timeout=30s
     ${task} =    Start Running Live Task
     Stop Task    ${task}
 
@@ -57,5 +57,5 @@ Outage Suite Teardown
 Restore MongoDB
     [Documentation]    Scales MongoDB back to one ready replica and waits for a healthy API.
     Scale Deployment    ${MONGODB_WORKLOAD}    1    timeout=${RECOVERY_TIMEOUT}
-    Wait Until Keyword Succeeds    30s    0.5s    Health Should Be OK
+    Health Should Be OK    timeout=30s
     Stop All Tasks

@@ -4,9 +4,8 @@ Documentation     A deleted pod is a killed process; its controller replaces it 
 ...               Ready) in its message; ``benchmarks/recovery.py`` prints the speed figures.
 ...               Every test deletes pods: ``destructive``, run alone under pabot.
 
-Resource          ../../resources/kubernetes.resource
+Resource          ../../resources/outages.resource
 Resource          ../../resources/fixtures/focus_api.resource
-Resource          ../../resources/mongodb.resource
 Resource          ../../resources/fixtures/alerts.resource
 
 Suite Setup       Recovery Suite Setup
@@ -24,11 +23,13 @@ ${PERSISTENT_MESSAGES}    20
 
 *** Test Cases ***
 Focus Server Pod Deleted Recovers With Its Tasks
-    [Documentation]    Deleting the focus server pod: a new pod becomes Ready and the running task survives.
+    [Documentation]    Deleting the focus server pod: a new pod (a new name) is Ready, the old one is
+    ...    gone and ``/health`` answers from the new one; the running task survives.
     [Tags]    critical
     ${task} =    Start Running Live Task
-    Delete Workload Pod And Measure Recovery    ${FOCUS_SERVER_WORKLOAD}
-    Wait Until Keyword Succeeds    30s    0.5s    Health Should Be OK
+    ${pod} =    Delete Pod Of Workload    ${FOCUS_SERVER_WORKLOAD}
+    Focus Server Should Recover Within    ${RECOVERY_TIMEOUT}
+    Pod Should Be Replaced As Its Controller Does    ${FOCUS_SERVER_WORKLOAD}    ${pod}
     Task Should Be Running    ${task}
 
 MongoDB Pod Deleted Keeps Its Data And The Focus Server Recovers
@@ -39,22 +40,23 @@ MongoDB Pod Deleted Keeps Its Data And The Focus Server Recovers
     Connect To Focus Database
     Have The System Store A Task And An Alert
     ${before} =    Snapshot Of Focus Data
-    Delete Workload Pod And Measure Recovery    ${MONGODB_WORKLOAD}
-    Wait Until MongoDB Is Reachable    timeout=30s
+    Delete Pod Of Workload    ${MONGODB_WORKLOAD}
+    MongoDB Should Recover Within    ${RECOVERY_TIMEOUT}
     ${after} =    Snapshot Of Focus Data
     Dictionaries Should Be Equal    ${after}    ${before}    Data changed across the pod delete
-    Wait Until Keyword Succeeds    30s    0.5s    Health Should Be OK
+    Health Should Be OK    timeout=30s
 
 RabbitMQ Pod Deleted Keeps Its Durable Exchange And Persistent Messages
-    [Documentation]    Deleting the RabbitMQ pod keeps the durable exchange and every persistent message of a
-    ...    durable queue.
+    [Documentation]    Deleting the RabbitMQ pod (a StatefulSet's: same name, new uid) keeps the durable
+    ...    exchange and every persistent message of a durable queue.
     [Tags]    critical    alerts
     Connect To Alert Broker
     ${queue} =    Publish Persistent Messages To A Durable Queue    ${PERSISTENT_MESSAGES}
-    Delete Workload Pod And Measure Recovery    ${RABBITMQ_WORKLOAD}
-    Connect To Alert Broker
+    ${pod} =    Delete Pod Of Workload    ${RABBITMQ_WORKLOAD}
+    RabbitMQ Should Recover Within    ${RECOVERY_TIMEOUT}
+    Pod Should Be Replaced As Its Controller Does    ${RABBITMQ_WORKLOAD}    ${pod}
     Exchange Should Exist    ${RABBITMQ_EXCHANGE}    durable=${True}
-    Get Queue Message Count    ${queue}    ==    ${PERSISTENT_MESSAGES}    timeout=10s
+    Get Queue Message Count    ${queue}    ==    ${PERSISTENT_MESSAGES}
 
 Alert Consumer Reconnects After The RabbitMQ Pod Is Deleted
     [Documentation]    After the RabbitMQ pod is deleted the focus server's consumer reconnects and stores
@@ -62,20 +64,21 @@ Alert Consumer Reconnects After The RabbitMQ Pod Is Deleted
     [Tags]    alerts
     Connect To Alert Broker
     # An earlier outage may still have the consumer backing off: start from a working pipeline.
-    Wait Until Keyword Succeeds    30s    1s    Valid Alert Should Be Stored
-    Delete Workload Pod And Measure Recovery    ${RABBITMQ_WORKLOAD}
-    Connect To Alert Broker
-    Wait Until Keyword Succeeds    30s    1s    Valid Alert Should Be Stored
+    Consumer Should Store Alerts Again Within    30s
+    Delete Pod Of Workload    ${RABBITMQ_WORKLOAD}
+    RabbitMQ Should Recover Within    ${RECOVERY_TIMEOUT}
+    Consumer Should Store Alerts Again Within    30s
 
 SEG-Y Recorder Pod Deleted Resumes Recording Without Overlap Or Corruption
-    [Documentation]    After the recorder pod is deleted, recording resumes: new recordings, no overlap,
-    ...    valid SEG-Y files.
+    [Documentation]    After the recorder pod is deleted, recording resumes: a new recording in progress,
+    ...    started since the delete, no overlap, valid SEG-Y files.
     [Tags]    critical    mongodb    segy
     Connect To Focus Database
     ${before} =    Count Documents    recordings
-    Delete Workload Pod And Measure Recovery    ${SEGY_RECORDER_WORKLOAD}
-    Count Documents    recordings    ${None}    >    ${before}    timeout=30s
-    Count Documents    recordings    {"classification": "in_progress"}    ==    1    timeout=30s
+    Delete Pod Of Workload    ${SEGY_RECORDER_WORKLOAD}
+    SEG-Y Recorder Should Recover Within    ${RECOVERY_TIMEOUT}
+    Count Documents    recordings    ${None}    >    ${before}
+    Count Documents    recordings    {"classification": "in_progress"}    ==    1
     Recordings Should Not Overlap
     Every Complete Recording Should Have Its SEG-Y File
 
@@ -85,7 +88,7 @@ Several Pods Deleted At Once Recover
     ...    ${FOCUS_SERVER_WORKLOAD}    ${MONGODB_WORKLOAD}    ${RABBITMQ_WORKLOAD}
     ...    ${SEGY_RECORDER_WORKLOAD}
     Log Recovery Time    the whole stack    ${seconds}
-    Wait Until Keyword Succeeds    60s    1s    Health Should Be OK
+    Health Should Be OK    timeout=60s
 
 
 *** Keywords ***

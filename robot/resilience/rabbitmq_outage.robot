@@ -40,8 +40,8 @@ Restore RabbitMQ
     [Documentation]    Scales RabbitMQ back to one ready replica, waits for a healthy API and for the
     ...    alert consumer to store alerts again, so the next suite finds a working pipeline.
     Scale Deployment    ${RABBITMQ_WORKLOAD}    1    timeout=${RECOVERY_TIMEOUT}
-    Wait Until Keyword Succeeds    60s    0.5s    Health Should Be OK
+    Health Should Be OK    timeout=60s
     Connect To Alert Broker
     Use A Test Site
-    Wait Until Keyword Succeeds    60s    1s    Valid Alert Should Be Stored
+    Consumer Should Store Alerts Again Within    60s
     Alerts Test Teardown

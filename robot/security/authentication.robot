@@ -110,10 +110,21 @@ Health Needs No Token
     Send Raw Request    GET    /health    token=${EMPTY}    expected_status=200
 
 Wrong Credentials Get No Token
-    [Documentation]    ``POST /auth/token`` with a wrong password or an unknown user answers 401.
+    [Documentation]    ``POST /auth/token`` with a wrong or an empty password answers 401.
     [Template]    Token Request Should Be Unauthorized
     ${FOCUS_USER}    wrong-password
     ${FOCUS_USER}    ${EMPTY}
+
+Unknown User With The Right Password Gets No Token
+    [Documentation]    ``POST /auth/token`` with the right password under a user name the server does
+    ...    not know answers 401: the password alone is not enough.
+    Token Should Be Refused For User    not-${FOCUS_USER}    ${FOCUS_PASSWORD}
+
+Token Endpoint Needs No Token
+    [Documentation]    ``POST /auth/token`` without an ``Authorization`` header issues a token to the
+    ...    right credentials, and that token is served.
+    ${token} =    Get Token For User    ${FOCUS_USER}    ${FOCUS_PASSWORD}
+    Send Raw Request    GET    /channels    token=${token}    expected_status=200
 
 
 *** Keywords ***

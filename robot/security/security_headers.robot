@@ -1,6 +1,7 @@
 *** Settings ***
-Documentation    Every answer of the API, success or error, carries ``Strict-Transport-Security``,
-...              ``X-Content-Type-Options: nosniff`` and ``Cache-Control: no-store``.
+Documentation    Every answer, success or error, carries ``Strict-Transport-Security`` and
+...              ``X-Content-Type-Options: nosniff``: the API's, which also carry
+...              ``Cache-Control: no-store``, and the web UI's.
 
 Resource         ../../resources/security.resource
 
@@ -25,3 +26,12 @@ Error Answers Carry The Security Headers
     GET    /no-such-endpoint
     POST    /configure    body={
     POST    /configure    body=${{'{"pad": "' + 'x' * (1024 * 1024) + '"}'}}
+
+UI Answers Carry The Security Headers
+    [Documentation]    The liveView page, its stylesheet and script, and a UI file that does not exist
+    ...    carry HSTS and ``nosniff`` too: every answer, not only the API's.
+    [Template]    UI Answer Should Carry Security Headers
+    ${EMPTY}
+    /static/app.css
+    /static/js/main.js
+    /static/no-such-file.js

@@ -56,6 +56,13 @@ Logout Ends The Session
     Go To    ${FOCUS_UI_URL}#/alerts
     Live View Should Show    login
 
+Logged Out Session Is Refused By The Server
+    [Documentation]    Logout ends the session on the server, not only in this browser: a copy of
+    ...    the session's cookie taken before the logout is refused afterwards.
+    [Tags]    regression
+    Open Live View As Tester    new_session=${True}
+    Logout Should End The Session On The Server
+
 Expired Session Returns To Login With A Message
     [Documentation]    A session that ends while the page is open brings back the login page with
     ...    a message; logging in again returns to the view the user was on.
@@ -73,3 +80,23 @@ Every Login Input Has A Label
     [Tags]    regression    accessibility
     Open Live View
     Every Input Should Have A Label    css=[data-testid="login-form"]
+
+
+*** Keywords ***
+Logout Should End The Session On The Server
+    [Documentation]    In a logged-in page: keeps a copy of the session (its cookie, as another browser
+    ...    or a stolen cookie would have it, in a private temporary directory removed at the end),
+    ...    logs out, then opens liveView in a new context with that copy: the login page shows,
+    ...    because the server itself refuses the ended session.
+    ...    | `Logout Should End The Session On The Server` |
+    ${directory} =    Evaluate    tempfile.mkdtemp(prefix='liveview-copy-')    modules=tempfile
+    TRY
+        Save Storage State    ${directory}/state.json
+        Log Out
+        New Context    ignoreHTTPSErrors=${UI_IGNORE_HTTPS_ERRORS}    viewport=${UI_VIEWPORT}
+        ...    storageState=${directory}/state.json
+        New Page    ${FOCUS_UI_URL}#/configure
+        Live View Should Show    login
+    FINALLY
+        Remove Directory    ${directory}    recursive=True
+    END

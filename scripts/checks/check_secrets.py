@@ -10,9 +10,12 @@ import json
 import sys
 from pathlib import Path
 
+from twin import control
+
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEYS = (
     "focus_password",
+    "focus_other_password",
     "token_signing_key",
     "mongo_password",
     "rabbitmq_password",
@@ -43,7 +46,5 @@ def main(results: Path, secrets_file: Path) -> int:
 
 if __name__ == "__main__":
     results = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "results"
-    secrets_file = (
-        Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "results" / "twin" / "secrets.json"
-    )
+    secrets_file = Path(sys.argv[2]) if len(sys.argv) > 2 else control.secrets_path()
     sys.exit(main(results, secrets_file))

@@ -4,11 +4,18 @@
                  [--run-url URL] [--dry-run | --create]
 
 For each failed test tagged ``critical`` (``--tag``/``JIRA_BUG_TAG``) it computes a
-fingerprint from the suite, the test and the failure message with numbers, uuids and
-timestamps stripped, and searches by JQL for an open Bug labelled with it (Jira Cloud:
+fingerprint from the test's identity (its suite file below ``robot/`` and its name) and its
+failure message normalised (``rebot --merge`` notes, HTML, timestamps, uuids, ids and
+numbers stripped), so the same failure has the same fingerprint after a merge, a rerun or a
+pabot run. It searches by JQL for an open Bug labelled with it (Jira Cloud:
 ``/rest/api/3/search/jql``; Server/DC: ``/rest/api/2/search``). If one exists it comments on it
 with this run's link; otherwise it creates a Bug with the summary, the failure message, a log
 excerpt, the pod-log excerpt, the environment and the Xray test key.
+
+Jira Cloud's search is eventually consistent (Atlassian, "Search After Write with Search And
+Reconcile"): a Bug created a moment ago may not be found. The ids of the Bugs this machine
+created recently are kept in ``<workdir>/created-bugs.json`` and sent as ``reconcileIssues``
+(at most 50), which makes the search see them.
 
 ``--dry-run`` (the default unless JIRA_CREATE_BUGS=1) prints what it would do and changes
 nothing; with credentials it still searches, so it can say "would comment on PZ-123".
@@ -23,6 +30,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import html
+import json
 import logging
 import os
 import re
@@ -35,7 +44,7 @@ from jira import JIRA, JIRAError
 
 from scripts.publishing.http import error_text, redact
 from scripts.publishing.results import ResultsError, RunTest, collect, load, merge
-from scripts.publishing.xray_import import ci_context
+from scripts.publishing.xray_model import ci_context
 
 DEFAULT_OUTPUT = Path("results/regression/output.xml")
 LABEL_PREFIX = "robot-fp-"
@@ -44,24 +53,64 @@ TIMEOUT = (10, 60)
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
 _TIMESTAMP = re.compile(
     r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?\b"
+    r"|\b\d{8} \d{2}:\d{2}:\d{2}(\.\d+)?\b"
     r"|\b\d{2}:\d{2}:\d{2}(\.\d+)?\b"
 )
-_HEX = re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)[0-9a-f]{12,}\b", re.I)
-_NUMBER = re.compile(r"\d+(\.\d+)?")
+_HEX = re.compile(r"\b0x[0-9a-f]+\b", re.I)
+# Any word with a digit in it: numbers, ids (task-3f2a, pz-test-ab12), ports, durations.
+_WITH_DIGIT = re.compile(r"[A-Za-z0-9_.:-]*\d[A-Za-z0-9_.:-]*")
+_TAG = re.compile(r"<[^>]+>")
+# rebot --merge rewrites a merged test's message (Robot Framework 7): keep the new message.
+_MERGED_NEW = re.compile(
+    r'<span class="new-message">New message:</span>\s*(.*?)\s*(?:<br>)?\s*(?:<hr>|$)', re.S
+)
+_MERGE_NOTES = (
+    "Test has been re-executed and results merged.",
+    "Re-executed test has been merged.",
+    "Test added from merged output.",
+)
 
 
-def normalise(message: str) -> str:
-    """The failure message with uuids, timestamps, hex ids and numbers replaced."""
-    text = _UUID.sub("<uuid>", message)
-    text = _TIMESTAMP.sub("<time>", text)
-    text = _HEX.sub("<hex>", text)
-    text = _NUMBER.sub("<n>", text)
+def failure_text(message: str) -> str:
+    """The failure as the test reported it: without ``*HTML*``, tags and merge notes."""
+    text = message
+    if text.startswith("*HTML*"):
+        text = text[len("*HTML*") :]
+        merged = _MERGED_NEW.search(text)
+        if merged:
+            text = merged.group(1)
+        text = html.unescape(_TAG.sub(" ", text))
+    for note in _MERGE_NOTES:
+        text = text.replace(note, " ")
     return " ".join(text.split())
 
 
+def normalise(message: str) -> str:
+    """The failure message with merge notes, HTML, uuids, timestamps, hex, ids and numbers
+    replaced: what stays is the kind of failure."""
+    text = failure_text(message)
+    text = _UUID.sub("<uuid>", text)
+    text = _TIMESTAMP.sub("<time>", text)
+    text = _HEX.sub("<hex>", text)
+    text = _WITH_DIGIT.sub("<n>", text)
+    return " ".join(text.split())
+
+
+def identity(test: RunTest) -> str:
+    """The test, the same wherever and however it ran: its suite file below the last
+    ``robot/`` directory (else the file name; else the suite path without the top suite,
+    whose name depends on how the run was started) and its name."""
+    source = test.source.replace("\\", "/")
+    if source:
+        where = source.rsplit("/robot/", 1)[1] if "/robot/" in source else source.rsplit("/", 1)[-1]
+    else:
+        where = test.suite_full_name.split(".", 1)[-1]
+    return f"{where}::{test.name}"
+
+
 def fingerprint(test: RunTest) -> str:
-    """``robot-fp-`` and 12 hex digits: same suite, test and (normalised) failure, same label."""
-    basis = f"{test.suite_full_name}\n{test.name}\n{normalise(test.message)}"
+    """``robot-fp-`` and 12 hex digits: the same test failing the same way, the same label."""
+    basis = f"{identity(test)}\n{normalise(test.message)}"
     return LABEL_PREFIX + hashlib.sha256(basis.encode()).hexdigest()[:12]
 
 
@@ -117,16 +166,42 @@ def _wiki(*blocks: tuple[str, str]) -> str:
     return "\n\n".join(parts)
 
 
+class Ledger:
+    """The Bugs this machine created recently (label -> issue id), newest last: their ids go
+    to Jira Cloud's search as ``reconcileIssues`` (at most 50, Atlassian's limit)."""
+
+    LIMIT = 50
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.entries: dict[str, str] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            self.entries = {}
+
+    def ids(self) -> list[int]:
+        return [int(i) for i in list(self.entries.values())[-self.LIMIT :] if str(i).isdigit()]
+
+    def add(self, label: str, issue_id: str) -> None:
+        self.entries.pop(label, None)
+        self.entries[label] = issue_id
+        keep = list(self.entries.items())[-self.LIMIT :]
+        self.entries = dict(keep)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.entries, indent=1) + "\n")
+
+
 class Bugs:
-    def __init__(self, settings: Settings, jira: JIRA | None) -> None:
+    def __init__(self, settings: Settings, jira: JIRA | None, ledger: Ledger | None = None) -> None:
         self.settings = settings
         self.jira = jira
+        self.ledger = ledger
 
     def _doc(self, *blocks: tuple[str, str]):
         return _adf(*blocks) if self.settings.cloud else _wiki(*blocks)
 
     def summary(self, test: RunTest) -> str:
-        first = (test.message.splitlines() or ["failed"])[0]
+        first = (failure_text(test.message).splitlines() or ["failed"])[0]
         return f"[robot] {test.name}: {first}"[:250]
 
     def description(self, test: RunTest, label: str):
@@ -138,7 +213,7 @@ class Bugs:
         return self._doc(
             ("p", f"Robot Framework test '{test.full_name}' failed."),
             ("p", "Failure message:"),
-            ("code", test.message),
+            ("code", failure_text(test.message)),
             ("p", "Log excerpt:" if test.log_lines else ""),
             ("code", "\n".join(test.log_lines)),
             ("p", "Pod-log excerpt:" if pods else ""),
@@ -153,7 +228,7 @@ class Bugs:
         s = self.settings
         return self._doc(
             ("p", f"Failed again in {s.run_url or 'a later run'} ({s.environment or 'no env'})."),
-            ("code", test.message),
+            ("code", failure_text(test.message)),
         )
 
     def find_open(self, label: str) -> str | None:
@@ -161,7 +236,17 @@ class Bugs:
             f'project = "{self.settings.project}" AND issuetype = Bug AND labels = "{label}"'
             " AND statusCategory != Done ORDER BY created DESC"
         )
-        found = self.jira.search_issues(jql, maxResults=1, fields="summary,labels,status")
+        if self.settings.cloud:
+            # search/jql is eventually consistent: reconcile the Bugs created here lately.
+            found = self.jira.enhanced_search_issues(
+                jql,
+                maxResults=1,
+                fields="summary,labels,status",
+                reconcileIssues=(self.ledger.ids() if self.ledger else None) or None,
+                use_post=True,
+            )
+        else:
+            found = self.jira.search_issues(jql, maxResults=1, fields="summary,labels,status")
         return found[0].key if found else None
 
     def handle(self, test: RunTest) -> str:
@@ -188,6 +273,8 @@ class Bugs:
             "labels": [label, "robot-framework"],
         }
         issue = self.jira.create_issue(fields=fields, prefetch=False)
+        if self.ledger is not None:
+            self.ledger.add(label, str(issue.id))
         return f"{who}: created {issue.key}"
 
 
@@ -260,7 +347,7 @@ def run(argv: list[str], env: dict[str, str], **options) -> int:
             " or JIRA_TOKEN (Server/DC)"
         )
     jira = connect(settings, **options) if failed and settings.has_credentials else None
-    bugs = Bugs(settings, jira)
+    bugs = Bugs(settings, jira, Ledger(args.workdir / "created-bugs.json"))
     for test in failed:
         print(f"jira: {bugs.handle(test)}")
     mode = "" if settings.create else " (dry run: set JIRA_CREATE_BUGS=1 to file them)"

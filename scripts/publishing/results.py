@@ -3,10 +3,11 @@ failure screenshots embedded, per-test pod-log excerpts found, Jira keys read fr
 
 Evidence shapes (from the UI and pod-monitor work):
 
-- screenshots: ``<img src="...">`` in an HTML message. The Browser library's ``EMBED`` already
-  writes a ``data:`` URI with SeleniumLibrary's screenshot class, which Xray looks for; a
-  screenshot saved as a file next to output.xml is embedded here, with that class, so Xray
-  shows it either way.
+- screenshots: ``<img src="...">`` in an HTML message. The Browser library's ``EMBED`` writes
+  a ``data:`` URI; a screenshot saved as a file next to output.xml is embedded here, so the
+  uploaded file carries it. (What Xray shows of embedded images its Robot page does not say,
+  in the copy we could read: the import also attaches a failed test's screenshots to its
+  Test Run as evidence, which the GraphQL and REST APIs document.)
 - pod logs: ``<outputdir>/pod_logs/<suite>/<test>/<pod>.log`` (under pabot, in each process's
   output directory below it). Suite and test directory names are matched loosely: case and
   everything but letters and digits are ignored.
@@ -25,9 +26,10 @@ from robot.api import ExecutionResult, ResultVisitor
 from robot.errors import DataError
 
 KEY = re.compile(r"^[A-Z][A-Z0-9]+-\d+$")
+DATA_URI = re.compile(r'src="data:(image/[a-z0-9.+-]+);base64,([A-Za-z0-9+/=]+)"', re.IGNORECASE)
 IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.IGNORECASE)
-# SeleniumLibrary's screenshot class: Xray imports <img> tags with it as evidence; the Browser
-# library's EMBED screenshots carry it too.
+# SeleniumLibrary's screenshot class, which the Browser library's EMBED screenshots carry too;
+# file screenshots get it when embedded, so all look alike in the uploaded file.
 XRAY_CLASS = "robot-seleniumlibrary-screenshot"
 EXCERPT_LINES = 100
 EXCERPT_BYTES = 64 * 1024
@@ -70,9 +72,11 @@ class RunTest:
     message: str
     tags: list[str]
     keys: list[str]
+    source: str = ""  # the suite file
     log_lines: list[str] = field(default_factory=list)
     screenshots: int = 0
     pod_logs: dict[str, str] = field(default_factory=dict)  # pod name -> excerpt
+    images: list[tuple[str, bytes]] = field(default_factory=list)  # (mime, bytes) embedded
 
 
 def load(path: Path):
@@ -107,7 +111,7 @@ class _Embedder(ResultVisitor):
             data = base64.b64encode(file.read_bytes()).decode()
             self.embedded += 1
             opening = match.group(1)
-            if XRAY_CLASS not in opening:  # the class by which Xray finds screenshots
+            if XRAY_CLASS not in opening:
                 opening = opening.replace("<img", f'<img class="{XRAY_CLASS}"', 1)
             return f"{opening}data:{mime};base64,{data}{match.group(3)}"
 
@@ -152,7 +156,10 @@ def _pod_log_dirs(outputdirs: list[Path]) -> dict[tuple[str, str], Path]:
     found: dict[tuple[str, str], Path] = {}
     roots: list[Path] = []
     for outputdir in outputdirs:
-        roots += [outputdir / "pod_logs", *sorted(outputdir.glob("pabot_results/*/pod_logs"))]
+        # Directly under the output directory, under pabot's per-process directories, and
+        # under the parts of a merged run (make nightly: rest/ and long/).
+        for depth in range(4):
+            roots += sorted(outputdir.glob("*/" * depth + "pod_logs"))
     for root in roots:
         if not root.is_dir():
             continue
@@ -180,12 +187,18 @@ class _Collector(ResultVisitor):
     def visit_test(self, test) -> None:
         lines: list[str] = []
         shots = 0
+        images: list[tuple[str, bytes]] = []
 
         class Messages(ResultVisitor):
             def visit_message(self, msg) -> None:
                 nonlocal shots
                 if msg.html and "data:image" in msg.message:
                     shots += msg.message.count("data:image")
+                    for mime, data in DATA_URI.findall(msg.message):
+                        try:
+                            images.append((mime.lower(), base64.b64decode(data, validate=True)))
+                        except ValueError:
+                            pass
                     return
                 if msg.level in ("INFO", "WARN", "ERROR", "FAIL") and not msg.html:
                     lines.append(f"{msg.level}: {msg.message}")
@@ -205,8 +218,10 @@ class _Collector(ResultVisitor):
             message=test.message,
             tags=list(test.tags),
             keys=jira_keys(test.tags, self.prefix),
+            source=str(test.source or parent.source or ""),
             log_lines=lines[-20:],
             screenshots=shots,
+            images=images,
         )
         for suite_name in (parent.full_name, parent.name):
             directory = self.pod_dirs.get((_dir_key(suite_name), _dir_key(test.name)))

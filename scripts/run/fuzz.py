@@ -170,7 +170,7 @@ def main() -> int:
             )
             root = server_root(base, served)
             return fuzz(base, root, token, verify, args.max_examples) or rc
-    except (RuntimeError, KeyError, ModuleNotFoundError, requests.RequestException) as error:
+    except (RuntimeError, ValueError, KeyError, requests.RequestException) as error:
         print(f"fuzz: {error}", file=sys.stderr)
         return 2
 

@@ -42,12 +42,11 @@ import requests
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
+from contract import constants
 from libraries.safety import is_destructive
 from scripts.checks import check_destructive
 from scripts.run.robot_run import run_robot
-from twin import bugs, control
-from twin import config as twin_config
-from variables import constants
+from twin import control
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,7 +75,7 @@ def production_environment(endpoints: dict, secrets: dict) -> dict[str, str]:
         "RABBITMQ_URL": f"amqp://{rabbit_auth}@{host}:{rabbit['amqp_port']}/%2F",
         "RABBITMQ_MGMT_URL": f"http://{host}:{rabbit['mgmt_port']}",
         "KUBECONFIG": endpoints["kube"]["kubeconfig"],
-        "SEGY_ROOT": str(twin_config.twin_dir() / "data" / constants.SEGY_RECORDER_WORKLOAD),
+        "SEGY_ROOT": str(control.workload_dir(constants.SEGY_RECORDER_WORKLOAD)),
     }
 
 
@@ -186,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     outdir = args.outputdir.resolve()
     outdir.mkdir(parents=True, exist_ok=True)
     os.environ["FOCUS_TWIN_DIR"] = str(outdir / "twin")
-    os.environ[bugs.ENV_VAR] = ""
+    os.environ[control.BUGS_ENV_VAR] = ""
     problems: list[str] = []
 
     print("guard: dry run of robot/: every test that reaches a destructive keyword is tagged so")
@@ -196,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         control.down()
         control.up(owners=[os.getpid()], timeout=120)
-        endpoints, secrets = twin_config.load_endpoints(), twin_config.load_secrets()
+        endpoints, secrets = control.endpoints(), control.secrets()
         since = datetime.now(UTC)
         before = snapshot(endpoints, secrets, since)
         env = {

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts.run.robot_run import run_robot
-from twin import bugs, control
+from twin import control
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -163,8 +163,13 @@ def _run(name: str, keys: frozenset[str], include: list[str], outdir: Path, env:
     started = time.monotonic()
     outdir.mkdir(parents=True, exist_ok=True)
     assert _twin_dir is not None, "a worker process without a twin directory"
-    env = {**env, bugs.ENV_VAR: bugs.environment_value(keys), "FOCUS_TWIN_DIR": str(_twin_dir)}
-    os.environ[bugs.ENV_VAR] = env[bugs.ENV_VAR]  # the twin this process starts has them
+    env = {
+        **env,
+        control.BUGS_ENV_VAR: control.bugs_environment_value(keys),
+        "FOCUS_TWIN_DIR": str(_twin_dir),
+    }
+    # The twin this process starts has them.
+    os.environ[control.BUGS_ENV_VAR] = env[control.BUGS_ENV_VAR]
     os.environ["FOCUS_TWIN_DIR"] = str(_twin_dir)
     locks = outdir.parent / "locks"
     try:
@@ -221,8 +226,9 @@ def _table(runs: list[Run]) -> str:
     lines = [f"{'bug':<10} {'tests':>5} {'failed':>6}  {'result':<8} {'seconds':>7}  what went red"]
     for run in runs:
         detail = run.error or "; ".join(run.failed[:3]) + (" ..." if len(run.failed) > 3 else "")
-        if run.name != CLEAN and run.name in bugs.BUGS and not run.failed and not run.error:
-            detail = f"no test failed: {bugs.BUGS[run.name].deviation}"
+        missed = not run.failed and not run.error
+        if run.name != CLEAN and run.name in control.KNOWN_BUGS and missed:
+            detail = f"no test failed: {control.KNOWN_BUGS[run.name].deviation}"
         lines.append(
             f"{run.name:<10} {run.tests:>5} {len(run.failed):>6}  "
             f"{run.result(clean_green):<8} {run.seconds:>7.1f}  {detail}"
@@ -239,8 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.jobs < 1:
         parser.error("--jobs must be 1 or more")
     try:
-        keys = sorted(bugs.parse(args.bug)) if args.bug else list(bugs.BUGS)
-    except bugs.UnknownBug as error:
+        keys = sorted(control.parse_bugs(args.bug)) if args.bug else list(control.KNOWN_BUGS)
+    except control.UnknownBug as error:
         print(f"prove: {error}", file=sys.stderr)
         return 2
     outdir = args.outputdir.resolve()

@@ -59,10 +59,14 @@ fi
 # (python -m scripts.run.prove, pytest).
 site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 rm -f "$site/focus_suite.pth"  # the path trick of earlier set-ups: the installs replace it
-installed_here() {  # the libraries and the twin import from this checkout, from any folder
-  [ "$(cd / && "$OLDPWD/.venv/bin/python" -c 'import libraries, twin, variables
-print(*(m.__path__[0] for m in (libraries, twin, variables)))' 2>/dev/null)" \
-    = "$PWD/libraries $PWD/twin $PWD/variables" ]
+packages=(libraries variables twin)
+[ -f contract/__init__.py ] && packages+=(contract)
+installed_here() {  # the installed packages import from this checkout, from any folder
+  local want="" name
+  for name in "${packages[@]}"; do want+="$PWD/$name "; done
+  [ "$(cd / && "$OLDPWD/.venv/bin/python" -c 'import importlib, sys
+print(*(importlib.import_module(n).__path__[0] for n in sys.argv[1:]), end=" ")' \
+    "${packages[@]}" 2>/dev/null)" = "$want" ]
 }
 stamp=.venv/.requirements.sha256
 want=$(cat requirements.txt pyproject.toml twin/pyproject.toml <(ls -d -- */__init__.py) \

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from contract import constants
 from libraries.focus_api import models
-from variables import constants
 
 
 def past(seconds: int) -> str:
@@ -190,7 +190,7 @@ def test_numbers_as_strings_are_refused() -> None:
 def test_tester_times_read_as_utc_instants():
     from datetime import UTC, datetime
 
-    from libraries.focus_api.keywords.times import moment_at
+    from libraries.common.times import moment_at
 
     now = datetime(2026, 11, 22, 15, 30, 12, 500000, tzinfo=UTC)
     assert moment_at("now", now) == now

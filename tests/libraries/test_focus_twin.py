@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -12,11 +13,11 @@ import pytest
 from assertionengine import AssertionOperator
 from robot.api.types import Secret
 
+from contract import constants
 from libraries.focus_api import FocusApi
 from libraries.focus_api.client import FocusAuthError, FocusClient, TokenManager
 from libraries.focus_api.models import TaskMetadata, build_payload
 from tests.conftest import RunningTwin
-from variables import constants
 
 
 @pytest.fixture
@@ -192,3 +193,93 @@ def test_the_next_connection_stops_what_a_killed_run_left(
         assert task_id not in (tmp_path / "ledger.json").read_text()
     finally:
         lib.close_all_focus_connections()
+
+
+def _connected(twin: RunningTwin) -> FocusApi:
+    lib = FocusApi()
+    lib.connect_to_focus_server(
+        twin.endpoints["focus"]["base_url"],
+        twin.secrets["focus_user"],
+        Secret(twin.secrets["focus_password"]),
+        ca_bundle=twin.endpoints["ca"],
+    )
+    return lib
+
+
+def test_a_task_left_running_fails_the_capacity_check_naming_it_and_its_test(
+    twin: RunningTwin, client: FocusClient, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("FOCUS_TASK_LEDGER", str(tmp_path / "ledger.json"))
+    lib = _connected(twin)
+    try:
+        lib.no_task_should_be_active(timeout=timedelta(seconds=5))  # a clean start
+        leaked = lib.configure_live_task()["task_id"]
+        lib.state.tasks.clear()  # a teardown that forgot it
+        lib.state.ledger.remove(client.base_url, leaked)
+        lib.state.ledger.add(client.base_url, leaked, "Suites.Demo.Leaky Test")
+        started = time.monotonic()
+        with pytest.raises(AssertionError) as error:
+            lib.no_task_should_be_active(timeout=timedelta(seconds=1))
+        assert time.monotonic() - started < 5
+        message = str(error.value)
+        assert message.startswith("The capacity is not free: 1 task still waiting or running")
+        assert f"  {leaked} (" in message
+        assert "created by test 'Suites.Demo.Leaky Test'" in message
+        assert message.endswith("Fix the test that left it: Suites.Demo.Leaky Test.")
+        assert [t["task_id"] for t in lib.get_active_tasks()] == [leaked]
+    finally:
+        client.stop(leaked)
+        lib.close_all_focus_connections()
+    lib = _connected(twin)
+    try:
+        lib.no_task_should_be_active(timeout=timedelta(seconds=5))
+    finally:
+        lib.close_all_focus_connections()
+
+
+ENDED_ENGINE = """
+import os, sys
+from libraries.focus_api.client import FocusClient
+from libraries.focus_api.ledger import TaskLedger
+from libraries.focus_api.models import build_payload
+client = FocusClient(sys.argv[1], sys.argv[2], sys.argv[3], ca_bundle=sys.argv[4])
+task_id = client.configure(build_payload()).json()["task_id"]
+TaskLedger(owner=int(sys.argv[5])).add(client.base_url, task_id, "Suites.Load.Flood")
+print(task_id, flush=True)
+os._exit(0)  # an engine killed at its timeout: it stops nothing
+"""
+
+
+def test_stop_all_tasks_stops_what_an_ended_load_engine_left(
+    twin: RunningTwin, client: FocusClient, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("FOCUS_TASK_LEDGER", str(tmp_path / "ledger.json"))
+    focus = twin.endpoints["focus"]
+    engine = subprocess.run(
+        [sys.executable, "-c", ENDED_ENGINE, focus["base_url"], twin.secrets["focus_user"]]
+        + [twin.secrets["focus_password"], twin.endpoints["ca"], str(os.getpid())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    task_id = engine.stdout.split()[-1]
+    lib = _connected(twin)  # its own process's engine: not a leftover of a killed run
+    try:
+        assert client.ack(task_id).json()["status"] in ("waiting", "running")
+        lib.stop_all_tasks()
+        assert client.ack(task_id).json()["status"] == "stopped"
+        assert task_id not in (tmp_path / "ledger.json").read_text()
+    finally:
+        client.stop(task_id)
+        lib.close_all_focus_connections()
+
+
+def test_a_raw_configure_that_creates_a_task_registers_it(
+    library: FocusApi, client: FocusClient
+) -> None:
+    response = library.send_raw_request("POST", "/configure", build_payload())
+    task_id = response.json()["task_id"]
+    assert library.get_created_tasks() == [task_id]
+    library.stop_all_tasks()
+    assert client.ack(task_id).json()["status"] == "stopped"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from contract import constants
 from libraries.mongodb import checks, spec
 from libraries.mongodb.client import IndexInfo
 from twin.segy_recorder.schema import VALIDATORS
 from twin.segy_recorder.segyfile import write_segy
-from variables import constants
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 NOW = T0 + timedelta(hours=3)

@@ -20,6 +20,7 @@ import pytest
 from assertionengine import AssertionOperator
 from robot.api.types import Secret
 
+from contract import constants
 from libraries.mongodb import CleanupListener, MongoDB
 from libraries.mongodb.keywords.base import MongoState
 from libraries.mongodb.keywords.connection import ConnectionKeywords
@@ -30,7 +31,6 @@ from libraries.mongodb.keywords.server import ServerKeywords
 from tests.twin.mongo_fixtures import PASSWORD, USER, StandinProcess
 from twin.segy_recorder.recorder import Recorder, RecorderSettings
 from twin.segy_recorder.schema import VALIDATORS, ensure_schema
-from variables import constants
 
 EQ = AssertionOperator["=="]
 

@@ -14,13 +14,13 @@ from assertionengine import AssertionOperator
 from pydantic import ValidationError
 from robot.api.types import Secret
 
+from contract import constants
 from libraries.rabbitmq import RabbitMQ
 from libraries.rabbitmq.client import Endpoint, RabbitMQClient, RabbitMQError
 from libraries.rabbitmq.management import ManagementClient
 from libraries.rabbitmq.models import build_alert, valid_alert
 from tests.twin.rabbitmq_fixtures import start_node, stop_node
 from twin import config, prepare
-from variables import constants
 
 
 # -- models and URLs, without a broker ----------------------------------------------------

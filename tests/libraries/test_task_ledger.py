@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -85,3 +87,38 @@ def test_a_torn_file_is_started_again(tmp_path: Path):
     path.write_text('[{"server": "x", "task')
     TaskLedger(path).add(SERVER, "t")
     assert '"task_id": "t"' in path.read_text()
+
+
+def test_an_entry_names_the_test_that_created_it(tmp_path: Path):
+    path = tmp_path / "ledger.json"
+    TaskLedger(path).add(SERVER, "t-1", "Suites.Api.Capacity.Fill It")
+    entry = TaskLedger(path).find(SERVER, ["t-1", "unknown"])["t-1"]
+    assert entry.test == "Suites.Api.Capacity.Fill It"
+    assert "created by test 'Suites.Api.Capacity.Fill It'" in entry.describe()
+    assert "(process " in entry.describe() and "running)" in entry.describe()
+
+
+def test_a_load_engines_tasks_belong_to_its_robot_process(tmp_path: Path):
+    """An ended engine's tasks are its Robot process's to stop (its teardown), not a
+    leftover for other processes, until that Robot process ends too."""
+    path = tmp_path / "ledger.json"
+    engine = TaskLedger(path, pid=_dead_pid(), owner=os.getpid())
+    engine.add(SERVER, "from-the-engine", "Suites.Load.Flood")
+    robot = TaskLedger(path)
+    assert [e.task_id for e in robot.left_by_children(SERVER)] == ["from-the-engine"]
+    assert "load engine" in robot.left_by_children(SERVER)[0].describe()
+    assert TaskLedger(path, pid=1).left_by_children(SERVER) == []  # not pid 1's child
+    assert TaskLedger(path, pid=1).leftovers(SERVER) == []  # its Robot process still runs
+    orphan = TaskLedger(path, pid=_dead_pid(), owner=_dead_pid())
+    orphan.add(SERVER, "robot-process-gone-too")
+    assert [e.task_id for e in TaskLedger(path, pid=1).leftovers(SERVER)] == [
+        "robot-process-gone-too"
+    ]
+
+
+def test_entries_of_earlier_releases_are_read(tmp_path: Path):
+    path = tmp_path / "ledger.json"
+    path.write_text(json.dumps([{"server": SERVER, "task_id": "old", "pid": 1, "created": 1.0}]))
+    (entry,) = TaskLedger(path).entries(SERVER)
+    assert (entry.task_id, entry.pid, entry.owner, entry.test) == ("old", 1, 1, "")
+    assert "a run that did not name its test" in entry.describe()

@@ -116,9 +116,9 @@ def test_jenkinsfile_has_the_stages_and_the_robot_step():
     text = (ROOT / "Jenkinsfile").read_text()
     for stage in ("Setup", "Smoke", "Shards", "Destructive", "Merge", "Publish"):
         assert f"stage('{stage}')" in text
-    assert "onlyCritical: false" in text and "passThreshold" in text
-    assert "--shard ${SHARD}/3" in text
-    assert "withCredentials" in text and "scripts.publishing.jira_bugs --dry-run" in text
+    assert "robot(outputPath: 'results/merged'" in text and "passThreshold" in text
+    assert "make ci-shard SHARD=$SHARD SHARDS=3" in text
+    assert "withCredentials" in text and "make jira-bugs" in text
     assert "archiveArtifacts" in text
 
 

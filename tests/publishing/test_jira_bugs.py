@@ -73,6 +73,12 @@ def bugs(standin: Standin):
     return [i for i in standin.issues.values() if i.type == "Bug"]
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch) -> None:
+    """The scripts' default work directory (results/jira) lands in the test's own tmp."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.mark.parametrize("mode", ["cloud", "dc"])
 def test_second_failure_comments_and_a_different_failure_creates(
     mode, cloud: Standin, dc: Standin, tmp_path: Path, capsys
@@ -88,7 +94,9 @@ def test_second_failure_comments_and_a_different_failure_creates(
     assert f"created {bug.key}" in out
     assert bug.labels[0].startswith("robot-fp-") and "robot-framework" in bug.labels
 
-    # The same failure again, with other numbers, uuid and time: a comment, no new bug.
+    # The same failure again in a later run, with other numbers, uuid and time: a comment,
+    # no new bug. (A minute later: Jira Cloud's search shows the new Bug by then.)
+    standin.clock.sleep(60)
     again = a_run(
         tmp_path, "r2", "Task 0000aaaa-2222-4b4b-8c8c-ba9876543210 pending after 45 s at 03:10:59"
     )
@@ -153,7 +161,8 @@ def test_dry_run_is_the_default_and_changes_nothing(cloud: Standin, tmp_path: Pa
     existing.labels = [jira_bugs.fingerprint(_failed(output))]
     rc, out, _ = run([output], cloud_env(cloud), capsys)
     assert "would comment on PZ-7 (dry run)" in out
-    assert not [r for r in cloud.requests if r.method == "POST"]
+    changes = [r for r in cloud.requests if r.method == "POST" and "/search" not in r.path]
+    assert not changes
     assert existing.comments == []
 
 
@@ -194,15 +203,140 @@ def test_refused_credentials_one_line_and_never_printed(cloud: Standin, tmp_path
     assert "wrong-token-4242" not in out + err
 
 
-def test_fingerprint_ignores_numbers_uuids_and_timestamps():
+def test_a_bug_created_a_moment_ago_is_found_through_reconcile(
+    cloud: Standin, tmp_path: Path, capsys
+):
+    """Jira Cloud's search/jql does not show a new issue for a moment; the second run on the
+    same machine passes the new Bug's id as reconcileIssues and comments instead of filing
+    a duplicate."""
+    env = cloud_env(cloud, JIRA_CREATE_BUGS="1")
+    output = a_run(tmp_path, "r", "pending after 30 s")
+    rc, out, err = run([output, "--workdir", tmp_path / "w"], env, capsys)
+    assert rc == 0 and "created" in out, err
+    (bug,) = bugs(cloud)
+    assert cloud.clock() == 0  # no time has passed: search alone would not see the Bug
+    rc, out, err = run([output, "--workdir", tmp_path / "w"], env, capsys)
+    assert rc == 0, err
+    assert f"commented on {bug.key}" in out and len(bugs(cloud)) == 1
+    (search,) = [r for r in cloud.seen("POST", "/rest/api/3/search/jql")][-1:]
+    assert search.json()["reconcileIssues"] == [int(bug.id)]
+
+
+def test_fingerprint_ignores_merge_notes_html_numbers_uuids_and_timestamps():
     norm = jira_bugs.normalise
     assert norm(
         "task 3f2a9c1e-1111-4a4a-9b9b-0123456789ab took 31.5 s at 2026-11-30T02:00:01Z"
     ) == ("task <uuid> took <n> s at <time>")
-    assert (
-        norm("pod focus-7d9f8c6b5a4e21 restarted 3 times") == "pod focus-<hex> restarted <n> times"
+    assert norm("pod focus-7d9f8c6b5a4e21 restarted 3 times") == "pod <n> restarted <n> times"
+    assert norm("task-3f2a on 127.0.0.1:43211 answered 500") == "<n> on <n> answered <n>"
+    merged = (
+        '*HTML* <span class="merge">Test has been re-executed and results merged.</span><hr>'
+        '<span class="new-status">New status:</span> <span class="fail">FAIL</span><br>'
+        '<span class="new-message">New message:</span> expected &lt;ok&gt; at 10:00:01<br><hr>'
+        '<span class="old-status">Old status:</span> <span class="fail">FAIL</span><br>'
+        '<span class="old-message">Old message:</span> other text<br>'
     )
+    assert norm(merged) == norm("expected <ok> at 11:59:59") == "expected <ok> at <time>"
+    assert norm("*HTML* Test added from merged output. boom 3") == "boom <n>"
     assert norm("a") != norm("b")
+
+
+SUITE = """*** Test Cases ***
+Task Reaches Running
+    [Tags]    critical
+    ${when} =    Get Time
+    Fail    task ${{uuid.uuid4()}} still pending after ${{random.randint(20, 90)}} s at ${when}
+
+Health Answers
+    No Operation
+"""
+
+
+def test_the_same_failure_has_one_fingerprint_through_a_merge_a_rerun_and_pabot(tmp_path: Path):
+    """Real runs of a small suite: plain robot, a rerun of the failures merged with the first
+    run (rebot --merge, whose notes rewrite the message), and pabot with two processes."""
+    import os
+    import subprocess
+    import sys
+
+    from scripts.publishing.results import collect
+
+    (tmp_path / "robot" / "api").mkdir(parents=True)
+    suite = tmp_path / "robot" / "api" / "tasks.robot"
+    suite.write_text(SUITE)
+    venv_bin = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": f"{venv_bin}:{os.environ.get('PATH', '')}"}
+
+    def robot(*args: str) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "robot", "--log", "NONE", "--report", "NONE", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+
+    robot("--output", "first.xml", "robot")
+    robot("--output", "rerun.xml", "--rerunfailed", "first.xml", "robot")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "robot.rebot",
+            "--merge",
+            "--output",
+            "merged.xml",
+            "--log",
+            "NONE",
+            "--report",
+            "NONE",
+            "first.xml",
+            "rerun.xml",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pabot.pabot",
+            "--processes",
+            "2",
+            "--testlevelsplit",
+            "--outputdir",
+            "pabot",
+            "--log",
+            "NONE",
+            "--report",
+            "NONE",
+            "robot",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    outputs = {
+        "first": tmp_path / "first.xml",
+        "rerun": tmp_path / "rerun.xml",
+        "merged": tmp_path / "merged.xml",
+        "pabot": tmp_path / "pabot" / "output.xml",
+    }
+    failed = {}
+    for name, output in outputs.items():
+        (test,) = [t for t in collect(output) if t.status == "FAIL"]
+        failed[name] = test
+    messages = {name: t.message for name, t in failed.items()}
+    assert len(set(messages.values())) >= 3, messages  # the runs really differ
+    assert messages["merged"].startswith("*HTML*")
+    prints = {name: jira_bugs.fingerprint(t) for name, t in failed.items()}
+    assert len(set(prints.values())) == 1, prints
 
 
 def test_a_429_from_jira_search_is_retried(dc: Standin, tmp_path: Path, capsys):

@@ -1,11 +1,12 @@
-"""scripts/publishing/xray_import.py against the loopback stand-in of Xray Cloud, Xray Server/DC
-and Jira."""
+"""scripts/publishing/xray_import.py against the documented stand-in of Xray Cloud, Xray
+Server/DC and Jira (tests/publishing/standin/)."""
 
 from __future__ import annotations
 
 import base64
 import json
 import socket
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,9 @@ CI_ENV = {
     "GITHUB_SERVER_URL": "http://127.0.0.1:9",
     "GITHUB_REPOSITORY": "qa/focus-suite",
     "GITHUB_RUN_ID": "42",
+    "GITHUB_RUN_ATTEMPT": "1",
 }
-
+MARKER = "robot-run-gh-42-1"
 
 # What the Browser library's `Take Screenshot    EMBED` logs (Browser 20.6).
 BROWSER_EMBED = (
@@ -31,45 +33,62 @@ BROWSER_EMBED = (
     + '"/>'
 )
 
-
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
+KEYS_YAML = """
+tests:
+  "Robot.Api.Task reaches running": PZ-500
+requirements: [PZ-13873, PZ-13874]
+bugs: [PZ-13986]
+"""
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+def keys_file(tmp_path: Path) -> Path:
+    path = tmp_path / "xray_keys.yaml"
+    path.write_text(KEYS_YAML)
+    return path
+
+
+def world(standin: Standin) -> Standin:
+    """The Jira project the tests run against: one Test, two Stories, a Bug, a plan."""
+    standin.add_test("PZ-500", "Task reaches running")
+    standin.add_issue("PZ-13873", "Story", summary="Configure a live task")
+    standin.add_issue("PZ-13874", "Story", summary="Alerts are stored")
+    standin.add_issue("PZ-13986", "Bug", summary="Burst of configures hangs")
+    standin.add_issue("PZ-14024", "Test Plan")
+    standin.plans["PZ-14024"] = []
+    return standin
 
 
 @pytest.fixture
 def cloud():
     with Standin(deployment="Cloud") as standin:
-        yield standin
+        yield world(standin)
 
 
 @pytest.fixture
 def dc():
     with Standin(deployment="Server") as standin:
-        yield standin
+        yield world(standin)
 
 
-def cloud_env(standin: Standin, **extra: str) -> dict[str, str]:
+def cloud_env(standin: Standin, keys: Path, **extra: str) -> dict[str, str]:
     return {
         "XRAY_CLOUD_URL": standin.url,
         "XRAY_CLIENT_ID": standin.client_id,
         "XRAY_CLIENT_SECRET": standin.client_secret,
         "XRAY_PROJECT_KEY": "PZ",
+        "XRAY_KEYS_FILE": str(keys),
         **CI_ENV,
         **extra,
     }
 
 
-def dc_env(standin: Standin, **extra: str) -> dict[str, str]:
+def dc_env(standin: Standin, keys: Path, **extra: str) -> dict[str, str]:
     return {
         "XRAY_BASE_URL": standin.url,
         "XRAY_TOKEN": standin.pat,
         "XRAY_PROJECT_KEY": "PZ",
+        "XRAY_KEYS_FILE": str(keys),
         **CI_ENV,
         **extra,
     }
@@ -77,7 +96,8 @@ def dc_env(standin: Standin, **extra: str) -> dict[str, str]:
 
 @pytest.fixture
 def run_dir(tmp_path: Path) -> Path:
-    """A run with a failed UI test (screenshot file), a failed API test with pod logs, a pass."""
+    """Failed UI test (screenshot file, Generic), failed API test with a Test key and pod
+    logs, a failed Browser-EMBED test (Generic), a pass with a requirement and a bug key."""
     out = tmp_path / "run"
     (out / "browser" / "screenshot").mkdir(parents=True)
     (out / "browser" / "screenshot" / "fail-1.png").write_bytes(PNG)
@@ -87,26 +107,18 @@ def run_dir(tmp_path: Path) -> Path:
             "Ui": [
                 T(
                     "Map shows the fibre",
-                    ["PZ-101", "ui", "regression"],
+                    ["PZ-13873", "ui", "regression"],
                     "FAIL",
                     "Element 'canvas' not visible after 10s",
                     html=['<img src="browser/screenshot/fail-1.png" width="800px">'],
                 ),
             ],
-            "Ui2": [
-                T(
-                    "Waterfall draws",
-                    ["PZ-105", "ui"],
-                    "FAIL",
-                    "canvas empty",
-                    html=[BROWSER_EMBED],
-                ),
-            ],
+            "Ui2": [T("Waterfall draws", ["ui"], "FAIL", "canvas empty", html=[BROWSER_EMBED])],
             "Api": [
-                T("Configure answers 200", ["PZ-102", "api"], "PASS"),
+                T("Configure answers 200", ["PZ-13873", "PZ-13986", "api"], "PASS"),
                 T(
                     "Task reaches running",
-                    ["PZ-103", "api", "critical"],
+                    ["PZ-13874", "api", "critical"],
                     "FAIL",
                     "status was 'pending' after 30s",
                     messages=["POST /configure -> 200", "GET /task/3f2a -> pending"],
@@ -117,7 +129,6 @@ def run_dir(tmp_path: Path) -> Path:
     write_pod_log(
         out, "Api", "Task_reaches_running", "focus-server-7d9", ["boot", "ERROR grpc down"]
     )
-    # A passing test's pod logs are not attached.
     write_pod_log(out, "Robot.Api", "Configure_answers_200", "focus-server-7d9", ["fine"])
     return out
 
@@ -128,24 +139,32 @@ def run(argv, env, capsys, **http):
     return rc, captured.out, captured.err
 
 
-def test_cloud_multipart_import_carries_the_execution_fields(
-    cloud: Standin, run_dir: Path, tmp_path: Path, capsys
+def uploaded_tags(standin: Standin, index: int = 0) -> dict[str, list[str]]:
+    root = ET.fromstring(standin.imports[index]["xml"])
+    return {t.get("name"): sorted(x.text for x in t.findall("tag")) for t in root.iter("test")}
+
+
+# -- the Test Execution and the tags ------------------------------------------------------
+def test_cloud_import_carries_the_fields_and_the_run_marker(
+    cloud: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
 ):
-    cloud.add_issue("PZ-14024", "Test Plan")
-    cloud.plans["PZ-14024"] = []
     env = cloud_env(
         cloud,
+        keys_file,
         XRAY_TEST_ENVIRONMENTS="staging,chromium",
         XRAY_FIX_VERSION="2.4.0",
         XRAY_TEST_PLAN="PZ-14024",
         XRAY_LABELS="nightly,robot",
         XRAY_REVISION_FIELD="customfield_10050",
     )
-    rc, out, err = run(
-        [run_dir / "output.xml", "--workdir", tmp_path / "w", "--result-file", tmp_path / "x.json"],
-        env,
-        capsys,
-    )
+    argv = [
+        run_dir / "output.xml",
+        "--workdir",
+        tmp_path / "w",
+        "--result-file",
+        tmp_path / "x.json",
+    ]
+    rc, out, err = run(argv, env, capsys, sleep=cloud.clock.sleep)
     assert rc == 0, err
     (request,) = cloud.seen("POST", "/api/v2/import/execution/robot/multipart")
     parts = Standin.multipart(request)
@@ -155,173 +174,311 @@ def test_cloud_multipart_import_carries_the_execution_fields(
     assert fields["project"] == {"key": "PZ"}
     assert fields["issuetype"] == {"name": "Test Execution"}
     assert "feature/alerts" in fields["summary"] and "01234567" in fields["summary"]
-    assert fields["labels"] == ["nightly", "robot"]
+    assert fields["labels"] == ["nightly", "robot", MARKER]
     assert fields["fixVersions"] == [{"name": "2.4.0"}]
     assert fields["customfield_10050"] == CI_ENV["GITHUB_SHA"]
-    assert "http://127.0.0.1:9/qa/focus-suite/actions/runs/42" in fields["description"]
     assert info["xrayFields"] == {
         "testPlanKey": "PZ-14024",
         "environments": ["staging", "chromium"],
     }
     key = cloud.imports[0]["key"]
     assert f"Test Execution {key} {cloud.url}/browse/{key}" in out
-    assert json.loads((tmp_path / "x.json").read_text())["key"] == key
+    assert json.loads((tmp_path / "x.json").read_text()) == {
+        "key": key,
+        "url": f"{cloud.url}/browse/{key}",
+        "id": cloud.issues[key].id,
+        "label": MARKER,
+    }
 
 
-def test_flags_override_the_environment(cloud: Standin, run_dir: Path, tmp_path: Path, capsys):
-    env = cloud_env(cloud, XRAY_SUMMARY="from env", XRAY_TEST_ENVIRONMENTS="staging")
-    argv = [run_dir / "output.xml", "--workdir", tmp_path / "w", "--summary", "from flag"]
-    rc, _, err = run([*argv, "--environment", "production", "--revision", "abc"], env, capsys)
-    assert rc == 0, err
-    info = cloud.imports[0]["info"]
-    assert info["fields"]["summary"] == "from flag"
-    assert info["xrayFields"]["environments"] == ["production"]
-
-
-def test_evidence_cloud_embeds_screenshots_and_attaches_pod_logs(
-    cloud: Standin, run_dir: Path, tmp_path: Path, capsys
+def test_test_keys_requirements_and_generic_tests_as_xray_makes_them(
+    cloud: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
 ):
     rc, out, err = run(
-        [run_dir / "output.xml", "--workdir", tmp_path / "w"], cloud_env(cloud), capsys
+        [run_dir / "output.xml", "--workdir", tmp_path / "w"],
+        cloud_env(cloud, keys_file),
+        capsys,
+        sleep=cloud.clock.sleep,
     )
     assert rc == 0, err
-    tests = {t["name"]: t for t in cloud.imports[0]["tests"]}
-    assert tests["Map shows the fibre"]["screenshots"] == 1  # Xray reads embedded images only
-    assert tests["Waterfall draws"]["screenshots"] == 1  # Browser's EMBED, as it was
-    (request,) = cloud.seen("POST", "/api/v2/import/execution/robot/multipart")
-    embedded = base64.b64encode(PNG).decode()
-    assert f"data:image/png;base64,{embedded}".encode() in Standin.multipart(request)["results"]
-    evidence = {run["test"]: run["evidence"] for run in cloud.runs.values()}
-    assert evidence["PZ-101"] == [] and evidence["PZ-102"] == []
-    (log,) = evidence["PZ-103"]
+    # The upload: the Test key added from the mapping, requirement keys kept, the bug key gone.
+    tags = uploaded_tags(cloud)
+    assert tags["Task reaches running"] == ["PZ-13874", "PZ-500", "api", "critical"]
+    assert tags["Configure answers 200"] == ["PZ-13873", "api"]
+    assert "left out of the upload: 1 bug key tag(s) and 0 unlisted key tag(s)" in out
+    # What Xray made of it: the keyed test on PZ-500, three Generic Tests by definition.
+    key = cloud.imports[0]["key"]
+    runs = cloud.runs_of(key)
+    assert runs["PZ-500"].robot_tests == ["Robot.Api.Task reaches running"]
+    generic = {cloud.issues[k].definition: k for k in cloud.imports[0]["created_generic"]}
+    assert set(generic) == {
+        "Robot.Ui.Map shows the fibre",
+        "Robot.Ui2.Waterfall draws",
+        "Robot.Api.Configure answers 200",
+    }
+    assert cloud.issues[generic["Robot.Ui.Map shows the fibre"]].summary == "Map shows the fibre"
+    # Coverage links to the requirement keys.
+    assert cloud.issues["PZ-500"].links == ["PZ-13874"]
+    assert cloud.issues[generic["Robot.Api.Configure answers 200"]].links == ["PZ-13873"]
+    assert "1 on their Test, 3 on Generic Tests" in out
+
+
+def test_a_second_import_reuses_the_generic_tests(
+    cloud: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
+):
+    env = cloud_env(cloud, keys_file)
+    for _ in range(2):
+        rc, _, err = run([run_dir / "output.xml", "--workdir", tmp_path / "w"], env, capsys)
+        assert rc == 0, err
+    assert len(cloud.imports[0]["created_generic"]) == 3
+    assert cloud.imports[1]["created_generic"] == []
+
+
+def test_xray_refuses_a_key_that_is_neither_a_test_nor_a_requirement(
+    cloud: Standin, run_dir: Path, tmp_path: Path, capsys
+):
+    """Sending the suite's bug keys as they are (every key listed as a requirement) is what
+    the old import did: the stand-in refuses it, as Xray answers such a key."""
+    everything = tmp_path / "all.yaml"
+    everything.write_text("requirements: [PZ-13873, PZ-13874, PZ-13986]\n")
+    rc, _, err = run(
+        [run_dir / "output.xml", "--workdir", tmp_path / "w"], cloud_env(cloud, everything), capsys
+    )
+    assert rc == 1
+    assert err == (
+        "xray: POST /api/v2/import/execution/robot/multipart answered HTTP 400: PZ-13986 is "
+        "not a requirement issue or is not a valid issue key. (the server rejected the request)\n"
+    )
+    assert cloud.imports == []
+
+
+# -- evidence -----------------------------------------------------------------------------
+def test_cloud_evidence_reaches_each_tests_own_run_in_one_call_per_run(
+    cloud: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
+):
+    rc, out, err = run(
+        [run_dir / "output.xml", "--workdir", tmp_path / "w"],
+        cloud_env(cloud, keys_file),
+        capsys,
+        sleep=cloud.clock.sleep,
+    )
+    assert rc == 0, err
+    runs = {tuple(r.robot_tests): r for r in cloud.runs.values()}
+    keyed = runs[("Robot.Api.Task reaches running",)]
+    assert keyed.test_key == "PZ-500"
+    (log,) = keyed.evidence
     assert log["filename"] == "Task_reaches_running--focus-server-7d9.log"
     assert base64.b64decode(log["data"]).decode() == "boot\nERROR grpc down"
-    assert "2 embedded screenshot(s) (1 embedded from files), 1 pod-log excerpt(s)" in out
+    # Generic Tests: the screenshots of the failed UI tests, as image evidence.
+    for name in ("Robot.Ui.Map shows the fibre", "Robot.Ui2.Waterfall draws"):
+        (shot,) = runs[(name,)].evidence
+        assert shot["mimeType"] == "image/png" and base64.b64decode(shot["data"]) == PNG
+    assert runs[("Robot.Api.Configure answers 200",)].evidence == []  # passed
+    mutations = [
+        r for r in cloud.seen("POST", "/api/v2/graphql") if b"addEvidenceToTestRun" in r.body
+    ]
+    assert len(mutations) == 3  # one per run with evidence
+    assert "3 file(s) attached in 3 call(s)" in out and "0 warning(s)" in out
+    # Embedded in the upload too: the file screenshot became a data URI.
+    embedded = base64.b64encode(PNG).decode()
+    assert f"data:image/png;base64,{embedded}".encode() in cloud.imports[0]["xml"]
 
 
-def test_server_dc_multipart_import_with_custom_fields_and_evidence(
-    dc: Standin, run_dir: Path, tmp_path: Path, capsys
+def test_dc_evidence_reaches_keyed_and_generic_runs(
+    dc: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
 ):
-    dc.add_issue("PZ-14024", "Test Plan")
-    dc.plans["PZ-14024"] = []
-    env = dc_env(
-        dc,
-        XRAY_TEST_PLAN="PZ-14024",
-        XRAY_TEST_ENVIRONMENTS="staging",
-        XRAY_ENVIRONMENTS_FIELD="customfield_10201",
-        XRAY_REVISION_FIELD="customfield_10202",
-    )
+    env = dc_env(dc, keys_file, XRAY_TEST_PLAN="PZ-14024")
     rc, out, err = run([run_dir / "output.xml", "--workdir", tmp_path / "w"], env, capsys)
     assert rc == 0, err
     (request,) = dc.seen("POST", "/rest/raven/2.0/import/execution/robot/multipart")
     assert request.headers["Authorization"] == f"Bearer {dc.pat}"
-    parts = Standin.multipart(request)
-    assert set(parts) == {"file", "info"}
-    fields = json.loads(parts["info"])["fields"]
-    assert fields["customfield_10201"] == ["staging"]
-    assert fields["customfield_10202"] == CI_ENV["GITHUB_SHA"]
+    assert set(Standin.multipart(request)) == {"file", "info"}
     key = dc.imports[0]["key"]
-    # No plan field id given: the execution is added to the plan through the plan's API.
-    assert dc.issues["PZ-14024"].fields["executions"] == [key]
-    assert dc.imports[0]["tests"][0]["screenshots"] == 1
-    evidence = {run["test"]: run["evidence"] for run in dc.runs.values()}
-    (log,) = evidence["PZ-103"]
+    assert dc.issues["PZ-14024"].fields["executions"] == [key]  # linked through the plan API
+    runs = {tuple(r.robot_tests): r for r in dc.runs.values()}
+    (log,) = runs[("Robot.Api.Task reaches running",)].evidence
     assert log["filename"] == "Task_reaches_running--focus-server-7d9.log"
     assert log["contentType"] == "text/plain"
+    (shot,) = runs[("Robot.Ui.Map shows the fibre",)].evidence
+    assert shot["contentType"] == "image/png"
+    assert dc.seen("GET", "/rest/raven/1.0/testruns")  # the export of the execution's runs
     assert f"Test Execution {key} {dc.url}/browse/{key}" in out
 
 
-def test_shards_are_merged_before_the_import(cloud: Standin, tmp_path: Path, capsys):
-    one = write_output(tmp_path / "s1" / "output.xml", {"Api": [T("A", ["PZ-1"])]})
-    two = write_output(
-        tmp_path / "s2" / "output.xml", {"Alerts": [T("B", ["PZ-2"]), T("C", ["PZ-3"], "FAIL")]}
-    )
-    rc, out, err = run([one, two, "--workdir", tmp_path / "w"], cloud_env(cloud), capsys)
-    assert rc == 0, err
-    names = sorted(t["name"] for t in cloud.imports[0]["tests"])
-    assert names == ["A", "B", "C"]
-    assert "imported 3 tests (1 failed) from 2 file(s)" in out
-
-
-def test_a_429_with_retry_after_is_waited_out(
-    cloud: Standin, run_dir: Path, tmp_path: Path, capsys, sleeps: Sleeps
+def test_a_test_without_a_run_gets_a_warning_and_exit_0_after_the_result_file(
+    cloud: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
 ):
-    cloud.fault("/api/v2/import/execution/robot/multipart", 429, times=2, retry_after="7")
-    argv = [run_dir / "output.xml", "--workdir", tmp_path / "w"]
-    rc, _, err = run(argv, cloud_env(cloud), capsys, sleep=sleeps)
+    def lose_a_run(exec_key: str) -> None:
+        for run_id, test_run in list(cloud.runs.items()):
+            if test_run.robot_tests == ["Robot.Ui.Map shows the fibre"]:
+                del cloud.runs[run_id]
+
+    cloud.after_import = lose_a_run
+    result = tmp_path / "x.json"
+    argv = [run_dir / "output.xml", "--workdir", tmp_path / "w", "--result-file", result]
+    rc, out, err = run(argv, cloud_env(cloud, keys_file), capsys, sleep=cloud.clock.sleep)
     assert rc == 0, err
-    assert sleeps == [7.0, 7.0]
-    assert len(cloud.seen("POST", "/api/v2/import/execution/robot/multipart")) == 3
+    warnings = [line for line in out.splitlines() if "warning" in line and "no Test Run" in line]
+    assert warnings == [
+        f"xray: warning: no Test Run of Generic Test 'Robot.Ui.Map shows the fibre' in "
+        f"{cloud.imports[0]['key']}; 1 evidence file(s) of 'Robot.Ui.Map shows the fibre' not "
+        "attached"
+    ]
+    assert json.loads(result.read_text())["key"] == cloud.imports[0]["key"]
+
+
+def test_the_result_file_is_written_before_evidence_fails(
+    dc: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
+):
+    dc.fault("/rest/raven/1.0/testruns", 403, times=99, body={"error": "no permission"})
+    result = tmp_path / "x.json"
+    argv = [run_dir / "output.xml", "--workdir", tmp_path / "w", "--result-file", result]
+    rc, _, err = run(argv, dc_env(dc, keys_file), capsys)
+    assert rc == 1 and "HTTP 403" in err
+    assert json.loads(result.read_text())["key"] == dc.imports[0]["key"]
+
+
+def test_dc_plan_link_that_answers_an_error_list_is_an_error(
+    dc: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
+):
+    dc.fault(
+        "/rest/raven/1.0/api/testplan/PZ-14024/testexecution",
+        200,
+        body=["Issue with key PZ-14024 is not a Test Plan."],
+    )
+    argv = [
+        run_dir / "output.xml",
+        "--workdir",
+        tmp_path / "w",
+        "--result-file",
+        tmp_path / "x.json",
+    ]
+    rc, _, err = run(argv, dc_env(dc, keys_file, XRAY_TEST_PLAN="PZ-14024"), capsys)
+    assert rc == 1
+    key = dc.imports[0]["key"]
+    assert err == (
+        f"xray: adding {key} to Test Plan PZ-14024 failed: Issue with key PZ-14024 is not a "
+        "Test Plan. (the execution itself was imported)\n"
+    )
+    assert json.loads((tmp_path / "x.json").read_text())["key"] == key
+
+
+# -- retries ------------------------------------------------------------------------------
+def test_429_without_retry_after_waits_at_least_60_s_and_doubles(
+    cloud: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
+):
+    cloud.fault("/api/v2/import/execution/robot/multipart", 429, times=2)  # no Retry-After
+    argv = [run_dir / "output.xml", "--workdir", tmp_path / "w"]
+    rc, _, err = run(argv, cloud_env(cloud, keys_file), capsys, sleep=cloud.clock.sleep)
+    assert rc == 0, err
+    assert cloud.clock.slept[:2] == [60.0, 120.0]
     assert len(cloud.imports) == 1
 
 
-def test_5xx_backs_off_exponentially_then_succeeds(
-    dc: Standin, run_dir: Path, tmp_path: Path, capsys, sleeps: Sleeps
+def test_429_with_retry_after_is_honoured(
+    cloud: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
 ):
-    dc.fault("/rest/raven/2.0/import", 503, times=3)
+    cloud.fault("/api/v2/import/execution/robot/multipart", 429, times=2, retry_after="7")
     argv = [run_dir / "output.xml", "--workdir", tmp_path / "w"]
-    rc, _, err = run(argv, dc_env(dc), capsys, sleep=sleeps, backoff=0.5)
+    rc, _, err = run(argv, cloud_env(cloud, keys_file), capsys, sleep=cloud.clock.sleep)
+    assert rc == 0, err
+    assert cloud.clock.slept[:2] == [7.0, 7.0]
+
+
+def test_persistent_429_stops_at_the_deadline_with_one_line(
+    cloud: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
+):
+    cloud.fault("/api/v2/import", 429, times=99)
+    argv = [run_dir / "output.xml", "--workdir", tmp_path / "w"]
+    rc, _, err = run(
+        argv, cloud_env(cloud, keys_file), capsys, sleep=cloud.clock.sleep, deadline=300
+    )
+    assert rc == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "HTTP 429" in err and "within the 300 s deadline, rate limit (429)" in err
+    assert cloud.clock.slept == [60.0, 120.0]  # 60 + 120 + 240 would pass 300
+    assert cloud.imports == []
+
+
+def test_5xx_on_a_query_backs_off_exponentially(
+    dc: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
+):
+    dc.fault("/rest/raven/1.0/testruns", 503, times=3)
+    argv = [run_dir / "output.xml", "--workdir", tmp_path / "w"]
+    sleeps: list[float] = []
+    rc, _, err = run(argv, dc_env(dc, keys_file), capsys, sleep=sleeps.append, backoff=0.5)
     assert rc == 0, err
     assert sleeps == [0.5, 1.0, 2.0]
 
 
-def test_persistent_429_fails_with_one_line(
-    cloud: Standin, run_dir: Path, tmp_path: Path, capsys, sleeps: Sleeps
+def test_a_lost_import_answer_finds_the_execution_xray_made_instead_of_importing_twice(
+    cloud: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
 ):
-    cloud.fault("/api/v2/import", 429, times=99, retry_after="1")
-    argv = [run_dir / "output.xml", "--workdir", tmp_path / "w"]
-    rc, out, err = run(argv, cloud_env(cloud), capsys, sleep=sleeps, retries=3)
-    assert rc == 1
-    assert err.count("\n") == 1 and "Traceback" not in err
-    assert "HTTP 429" in err and "still failing after 4 tries" in err
-    assert sleeps == [1.0, 1.0, 1.0]
+    """Xray did the import but the answer came after the client's read timeout; Jira's search
+    does not show the new execution for a moment (search/jql is eventually consistent)."""
+    cloud.fault("/api/v2/import/execution/robot/multipart", 0, after_work=1.5)
+    argv = [
+        run_dir / "output.xml",
+        "--workdir",
+        tmp_path / "w",
+        "--result-file",
+        tmp_path / "x.json",
+    ]
+    rc, out, err = run(
+        argv,
+        cloud_env(cloud, keys_file),
+        capsys,
+        sleep=cloud.clock.sleep,
+        timeout=(2.0, 0.5),
+    )
+    assert rc == 0, err
+    assert len(cloud.imports) == 1  # one Test Execution, not two
+    assert len(cloud.seen("POST", "/api/v2/import/execution/robot/multipart")) == 1
+    key = cloud.imports[0]["key"]
+    assert f"but Xray created Test Execution {key} (label {MARKER}): using it" in out
+    assert cloud.clock.slept[0] == 15.0  # the first search did not see it yet
+    assert json.loads((tmp_path / "x.json").read_text())["key"] == key
 
 
-def test_xray_400_error_body_is_shown_in_one_line(
-    cloud: Standin, run_dir: Path, tmp_path: Path, capsys
+def test_a_lost_import_that_xray_did_not_do_is_sent_again_once(
+    cloud: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
 ):
-    cloud.add_issue("PZ-14024", "Test Plan")  # exists in Jira, but not as an Xray plan
-    env = cloud_env(cloud, XRAY_TEST_PLAN="PZ-14025")
-    rc, _, err = run([run_dir / "output.xml", "--workdir", tmp_path / "w"], env, capsys)
-    assert rc == 1
-    assert err == (
-        "xray: POST /api/v2/import/execution/robot/multipart answered HTTP 400: "
-        "Test Plan with key PZ-14025 not found. (the server rejected the request)\n"
-    )
-
-
-def test_no_credential_in_any_output(cloud: Standin, dc: Standin, run_dir: Path, tmp_path, capsys):
+    cloud.fault("/api/v2/import/execution/robot/multipart", 502, times=1)
     argv = [run_dir / "output.xml", "--workdir", tmp_path / "w"]
-    secrets = [cloud.client_secret, cloud.client_id, dc.pat]
-    outputs = []
-    # 1. a refused API key (the error body even echoes the secret back)
-    cloud.fault(
-        "/api/v2/authenticate", 401, body={"error": f"bad client secret {cloud.client_secret}"}
+    rc, _, err = run(argv, cloud_env(cloud, keys_file), capsys, sleep=cloud.clock.sleep)
+    assert rc == 0, err
+    assert f"no Test Execution labelled {MARKER} appeared within 60 s: importing again" in err
+    assert len(cloud.seen("POST", "/api/v2/import/execution/robot/multipart")) == 2
+    assert len(cloud.imports) == 1
+
+
+def test_a_refused_connection_is_retried_without_a_search(
+    run_dir: Path, keys_file: Path, tmp_path: Path, capsys
+):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    env = {
+        "XRAY_BASE_URL": f"http://127.0.0.1:{port}",
+        "XRAY_TOKEN": "dc-pat-9",
+        "XRAY_PROJECT_KEY": "PZ",
+        "XRAY_KEYS_FILE": str(keys_file),
+    }
+    sleeps: list[float] = []
+    rc, _, err = run(
+        [run_dir / "output.xml", "--workdir", tmp_path / "w"],
+        env,
+        capsys,
+        sleep=sleeps.append,
+        retries=2,
     )
-    outputs.append(run(argv, cloud_env(cloud), capsys))
-    # 2. success, then a failure after the token was issued (the body echoes the token)
-    outputs.append(run(argv, cloud_env(cloud), capsys))
-
-    def echo_token(request):
-        return {"error": f"token {request.headers['Authorization'][7:]} broke"}
-
-    cloud.fault("/api/v2/import", 500, times=99, body=echo_token)
-    outputs.append(run(argv, cloud_env(cloud), capsys, sleep=lambda s: None, retries=1))
-    secrets += list(cloud.tokens)
-    assert len(cloud.tokens) == 2
-    # 3. a wrong DC token, and an unreachable host
-    outputs.append(run(argv, dc_env(dc, XRAY_TOKEN=dc.pat + "x"), capsys))
-    unreachable = dc_env(dc, XRAY_BASE_URL="http://127.0.0.1:1")
-    outputs.append(run(argv, unreachable, capsys, sleep=lambda s: None, retries=1))
-    assert [rc for rc, _, _ in outputs] == [1, 0, 1, 1, 1]
-    printed = "\n".join(out + err for _, out, err in outputs)
-    assert "credentials were refused" in printed and "***" in printed
-    for secret in secrets:
-        assert secret not in printed
-    assert "Traceback" not in printed
+    assert rc == 1
+    assert "could not reach 127.0.0.1" in err and "after 3 tries" in err
+    assert sleeps == [2.0, 4.0] and "importing again" not in err
 
 
-def test_every_call_has_a_timeout(run_dir: Path, tmp_path: Path, capsys, sleeps: Sleeps):
+def test_every_call_has_a_timeout(run_dir: Path, keys_file: Path, tmp_path: Path, capsys):
     silent = socket.socket()  # accepts connections (backlog) but never answers
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)
@@ -330,14 +487,153 @@ def test_every_call_has_a_timeout(run_dir: Path, tmp_path: Path, capsys, sleeps:
             "XRAY_BASE_URL": f"http://127.0.0.1:{silent.getsockname()[1]}",
             "XRAY_TOKEN": "dc-pat-9",
             "XRAY_PROJECT_KEY": "PZ",
+            "XRAY_KEYS_FILE": str(keys_file),
         }
         argv = [run_dir / "output.xml", "--workdir", tmp_path / "w"]
-        rc, _, err = run(argv, env, capsys, sleep=sleeps, timeout=(0.5, 0.5), retries=1)
+        sleeps: list[float] = []
+        rc, _, err = run(argv, env, capsys, sleep=sleeps.append, timeout=(0.5, 0.5), retries=1)
     finally:
         silent.close()
     assert rc == 1
-    assert "timed out after 2 tries (connect 0.5s, read 0.5s)" in err
+    # The import is not sent twice blindly: the search for its execution times out too.
+    assert "GET /rest/api/2/search timed out after 2 tries (connect 0.5s, read 0.5s)" in err
     assert err.count("\n") == 1
+
+
+# -- output format ------------------------------------------------------------------------
+def test_legacyoutput_for_an_xray_that_reads_only_the_older_format(
+    run_dir: Path, keys_file: Path, tmp_path: Path, capsys
+):
+    with Standin(deployment="Server", newest_schema=4) as old:
+        world(old)
+        argv = [run_dir / "output.xml", "--workdir", tmp_path / "w"]
+        rc, _, err = run(argv, dc_env(old, keys_file), capsys)
+        assert rc == 1 and "reads Robot output up to schema 4, got 5" in err
+        rc, _, err = run([*argv, "--legacyoutput"], dc_env(old, keys_file), capsys)
+        assert rc == 0, err
+        assert b'schemaversion="4"' in old.imports[0]["xml"]
+
+
+# -- --check-only -------------------------------------------------------------------------
+def _mapping_run(tmp_path: Path) -> Path:
+    return write_output(
+        tmp_path / "map" / "output.xml",
+        {
+            "Api": [
+                T("Task reaches running", ["PZ-13874"]),
+                T("Configure answers 200", ["PZ-13873", "PZ-13986"]),
+                T("Typo", ["pz-99999"]),
+                T("Unlisted", ["PZ-13874", "PZ-600"]),
+                T("No key", ["api"]),
+            ]
+        },
+    )
+
+
+def test_check_only_dc_says_what_each_key_is_and_what_the_import_does(
+    dc: Standin, keys_file: Path, tmp_path: Path, capsys
+):
+    dc.add_issue("PZ-600", "Task")
+    argv = [_mapping_run(tmp_path), "--check-only", "--workdir", tmp_path / "w"]
+    rc, out, err = run(argv, dc_env(dc, keys_file), capsys)
+    assert rc == 1, err
+    lines = out.splitlines()
+    assert lines == [
+        "PZ-13873: Story (requirement): Xray links the tests' Tests to it (coverage) "
+        "[1 test(s), e.g. 'Robot.Api.Configure answers 200']",
+        "PZ-13874: Story (requirement): Xray links the tests' Tests to it (coverage) "
+        "[2 test(s), e.g. 'Robot.Api.Task reaches running']",
+        "PZ-13986: Bug (bug): not sent to Xray; named in the Jira bug text "
+        "[1 test(s), e.g. 'Robot.Api.Configure answers 200']",
+        "PZ-500: Test: the results go to this Test's run "
+        "[1 test(s), e.g. 'Robot.Api.Task reaches running']",
+        f"PZ-600: Task, not listed in {keys_file}: not sent; list it as a requirement, a bug, or a "
+        "test's Test key [1 test(s), e.g. 'Robot.Api.Unlisted']  <- problem",
+        "PZ-99999: does not exist: not sent (Xray would refuse the import) "
+        "[1 test(s), e.g. 'Robot.Api.Typo']  <- problem",
+        "xray: 1 of 5 tests have a Test key; 4 go to Generic Tests "
+        "(found or created by suite path and name)",
+        "xray: 2 problem(s)",
+    ]
+    assert not dc.seen("POST", "/rest/raven")  # nothing imported
+
+
+def test_check_only_cloud_without_jira_asks_xray(
+    cloud: Standin, keys_file: Path, tmp_path: Path, capsys
+):
+    argv = [_mapping_run(tmp_path), "--check-only", "--workdir", tmp_path / "w"]
+    rc, out, _ = run(argv, cloud_env(cloud, keys_file), capsys)
+    assert rc == 1
+    assert out.splitlines()[0].startswith(
+        "PZ-13873: requirement (requirement): Xray links the tests' Tests to it (coverage) "
+        "(type as far as Xray tells;"
+    )
+    assert "PZ-500: Test: the results go to this Test's run" in out
+    assert "PZ-13986: other or missing (bug): not sent to Xray" in out
+
+
+def test_check_only_cloud_asks_jira_cloud_when_it_can(
+    cloud: Standin, keys_file: Path, tmp_path: Path, capsys
+):
+    env = cloud_env(
+        cloud,
+        keys_file,
+        JIRA_URL=cloud.url,
+        JIRA_USER="qa@example.invalid",
+        JIRA_API_TOKEN="jira-api-token-0001",
+    )
+    argv = [_mapping_run(tmp_path), "--check-only", "--workdir", tmp_path / "w"]
+    rc, out, _ = run(argv, env, capsys)
+    assert rc == 1
+    assert "PZ-13986: Bug (bug): not sent to Xray" in out
+    assert cloud.seen("GET", "/rest/api/3/issue/PZ-13986")
+
+
+def test_every_key_tag_in_the_suite_is_listed_in_the_mapping():
+    """A new PZ-* tag must be classified (requirement or bug) before the import sends it."""
+    from robot.api import TestSuiteBuilder
+
+    from scripts.publishing.xray_keys import load_keys
+
+    mapping = load_keys()
+    suite = TestSuiteBuilder(process_curdir=False).build("robot")
+    unknown = {
+        (key, test.full_name)
+        for test in suite.all_tests
+        for key in mapping.classify(test.full_name, test.tags).unknown
+    }
+    assert not unknown, sorted(unknown)[:5]
+
+
+# -- settings and errors ------------------------------------------------------------------
+def test_no_credential_in_any_output(
+    cloud: Standin, dc: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
+):
+    argv = [run_dir / "output.xml", "--workdir", tmp_path / "w"]
+    secrets = [cloud.client_secret, cloud.client_id, dc.pat]
+    outputs = []
+    cloud.fault(
+        "/api/v2/authenticate", 401, body={"error": f"bad client secret {cloud.client_secret}"}
+    )
+    outputs.append(run(argv, cloud_env(cloud, keys_file), capsys))
+    outputs.append(run(argv, cloud_env(cloud, keys_file), capsys, sleep=cloud.clock.sleep))
+
+    def echo_token(request):
+        return {"error": f"token {request.headers['Authorization'][7:]} broke"}
+
+    cloud.fault("/api/v2/graphql", 500, times=99, body=echo_token)
+    outputs.append(run(argv, cloud_env(cloud, keys_file), capsys, sleep=lambda s: None, retries=1))
+    secrets += list(cloud.tokens)
+    assert len(cloud.tokens) == 2
+    outputs.append(run(argv, dc_env(dc, keys_file, XRAY_TOKEN=dc.pat + "x"), capsys))
+    unreachable = dc_env(dc, keys_file, XRAY_BASE_URL="http://127.0.0.1:1")
+    outputs.append(run(argv, unreachable, capsys, sleep=lambda s: None, retries=1))
+    assert [rc for rc, _, _ in outputs] == [1, 0, 1, 1, 1]
+    printed = "\n".join(out + err for _, out, err in outputs)
+    assert "credentials were refused" in printed and "***" in printed
+    for secret in secrets:
+        assert secret not in printed
+    assert "Traceback" not in printed
 
 
 @pytest.mark.parametrize(
@@ -352,6 +648,11 @@ def test_every_call_has_a_timeout(run_dir: Path, tmp_path: Path, capsys, sleeps:
         (
             {"XRAY_PROJECT_KEY": "PZ", "XRAY_BASE_URL": "http://127.0.0.1:1"},
             "xray: set XRAY_TOKEN (a personal access token) to publish to Xray Server/DC\n",
+        ),
+        (
+            {"XRAY_PROJECT_KEY": "PZ", "XRAY_KEYS_FILE": "/nonexistent/keys.yaml"},
+            "xray: /nonexistent/keys.yaml does not exist "
+            "(the Xray key mapping; see docs/xray.md)\n",
         ),
     ],
 )
@@ -370,77 +671,6 @@ def test_missing_or_broken_output_is_one_line(tmp_path: Path, capsys):
     rc, _, err = run([broken, "--check-only"], {}, capsys)
     assert rc == 2 and err.startswith(f"xray: {broken} is not a Robot Framework output.xml")
     assert err.count("\n") == 1
-
-
-def _mapping_run(tmp_path: Path) -> Path:
-    return write_output(
-        tmp_path / "map" / "output.xml",
-        {
-            "Api": [
-                T("Good", ["PZ-1"]),
-                T("Bug key", ["PZ-2"]),
-                T("Missing key", ["pz-3"]),
-                T("No key", ["api"]),
-            ]
-        },
-    )
-
-
-def test_check_only_dc_names_missing_and_non_test_keys(dc: Standin, tmp_path: Path, capsys):
-    dc.add_issue("PZ-1", "Test")
-    dc.add_issue("PZ-2", "Bug")
-    argv = [_mapping_run(tmp_path), "--check-only", "--workdir", tmp_path / "w"]
-    rc, out, err = run(argv, dc_env(dc), capsys)
-    assert rc == 1, err
-    assert out.splitlines() == [
-        "PZ-2: is a Bug, not a Test issue (test 'Robot.Api.Bug key')",
-        "PZ-3: does not exist (test 'Robot.Api.Missing key')",
-        "xray: 3 of 4 tests have a PZ-* key; 2 mapping problem(s)",
-    ]
-    assert not dc.seen("POST", "/rest/raven")  # nothing imported
-    assert {r.path for r in dc.seen("GET", "/rest/api/2/issue/")} == {
-        "/rest/api/2/issue/PZ-1",
-        "/rest/api/2/issue/PZ-2",
-        "/rest/api/2/issue/PZ-3",
-    }
-
-
-def test_check_only_cloud_asks_jira_cloud_when_it_can(cloud: Standin, tmp_path: Path, capsys):
-    cloud.add_issue("PZ-1", "Test")
-    cloud.add_issue("PZ-2", "Story")
-    env = cloud_env(
-        cloud,
-        JIRA_URL=cloud.url,
-        JIRA_USER="qa@example.invalid",
-        JIRA_API_TOKEN="jira-api-token-0001",
-    )
-    argv = [_mapping_run(tmp_path), "--check-only", "--workdir", tmp_path / "w"]
-    rc, out, _ = run(argv, env, capsys)
-    assert rc == 1
-    assert out.splitlines()[:2] == [
-        "PZ-2: is a Story, not a Test issue (test 'Robot.Api.Bug key')",
-        "PZ-3: does not exist (test 'Robot.Api.Missing key')",
-    ]
-    assert cloud.seen("GET", "/rest/api/3/issue/PZ-1")
-
-
-def test_check_only_cloud_without_jira_asks_xray(cloud: Standin, tmp_path: Path, capsys):
-    cloud.add_issue("PZ-1", "Test")
-    cloud.add_issue("PZ-2", "Bug")
-    argv = [_mapping_run(tmp_path), "--check-only", "--workdir", tmp_path / "w"]
-    rc, out, _ = run(argv, cloud_env(cloud), capsys)
-    assert rc == 1
-    assert out.splitlines()[:2] == [
-        "PZ-2: does not exist or is not a Test issue (test 'Robot.Api.Bug key')",
-        "PZ-3: does not exist or is not a Test issue (test 'Robot.Api.Missing key')",
-    ]
-
-
-def test_check_only_passes_when_every_key_is_a_test(dc: Standin, tmp_path: Path, capsys):
-    dc.add_issue("PZ-1", "Test")
-    out_xml = write_output(tmp_path / "ok" / "output.xml", {"Api": [T("Good", ["PZ-1"])]})
-    rc, out, _ = run([out_xml, "--check-only", "--workdir", tmp_path / "w"], dc_env(dc), capsys)
-    assert rc == 0 and out == "xray: 1 of 1 tests have a PZ-* key; 0 mapping problem(s)\n"
 
 
 def test_pod_logs_written_by_the_pod_monitor_are_found(tmp_path: Path):

@@ -15,24 +15,30 @@ from tests.publishing.standin import Standin
 SUITE = """\
 *** Test Cases ***
 Configure answers
-    [Documentation]    In the plan.
-    [Tags]    PZ-1    regression
+    [Documentation]    In the plan: its Test key is a tag.
+    [Tags]    test:PZ-1    PZ-13873    regression
     No Operation
 
 Metadata answers
-    [Documentation]    In the plan, by a lower-case tag.
-    [Tags]    pz-2    regression
+    [Documentation]    In the plan: its Test key is in the mapping file.
+    [Tags]    regression
     No Operation
 
 Health answers
     [Documentation]    Not in the plan.
-    [Tags]    PZ-9    regression
+    [Tags]    test:PZ-9    regression
     No Operation
 
-Untagged
-    [Documentation]    No key.
-    [Tags]    regression
+Requirement only
+    [Documentation]    A requirement key is not a Test key.
+    [Tags]    PZ-5    regression
     No Operation
+"""
+
+KEYS = """
+tests:
+  "Robot.Api.Metadata answers": PZ-2
+requirements: [PZ-13873, PZ-5]
 """
 
 
@@ -42,6 +48,13 @@ def suites(tmp_path: Path) -> Path:
     directory.mkdir()
     (directory / "api.robot").write_text(SUITE)
     return directory
+
+
+@pytest.fixture(autouse=True)
+def _keys(tmp_path: Path, monkeypatch) -> None:
+    keys = tmp_path / "xray_keys.yaml"
+    keys.write_text(KEYS)
+    monkeypatch.setenv("XRAY_KEYS_FILE", str(keys))
 
 
 def plan_with(standin: Standin, keys: list[str]) -> None:
@@ -67,10 +80,14 @@ def test_argument_file_selects_exactly_the_plan_tests(mode, suites: Path, tmp_pa
             else {"XRAY_BASE_URL": standin.url, "XRAY_TOKEN": standin.pat}
         )
         argfile = tmp_path / "plan.args"
+        env["XRAY_KEYS_FILE"] = str(tmp_path / "xray_keys.yaml")
         rc = xray_plan.main(["pz-14024", "--suites", str(suites), "--output", str(argfile)], env)
     out = capsys.readouterr().out
     assert rc == 0
-    assert argfile.read_text().splitlines()[1:] == ["--include PZ-1", "--include PZ-2"]
+    assert argfile.read_text().splitlines()[1:] == [
+        "--test Robot.Api.Configure answers",
+        "--test Robot.Api.Metadata answers",
+    ]
     lines = out.splitlines()
     assert lines[0] == "PZ-5: in PZ-14024, no automated test here"
     assert len([line for line in lines if "no automated test here" in line]) == 151
@@ -88,6 +105,7 @@ def test_a_plan_with_nothing_automated_fails_with_one_line(suites: Path, tmp_pat
     with Standin(deployment="Server") as standin:
         plan_with(standin, ["PZ-5"])
         env = {"XRAY_BASE_URL": standin.url, "XRAY_TOKEN": standin.pat}
+        env["XRAY_KEYS_FILE"] = str(tmp_path / "xray_keys.yaml")
         rc = xray_plan.main(["PZ-14024", "--suites", str(suites)], env)
     captured = capsys.readouterr()
     assert rc == 1

@@ -15,8 +15,8 @@ from typing import Any
 import psutil
 import pymongo
 
+from contract import constants
 from twin.config import REPO_ROOT
-from variables import constants
 
 PASSWORD = "s3cret-for-tests"
 USER = constants.MONGO_USER

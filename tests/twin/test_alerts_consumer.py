@@ -19,6 +19,7 @@ import pytest
 import requests
 from pika.adapters.blocking_connection import BlockingChannel
 
+from contract import constants
 from tests.twin.rabbitmq_fixtures import start_node, stop_node
 from twin import config, prepare
 from twin.focus_server.alerts_consumer import (
@@ -28,7 +29,6 @@ from twin.focus_server.alerts_consumer import (
     Rejection,
     validate,
 )
-from variables import constants
 
 Node = tuple[dict, dict]
 

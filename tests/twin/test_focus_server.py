@@ -16,6 +16,7 @@ import pymongo
 import pytest
 from pymongo.errors import OperationFailure
 
+from contract import constants
 from tests.twin import test_focus_server_support as support
 from tests.twin.test_focus_server_support import (
     FakeJobBackend,
@@ -31,7 +32,6 @@ from tests.twin.test_focus_server_support import (
 from twin import fibre_data
 from twin.focus_server import alerts_consumer, store
 from twin.grpc_job.protocol import format_time
-from variables import constants
 
 
 @pytest.fixture(scope="module")
@@ -483,6 +483,70 @@ def test_capacity_counts_active_tasks_this_process_does_not_know(api, db):
         ]
     )  # fmt: skip
     assert error_of(api.post("/configure", json=live_config()), 503)["code"] == "CAPACITY_EXCEEDED"
+
+
+def _active_in_db(db) -> int:
+    return db["tasks"].count_documents({"status": {"$in": ["waiting", "running"]}})
+
+
+def _fails_once_after_applying(monkeypatch, method: str, task_id: str = "") -> list[str]:
+    """``TaskStore.<method>`` (of ``task_id``, else of any task) does its write, then raises
+    as a reply that timed out would."""
+    original = getattr(store.TaskStore, method)
+    failed: list[str] = []
+
+    def flaky(self, task_id_or_document, *args, **kwargs):
+        result = original(self, task_id_or_document, *args, **kwargs)
+        if not failed and task_id in ("", task_id_or_document):
+            failed.append(method)
+            raise pymongo.errors.NetworkTimeout("timed out (after the write was applied)")
+        return result
+
+    monkeypatch.setattr(store.TaskStore, method, flaky)
+    return failed
+
+
+@pytest.mark.parametrize("method", ["insert", "update"])
+def test_a_configure_that_fails_half_way_keeps_no_slot(api, db, monkeypatch, method):
+    """The write applied, its reply lost: the client gets 503 and no task id, so the task
+    must end failed and free its slot (it kept one for good, and the capacity shrank)."""
+    failed = _fails_once_after_applying(monkeypatch, method)
+    refused = api.post("/configure", json=live_config())
+    assert failed == [method]
+    assert error_of(refused, 503)["code"] == "DEPENDENCY_UNAVAILABLE"
+    wait_for(lambda: _active_in_db(db) == 0, 5, "the half-created task to be failed")
+    ids = [configure(api)["task_id"] for _ in range(constants.MAX_WINDOWS)]
+    assert len(ids) == constants.MAX_WINDOWS
+
+
+def test_a_job_that_cannot_start_for_any_reason_keeps_no_slot(api, db, backend, monkeypatch):
+    """A job API that times out (not only one that refuses) fails the task and frees it."""
+    original = backend.start
+    calls: list[str] = []
+
+    def timing_out(task_id: str, config: dict):
+        if not calls:
+            calls.append(task_id)
+            original(task_id, config)  # the Job was created; only the answer is lost
+            raise TimeoutError("read timed out")
+        return original(task_id, config)
+
+    monkeypatch.setattr(backend, "start", timing_out)
+    assert error_of(api.post("/configure", json=live_config()), 503)["code"] == "JOB_START_FAILED"
+    assert status_of(api, calls[0]) == "failed" and not backend.is_alive(calls[0])
+    ids = [configure(api)["task_id"] for _ in range(constants.MAX_WINDOWS)]
+    assert len(ids) == constants.MAX_WINDOWS
+
+
+def test_a_stop_whose_reply_is_lost_still_frees_the_slot(api, backend, monkeypatch):
+    """With every slot taken, a DELETE whose MongoDB write applied but whose reply timed
+    out answers 503; the slot is free all the same (the process tally kept it before)."""
+    ids = [configure(api)["task_id"] for _ in range(constants.MAX_WINDOWS)]
+    failed = _fails_once_after_applying(monkeypatch, "transition", ids[0])
+    assert error_of(api.delete(f"/task/{ids[0]}"), 503)["code"] == "DEPENDENCY_UNAVAILABLE"
+    assert failed == ["transition"] and status_of(api, ids[0]) == "stopped"
+    assert api.post("/configure", json=live_config()).status_code == 200
+    assert not backend.is_alive(ids[0])  # and its job is stopped
 
 
 def test_pz13986_200_concurrent_configures_get_only_200s_and_503s(api, db):

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from contract import constants
 from tests.twin.test_focus_server import (  # noqa: F401 (fixtures)
     error_of,
     health_port,
@@ -15,7 +16,6 @@ from tests.twin.test_focus_server import (  # noqa: F401 (fixtures)
 )
 from tests.twin.test_focus_server_support import live_config
 from twin.focus_server.validation import is_json_type, json_depth
-from variables import constants
 
 JSON = {"Content-Type": "application/json"}
 

@@ -19,6 +19,7 @@ import psutil
 import pytest
 import trustme
 
+from contract import constants
 from tests.twin.test_focus_server_support import (
     PASSWORD,
     USER,
@@ -34,7 +35,6 @@ from tests.twin.test_focus_server_support import (
 from twin import config as twin_config
 from twin.focus_server.jobs import ProcessJobBackend, free_port, job_name
 from twin.grpc_job import protocol
-from variables import constants
 
 SECRETS = {
     "focus_user": USER,

@@ -20,10 +20,10 @@ from fastapi.testclient import TestClient
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from pymongo.database import Database
 
+from contract import constants
 from twin.focus_server import API_PREFIX
 from twin.focus_server.app import create_app
 from twin.focus_server.settings import Settings
-from variables import constants
 
 USER, PASSWORD = "focus-tester", "s3cret-password"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import psutil
 import pytest
 
+from contract import constants
 from tests.twin.kube_fixtures import start_kube_twin, wait_for
 from twin.grpc_job.protocol import check_serving
 from twin.kube.job_backend import KubeJobBackend, job_name, service_name
-from variables import constants
 
 CONFIG = {
     "timeStatus": "Live",

@@ -8,10 +8,10 @@ import urllib.request
 
 import pytest
 
+from contract import constants
 from libraries.kubernetes.client import KubeClient, pod_ready
 from tests.twin.kube_fixtures import wait_for
 from twin import config, control, processes
-from variables import constants
 
 pytestmark = pytest.mark.twin
 WORKLOADS = {

@@ -20,9 +20,9 @@ import pytest
 from mongomock.filtering import filter_applies
 from pymongo.errors import DuplicateKeyError, OperationFailure, WriteError
 
+from contract import constants
 from tests.twin.mongo_fixtures import StandinProcess
 from twin.mongo.server import TTL_INTERVAL_ENV
-from variables import constants
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -34,11 +34,11 @@ from pymongo.errors import (
     WriteError,
 )
 
+from contract import constants
 from tests.twin.mongo_fixtures import USER, StandinProcess
 from twin import config, workloads
 from twin.mongo import MongoStandin
 from twin.prepare import free_port
-from variables import constants
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -19,7 +19,7 @@ def _naive(log: podlog.PodLog, seq: int, run: int) -> list[podlog.LogLine]:
 def test_lines_after_a_seq_match_a_full_scan_across_runs_and_wrap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ):
-    monkeypatch.setattr(podlog, "_KEEP_LINES", 50)
+    monkeypatch.setattr(podlog, "KEEP_LINES", 50)
     log = podlog.PodLog(tmp_path / "pod.log")
     rng = random.Random(seed)
 
@@ -28,7 +28,7 @@ def test_lines_after_a_seq_match_a_full_scan_across_runs_and_wrap(
             run = (
                 log.start_run() if rng.random() < 0.2 or log.run < 0 else rng.randrange(log.run + 1)
             )
-            await log._append(
+            await log.append(
                 [f"line {rng.random()}".encode() for _ in range(rng.randint(1, 6))], run
             )
 
@@ -44,11 +44,11 @@ def test_a_waiting_follower_is_handed_the_new_line(tmp_path: Path):
 
     async def scenario() -> list[str]:
         run = log.start_run()
-        await log._append([b"old"], run)
+        await log.append([b"old"], run)
         waiting = asyncio.create_task(log.wait_after(log.next_seq - 1, run, timeout=5))
         await asyncio.sleep(0.05)
         assert not waiting.done(), "nothing new yet: the follower waits"
-        await log._append([b"new"], run)
+        await log.append([b"new"], run)
         return [line.text for line in await waiting]
 
     assert asyncio.run(scenario()) == ["new"]

@@ -30,10 +30,10 @@ import requests
 from pika.exceptions import ProbableAuthenticationError
 
 import twin.rabbitmq.__main__ as pod_main
+from contract import constants
 from twin import config
 from twin.rabbitmq import node as node_module
 from twin.rabbitmq import prepare, wait_ready
-from variables import constants
 
 pytestmark = pytest.mark.skipif(
     not node_module.SERVER_SCRIPT.is_file(), reason="Debian's rabbitmq-server is not installed"

@@ -26,6 +26,7 @@ import pymongo
 import pytest
 import segyio
 
+from contract import constants
 from libraries.mongodb import checks
 from tests.twin.mongo_fixtures import PASSWORD, USER, StandinProcess
 from twin import config, processes
@@ -33,7 +34,6 @@ from twin.segy_recorder import segyfile
 from twin.segy_recorder.probe import probe_segy_recorder
 from twin.segy_recorder.recorder import Recorder, RecorderSettings
 from twin.segy_recorder.schema import INDEXES, VALIDATORS
-from variables import constants
 
 CHANNELS = 8
 SAMPLES = 200

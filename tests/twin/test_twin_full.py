@@ -1,20 +1,18 @@
-"""The whole twin: every service answers with its real client, and `down` leaves nothing."""
+"""The whole twin: every service answers with its real client. Its promises about every
+port, process and credential are test_twin_promises.py and test_twin_lifecycle_promises.py."""
 
 from __future__ import annotations
 
 import json
-import socket
 import ssl
-import time
 import urllib.request
 from pathlib import Path
 
 import pika
-import psutil
 import pymongo
 import pytest
 
-from twin import control, processes
+from twin import control
 
 pytestmark = pytest.mark.twin
 
@@ -83,43 +81,6 @@ def test_focus_certificate_is_not_trusted_without_the_twin_ca(twin):
     with pytest.raises(urllib.error.URLError) as error:
         urllib.request.urlopen(url, context=context, timeout=5)
     assert "CERTIFICATE_VERIFY_FAILED" in str(error.value)
-
-
-def test_every_twin_port_listens_on_loopback_only(twin):
-    ports = {
-        twin.endpoints["focus"]["port"],
-        twin.endpoints["mongo"]["port"],
-        twin.endpoints["rabbitmq"]["amqp_port"],
-        twin.endpoints["rabbitmq"]["mgmt_port"],
-    }
-    listening = {
-        conn.laddr.port: conn.laddr.ip
-        for conn in psutil.net_connections(kind="inet")
-        if conn.status == psutil.CONN_LISTEN and conn.laddr.port in ports
-    }
-    assert set(listening) == ports
-    assert all(ip in ("127.0.0.1", "::1") for ip in listening.values()), listening
-
-
-def test_up_then_down_leaves_no_process_behind(tmp_path: Path):
-    result = control.up(base=tmp_path, timeout=120)
-    assert result.started
-    instance = json.loads((tmp_path / "state.json").read_text())["instance"]
-    rabbit_port = result.endpoints["rabbitmq"]["amqp_port"]
-    assert processes.marked_processes(instance)
-    assert control.down(base=tmp_path)
-    deadline = time.monotonic() + 15
-    while processes.marked_processes(instance) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert processes.marked_processes(instance) == []
-    leftovers = [
-        p.info["cmdline"]
-        for p in psutil.process_iter(["cmdline"])
-        if str(tmp_path) in " ".join(p.info["cmdline"] or [])
-    ]
-    assert leftovers == []
-    with socket.socket() as probe:
-        assert probe.connect_ex(("127.0.0.1", rabbit_port)) != 0
 
 
 def test_missing_rabbitmq_is_reported_with_the_fix(tmp_path: Path, monkeypatch):

@@ -33,8 +33,8 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError
 from pymongo.errors import BulkWriteError, PyMongoError
 
+from contract import constants
 from twin.request_context import REQUEST_ID, clean
-from variables import constants
 
 LOG = logging.getLogger("twin.focus_server.alerts_consumer")
 

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import FastAPI
 from pymongo.errors import PyMongoError
 
+from contract import constants
 from twin.focus_server import (
     API_PREFIX,
     VERSION,
@@ -31,7 +32,6 @@ from twin.focus_server.middleware import (
 from twin.focus_server.runtime import Runtime
 from twin.focus_server.settings import Settings
 from twin.focus_server.store import TaskStore, ensure_indexes
-from variables import constants
 
 log = logging.getLogger("focus_server")
 

@@ -11,7 +11,7 @@ import math
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from twin.focus_server.errors import ApiError, invalid
@@ -93,16 +93,19 @@ class RateLimiter:
 
 
 def check_login(
-    username: object, password: object, expires_in: object, user: str, user_password: str
+    username: object, password: object, expires_in: object, accounts: Mapping[str, str]
 ) -> None:
     """A login (``POST /auth/token`` or the UI's session): ``expires_in`` absent or a number of
-    seconds >= 1 (else a 400), then the credentials, compared in constant time (else a 401)."""
+    seconds >= 1 (else a 400), then the credentials, one account of ``accounts`` (user ->
+    password), compared in constant time against every account (else a 401)."""
     if expires_in is not None and (
         isinstance(expires_in, bool) or not isinstance(expires_in, int | float) or expires_in < 1
     ):
         raise invalid("expires_in", "expires_in must be a number of seconds >= 1")
-    user_ok = _same(username, user)
-    if not (_same(password, user_password) and user_ok):
+    found = False
+    for user, user_password in accounts.items():
+        found |= _same(username, user) & _same(password, user_password)
+    if not found:
         raise unauthorized("wrong username or password")
 
 

@@ -15,9 +15,9 @@ import threading
 from pathlib import Path
 from typing import IO, Protocol
 
+from contract import constants
 from twin import config as twin_config
 from twin.grpc_job import protocol
-from variables import constants
 
 STOP_GRACE_S = 3.0
 

@@ -17,19 +17,21 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import grpc
+from pymongo.errors import PyMongoError
 
+from contract import constants
 from twin import bugs
 from twin.focus_server.errors import ApiError, not_found
 from twin.focus_server.jobs import JobBackend, job_name
 from twin.focus_server.settings import Settings
 from twin.focus_server.store import TaskStore
 from twin.grpc_job.protocol import HealthProbe, historic_stream_seconds, parse_utc, send_update
-from variables import constants
 
 log = logging.getLogger("focus_server.tasks")
 
 FINISHED = ("completed", "failed", "stopped")
 LIVENESS_POLL_S = 0.5
+ABANDON_RETRY_S = 1.0
 
 
 class TaskManager:
@@ -42,6 +44,7 @@ class TaskManager:
         self._capacity = asyncio.Lock()
         self._monitors: dict[str, asyncio.Task] = {}
         self._active: set[str] = set()  # waiting/running tasks, as this process knows them
+        self._retries: set[asyncio.Task] = set()  # tasks being marked failed after a half-creation
         # Jobs are started from one long-lived thread: a job's death signal follows the
         # thread that forked it, and starting a process must not block the event loop.
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-start")
@@ -78,8 +81,14 @@ class TaskManager:
             active = await asyncio.to_thread(self.store.count_active)
             if active >= self.settings.max_windows:
                 raise self._capacity_exceeded()
-            await asyncio.to_thread(self.store.insert, task)
             self._active.add(task["task_id"])
+            try:
+                await asyncio.to_thread(self.store.insert, task)
+            except Exception:
+                # The insert may have been applied before it failed (a reply that timed
+                # out): a task nobody was told about must not keep a slot.
+                await self._abandon(task["task_id"])
+                raise
         return await self._launch(task)
 
     def _full(self) -> bool:
@@ -101,15 +110,42 @@ class TaskManager:
             host, port = await loop.run_in_executor(
                 self._spawner, self.backend.start, task_id, task["config"]
             )
-        except OSError as error:
-            log.error("cannot start job %s: %s", job_name(task_id), error)
-            await asyncio.to_thread(self.store.transition, task_id, ("waiting",), "failed")
-            self._active.discard(task_id)
+            fields = {"stream": {"host": host, "port": port}, "job": job_name(task_id)}
+            updated = await asyncio.to_thread(self.store.update, task_id, fields)
+        except Exception as error:
+            # Whatever failed (the job API refused or timed out, MongoDB did not answer),
+            # the client gets no task id: the task must not keep its slot nor its job.
+            log.error("cannot start job %s: %s: %s", job_name(task_id), type(error).__name__, error)
+            await self._abandon(task_id)
+            if isinstance(error, PyMongoError):
+                raise  # 503 DEPENDENCY_UNAVAILABLE, as every MongoDB failure
             raise ApiError(503, "JOB_START_FAILED", "the task's job could not start") from None
-        fields = {"stream": {"host": host, "port": port}, "job": job_name(task_id)}
-        updated = await asyncio.to_thread(self.store.update, task_id, fields)
         self._monitors[task_id] = asyncio.create_task(self._supervise(updated))
         return updated
+
+    async def _abandon(self, task_id: str) -> None:
+        """A task whose creation failed half-way: its slot freed, its job stopped, and marked
+        failed (in the background until MongoDB answers, for at most the running timeout)."""
+        self._active.discard(task_id)
+        try:
+            await asyncio.to_thread(self.backend.stop, task_id)
+        except Exception as error:
+            log.error("task %s: cannot stop its job: %s: %s", task_id, type(error).__name__, error)
+        retry = asyncio.create_task(self._mark_failed(task_id))
+        self._retries.add(retry)
+        retry.add_done_callback(self._retries.discard)
+
+    async def _mark_failed(self, task_id: str) -> None:
+        deadline = time.monotonic() + self.settings.running_timeout_s
+        while True:
+            try:
+                await asyncio.to_thread(self.store.transition, task_id, ("waiting",), "failed")
+                return
+            except Exception as error:
+                if time.monotonic() >= deadline:
+                    log.error("task %s: cannot mark it failed: %s", task_id, error)
+                    return
+            await asyncio.sleep(ABANDON_RETRY_S)
 
     async def _supervise(self, task: dict) -> None:
         task_id = task["task_id"]
@@ -154,9 +190,14 @@ class TaskManager:
             probe.close()
 
     async def _finish(self, task_id: str, allowed: tuple[str, ...], status: str) -> None:
-        await asyncio.to_thread(self.store.transition, task_id, allowed, status)
-        self._active.discard(task_id)
-        await asyncio.to_thread(self.backend.stop, task_id)
+        try:
+            await asyncio.to_thread(self.store.transition, task_id, allowed, status)
+        finally:
+            # Also when MongoDB did not answer (the write may have been applied): this
+            # tally only refuses early (MongoDB's count is the authority), so it must
+            # never keep a task that may have ended, nor may its job run on.
+            self._active.discard(task_id)
+            await asyncio.to_thread(self.backend.stop, task_id)
         log.info("task %s %s", task_id, status)
 
     async def stop(self, task_id: str) -> None:
@@ -201,7 +242,7 @@ class TaskManager:
         """Stop watching and stop every job this process runs (tasks stay in MongoDB)."""
         monitors = dict(self._monitors)
         self._monitors.clear()
-        for monitor in monitors.values():
+        for monitor in [*monitors.values(), *self._retries]:
             monitor.cancel()
         await asyncio.gather(*monitors.values(), return_exceptions=True)
         await asyncio.gather(

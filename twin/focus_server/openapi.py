@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from variables import constants
+from contract import constants
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 NFFT_VALUES = [2**power for power in range(7, 17)]  # 128 .. 65536

@@ -46,7 +46,7 @@ async def issue_token(request: Request, state: State) -> dict:
     username, password = _string(body, "username"), _string(body, "password")
     ttl = body.get("expires_in")
     settings = state.settings
-    check_login(username, password, ttl, settings.focus_user, settings.focus_password)
+    check_login(username, password, ttl, settings.accounts())
     token, expires_in = state.signer.issue(username, ttl)
     return {"access_token": token, "token_type": "bearer", "expires_in": expires_in}
 

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from contract import constants
 from twin.focus_server import alerts, recordings
 from twin.focus_server.errors import invalid, not_found
 from twin.focus_server.runtime import Runtime, authorize, runtime
 from twin.grpc_job.protocol import parse_utc
-from variables import constants
 
 router = APIRouter(dependencies=[Depends(authorize)])
 State = Annotated[Runtime, Depends(runtime)]

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import pymongo
 from pymongo.database import Database
 
+from contract import constants
 from twin import config as twin_config
 from twin.focus_server.alerts_consumer import AlertConsumer
 from twin.focus_server.jobs import JobBackend, ProcessJobBackend
 from twin.kube.job_backend import KubeJobBackend
-from variables import constants
 
 DEFAULT_TOKEN_TTL_S = 3600
 DEFAULT_RATE_PER_S = 200.0
@@ -56,6 +56,13 @@ class Settings:
     health_poll_s: float = 0.1
     capacity_retry_after_s: int = 5
     clock: Callable[[], float] = time.time
+    # More accounts beside ``focus_user`` (user -> password): the twin's second tester,
+    # whose tokens the per-token rate limit must keep apart from the first one's.
+    other_users: dict[str, str] = field(default_factory=dict)
+
+    def accounts(self) -> dict[str, str]:
+        """Every account that may log in: user -> password."""
+        return {self.focus_user: self.focus_password, **self.other_users}
 
 
 def _mongo_client(endpoints: dict, secrets: dict, timeout_ms: int) -> pymongo.MongoClient:
@@ -96,4 +103,9 @@ def from_twin(base: Path | None = None) -> Settings:
         rabbitmq=(twin_config.HOST, endpoints["rabbitmq"]["amqp_port"]),
         job_backend=_job_backend(endpoints, base),
         alert_consumer=lambda db: AlertConsumer(endpoints, secrets, db),
+        other_users=(
+            {secrets["focus_other_user"]: secrets["focus_other_password"]}
+            if secrets.get("focus_other_user")
+            else {}
+        ),
     )

@@ -11,8 +11,8 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import OperationFailure
 
+from contract import constants
 from twin import bugs
-from variables import constants
 
 INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "tasks": [([("task_id", ASCENDING)], True), ([("status", ASCENDING)], False)],

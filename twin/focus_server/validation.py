@@ -14,10 +14,10 @@ from typing import Any
 
 from fastapi import Request
 
+from contract import constants
 from twin import bugs
 from twin.focus_server.errors import ApiError, invalid
 from twin.grpc_job.protocol import format_time, parse_utc
-from variables import constants
 
 CONFIGURE_FIELDS = (
     "timeStatus",

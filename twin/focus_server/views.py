@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from contract import constants
 from twin import bugs, fibre_data
 from twin.focus_server.store import as_utc
 from twin.grpc_job.protocol import format_time, historic_stream_seconds, parse_utc
-from variables import constants
 
 
 def frequency_bins(nfft: int, low: float, high: float) -> int:

@@ -24,9 +24,9 @@ from kubernetes import config as k8s_config
 from kubernetes.client.rest import ApiException
 from urllib3.exceptions import HTTPError
 
+from contract import constants
 from twin import config as twin_config
 from twin.grpc_job import protocol
-from variables import constants
 
 REQUEST_TIMEOUT_S = 10.0
 STOP_GRACE_S = 3

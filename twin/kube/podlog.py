@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-_KEEP_LINES = 20000
+KEEP_LINES = 20000
 _CHUNK = 65536
 
 
@@ -39,11 +39,11 @@ def rfc3339_nano(ns: int) -> str:
 
 
 class PodLog:
-    """Lines of every container run of one pod, newest ``_KEEP_LINES`` kept."""
+    """Lines of every container run of one pod, newest ``KEEP_LINES`` kept."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.lines: deque[LogLine] = deque(maxlen=_KEEP_LINES)
+        self.lines: deque[LogLine] = deque(maxlen=KEEP_LINES)
         self.next_seq = 0
         self.run = -1
         self._open: set[int] = set()
@@ -68,16 +68,16 @@ class PodLog:
                         break
                     handle.write(chunk)
                     *complete, partial = (partial + chunk).split(b"\n")
-                    await self._append(complete, run)
+                    await self.append(complete, run)
                 if partial:
                     handle.write(b"\n")
-                    await self._append([partial], run)
+                    await self.append([partial], run)
         finally:
             self._open.discard(run)
             async with self._changed:
                 self._changed.notify_all()
 
-    async def _append(self, raw: list[bytes], run: int) -> None:
+    async def append(self, raw: list[bytes], run: int) -> None:
         if not raw:
             return
         now = time.time_ns()
@@ -115,7 +115,7 @@ class PodLog:
 
     def after(self, seq: int, run: int) -> list[LogLine]:
         """Lines of ``run`` after ``seq``, read from the newest end: a follower asks for the
-        few lines since its last one, and scanning all ``_KEEP_LINES`` for each new line
+        few lines since its last one, and scanning all ``KEEP_LINES`` for each new line
         made a busy pod's stream cost grow with its log (a soak's p95 drifted with it)."""
         fresh = []
         for line in reversed(self.lines):  # seq grows along the deque

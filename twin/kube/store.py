@@ -45,6 +45,13 @@ class Store:
             old = self._plain.get(key)
             if old == obj:
                 continue
+            if old is not None and _uid(old) != _uid(obj):
+                # Another object under the same name (a StatefulSet's pod re-created between
+                # two syncs): the API server ends the old one and starts the new one. A
+                # MODIFIED event here would leave a client watching for the old object's
+                # DELETED (kubectl delete's wait) waiting forever.
+                self._emit("DELETED", key, self._plain.pop(key), keep=False)
+                old = None
             self._emit("ADDED" if old is None else "MODIFIED", key, obj)
         for key in [k for k in self._plain if k[0] == kind and k[1] not in current]:
             last = self._plain.pop(key)
@@ -87,3 +94,7 @@ class Store:
 
     def unsubscribe(self, queue: asyncio.Queue) -> None:
         self.watchers.discard(queue)
+
+
+def _uid(obj: dict) -> str | None:
+    return (obj.get("metadata") or {}).get("uid")

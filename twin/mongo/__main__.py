@@ -17,10 +17,10 @@ import signal
 import sys
 from pathlib import Path
 
+from contract import constants
 from twin import config
 from twin.mongo.journal import DataDirLocked
 from twin.mongo.server import MongoStandin
-from variables import constants
 
 PASSWORD_ENV = "TWIN_MONGO_PASSWORD"
 log = logging.getLogger("twin.mongo")

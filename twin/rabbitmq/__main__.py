@@ -18,10 +18,10 @@ import secrets
 import sys
 from pathlib import Path
 
+from contract import constants
 from twin import config
 from twin.rabbitmq.files import NodeSpec, prepare
 from twin.rabbitmq.node import NotInstalled, StartFailed, executables, run
-from variables import constants
 
 PASSWORD_ENV = "RABBITMQ_TWIN_PASSWORD"
 

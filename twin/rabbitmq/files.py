@@ -25,9 +25,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contract import constants
 from twin import config
 from twin.rabbitmq import runtime
-from variables import constants
 
 SERVICE_USER = "rabbitmq"
 PLUGINS = ("rabbitmq_management",)

@@ -19,10 +19,10 @@ from types import FrameType
 from pymongo import MongoClient
 from pymongo.errors import ConnectionFailure
 
+from contract import constants
 from twin import config
 from twin.segy_recorder.recorder import Recorder, RecorderSettings
 from twin.segy_recorder.schema import ensure_schema
-from variables import constants
 
 CONNECT_TIMEOUT_MS = 5000
 MONGO_WAIT_S = 60.0

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from contract import constants
 from twin.segy_recorder.segyfile import relative_path
-from variables import constants
 
 HISTORY_RECORDING = timedelta(hours=1)
 DELETED_FRACTION = 0.1

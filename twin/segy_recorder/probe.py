@@ -12,8 +12,8 @@ import json
 import os
 from pathlib import Path
 
+from contract import constants
 from twin import config
-from variables import constants
 
 READY_FILE = "ready.json"
 
@@ -36,7 +36,12 @@ def probe_segy_recorder(endpoints: dict, secrets: dict) -> bool:
     ``endpoints`` and ``secrets`` are unused (the supervisor's probe signature); the twin
     directory comes from ``$FOCUS_TWIN_DIR`` like every workload's.
     """
-    path = ready_path(config.workload_dir(constants.SEGY_RECORDER_WORKLOAD))
+    return recording_in_progress(config.workload_dir(constants.SEGY_RECORDER_WORKLOAD))
+
+
+def recording_in_progress(root: Path) -> bool:
+    """A live recorder process whose data directory is ``root`` has a recording open."""
+    path = ready_path(root)
     try:
         pid = int(json.loads(path.read_text())["pid"])
         os.kill(pid, 0)

@@ -14,8 +14,8 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid
 
+from contract import constants
 from twin import bugs
-from variables import constants
 
 CLASSIFICATIONS = ["in_progress", "complete", "deleted", "invalid"]
 

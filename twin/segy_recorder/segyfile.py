@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import segyio
 
-from variables import constants
+from contract import constants
 
 SAMPLE_INTERVAL_US = 1_000_000 // constants.PRR
 PART_SUFFIX = ".part"

@@ -24,7 +24,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from variables import constants
+from contract import constants
 
 SSHD = "/usr/sbin/sshd"
 HOSTS = (constants.SSH_JUMP_WORKLOAD, constants.SSH_WORKER_WORKLOAD)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+from assertionengine import AssertionOperator
+from robot.api import logger
 from robot.api.deco import keyword
 
+from libraries.common.docs import ALERT_CLASSES, ALERT_EXAMPLE, shows
+from libraries.common.polling import assertion_timeout, poll_assertion, wait_until
 from libraries.focus_api.keywords.base import (
     LibraryComponent,
     body_of,
@@ -13,10 +20,70 @@ from libraries.focus_api.keywords.base import (
 )
 from libraries.focus_api.models import Alert, parse_utc
 
+ALERT_POLL = timedelta(milliseconds=100)
+BURST_POLL = timedelta(milliseconds=200)
+
 
 class AlertKeywords(LibraryComponent):
-    """`Get Alerts` and the order the contract asks of them."""
+    """`Get Alerts`, `Get Alert` and the order the contract asks of them."""
 
+    @shows(ALERT_CLASSES=ALERT_CLASSES, ALERT_EXAMPLE=ALERT_EXAMPLE)
+    @keyword
+    def get_alert(
+        self,
+        alert: dict | str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        message: str | None = None,
+        timeout: timedelta | None = None,
+        since: str | None = None,
+    ) -> dict | None:
+        """The alert as ``GET /alerts`` lists it, or ``None`` when it is not listed; with an
+        assertion, polls until it holds.
+
+        ``alert`` is an alert dict (as `Publish Alert` returns: the search is narrowed to
+        its ``alertTime``, ``classId`` and ``severity``) or an ``alertId`` (then give
+        ``since``: ``GET /alerts`` answers one page, newest first). With an operator the
+        list is read every 100 ms until the assertion holds or ``timeout`` passes
+        (default: the assertion timeout, see `Set Assertion Timeout`): ``!=`` ``${None}``
+        waits until the alert is listed, ``==`` ``${None}`` until it is not.
+
+        | ${found} = | `Get Alert` | ${alert} | != | ${None} | timeout=2s |
+        | `Get Alert` | ${alert_id} | ``==`` | ${None} | since=${since} |
+        | ${found} = | `Get Alert` | ${alert} |
+
+        Class ids and severities (contract section 3):
+
+        %ALERT_CLASSES%
+
+        Returns the listed alert as a dict, or ``None``:
+
+        %ALERT_EXAMPLE%
+        """
+        alert_id = str(alert["alertId"]) if isinstance(alert, dict) else str(alert)
+        filters: dict[str, Any] = {"since": since}
+        if isinstance(alert, dict):
+            filters = {
+                "since": since or alert.get("alertTime"),
+                "class_id": alert.get("classId"),
+                "severity": alert.get("severity"),
+            }
+
+        def read() -> dict | None:
+            listed = self.get_alerts(**filters)
+            return next((item for item in listed if item["alertId"] == alert_id), None)
+
+        return poll_assertion(
+            read,
+            assertion_operator,
+            assertion_expected,
+            f"Alert {alert_id} in GET /alerts",
+            message,
+            timeout=timeout,
+            interval=ALERT_POLL,
+        )
+
+    @shows(ALERT_CLASSES=ALERT_CLASSES, ALERT_EXAMPLE=ALERT_EXAMPLE)
     @keyword
     def get_alerts(
         self,
@@ -27,9 +94,18 @@ class AlertKeywords(LibraryComponent):
     ) -> list[dict]:
         """``GET /alerts`` with optional filters and page size ``limit`` (the server's
         default page without it); newest first, each checked against the contract.
+        It reads once: `Get Alert` waits for one alert.
 
         | ${alerts} = | `Get Alerts` | class_id=104 | severity=3 |
         | ${page} = | `Get Alerts` | since=${since} | limit=2 |
+
+        Filter by class with the class id, not its name:
+
+        %ALERT_CLASSES%
+
+        Returns a list of alert dicts, newest first:
+
+        %ALERT_EXAMPLE%
         """
         response = self.client.alerts(since=since, classId=class_id, severity=severity, limit=limit)
         check_status(response, 200)
@@ -38,6 +114,65 @@ class AlertKeywords(LibraryComponent):
             parse(Alert, item, "an alert of GET /alerts").model_dump(by_alias=True)
             for item in items
         ]
+
+    @keyword
+    def alerts_should_be_listed_exactly_once(
+        self,
+        ids: list[str] | dict[str, list[str]],
+        since: str | None = None,
+        timeout: timedelta | None = None,
+        limit: int = 1000,
+    ) -> int:
+        """Every alert id of ``ids`` is listed by ``GET /alerts`` exactly once (none lost,
+        none stored twice); reads every 200 ms until that holds or ``timeout`` passes
+        (default: the assertion timeout, see `Set Assertion Timeout`).
+
+        ``ids`` is a list of ``alertId`` values, or a dict from a kind ``classId:severity``
+        (``104:2``) to the ids of that kind: each kind is then read with its class and
+        severity filters, so a page of ``limit`` alerts holds only that kind. ``since``
+        (ISO-8601) narrows every read to the alerts of the test. The failure names each
+        kind with how many are missing and how many are listed twice, and a few ids.
+        Returns how many ids were checked.
+
+        | `Alerts Should Be Listed Exactly Once` | ${ids} | since=${since} |
+        | `Alerts Should Be Listed Exactly Once` | ${ids_by_kind} | since=${since} | timeout=30s |
+
+        Returns, e.g., ``300``.
+        """
+        by_kind = ids if isinstance(ids, dict) else {"": ids}
+        wanted = {kind: [str(item) for item in listed] for kind, listed in by_kind.items()}
+
+        def problems() -> list[str]:
+            found = []
+            for kind, kind_ids in wanted.items():
+                filters = _kind_filters(kind) if kind else {}
+                listed = [
+                    alert["alertId"]
+                    for alert in self.get_alerts(since=since, limit=limit, **filters)
+                ]
+                counts: dict[str, int] = {}
+                for alert_id in listed:
+                    counts[alert_id] = counts.get(alert_id, 0) + 1
+                missing = [alert_id for alert_id in kind_ids if alert_id not in counts]
+                twice = [alert_id for alert_id in kind_ids if counts.get(alert_id, 0) > 1]
+                if missing or twice:
+                    found.append(
+                        f"{kind or 'alerts'}: {len(missing)} of {len(kind_ids)} missing "
+                        f"{missing[:3]}, {len(twice)} listed more than once {twice[:3]}"
+                    )
+            return found
+
+        total = sum(len(kind_ids) for kind_ids in wanted.values())
+        wait_until(
+            problems,
+            lambda found: not found,
+            what=f"{total} alert(s) listed exactly once by GET /alerts",
+            timeout=assertion_timeout(timeout),
+            interval=BURST_POLL,
+            describe=lambda found: "; ".join(found),
+        )
+        logger.info(f"{total} alert(s) listed exactly once")
+        return total
 
     @keyword
     def alerts_should_be_newest_first(
@@ -88,3 +223,14 @@ class AlertKeywords(LibraryComponent):
                 f"Not listed newest first: listed {listed}, expected {expected} "
                 f"(alertTime: {[str(alert['alertTime']) for alert in alerts]})"
             )
+
+
+def _kind_filters(kind: str) -> dict[str, Any]:
+    """``"104:2"`` (classId:severity, as `Publish Alert Burst` keys its ids) as filters."""
+    class_id, _, severity = kind.partition(":")
+    try:
+        return {"class_id": int(class_id), "severity": int(severity) if severity else None}
+    except ValueError:
+        raise ValueError(
+            f"an alert kind is 'classId:severity' (e.g. 104:2), got {kind!r}"
+        ) from None

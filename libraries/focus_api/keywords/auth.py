@@ -14,6 +14,8 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
 
+from libraries.common.arguments import plain
+from libraries.focus_api.client import StaticBearer
 from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
 from libraries.focus_api.models import TokenResponse
 from libraries.safety import destructive
@@ -32,6 +34,8 @@ class AuthKeywords(LibraryComponent):
         use `Get Expired Token`, which waits out whatever life the server grants.
 
         | ${token} = | `Get Short Lived Token` | lifetime=1s |
+
+        Returns a `Secret` (logged as ``<secret>``).
         """
         token, expires_in = self._issue_token(lifetime)
         if expires_in > lifetime.total_seconds():
@@ -51,6 +55,8 @@ class AuthKeywords(LibraryComponent):
 
         | ${token} = | `Get Expired Token` |
         | ${token} = | `Get Expired Token` | max_wait=20 min |
+
+        Returns a `Secret` (logged as ``<secret>``).
         """
         started = time.monotonic()
         token, expires_in = self._issue_token(timedelta(seconds=1))
@@ -72,6 +78,8 @@ class AuthKeywords(LibraryComponent):
         forged or tampered token would be.
 
         | ${token} = | `Get Token With Bad Signature` |
+
+        Returns a `Secret` (logged as ``<secret>``).
         """
         token, _ = self._issue_token(None)
         head, dot, signature = token.value.rpartition(".")
@@ -104,6 +112,9 @@ class AuthKeywords(LibraryComponent):
 
         | ${limited} = | `Send Requests Until Rate Limited` | max_requests=2000 |
         | Sleep | ${limited}[retry_after] |
+
+        Returns, e.g., ``{"token": <secret>, "retry_after": 1, "sent": 612,
+        "statuses": {200: 600, 429: 12}}``.
         """
         token, _ = self._issue_token(None)
         header = {"Authorization": f"Bearer {token.value}"}
@@ -155,27 +166,51 @@ class AuthKeywords(LibraryComponent):
     ) -> requests.Response:
         """Send any request, for error-handling tests; returns the ``requests`` response.
 
+        A thin layer over the connection's session, the one `Open Focus Session` gives
+        RequestsLibrary (CA bundle, bearer token, retries): for plain requests a test
+        may as well write ``GET On Session    focus    /channels``.
+
         ``body``: a dict or list is sent as JSON; a string is sent as it is, with
         ``Content-Type: application/json`` unless ``headers`` say otherwise (malformed JSON).
         ``token``: ``None`` uses the connection's token, an empty string sends no
         ``Authorization`` header, a `Secret` or any other string is sent as the bearer token.
         A ``401`` is not retried here when ``token`` is given. Error answers are checked
         against the contract's error body; ``error_code``/``error_field`` check its fields.
+        A task that a ``POST /configure`` creates (even one expected to be refused) is
+        registered for `Stop All Tasks`, as with `Configure Task`: no leak.
 
         | `Send Raw Request` | POST | /configure | {"nfft": | expected_status=400 |
         | `Send Raw Request` | GET | /channels | token=${EMPTY} | expected_status=401 |
         | ${response} = | `Send Raw Request` | GET | /channels | token=not-a-token |
+
+        Returns a ``requests.Response``: ``${response.status_code}``, ``${response.json()}``,
+        ``${response.headers}``.
         """
-        if isinstance(token, Secret):
-            token = token.value
+        client = self.client
+        session = self.state.raw_sessions.get(client)
+        if session is None:
+            session = self.state.raw_sessions[client] = client.bearer_session()
         send_headers = dict(headers or {})
         json_body, data = (body, None) if isinstance(body, dict | list) else (None, body)
         if isinstance(data, str):
             data = data.encode()
             if not any(name.lower() == "content-type" for name in send_headers):
                 send_headers["Content-Type"] = "application/json"
-        response = self.client.request(
-            method, path, json=json_body, data=data, headers=send_headers, token=token
+        own = None if token is None else StaticBearer(plain(token))
+        if any(name.lower() == "authorization" for name in send_headers):
+            own = StaticBearer(None)  # the caller's own header is sent as it is
+        response = client.send_with(
+            session, method, path, auth=own, json=json_body, data=data, headers=send_headers
         )
+        self._register_created_task(method, path, response)
         check_status(response, expected_status, error_code, error_field)
         return response
+
+    def _register_created_task(self, method: str, path: str, response: requests.Response) -> None:
+        if method.upper() != "POST" or response.status_code != 200:
+            return
+        if path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] != "configure":
+            return
+        body = body_of(response)
+        if isinstance(body, dict) and "task_id" in body:
+            self.register_task(str(body["task_id"]))

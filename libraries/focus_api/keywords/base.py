@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from robot.api import logger
 
 from libraries.common.connections import ConnectionRegistry, registry_field
+from libraries.common.running_test import running_test
 from libraries.focus_api.client import Exchange, FocusClient
 from libraries.focus_api.ledger import TaskLedger
 from libraries.focus_api.models import ErrorBody
@@ -30,6 +31,8 @@ class FocusState:
         "'Connect To Focus API')",
     )
     tasks: dict[str, str] = field(default_factory=dict)  # task_id -> connection alias
+    # each connection's session for `Send Raw Request` (closed with the connection)
+    raw_sessions: dict[FocusClient, requests.Session] = field(default_factory=dict)
     ledger: TaskLedger = field(default_factory=TaskLedger)  # the same, on disk (killed runs)
 
 
@@ -45,7 +48,7 @@ class LibraryComponent:
 
     def register_task(self, task_id: str) -> None:
         self.state.tasks[task_id] = self.state.connections.current_alias or ""
-        self.state.ledger.add(self.client.base_url, task_id)
+        self.state.ledger.add(self.client.base_url, task_id, running_test())
 
     def forget_task(self, task_id: str, client: FocusClient | None = None) -> None:
         """The server says the task is gone: off the list and the ledger."""

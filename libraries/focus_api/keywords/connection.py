@@ -7,10 +7,13 @@ from datetime import timedelta
 from robot.api import logger
 from robot.api.deco import keyword
 from robot.api.types import Secret
-from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
+from robot.libraries.BuiltIn import BuiltIn
 
-from libraries.focus_api.client import TWIN_HINT, FocusClient
+from contract import constants
+from libraries import run_environment
+from libraries.focus_api.client import TWIN_HINT, UNREACHABLE_HINT, FocusClient
 from libraries.focus_api.keywords.base import LibraryComponent, log_exchange
+from libraries.kubernetes.diagnose import workload_note
 
 
 class ConnectionKeywords(LibraryComponent):
@@ -80,10 +83,51 @@ class ConnectionKeywords(LibraryComponent):
             logger.warn(f"Tasks of an earlier run still not stopped: {'; '.join(kept)}")
 
     @keyword
+    def open_focus_session(self, alias: str = "focus", connection: str | None = None) -> str:
+        """Creates a RequestsLibrary session ``alias`` on the current Focus connection (or the
+        one called ``connection``), for requests the FocusApi keywords do not cover.
+
+        The session has the connection's base URL, its CA bundle (TLS always verified),
+        its user's bearer token (fetched again shortly before it expires, and once more
+        on a ``401``), the same urllib3 ``Retry`` (idempotent requests on connection
+        errors, ``502`` and ``503``) and the connection's timeouts. The token never
+        appears in log.html: RequestsLibrary logs the request headers, and the session
+        shows ``Authorization: Bearer ********`` there. Needs ``Library    RequestsLibrary``
+        (``resources/focus_api.resource`` imports it). Returns the alias.
+
+        | `Open Focus Session` | alias=focus |
+        | ${response} = | GET On Session | focus | /channels | expected_status=200 |
+        | Should Be Equal As Integers | ${response.json()}[highest_channel] | 2222 |
+        | POST On Session | focus | /configure | json=${payload} | expected_status=400 |
+
+        Returns the alias, e.g. ``focus``.
+        """
+        client = self.state.connections.get(connection)
+        try:
+            requests_library = BuiltIn().get_library_instance("RequestsLibrary")
+        except RuntimeError:
+            raise RuntimeError(
+                "Open Focus Session needs RequestsLibrary: add 'Library    RequestsLibrary' "
+                "to the Settings (resources/focus_api.resource imports it)"
+            ) from None
+        # Create Custom Session sets RequestsLibrary's library-wide timeout and cookies:
+        # keep those of the user's other sessions as they were.
+        kept = (requests_library.timeout, requests_library.cookies)
+        session = requests_library.create_custom_session(
+            alias, client.base_url, client.bearer_auth(), verify=client.verify, max_retries=0
+        )
+        requests_library.timeout, requests_library.cookies = kept
+        client.adopt(session)  # the connection's Retry and timeouts; closed with it
+        logger.info(f"RequestsLibrary session '{alias}' on {client.base_url} as '{client.user}'")
+        return alias
+
+    @keyword
     def switch_focus_connection(self, alias: str) -> str:
         """Make the connection ``alias`` current; returns the previous alias.
 
         | ${previous} = | `Switch Focus Connection` | slow |
+
+        Returns the previous alias, e.g. ``https://127.0.0.1:8443/focus-server``.
         """
         return self.state.connections.switch(alias)
 
@@ -97,9 +141,25 @@ class ConnectionKeywords(LibraryComponent):
 
 
 def _hint() -> dict:
-    """On the local twin an unreachable server means the twin is down; elsewhere it does not."""
-    try:
-        env_name = BuiltIn().get_variable_value("${ENV_NAME}")
-    except RobotNotRunningError:  # used from plain Python (pytest): no environment known
+    """What an unreachable server's error adds: when the environment's cluster shows the
+    focus server's pod being replaced, that ("focus-server pod X is terminating; new pod
+    Y not ready yet"); else on the local twin "is the twin up?", elsewhere a check of
+    ``FOCUS_BASE_URL``. From plain Python (pytest) no environment is known: nothing."""
+    environment = run_environment.active()
+    if environment is None:
         return {}
-    return {"unreachable_hint": TWIN_HINT} if env_name == "local" else {}
+    fallback = TWIN_HINT if environment.is_twin else UNREACHABLE_HINT
+    kubeconfig = environment.value("KUBECONFIG")
+    if not kubeconfig:
+        return {"unreachable_hint": fallback}
+    context = environment.value("KUBE_CONTEXT")
+    namespace = str(environment.value("K8S_NAMESPACE") or constants.K8S_NAMESPACE)
+    workload = str(environment.value("FOCUS_SERVER_WORKLOAD") or constants.FOCUS_SERVER_WORKLOAD)
+
+    def hint() -> str:
+        note = workload_note(str(kubeconfig), context, namespace, workload, "focus-server")
+        if note is None:
+            return fallback
+        return f"{note} (wait for it with 'Focus Server Should Recover Within')"
+
+    return {"unreachable_hint": hint}

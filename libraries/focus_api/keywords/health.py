@@ -6,12 +6,16 @@ from datetime import timedelta
 from typing import Any
 
 import requests
-from assertionengine import AssertionOperator, verify_assertion
+from assertionengine import AssertionOperator
 from robot.api import logger
 from robot.api.deco import keyword
 
+from libraries.common.polling import poll_assertion
+from libraries.focus_api.client import FocusTimeout, FocusUnavailable
 from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
 from libraries.focus_api.models import ChannelsResponse, HealthResponse
+
+HEALTH_POLL = timedelta(milliseconds=250)
 
 
 class HealthKeywords(LibraryComponent):
@@ -25,9 +29,15 @@ class HealthKeywords(LibraryComponent):
 
         ``expected_status=503`` checks a degraded answer; ``timeout`` is a total deadline
         for the whole answer (e.g. ``2s`` for the PZ-13640 check), not a read timeout.
+        It reads once: `Get Health Status` waits for a status.
 
         | ${health} = | `Get Health` |
         | `Get Health` | expected_status=503 | timeout=2s |
+
+        Returns the body as a dict:
+
+        | {"status": "ok", "version": "1.0.0-twin",
+        |  "dependencies": {"mongodb": "ok", "rabbitmq": "ok"}}
         """
         seconds = timeout.total_seconds() if timeout else None
         response = self.client.health(timeout=seconds)
@@ -40,20 +50,36 @@ class HealthKeywords(LibraryComponent):
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
+        timeout: timedelta | None = None,
     ) -> str:
-        """The ``status`` of ``GET /health`` (``ok`` or ``degraded``), with an optional assertion.
+        """The ``status`` of ``GET /health``: ``ok`` (MongoDB and RabbitMQ answer) or
+        ``degraded``; with an assertion, polls until it holds.
 
-        | `Get Health Status` | == | ok |
+        Without an operator, reads once. With one, reads every 250 ms until the
+        assertion holds or ``timeout`` passes (default: the assertion timeout, see
+        `Set Assertion Timeout`); an unreachable or silent server counts as "not yet",
+        and the failure gives its last error. ``ok`` here does not prove that a
+        replaced pod answers: after a pod delete use `Focus Server Should Recover Within`.
+
+        | `Get Health Status` | ``==`` | ok |
+        | `Get Health Status` | ``==`` | ok | timeout=30s |
         | ${status} = | `Get Health Status` |
+
+        Returns the status text, e.g. ``ok``.
         """
-        body = parse(HealthResponse, body_of(self.client.health()), "GET /health")
-        return verify_assertion(
-            body.status,
+        return poll_assertion(
+            self._health_status,
             assertion_operator,
             assertion_expected,
             "Health status",
             message,
+            timeout=timeout,
+            interval=HEALTH_POLL,
+            retry_on=(FocusUnavailable, FocusTimeout),
         )
+
+    def _health_status(self) -> str:
+        return parse(HealthResponse, body_of(self.client.health()), "GET /health").status
 
     @keyword
     def get_channels(self, expected_status: int | str = 200) -> dict:
@@ -61,6 +87,9 @@ class HealthKeywords(LibraryComponent):
 
         | ${channels} = | `Get Channels` |
         | Should Be Equal As Integers | ${channels}[highest_channel] | ${SENSORS_RANGE} |
+
+        Returns a dict: ``{"lowest_channel": 1, "highest_channel": 2222,
+        "channels": [1, 2, 3, ..., 2222]}``.
         """
         response = self.client.channels()
         check_status(response, expected_status)
@@ -74,6 +103,8 @@ class HealthKeywords(LibraryComponent):
         never served; returns ``refused`` or ``redirected``.
 
         | `Plain HTTP Should Not Be Served` | /health |
+
+        Returns ``refused`` or ``redirected``.
         """
         url = "http://" + self.client.url(path).removeprefix("https://")
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -42,6 +43,17 @@ class ObserveKeywords(LibraryComponent):
 
         | ${metadata} = | `Get Task Metadata` | ${task} |
         | `Get Task Metadata` | no-such-task | expected_status=404 |
+
+        Returns the metadata as a dict, e.g. for the seeds' default Live task:
+
+        | {"task_id": "3f2a9c0e", "timeStatus": "Live", "viewType": "MultiChannel",
+        |  "nfft": 1024, "overlap": 512, "channels": {"min": 11, "max": 109}, "channel_count": 99,
+        |  "frequencyRange": {"min": 0, "max": 500}, "prr": 2000, "frequency_resolution": 1.953125,
+        |  "frequency_bins": 257, "time_resolution": 0.256,
+        |  "stream": {"host": "127.0.0.1", "port": 31012}, "status": "running",
+        |  "created_at": "2026-11-22T08:00:00.125Z", "startTime": None, "endTime": None}
+
+        ``frequency_bins`` is a count (of FFT bins in the band), not a list.
         """
         response = self.client.request("GET", path.format(task_id_of(task)))
         check_status(response, expected_status)
@@ -63,6 +75,8 @@ class ObserveKeywords(LibraryComponent):
         Returns the metadata.
 
         | `Task Metadata Should Match Configuration` | ${task} | ${payload} | prr=${PRR} |
+
+        Returns the metadata dict, as `Get Task Metadata` does.
         """
         metadata = self.get_task_metadata(task)
         problems = []
@@ -85,19 +99,22 @@ class ObserveKeywords(LibraryComponent):
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
-        timeout: timedelta = timedelta(seconds=30),
+        timeout: timedelta | None = None,
         interval: timedelta = timedelta(milliseconds=250),
     ) -> str:
         """``GET /ack/{task_id}``: the task's status; with an assertion, polls until it holds.
 
         Without an operator, returns the status at once. With one, retries every
-        ``interval`` until the assertion holds or ``timeout`` passes, and stops early
-        when the task reached a final status (``completed``, ``failed``, ``stopped``)
-        that does not satisfy it. The failure says what it waited for, the last status
-        seen and for how long.
+        ``interval`` until the assertion holds or ``timeout`` passes (default: the
+        assertion timeout, see `Set Assertion Timeout`; the contract allows 30 s from
+        ``waiting`` to ``running``), and stops early when the task reached a final
+        status (``completed``, ``failed``, ``stopped``) that does not satisfy it. The
+        failure says what it waited for, the last status seen and for how long.
 
-        | `Get Task Status` | ${task} | == | running | timeout=30s |
+        | `Get Task Status` | ${task} | ``==`` | running | timeout=30s |
         | ${status} = | `Get Task Status` | ${task} |
+
+        Returns one of ``waiting``, ``running``, ``completed``, ``failed``, ``stopped``.
         """
         task_id = task_id_of(task)
         return poll_assertion(
@@ -134,8 +151,10 @@ class ObserveKeywords(LibraryComponent):
         `Task Should Be Running` followed by this proves "running means serving".
         A stream that does not answer fails with one line (``UNAVAILABLE``, ...).
 
-        | `Get Task Stream Health` | ${task} | == | SERVING |
+        | `Get Task Stream Health` | ${task} | ``==`` | SERVING |
         | ${status} = | `Get Task Stream Health` | ${task} |
+
+        Returns ``SERVING``, ``NOT_SERVING``, ``SERVICE_UNKNOWN``, or ``no answer (...)``.
         """
         stream = self.get_task_metadata(task)["stream"]
         host, port = stream["host"], int(stream["port"])
@@ -162,6 +181,12 @@ class ObserveKeywords(LibraryComponent):
         """``GET /waterfall/{task_id}?rows=N``; returns ``{"task_id", "rows": [...]}``.
 
         | ${waterfall} = | `Get Waterfall` | ${task} | rows=10 |
+
+        Returns a dict, e.g. (one value per channel of the task, in dB):
+
+        | {"task_id": "3f2a9c0e", "rows": [
+        |   {"timestamp": "2026-11-22T08:00:00.256Z", "values": [-41.7, -39.2, ..., -40.8]},
+        |   {"timestamp": "2026-11-22T08:00:00.512Z", "values": [-42.0, -38.9, ..., -41.1]}]}
         """
         task_id = task_id_of(task)
         response = self.client.waterfall(task_id, rows)
@@ -184,6 +209,9 @@ class ObserveKeywords(LibraryComponent):
         Returns the rows.
 
         | `Waterfall Should Have Rows` | ${task} | min_rows=5 | timeout=30s |
+
+        Returns the list of rows, each ``{"timestamp": "...", "values": [...]}`` (see
+        `Get Waterfall`).
         """
         task_id = task_id_of(task)
         if channel_count is None:
@@ -208,6 +236,50 @@ class ObserveKeywords(LibraryComponent):
             )
         logger.info(f"{len(rows)} waterfall rows of {channel_count} finite values")
         return rows
+
+    @keyword
+    def waterfall_should_answer_as_many_rows_as_asked(self, task: dict | str, *counts: int) -> None:
+        """Once ``task`` has produced more rows than the largest count, ``GET
+        /waterfall/{id}?rows=N`` answers exactly N rows for each of ``counts``.
+
+        | `Waterfall Should Answer As Many Rows As Asked` | ${task} | 1 | 3 | 12 |
+        """
+        if not counts:
+            raise ValueError("give at least one row count")
+        task_id = task_id_of(task)
+        self.waterfall_should_have_rows(task_id, min_rows=max(int(n) for n in counts) + 1)
+        wrong = []
+        for count in (int(n) for n in counts):
+            answered = len(self.get_waterfall(task_id, rows=count)["rows"])
+            if answered != count:
+                wrong.append(f"rows={count} answered {answered} rows")
+        if wrong:
+            raise AssertionError(f"Waterfall of task {task_id}: " + ", ".join(wrong))
+
+    @keyword
+    def task_should_keep_running(
+        self,
+        task: dict | str,
+        duration: timedelta = timedelta(seconds=20),
+        interval: timedelta = timedelta(seconds=1),
+    ) -> None:
+        """``task`` is ``running`` at every check, every ``interval`` for ``duration``: a Live
+        task runs until it is stopped, never ending by itself.
+
+        | `Task Should Keep Running` | ${task} | 20s |
+        """
+        task_id = task_id_of(task)
+        checks = max(1, int(duration.total_seconds() / interval.total_seconds()))
+        for check in range(checks):
+            status = self._status(task_id)
+            if status != "running":
+                seconds = check * interval.total_seconds()
+                raise AssertionError(
+                    f"Task {task_id} was {status} after {seconds:g} s of running, not running: "
+                    "it ended by itself"
+                )
+            time.sleep(interval.total_seconds())
+        logger.info(f"Task {task_id} ran through {checks} checks over {duration}")
 
 
 def _time_mismatches(metadata: dict, payload: dict) -> list[str]:

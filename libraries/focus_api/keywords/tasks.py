@@ -8,7 +8,10 @@ from typing import Any, get_type_hints
 from robot.api import TypeInfo, logger
 from robot.api.deco import keyword
 
+from contract import constants
 from libraries.common.arguments import task_id_of
+from libraries.common.polling import assertion_timeout, wait_until
+from libraries.focus_api.capacity import wait_until_inactive
 from libraries.focus_api.client import FocusUnavailable
 from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
 from libraries.focus_api.keywords.recordings import recorded_time_range
@@ -18,9 +21,9 @@ from libraries.focus_api.models import (
     build_payload,
     explain_invalid,
 )
-from variables import constants
 
 GONE_STATUSES = (200, 404, 409)
+CAPACITY_POLL = timedelta(milliseconds=250)
 _PAYLOAD_TYPES: dict[str, TypeInfo] = {}
 
 
@@ -48,6 +51,12 @@ class TaskKeywords(LibraryComponent):
 
         | ${payload} = | `Build Configure Payload` | view_type=ROI | channel_max=50 |
         | ${payload} = | `Build Configure Payload` | nfft=100 |
+
+        Returns a dict, e.g. the defaults:
+
+        | {"timeStatus": "Live", "viewType": "MultiChannel", "nfft": 1024,
+        |  "channels": {"min": 11, "max": 109}, "frequencyRange": {"min": 0, "max": 500},
+        |  "startTime": None, "endTime": None}
         """
         return build_payload(
             time_status=time_status,
@@ -68,6 +77,8 @@ class TaskKeywords(LibraryComponent):
 
         | ${reasons} = | `Explain Invalid Payload` | ${payload} |
         | Should Not Be Empty | ${reasons} |
+
+        Returns a list, e.g. ``["nfft: MultiChannel needs a power of two in 128..4096"]``.
         """
         return explain_invalid(payload)
 
@@ -91,6 +102,15 @@ class TaskKeywords(LibraryComponent):
         | ${task} = | `Configure Task` | ${payload} |
         | `Configure Task` | ${payload} | expected_status=400 | error_field=nfft |
         | `Configure Task` | ${payload} | expected_status=503 | timeout=2s |
+
+        Returns the answer, with ``200`` e.g.:
+
+        | {"task_id": "3f2a9c0e", "status": "waiting",
+        |  "stream": {"host": "127.0.0.1", "port": 31012}}
+
+        else the error body, e.g.:
+
+        | {"error": {"code": "VALIDATION_ERROR", "message": "...", "field": "nfft"}}
         """
         seconds = timeout.total_seconds() if timeout is not None else None
         response = self.client.configure(payload, timeout=seconds)
@@ -115,13 +135,15 @@ class TaskKeywords(LibraryComponent):
         """Configure a task for ``view_type``, filling in what that view needs.
 
         A ``SingleChannel`` view gets one channel (``channel_max`` = ``channel_min``
-        unless given); a ``Historic`` task without ``start``/``end`` plays back up to
+        unless given); a ``Historic`` task without ``start`` and ``end`` plays back up to
         30 s of the newest complete recording (`Get Recorded Time Range`). ``fields``
         override the seeds' defaults, by the names and types of `Build Configure Payload`.
         ``timeout``: a total deadline for the answer, as in `Configure Task`.
 
         | ${task} = | `Configure Task For View` | SingleChannel | channel_min=42 |
         | ${task} = | `Configure Task For View` | Waterfall | time_status=Historic | nfft=2048 |
+
+        Returns the configure answer, as `Configure Task` does.
         """
         options = payload_fields(fields)
         if view_type == "SingleChannel":
@@ -146,6 +168,9 @@ class TaskKeywords(LibraryComponent):
 
         | ${task} = | `Configure Live Task` |
         | ${task} = | `Configure Live Task` | view_type=Waterfall | nfft=2048 |
+
+        Returns the configure answer, as `Configure Task` does: the ``${task}`` other
+        keywords take.
         """
         options = payload_fields(fields)
         view_type = options.pop("view_type", "MultiChannel")
@@ -159,12 +184,14 @@ class TaskKeywords(LibraryComponent):
         timeout: timedelta | None = None,
         **fields: Any,
     ) -> dict:
-        """Configure a Historic task; without ``start``/``end`` it plays back up to 30 s
+        """Configure a Historic task; without ``start`` and ``end`` it plays back up to 30 s
         of the newest complete recording (`Get Recordings`). ``fields`` as in
         `Configure Live Task`.
 
         | ${task} = | `Configure Historic Task` |
         | `Configure Historic Task` | start=${past} | end=${future} | expected_status=400 |
+
+        Returns the configure answer, as `Configure Task` does.
         """
         options = payload_fields(fields)
         view_type = options.pop("view_type", "MultiChannel")
@@ -197,6 +224,8 @@ class TaskKeywords(LibraryComponent):
         of whole seconds; returns that number of seconds.
 
         | ${retry_after} = | `Configure Task Should Be Refused For Capacity` |
+
+        Returns the seconds, e.g. ``5``.
         """
         response = self.client.configure(payload or build_payload())
         body = body_of(response)
@@ -207,6 +236,49 @@ class TaskKeywords(LibraryComponent):
         if not retry_after.isdigit():
             raise AssertionError(f"503 without a valid Retry-After header: {retry_after!r}")
         return int(retry_after)
+
+    @keyword
+    def configure_task_when_capacity_frees(
+        self,
+        payload: dict | None = None,
+        timeout: timedelta | None = None,
+        interval: timedelta = CAPACITY_POLL,
+    ) -> dict:
+        """``POST /configure`` again while it answers ``503`` ``CAPACITY_EXCEEDED``, until it
+        accepts the task or ``timeout`` passes (default: the assertion timeout, see
+        `Set Assertion Timeout`); returns the task (registered for `Stop All Tasks`).
+
+        ``payload`` defaults to the seeds' Live task. Any other answer than ``200`` or
+        ``503 CAPACITY_EXCEEDED`` fails at once. For "capacity is free again within 5 s"
+        after the capacity was full.
+
+        | ${task} = | `Configure Task When Capacity Frees` | timeout=5s |
+
+        Returns the configure answer, e.g.:
+
+        | {"task_id": "3f2a9c0e", "status": "waiting",
+        |  "stream": {"host": "127.0.0.1", "port": 31012}}
+        """
+        body = payload or build_payload()
+
+        def attempt() -> dict | None:
+            response = self.client.configure(body)
+            answer = body_of(response)
+            if response.status_code == 200 and isinstance(answer, dict) and "task_id" in answer:
+                self.register_task(str(answer["task_id"]))
+                parse(ConfigureResponse, answer, "POST /configure")
+                return answer
+            check_status(response, 503, error_code="CAPACITY_EXCEEDED")
+            return None
+
+        return wait_until(
+            attempt,
+            lambda answer: answer is not None,
+            what="POST /configure to accept a task (capacity free)",
+            timeout=assertion_timeout(timeout),
+            interval=interval,
+            describe=lambda _answer: "503 CAPACITY_EXCEEDED",
+        )
 
     @keyword("Update Task ROI")
     def update_task_roi(
@@ -224,6 +296,8 @@ class TaskKeywords(LibraryComponent):
 
         | ${metadata} = | `Update Task ROI` | ${task} | channels=20-40 |
         | `Update Task ROI` | ${task} | frequency_range=600-100 | expected_status=400 |
+
+        Returns the new metadata (as `Get Task Metadata`), or the error body.
         """
         changes: dict[str, Any] = {}
         if channels is not None:
@@ -243,6 +317,8 @@ class TaskKeywords(LibraryComponent):
 
         | `Stop Task` | ${task} |
         | `Stop Task` | unknown-id | expected_status=404 |
+
+        Returns the body, e.g. ``{"status": "stopped"}``.
         """
         task_id = task_id_of(task)
         response = self.client.stop(task_id)
@@ -252,17 +328,23 @@ class TaskKeywords(LibraryComponent):
         return body_of(response)
 
     @keyword
-    def stop_all_tasks(self) -> None:
-        """Stop every task this library created and has not stopped yet (for teardowns).
+    def stop_all_tasks(self, free_timeout: timedelta = timedelta(seconds=30)) -> None:
+        """Stop every task this library created and has not stopped yet, and every task a
+        load engine of this process left (`Run Load`, from the task ledger); return only
+        when none of them is waiting or running any more, so their capacity is free for
+        the next test (``free_timeout``). For teardowns.
 
         A task already gone (``404``, ``409``) only logs a warning; another status fails,
-        after every task was tried. An unreachable server ends the clean-up at once with a
+        after every task was tried, and so does a stopped task that still holds its slot
+        after ``free_timeout``. An unreachable server ends the clean-up at once with a
         warning naming the tasks left (each further call would only wait for it again);
         they stay in the task ledger, and the next run's connection stops them.
 
         | [Teardown] | `Stop All Tasks` |
         """
+        self._adopt_tasks_left_by_load_engines()
         failures = []
+        stopped: dict[str, list[str]] = {}
         for task_id, alias in list(self.state.tasks.items()):
             self.state.tasks.pop(task_id)
             if alias not in self.state.connections:
@@ -279,8 +361,14 @@ class TaskKeywords(LibraryComponent):
                 continue
             if response.status_code in GONE_STATUSES:
                 self.state.ledger.remove(client.base_url, task_id)
+                stopped.setdefault(alias, []).append(task_id)
             else:
                 failures.append(f"{task_id}: {response.status_code} {response.text[:200]}")
+        for alias, task_ids in stopped.items():
+            try:
+                wait_until_inactive(self.state.connections.get(alias), task_ids, free_timeout)
+            except AssertionError as error:
+                failures.append(f"stopped, but their capacity is not free: {error}")
         if failures:
             raise AssertionError("Could not stop tasks:\n" + "\n".join(failures))
 
@@ -299,11 +387,24 @@ class TaskKeywords(LibraryComponent):
             logger.info(f"Task {task_id} registered: Stop All Tasks stops it")
         return task_id
 
+    def _adopt_tasks_left_by_load_engines(self) -> None:
+        """Take over, for `Stop All Tasks`, the tasks that ended load engines of this
+        process left in the task ledger (an engine killed at its timeout stops nothing)."""
+        for alias, client in self.state.connections.items():
+            for entry in self.state.ledger.left_by_children(client.base_url):
+                if entry.task_id not in self.state.tasks:
+                    logger.warn(
+                        f"Stopping task {entry.task_id}, left by a load run: {entry.describe()}"
+                    )
+                    self.state.tasks[entry.task_id] = alias
+
     @keyword
     def get_created_tasks(self) -> list[str]:
         """Ids of the tasks this library created and has not stopped yet.
 
         | ${ids} = | `Get Created Tasks` |
+
+        Returns a list of task ids, e.g. ``["3f2a9c0e", "7b1d4e22"]``.
         """
         return list(self.state.tasks)
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 from robot.api import logger
 from robot.api.deco import keyword
 
+from contract import constants
 from libraries.kubernetes.client import KubeClient
 from libraries.kubernetes.keywords.base import LibraryComponent
 from libraries.kubernetes.ssh_fallback import SshRoute
-from variables import constants
 
 
 class ConnectionKeywords(LibraryComponent):
@@ -70,7 +70,10 @@ class ConnectionKeywords(LibraryComponent):
 
     @keyword
     def switch_kubernetes_connection(self, alias: str) -> str:
-        """Makes connection ``alias`` current; returns the previous alias."""
+        """Makes connection ``alias`` current; returns the previous alias.
+
+        Returns the previous alias, e.g. ``default``.
+        """
         return self.connections.switch(alias)
 
     @keyword

@@ -7,10 +7,10 @@ from datetime import timedelta
 from robot.api import logger
 from robot.api.deco import keyword
 
+from contract import constants
 from libraries.common.arguments import task_id_of
 from libraries.kubernetes.client import KubeError, pod_summary, wait_until
 from libraries.kubernetes.keywords.base import LibraryComponent
-from variables import constants
 
 
 def job_name(task: dict | str) -> str:
@@ -30,12 +30,17 @@ class JobKeywords(LibraryComponent):
 
         | ${jobs} = | `Get Jobs For Task` | ${task} |
         | Length Should Be | ${jobs} | 1 |
+
+        Returns a list, e.g. ``["focus-server-grpc-3f2a9c0e"]``.
         """
         return [job.metadata.name for job in self.kube.jobs(name_prefix=job_name(task))]
 
     @keyword
     def get_task_job_names(self) -> list[str]:
-        """Names of every task Job (``focus-server-grpc-*``) in the namespace."""
+        """Names of every task Job (``focus-server-grpc-*``) in the namespace.
+
+        Returns a list, e.g. ``["focus-server-grpc-3f2a9c0e", "focus-server-grpc-7b1d4e22"]``.
+        """
         return [j.metadata.name for j in self.kube.jobs(name_prefix=constants.GRPC_JOB_PREFIX)]
 
     @keyword
@@ -45,6 +50,8 @@ class JobKeywords(LibraryComponent):
         """Waits until the task's Job has a Running pod; returns the seconds waited.
 
         | ${seconds} = | `Wait Until Job Pod Is Running` | ${task} | timeout=30s |
+
+        Returns the seconds waited, e.g. ``0.9``.
         """
         kube, name = self.kube, job_name(task)
 
@@ -82,6 +89,8 @@ class JobKeywords(LibraryComponent):
         """Waits until the task's Job, its pods and its Service are all deleted.
 
         | `Wait Until Job Is Gone` | ${task} | timeout=30s |
+
+        Returns the seconds waited, e.g. ``0.4``.
         """
         kube, name, service = self.kube, job_name(task), service_name(task)
 

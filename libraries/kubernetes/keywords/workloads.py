@@ -9,6 +9,7 @@ from robot.api.deco import keyword
 
 from libraries.kubernetes.client import KubeError, wait_until
 from libraries.kubernetes.keywords.base import LibraryComponent
+from libraries.kubernetes.recovery import Disruption
 from libraries.safety import destructive
 
 
@@ -24,6 +25,8 @@ class WorkloadKeywords(LibraryComponent):
         Terminating pods do not count. Returns the seconds waited.
 
         | `Wait Until Deployment Is Ready` | mongodb | timeout=2 min |
+
+        Returns the seconds waited, e.g. ``2.7``.
         """
         kube = self.kube
         last = {"text": "nothing read yet"}
@@ -52,12 +55,21 @@ class WorkloadKeywords(LibraryComponent):
     ) -> float:
         """Scales a Deployment (or StatefulSet); with ``wait``, until it has exactly ``replicas``.
 
-        Scaling to 0 is an outage, back to 1 a recovery: tag the test ``destructive``.
+        Scaling to 0 is an outage, back to 1 a recovery: tag the test ``destructive``
+        (see `Delete Pod` for the lock it takes). The ``... Should Recover Within``
+        keywords (`MongoDB Should Recover Within`, ...) measure from this scale: after
+        scaling back up, they wait for a new Ready pod and an answering service.
         Returns the seconds waited (0 without ``wait``).
 
         | `Scale Deployment` | mongodb | 0 |
         | `Scale Deployment` | mongodb | 1 | timeout=2 min |
+
+        Returns the seconds, e.g. ``3.4``.
         """
+        kube = self.kube
+        action = f"Scale Deployment {kube.namespace}/{name} to {replicas}"
+        pods = kube.workload_pods(name, include_terminating=True)
+        self.disruptions.record(Disruption.of(kube.namespace, name, action, pods))
         kind = self.kube.scale(name, replicas)
         logger.info(f"Scaled {kind} {self.kube.namespace}/{name} to {replicas}")
         if not wait:
@@ -75,13 +87,28 @@ class WorkloadKeywords(LibraryComponent):
 
     @keyword
     def get_workload_kind(self, name: str) -> str:
-        """``Deployment`` or ``StatefulSet``: the kind of the workload called ``name``."""
+        """``Deployment`` or ``StatefulSet``: the kind of the workload called ``name``.
+
+        Returns ``Deployment`` or ``StatefulSet``.
+        """
         kind, _ = self.kube.workload(name)
         return kind
 
     @keyword
+    def get_workload_replicas(self, name: str) -> int:
+        """The replicas the Deployment or StatefulSet ``name`` asks for (``spec.replicas``).
+
+        | `Get Workload Replicas` | mongodb |
+        """
+        _, obj = self.kube.workload(name)
+        return int(obj.spec.replicas if obj.spec.replicas is not None else 1)
+
+    @keyword
     def get_service_names(self, label_selector: str = "") -> list[str]:
-        """Names of the Services in the namespace (optionally by label selector)."""
+        """Names of the Services in the namespace (optionally by label selector).
+
+        Returns a sorted list, e.g. ``["grpc-service-3f2a9c0e", "mongodb", "rabbitmq-panda"]``.
+        """
         return sorted(svc.metadata.name for svc in self.kube.services(label_selector))
 
     @keyword

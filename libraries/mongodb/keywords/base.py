@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bson import json_util
@@ -24,6 +24,14 @@ class MongoState:
         "call 'Connect To MongoDB' (or the resource's 'Connect To Focus Database')",
         error=AssertionError,
     )
+    # alias -> the directory the recordings' relative file_path values are under
+    segy_roots: dict[str, str] = field(default_factory=dict)
+
+    def segy_root(self, explicit: str | None = None) -> str | None:
+        """``explicit``, else the current connection's SEG-Y root (None: none known)."""
+        if explicit:
+            return explicit
+        return self.segy_roots.get(self.connections.current_alias or "")
 
     def delete_created(self) -> int:
         """Remove every document the connections inserted; returns how many."""

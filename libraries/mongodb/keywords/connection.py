@@ -35,13 +35,16 @@ class ConnectionKeywords(LibraryComponent):
         ca_bundle: str | None = None,
         timeout: timedelta = timedelta(seconds=5),
         alias: str = "",
+        segy_root: str | None = None,
     ) -> str:
-        """Connect to MongoDB at ``host``:``port`` as ``user`` and check it with a ping.
+        """Connect to MongoDB at ``host``, port ``port``, as ``user`` and check it with a ping.
 
         ``password`` is a `Secret` (never logged). With ``tls=True`` the server certificate
         is verified against ``ca_bundle`` (the system store when empty); verification is
         never turned off. ``timeout`` bounds server selection, connecting and each
-        operation of this connection. Returns the alias (default ``host:port/database``);
+        operation of this connection. ``segy_root`` is the directory the recordings'
+        SEG-Y files (their relative ``file_path``) are under, for the recording checks
+        (`Recordings Between`, ...). Returns the alias (default ``host:port/database``);
         the new connection becomes current. Wrong credentials or an unreachable server
         fail here with one line.
 
@@ -60,7 +63,10 @@ class ConnectionKeywords(LibraryComponent):
             timeout_s=timeout.total_seconds(),
         )
         return self._register(
-            connection, alias or f"{host}:{port}/{database}", f"{host}:{port} as '{user}'"
+            connection,
+            alias or f"{host}:{port}/{database}",
+            f"{host}:{port} as '{user}'",
+            segy_root,
         )
 
     @keyword("Connect To MongoDB With URI")
@@ -71,19 +77,25 @@ class ConnectionKeywords(LibraryComponent):
         ca_bundle: str | None = None,
         timeout: timedelta = timedelta(seconds=5),
         alias: str = "",
+        segy_root: str | None = None,
     ) -> str:
         """Connect with a ``mongodb://`` URI (a `Secret`: it may hold a password).
 
-        ``database`` defaults to the URI's. Returns the alias (default ``database``).
+        ``database`` defaults to the URI's; ``segy_root`` as in `Connect To MongoDB`.
+        Returns the alias (default ``database``).
 
         | `Connect To MongoDB With URI` | ${MONGO_URI} | database=prisma | alias=uri |
         """
         connection = MongoConnection.open_uri(
             uri.value, database, ca_bundle=ca_bundle or None, timeout_s=timeout.total_seconds()
         )
-        return self._register(connection, alias or connection.database_name, "the URI's server")
+        return self._register(
+            connection, alias or connection.database_name, "the URI's server", segy_root
+        )
 
-    def _register(self, connection: MongoConnection, alias: str, where: str) -> str:
+    def _register(
+        self, connection: MongoConnection, alias: str, where: str, segy_root: str | None
+    ) -> str:
         try:
             connection.ping()
         except (ConnectionFailure, OperationFailure) as error:
@@ -92,6 +104,10 @@ class ConnectionKeywords(LibraryComponent):
                 f"Cannot connect to MongoDB at {where}: {type(error).__name__}"
             ) from None
         self.state.connections.register(connection, alias)
+        if segy_root:
+            self.state.segy_roots[alias] = segy_root
+        else:
+            self.state.segy_roots.pop(alias, None)
         logger.info(
             f"Connected to MongoDB at {where}, database '{connection.database_name}' "
             f"(alias '{alias}')"

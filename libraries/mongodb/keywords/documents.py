@@ -33,6 +33,8 @@ class DocumentKeywords(LibraryComponent):
         """Insert ``document``; the library deletes it at the end of the test. Returns its ``_id``.
 
         | ${id} = | `Insert Test Document` | recordings | ${recording} |
+
+        Returns the inserted ``_id`` as text.
         """
         document_id = self.connection.insert(collection, document)
         logger.info(f"Inserted into {collection}: {truncate(document, 500)}")
@@ -45,6 +47,8 @@ class DocumentKeywords(LibraryComponent):
         """The values of ``field`` in the documents matching ``filter``, sorted.
 
         | ${ids} = | `Get Field Values` | tasks | task_id | {"status": "running"} |
+
+        Returns a list, e.g. ``["3f2a9c0e", "7b1d4e22"]``.
         """
         values = [
             document.get(field)
@@ -61,6 +65,8 @@ class DocumentKeywords(LibraryComponent):
         Returns how many were deleted.
 
         | `Delete Test Documents` | alerts | {"siteId": "${SITE_ID}"} |
+
+        Returns the number deleted, e.g. ``1``.
         """
         removed = self.connection.delete_matching(collection, query(filter))
         logger.info(f"Deleted {removed} document(s) from {collection}")
@@ -74,15 +80,18 @@ class DocumentKeywords(LibraryComponent):
         assertion_operator: AssertionOperator | None = None,
         expected: int | str | None = None,
         message: str = "",
-        timeout: timedelta = timedelta(0),
+        timeout: timedelta | None = None,
     ) -> int:
         """Count the documents matching ``filter``; with an operator, assert on the count.
 
-        The assertion is retried until ``timeout`` (default: once). Returns the count.
+        The assertion is retried until it holds or ``timeout`` passes (default: the
+        assertion timeout, see `Set Assertion Timeout`; ``0`` checks once).
 
         | ${n} = | `Count Documents` | alerts |
-        | `Count Documents` | recordings | {"classification": "in_progress"} | == | 1 |
+        | `Count Documents` | recordings | {"classification": "in_progress"} | ``==`` | 1 |
         | `Count Documents` | alerts | ${filter} | >= | 1 | timeout=5s |
+
+        Returns the count, e.g. ``42``.
         """
         return poll_assertion(
             lambda: self.connection.count(collection, query(filter)),
@@ -225,6 +234,8 @@ class DocumentKeywords(LibraryComponent):
         | ${before} = | `Get Collection Checksum` | tasks |
         | ${after} = | `Get Collection Checksum` | tasks |
         | Should Be Equal | ${before} | ${after} |
+
+        Returns a SHA-256 hex digest, e.g. ``9f86d081884c7d65...``.
         """
         documents = list(self.connection.find(collection, query(filter)))
         digest = checks.checksum(documents, exclude_fields or ())

@@ -25,6 +25,12 @@ class ServerKeywords(LibraryComponent):
 
         | ${metrics} = | `Get Server Metrics` |
         | Should Be True | ${metrics}[connections][current] >= 1 |
+
+        Returns, e.g.:
+
+        | {"connections": {"current": 7, "available": 812, "totalCreated": 41},
+        |  "opcounters": {"insert": 120, "query": 388, "update": 75, "delete": 4,
+        |                 "getmore": 0, "command": 1022}}
         """
         status = self.connection.server_status()
         metrics = {

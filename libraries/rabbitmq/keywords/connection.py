@@ -147,6 +147,9 @@ class ConnectionKeywords(LibraryComponent):
         check ``type`` or ``durable``).
 
         | `Exchange Should Exist` | prisma | type=topic | durable=True |
+
+        Returns the exchange as the management API describes it, e.g.
+        ``{"name": "prisma", "type": "topic", "durable": True, "auto_delete": False, ...}``.
         """
         vhost = self.client.endpoint.vhost
         if self.connection.management is None:
@@ -171,15 +174,18 @@ class ConnectionKeywords(LibraryComponent):
         assertion_expected: Any = None,
         message: str | None = None,
         user: str | None = None,
-        timeout: timedelta = timedelta(seconds=10),
+        timeout: timedelta | None = None,
     ) -> int:
         """Client connections to the current vhost (of ``user`` if given), from the management API.
 
-        With an operator it asserts, retrying until ``timeout`` (the management API's
-        statistics lag a few seconds).
+        With an operator it asserts, retrying until ``timeout`` (default: the assertion
+        timeout, see `Set Assertion Timeout`; the management API's statistics lag a few
+        seconds).
 
         | ${count} = | `Get Connection Count` |
         | `Get Connection Count` | >= | 1 | user=prisma |
+
+        Returns the number, e.g. ``3``.
         """
         vhost = self.client.endpoint.vhost
 

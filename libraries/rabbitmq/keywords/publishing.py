@@ -14,12 +14,13 @@ from robot.api import logger
 from robot.api.deco import keyword
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
+from contract import constants
+from libraries.common.docs import ALERT_CLASSES, shows
 from libraries.common.polling import wait_until
 from libraries.rabbitmq.client import RabbitMQClient
 from libraries.rabbitmq.keywords.base import LibraryComponent
 from libraries.rabbitmq.models import build_alert, valid_alert
 from libraries.safety import destructive
-from variables import constants
 
 LATENCY_POLL_S = 0.002
 
@@ -49,6 +50,7 @@ def _percentile(values: list[float], percent: int) -> float:
 class PublishingKeywords(LibraryComponent):
     """Alerts (valid or deliberately not), raw messages, bursts and concurrent publishers."""
 
+    @shows(ALERT_CLASSES=ALERT_CLASSES)
     @keyword
     def build_alert(self, drop: str | list[str] | None = None, **fields: Any) -> dict:
         """An alert dict with fresh defaults and ``fields`` as given, NOT validated.
@@ -61,11 +63,22 @@ class PublishingKeywords(LibraryComponent):
         | ${alert} = | `Build Alert` | severity=${0} |
         | ${alert} = | `Build Alert` | drop=dofM |
         | ${alert} = | `Build Alert` | classId=104 | # classId is the string "104": wrong type |
+
+        Class ids and severities:
+
+        %ALERT_CLASSES%
+
+        Returns the alert dict, e.g.:
+
+        | {"alertId": "5b0e7c1e-2f4d-4f7a-9a51-0c6a3c1d8e21", "classId": 104, "severity": 3,
+        |  "dofM": 4120, "alertTime": "2026-11-22T08:00:00.125Z",
+        |  "siteId": "prisma-210-1000.3fa9c2d1e0b4"}
         """
         names = [drop] if isinstance(drop, str) else list(drop or [])
         fields.setdefault("siteId", _site_id())
         return build_alert(drop=tuple(names), **fields)
 
+    @shows(ALERT_CLASSES=ALERT_CLASSES)
     @keyword
     def publish_alert(self, **fields: Any) -> dict:
         """Publish one valid alert (persistent, confirmed) to ``prisma``, ``Algorithm.AlertReport``.
@@ -77,6 +90,16 @@ class PublishingKeywords(LibraryComponent):
 
         | ${alert} = | `Publish Alert` |
         | ${alert} = | `Publish Alert` | classId=103 | severity=1 | dofM=0 |
+
+        Class ids and severities:
+
+        %ALERT_CLASSES%
+
+        Returns the alert as published, e.g.:
+
+        | {"alertId": "5b0e7c1e-2f4d-4f7a-9a51-0c6a3c1d8e21", "classId": 104, "severity": 3,
+        |  "dofM": 4120, "alertTime": "2026-11-22T08:00:00.125Z",
+        |  "siteId": "prisma-210-1000.3fa9c2d1e0b4"}
         """
         fields.setdefault("siteId", _site_id())
         try:
@@ -111,6 +134,8 @@ class PublishingKeywords(LibraryComponent):
         | ${id} = | `Publish Raw Message` | not json at all |
         | ${id} = | `Publish Raw Message` | ${EMPTY} |
         | ${id} = | `Publish Raw Message` | ${alert} | headers=${{{"x-test": "1"}}} |
+
+        Returns the message id, e.g. ``5b0e7c1e-2f4d-4f7a-9a51-0c6a3c1d8e21``.
         """
         data = _encode(body)
         sent = self.client.publish(
@@ -134,6 +159,8 @@ class PublishingKeywords(LibraryComponent):
         Each gets a fresh ``alertId``; ``fields`` apply to all (e.g. a test's ``siteId``).
 
         | ${ids} = | `Publish Alerts` | 1000 | siteId=${site} |
+
+        Returns the list of alert ids.
         """
         fields.setdefault("siteId", _site_id())
         started = time.monotonic()
@@ -151,6 +178,8 @@ class PublishingKeywords(LibraryComponent):
         Returns every alertId. Fails if any publisher failed.
 
         | ${ids} = | `Publish Alerts Concurrently` | 5 | 100 | siteId=${site} |
+
+        Returns the list of alert ids.
         """
         fields.setdefault("siteId", _site_id())
         results: list[list[str]] = [[] for _ in range(publishers)]

@@ -9,11 +9,11 @@ from assertionengine import AssertionOperator, int_str_verify_assertion
 from robot.api import logger
 from robot.api.deco import keyword
 
+from contract import constants
 from libraries.common.polling import poll_assertion
 from libraries.rabbitmq.client import Message
 from libraries.rabbitmq.keywords.base import POLL_S, LibraryComponent
 from libraries.safety import destructive
-from variables import constants
 
 
 class QueueKeywords(LibraryComponent):
@@ -26,6 +26,8 @@ class QueueKeywords(LibraryComponent):
         Give test queues a unique name (a uuid or ``${PABOTQUEUEINDEX}``). Returns the name.
 
         | ${queue} = | `Declare Queue` | test.alerts.${PABOTQUEUEINDEX} |
+
+        Returns the queue name.
         """
         self.client.declare_queue(name, durable=durable, auto_delete=auto_delete)
         logger.info(f"Declared queue {name!r} (durable={durable})")
@@ -58,6 +60,8 @@ class QueueKeywords(LibraryComponent):
         """Remove every ready message of ``name``; returns how many were removed.
 
         | ${removed} = | `Purge Queue` | ${queue} |
+
+        Returns how many messages were removed, e.g. ``3``.
         """
         removed = self.client.purge_queue(name)
         logger.info(f"Purged {removed} message(s) from {name!r}")
@@ -69,6 +73,9 @@ class QueueKeywords(LibraryComponent):
         returns its description.
 
         | `Queue Should Exist` | prisma.alerts.rejected | durable=${True} |
+
+        Returns the queue as the management API describes it (a dict with ``name``,
+        ``durable``, ``auto_delete``, ``messages``, ``consumers``, ...).
         """
         vhost = self.client.endpoint.vhost
         found = self.management.queue(name, vhost)
@@ -86,13 +93,15 @@ class QueueKeywords(LibraryComponent):
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
-        timeout: timedelta = timedelta(seconds=10),
+        timeout: timedelta | None = None,
     ) -> int:
         """Consumers of ``queue`` (management API); with an operator, asserts, retrying until
-        ``timeout`` (the management API's statistics lag a few seconds). A missing queue
-        counts 0 consumers.
+        ``timeout`` (default: the assertion timeout, see `Set Assertion Timeout`; the
+        management API's statistics lag a few seconds). A missing queue counts 0 consumers.
 
         | `Get Queue Consumer Count` | focus-server.alerts | >= | 1 |
+
+        Returns the number, e.g. ``1``.
         """
         vhost = self.client.endpoint.vhost
 
@@ -118,12 +127,17 @@ class QueueKeywords(LibraryComponent):
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
-        timeout: timedelta = timedelta(seconds=5),
+        timeout: timedelta | None = None,
     ) -> int:
-        """Ready messages in ``queue``; with an operator, asserts (retrying until ``timeout``).
+        """Ready messages in ``queue`` (its depth); with an operator, asserts, retrying until
+        it holds or ``timeout`` passes (default: the assertion timeout, see
+        `Set Assertion Timeout`).
 
         | ${count} = | `Get Queue Message Count` | ${queue} |
-        | `Get Queue Message Count` | ${queue} | == | 0 |
+        | `Get Queue Message Count` | ${queue} | ``==`` | 0 |
+        | `Get Queue Message Count` | ${queue} | ``==`` | 20 | timeout=30s |
+
+        Returns the number, e.g. ``20``.
         """
         return poll_assertion(
             lambda: self.client.message_count(queue),
@@ -160,6 +174,14 @@ class QueueKeywords(LibraryComponent):
         | ${message} = | `Wait For Message` | ${queue} | contains=${alert}[alertId] |
         | ${message} = | `Wait For Message` | prisma.alerts.rejected | message_id=${id} |
         | ${message} = | `Wait For Message` | ${queue} | predicate=json and json['severity'] == 3 |
+
+        Returns, e.g.:
+
+        | {"body": '{"reason": "out_of_range", "field": "severity", ...}',
+        |  "json": {"reason": "out_of_range", "field": "severity", "original": {...}},
+        |  "headers": {"x-reject-reason": "out_of_range"}, "message_id": "5b0e7c1e-...",
+        |  "correlation_id": None, "routing_key": "prisma.alerts.rejected",
+        |  "content_type": "application/json"}
         """
         conditions = [
             f"containing {contains!r}" if contains is not None else "",

@@ -67,8 +67,7 @@ async def log_in(request: Request, state: State) -> JSONResponse:
     if not username or not password:
         raise invalid("username" if not username else "password", "username and password needed")
     ttl = body.get("expires_in")
-    settings = state.settings
-    check_login(username, password, ttl, settings.focus_user, settings.focus_password)
+    check_login(username, password, ttl, state.settings.accounts())
     sessions = sessions_of(request)
     cookie, payload = sessions.issue(username, ttl)
     response = JSONResponse(_session_body(sessions, payload), headers={"Cache-Control": "no-store"})

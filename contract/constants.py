@@ -1,7 +1,7 @@
 """System constants of the Focus stack, shared by the twin, the libraries and the suites.
 
-One module, imported by `twin/` and `libraries/`, and usable as a Robot Framework
-variable file (`Variables    variables/constants.py`). The numbers come from
+One module, imported by `twin/` and the suite, and usable as a Robot Framework
+variable file (`Variables    contract.constants`). The numbers come from
 `usersettings.new_production_client.json` (see `shared/focus-contract.md`).
 """
 

@@ -1,0 +1,277 @@
+"""The environment of a run, resolved once into a typed :class:`RunEnvironment`.
+
+One function chooses the environment, :func:`environment_name`: ``-v ENV:<name>``, else
+``FOCUS_ENV``, else ``local``. One function resolves it, :func:`resolve_environment`:
+the name, its variables (``variables/<name>.py``), the endpoints they point at, and the
+:class:`Policy` that says what may run there.
+
+In a Robot run the ``Environment`` library (:mod:`libraries.environment`) does both once
+per process: :func:`begin` when the run starts (the production guard needs the policy
+before any setup), :func:`activate` in `Prepare Test Environment`. The other libraries
+take the result from here when they connect or act (:func:`current`), never from
+``${ENV_NAME}``. Outside a run (pytest, scripts) :func:`current_policy` and
+:func:`current_name` fall back to ``FOCUS_ENV``.
+
+No Robot Framework imports here but ``Secret``; no twin.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from robot.api.types import Secret
+
+from libraries.common.arguments import plain
+from variables import environments
+
+ROBOT_VARIABLE = "ENV"  # -v ENV:<name>
+PROCESS_VARIABLE = "FOCUS_ENV"
+PRODUCTION = "production"
+LOCAL = "local"
+
+EnvironmentError_ = environments.EnvironmentError_
+
+
+class EnvironmentNotPrepared(RuntimeError):
+    """A library asked for the environment before `Prepare Test Environment` ran."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What may run on an environment.
+
+    Today one rule: an environment marked production (by name, or ``IS_PRODUCTION`` in
+    its variable file) refuses destructive actions unless ``ALLOW_DESTRUCTIVE=1`` and the
+    running test is tagged ``destructive`` (:mod:`libraries.safety`). Effect classes per
+    environment (read-only, own-data, shared, disruptive) belong here as fields.
+    """
+
+    production: bool
+
+    @classmethod
+    def of(cls, name: str, variables: Mapping[str, Any] | None = None) -> Policy:
+        """The policy of ``name``; when in doubt, production."""
+        marked = bool(variables) and variables.get("IS_PRODUCTION") is True
+        return cls(production=name == PRODUCTION or marked)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One address the run will talk to: ``service`` is the variable that names it."""
+
+    service: str
+    host: str
+    port: int | None = None
+
+    @property
+    def loopback(self) -> bool:
+        """True for ``localhost`` and 127.0.0.0/8 or ``::1``; False for any other name."""
+        host = self.host.strip("[]").lower()
+        if host == "localhost" or host.endswith(".localhost"):
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}" if self.port else self.host
+
+
+@dataclass(frozen=True)
+class RunEnvironment:
+    """The environment of this run, as resolved once: see :func:`resolve_environment`.
+
+    ``variables`` are what the variable file gave (passwords and tokens are ``Secret``),
+    read-only; they are left out of ``repr``.
+    """
+
+    name: str
+    policy: Policy
+    endpoints: tuple[Endpoint, ...] = ()
+    variables: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "variables", MappingProxyType(dict(self.variables)))
+
+    @property
+    def is_production(self) -> bool:
+        return self.policy.production
+
+    @property
+    def is_twin(self) -> bool:
+        """The local twin, which the suite starts and may reconfigure (a closed port)."""
+        return self.name == LOCAL
+
+    @property
+    def loopback(self) -> bool:
+        """Every endpoint is a loopback address (and there is at least one)."""
+        return bool(self.endpoints) and all(endpoint.loopback for endpoint in self.endpoints)
+
+    def value(self, name: str, default: Any = None) -> Any:
+        """The variable ``name`` as the variable file gave it (a ``Secret`` stays one)."""
+        value = self.variables.get(name)
+        return default if value is None else value
+
+    def text(self, name: str, default: str = "") -> str:
+        """The variable ``name`` as plain text: a ``Secret`` unwrapped, None -> ``default``.
+        Never log what this returns for a secret."""
+        return plain(self.variables.get(name)) or default
+
+    def secrets(self) -> list[Secret]:
+        return [value for value in self.variables.values() if isinstance(value, Secret)]
+
+
+def environment_name(requested: object = None, environ: Mapping[str, str] | None = None) -> str:
+    """The environment this run asks for: ``requested`` (``-v ENV:<name>``), else
+    ``FOCUS_ENV``, else ``local``; lower case, spaces stripped. Not validated: see
+    :func:`resolve_environment`."""
+    environ = os.environ if environ is None else environ
+    name = requested or environ.get(PROCESS_VARIABLE) or environments.DEFAULT_ENVIRONMENT
+    return str(name).strip().lower()
+
+
+def resolve_environment(
+    requested: object = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    before_loading: Callable[[str], None] | None = None,
+) -> RunEnvironment:
+    """Chooses the environment (:func:`environment_name`) and resolves it.
+
+    ``before_loading(name)`` runs between the choice and reading the variable file (the
+    launcher starts the twin there, whose files the local variable file reads). Raises
+    :class:`EnvironmentError_` with one line for an unknown environment or a missing
+    variable; whatever ``before_loading`` raises passes through.
+    """
+    name = environment_name(requested, environ)
+    if name not in environments.VALID_ENVIRONMENTS:
+        raise environments.unknown_environment(name)
+    if before_loading is not None:
+        before_loading(name)
+    # The variable file is chosen by name, as Robot's own `Variables` does.
+    module = importlib.import_module(f"variables.{name}")
+    variables = dict(module.get_variables())
+    return RunEnvironment(name, Policy.of(name, variables), endpoints_of(variables), variables)
+
+
+_URL_VARIABLES = ("FOCUS_BASE_URL", "FOCUS_UI_URL", "RABBITMQ_MGMT_URL")
+_HOST_PORT_VARIABLES = (("MONGO_HOST", "MONGO_PORT"), ("RABBITMQ_HOST", "RABBITMQ_PORT"))
+_ADDRESS_VARIABLES = ("SSH_HOST", "SSH_JUMP_HOST")
+
+
+def endpoints_of(variables: Mapping[str, Any]) -> tuple[Endpoint, ...]:
+    """Every network address in ``variables``: the Focus API and UI, MongoDB, RabbitMQ
+    (AMQP and management), the Kubernetes API (its kubeconfig's server) and SSH."""
+    found: list[Endpoint] = []
+    for name in _URL_VARIABLES:
+        if variables.get(name):
+            found.append(_url_endpoint(name, str(variables[name])))
+    for host, port in _HOST_PORT_VARIABLES:
+        if variables.get(host):
+            found.append(Endpoint(host, str(variables[host]), _port(variables.get(port))))
+    kube = _kube_server(variables.get("KUBECONFIG"), variables.get("KUBE_CONTEXT"))
+    if kube is not None:
+        found.append(kube)
+    for name in _ADDRESS_VARIABLES:
+        if variables.get(name):
+            host, _, port = str(variables[name]).rpartition(":")
+            found.append(Endpoint(name, host or port, _port(port) if host else None))
+    return tuple(found)
+
+
+def _url_endpoint(service: str, url: str) -> Endpoint:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # not a port: the host is what matters
+        port = None
+    return Endpoint(service, parts.hostname or "", port)
+
+
+def _port(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _kube_server(kubeconfig: object, context: object) -> Endpoint | None:
+    """The API server of the kubeconfig's context; a file that cannot be read is an
+    endpoint of unknown host (so never counted as loopback)."""
+    if not kubeconfig:
+        return None
+    import yaml
+
+    try:
+        with open(str(kubeconfig)) as handle:
+            config = yaml.safe_load(handle) or {}
+        name = context or config.get("current-context")
+        cluster = next(c["context"]["cluster"] for c in config["contexts"] if c["name"] == name)
+        server = next(c["cluster"]["server"] for c in config["clusters"] if c["name"] == cluster)
+    except (OSError, yaml.YAMLError, KeyError, TypeError, StopIteration):
+        return Endpoint("KUBECONFIG", "")
+    return _url_endpoint("KUBECONFIG", str(server))
+
+
+# ----------------------------------------------------------- the run of this process
+
+_requested: str | None = None
+_active: RunEnvironment | None = None
+
+
+def begin(requested: object = None, environ: Mapping[str, str] | None = None) -> str:
+    """A run starts: remembers the environment it asks for (see :func:`environment_name`)
+    and forgets any earlier run of this process. Returns the name."""
+    global _requested, _active
+    _requested, _active = environment_name(requested, environ), None
+    return _requested
+
+
+def reset() -> None:
+    """Forgets the run of this process (a new run in the same process, pytest)."""
+    global _requested, _active
+    _requested, _active = None, None
+
+
+def activate(environment: RunEnvironment) -> None:
+    """The run's environment is resolved: every library takes it from here."""
+    global _requested, _active
+    _requested, _active = environment.name, environment
+
+
+def active() -> RunEnvironment | None:
+    return _active
+
+
+def current() -> RunEnvironment:
+    """The run's environment; one line saying what to do when it is not prepared yet."""
+    if _active is None:
+        raise EnvironmentNotPrepared(
+            "The environment is not prepared: call 'Prepare Test Environment' first "
+            "(resources/common.resource; robot/__init__.robot does in its suite setup)"
+        )
+    return _active
+
+
+def current_name() -> str:
+    """The run's environment name; before it is resolved, the one the run asks for."""
+    if _active is not None:
+        return _active.name
+    return _requested or environment_name()
+
+
+def current_policy() -> Policy:
+    """The run's policy; before the environment is resolved, the policy of its name."""
+    if _active is not None:
+        return _active.policy
+    return Policy.of(current_name())
