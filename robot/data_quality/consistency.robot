@@ -4,6 +4,7 @@ Documentation     Consistency of the Focus database: stored values agree with th
 
 Resource          ../../resources/fixtures/data_quality.resource
 Resource          ../../resources/kubernetes.resource
+Resource          ../../resources/fixtures/focus_api.resource
 
 Suite Setup       Consistency Suite Setup
 Suite Teardown    Consistency Suite Teardown

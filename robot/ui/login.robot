@@ -3,6 +3,7 @@ Documentation    Login and session end (contract section 5): a cookie session, r
 ...              wrong or empty credentials, ended by logout and by expiry.
 
 Resource         ../../resources/fixtures/ui.resource
+Library          OperatingSystem
 
 Test Tags        ui    login
 

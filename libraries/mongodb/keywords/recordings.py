@@ -200,9 +200,9 @@ class RecordingKeywords(LibraryComponent):
         | `Recordings Should Be Every Stored One Overlapping` | ${listed} | ${start} | ${end} |
         """
         low, high = _range(start, end)
-        stored = sorted(
-            str(item["uuid"]) for item in self._between(low, high) if item.get("deleted") is not True
-        )
+        overlapping = self._between(low, high)
+        live = [item for item in overlapping if item.get("deleted") is not True]
+        stored = sorted(str(item["uuid"]) for item in live)
         span = f"{iso_utc(low, True)}..{iso_utc(high, True)}"
         if len(stored) < min_recordings:
             raise AssertionError(
@@ -214,8 +214,8 @@ class RecordingKeywords(LibraryComponent):
         if missing or extra or len(from_api) != len(stored):
             raise AssertionError(
                 f"GET /recordings for {span} and MongoDB's overlapping recordings differ: "
-                f"{len(from_api)} listed, {len(stored)} stored; not listed {missing[:SAMPLE_SIZE]}, "
-                f"listed but not stored (or deleted) {extra[:SAMPLE_SIZE]}"
+                f"{len(from_api)} listed, {len(stored)} stored; not listed "
+                f"{missing[:SAMPLE_SIZE]}, listed but not stored (or deleted) {extra[:SAMPLE_SIZE]}"
             )
         logger.info(f"{len(stored)} recording(s) overlap {span}: every one listed, none more")
         return len(stored)
