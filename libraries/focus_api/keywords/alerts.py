@@ -298,8 +298,7 @@ class AlertKeywords(LibraryComponent):
         seen = [alert_id for alert_id in self.get_alert_ids(listed) if alert_id in chosen]
         if seen != wanted:
             raise AssertionError(
-                f"Alerts not listed in this order (newest first): listed {seen}, "
-                f"expected {wanted}"
+                f"Alerts not listed in this order (newest first): listed {seen}, expected {wanted}"
             )
 
 

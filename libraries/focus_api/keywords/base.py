@@ -26,9 +26,7 @@ class FocusState:
 
     connections: ConnectionRegistry[FocusClient] = registry_field(
         "Focus Server",
-        "run a suite whose folder's __init__.robot connects through that folder "
-        "(robot --suite NAME robot/), or call 'Connect To Focus Server' (or the resource's "
-        "'Connect To Focus API')",
+        "call 'Connect To Focus Server' (or the resource's 'Connect To Focus API')",
     )
     tasks: dict[str, str] = field(default_factory=dict)  # task_id -> connection alias
     # each connection's session for `Send Raw Request` (closed with the connection)
