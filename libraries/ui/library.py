@@ -41,7 +41,7 @@ class LiveViewPage:
     tests need.
 
     | ${shown} = | `Wait In Page For View` | task | timeout=30s |
-    | Get Attribute | css=body | data-view | == | task |
+    | Get Attribute | css=body | data-view | ``==`` | task |
 
     Selectors are CSS (``css=[data-testid="task-status"]``): the page looks them up itself.
 

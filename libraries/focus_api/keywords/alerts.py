@@ -242,9 +242,9 @@ class AlertKeywords(LibraryComponent):
 
     @keyword
     def stored_alert_should_match(self, found: dict, alert: dict) -> None:
-        """The listed alert ``found`` has the published ``alert``'s ``alertId``, ``classId``,
-        ``severity``, ``dofM`` and ``siteId``, the same ``alertTime`` as an instant (to the
-        millisecond: MongoDB stores milliseconds) and is not acknowledged.
+        """The listed alert ``found`` has the ``alertId``, ``classId``, ``severity``, ``dofM``
+        and ``siteId`` of the published ``alert``, the same ``alertTime`` as an instant (to
+        the millisecond: MongoDB stores milliseconds) and is not acknowledged.
 
         | ${found} = | `Get Alert` | ${alert} | != | ${None} |
         | `Stored Alert Should Match` | ${found} | ${alert} |

@@ -175,7 +175,7 @@ class AuthKeywords(LibraryComponent):
         ``token``: ``None`` uses the connection's token, an empty string sends no
         ``Authorization`` header, a `Secret` or any other string is sent as the bearer token.
         A ``401`` is not retried here when ``token`` is given. Error answers are checked
-        against the contract's error body; ``error_code``/``error_field`` check its fields.
+        against the contract's error body; ``error_code`` and ``error_field`` check its fields.
         A task that a ``POST /configure`` creates (even one expected to be refused) is
         registered for `Stop All Tasks`, as with `Configure Task`: no leak.
 

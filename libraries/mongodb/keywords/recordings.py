@@ -161,10 +161,10 @@ class RecordingKeywords(LibraryComponent):
 
     @keyword
     def get_recent_recording_range(self, recordings: int = 4) -> list[str]:
-        """``[start, end]`` (ISO-8601 UTC, milliseconds) from the start of the
-        ``recordings``-th newest complete recording to the start of the newest: at least
-        ``recordings - 1`` recordings overlap it. Fails when fewer complete recordings are
-        stored. Reads once.
+        """``[start, end]`` (ISO-8601 UTC, milliseconds) from the start of an older complete
+        recording to the start of the newest one, ``recordings`` complete recordings counted
+        from the newest (default 4: the fourth newest to the newest, so three recordings
+        overlap it). Fails when fewer complete recordings are stored. Reads once.
 
         | ${start}    ${end} = | `Get Recent Recording Range` |
 
