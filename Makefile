@@ -212,7 +212,7 @@ dist: setup
 
 # make ui-baselines: rewrite robot/ui/baselines/*.png from the current UI (review, then commit).
 ui-baselines: setup
-	$(VENV)/robot --outputdir $(RESULTS)/ui-baselines -v UPDATE_BASELINES:True robot/ui/visual.robot
+	$(VENV)/robot --outputdir $(RESULTS)/ui-baselines -v UPDATE_BASELINES:True --parse-include visual.robot robot/ui
 
 # The flakiness loop: any folder selection N times in a row under pabot, stopping at the
 # first failed run; ROBOT_OPTS go to pabot as given. For example

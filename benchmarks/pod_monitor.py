@@ -42,8 +42,10 @@ def run_robot(suites: list[str], out: Path, monitor: bool, env: dict) -> tuple[f
     if monitor:
         argv += ["--listener", LISTENER]
     started = time.monotonic()
+    # The files are parsed inside robot/, so their folders' __init__.robot settings run.
+    argv += [option for suite in suites for option in ("--parse-include", suite)]
     process = subprocess.Popen(
-        argv + suites, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        argv + ["robot"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.monotonic() - started

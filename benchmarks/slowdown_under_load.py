@@ -86,7 +86,9 @@ def main() -> int:
                     str(out),
                     "--console",
                     "none",
+                    "--parse-include",  # with robot/performance/__init__.robot's settings
                     str(SUITE),
+                    str(SUITE.parent),
                 ],
                 cwd=ROOT,
                 timeout=900,

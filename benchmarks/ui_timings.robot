@@ -3,7 +3,7 @@ Documentation     Timings of the liveView UI for benchmarks/ui.py (not part of t
 ...               page to an interactive configure form, and from a publish to RabbitMQ to the row
 ...               in the alerts panel. Writes the samples as JSON to ``${RESULT_FILE}``.
 
-Resource          ../resources/ui_alerts.resource
+Resource          ../resources/fixtures/ui_alerts.resource
 
 Suite Setup       UI Alerts Suite Setup
 Suite Teardown    UI Alerts Suite Teardown
@@ -41,15 +41,16 @@ Measure Publish To Visible In The Alerts Panel
     Open Alerts Panel
     Record When Alert Rows Appear
     ${published} =    Publish Alerts One By One
-    ${seen} =    Evaluate JavaScript    ${None}    () => window.__seen
-    ${samples} =    Evaluate    (lambda seen, sent: [seen[i] - sent[i] for i in sent])($seen, $published)
+    ${seen} =    Get Row Arrival Times
+    ${samples} =    Evaluate
+    ...    (lambda seen, sent: [seen[i] - sent[i] * 1000 for i in sent])($seen, $published)
     Save Samples    publish_to_visible_ms    ${samples}
 
 
 *** Keywords ***
 Publish Alerts One By One
     [Documentation]    Publishes ``${ALERTS}`` alerts, each once the previous one is listed; returns
-    ...    the publish time (ms since the epoch) by alert id.
+    ...    the publish time (seconds since the epoch) by alert id.
     ${published} =    Create Dictionary
     FOR    ${index}    IN RANGE    ${ALERTS}
         ${alert}    ${sent} =    Publish Alert Timed

@@ -56,6 +56,7 @@ from robot.running.context import EXECUTION_CONTEXTS
 from libraries import run_environment, safety
 from libraries.common.locks import LockManager
 from libraries.common.paths import results_dir
+from libraries.common.suite_files import run_alone_message
 from libraries.guard import ProductionGuard
 from libraries.run_environment import RunEnvironment
 
@@ -116,6 +117,10 @@ class Environment:
         | `Prepare Test Environment` |
         | Should Be Equal | ${ENV_NAME} | local |
         """
+        alone = run_alone_message()
+        if alone is not None:
+            logger.error(alone)
+            raise EnvironmentFailure(alone)
         self._begin()
         environment = run_environment.active()
         if environment is None:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import field
 from typing import Generic, TypeVar
 
+from libraries.common.suite_files import run_alone_message
+
 C = TypeVar("C")
 
 
@@ -57,6 +59,9 @@ class ConnectionRegistry(Generic[C]):
     def current(self) -> C:
         """The current connection; without one, fails with one line naming the keyword."""
         if self.current_alias is None:
+            alone = run_alone_message()
+            if alone is not None:
+                raise self._error(f"No {self.kind} connection: {alone}")
             raise self._error(f"No {self.kind} connection: {self.connect_hint} first")
         return self._connections[self.current_alias]
 

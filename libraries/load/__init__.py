@@ -272,6 +272,19 @@ class Load:
         logger.info(f"{stats.get('scenario')}: every endpoint meets {', '.join(criteria)}")
 
     @keyword
+    def get_answer_count(self, stats: dict, endpoint: str) -> int:
+        """How many requests to ``endpoint`` got an answer, whatever its status (the sum of
+        ``stats[statuses][endpoint]``); requests that got none are not counted.
+
+        | ${answered} = | `Get Answer Count` | ${stats} | POST /configure |
+        """
+        statuses = stats.get("statuses", {}).get(endpoint)
+        if statuses is None:
+            known = sorted(stats.get("statuses", {}))
+            raise AssertionError(f"No status counts for {endpoint!r} in the statistics: {known}")
+        return sum(int(count) for count in statuses.values())
+
+    @keyword
     def performance_should_not_regress(
         self,
         stats: dict[str, Any],

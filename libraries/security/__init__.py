@@ -7,8 +7,10 @@ probes are plain functions in ``libraries/security/probes.py``; requests go thro
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import requests
 from robot.api import SkipExecution, logger
@@ -83,6 +85,84 @@ class Security:
         | ${body} = | `Build Nested JSON` | 1000 | field=channels |
         """
         return probes.nested_json(depth, field)
+
+    @keyword("Build JSON Nested Exactly")
+    def build_json_nested_exactly(self, levels: int, field: str) -> str:
+        """A JSON object whose nesting depth, the object itself counted, is exactly
+        ``levels``: ``{"field": [[...]]}`` with ``levels - 1`` arrays.
+
+        | ${body} = | `Build JSON Nested Exactly` | ${MAX_JSON_DEPTH} | field=colour |
+        """
+        if levels < 2:
+            raise ValueError(f"an object holding an array is 2 levels deep at least, got {levels}")
+        return probes.nested_json(levels - 1, field)
+
+    @keyword("Build JSON Text")
+    def build_json_text(
+        self, value: Any, raw_field: str | None = None, raw_value: str | None = None
+    ) -> str:
+        """``value`` (a dict, list, number, string) as JSON text, for a body sent as it is.
+        With ``raw_field``, that field of the dict ``value`` holds the raw JSON text
+        ``raw_value`` instead: a number no parser keeps (``1e999``), an escaped NUL, text
+        that is not valid JSON.
+
+        | ${text} = | `Build JSON Text` | ${payload} |
+        | ${text} = | `Build JSON Text` | ${payload} | raw_field=nfft | raw_value=1e999 |
+        """
+        if raw_field is None:
+            return json.dumps(value)
+        if not isinstance(value, dict) or raw_value is None:
+            raise ValueError("raw_field needs a dict value and a raw_value")
+        marker = "__RAW_VALUE__"
+        text = json.dumps({**value, raw_field: marker})
+        return text.replace(json.dumps(marker), raw_value, 1)
+
+    @keyword("Parse JSON Text")
+    def parse_json_text(self, text: str) -> Any:
+        """The value of the JSON ``text`` (``{"$gt": 0}`` becomes a dict).
+
+        | ${operator} = | `Parse JSON Text` | {"$gt": 0} |
+        """
+        return json.loads(text)
+
+    @keyword
+    def encode_query_parameter(self, name: str, value: str) -> str:
+        """``name=value`` URL-encoded for a query string (``{"$ne": 1}`` is sent as text).
+
+        | ${query} = | `Encode Query Parameter` | severity | {"$ne": 1} |
+        | Send Raw Request | GET | /alerts?${query} |
+        """
+        return urlencode({name: value})
+
+    @keyword
+    def encode_path_segment(self, text: str) -> str:
+        """``text`` URL-encoded as one path segment (``/`` too): ``../x`` becomes ``..%2Fx``.
+
+        | ${id} = | `Encode Path Segment` | ../../etc/passwd |
+        """
+        return quote(text, safe="")
+
+    @keyword
+    def build_oversized_json(self, size: int, field: str = "pad") -> str:
+        """A JSON object whose ``field`` is a string of ``size`` characters: a body larger than
+        ``size`` bytes.
+
+        | ${body} = | `Build Oversized JSON` | ${MAX_BODY_BYTES} |
+        """
+        return json.dumps({field: "x" * size})
+
+    @keyword
+    def build_json_of_size(self, size: int, field: str = "pad") -> str:
+        """A JSON object of exactly ``size`` bytes: one field ``field`` holding a string
+        that fills it (``{"pad": "xxx...x"}``).
+
+        | ${body} = | `Build JSON Of Size` | ${MAX_BODY_BYTES} |
+        """
+        overhead = len(json.dumps({field: ""}).encode())
+        if size < overhead:
+            raise ValueError(f"a JSON object with field {field!r} needs {overhead} bytes at least")
+        body = json.dumps({field: "x" * (size - overhead)})
+        return body
 
     @keyword
     def fetch_page(

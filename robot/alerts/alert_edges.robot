@@ -1,16 +1,10 @@
 *** Settings ***
-Documentation     Edge cases of alerts (contract section 3): the ends of the fibre, timestamp
-...               formats at the UTC boundary, and duplicate alert ids (stored once).
+Documentation    Edge cases of alerts (contract section 3): the ends of the fibre, timestamp
+...              formats at the UTC boundary, and duplicate alert ids (stored once).
 
-Resource          ../../resources/alerts.resource
+Resource         ../../resources/fixtures/alerts.resource
 
-Suite Setup       Alerts Suite Setup
-Suite Teardown    Alerts Suite Teardown
-Test Setup        Alerts Test Setup
-Test Teardown     Alerts Test Teardown
-Test Timeout      15 minutes
-
-Test Tags         alerts    regression
+Test Tags        alerts    regression
 
 
 *** Test Cases ***

@@ -1,19 +1,15 @@
 *** Settings ***
-Documentation     Concurrency, bursts and latency of the alert pipeline (contract section 3):
-...               1000+ alerts are all stored, none lost, none twice, and the publish-to-visible
-...               p95 is under 100 ms (a contract clause, so asserted here; the benchmark
-...               ``benchmarks/alerts_throughput.py`` prints the figures at a steady rate).
-...               Each test holds the consumer alone, so no other alert test skews it.
+Documentation    Concurrency, bursts and latency of the alert pipeline (contract section 3):
+...              1000+ alerts are all stored, none lost, none twice, and the publish-to-visible
+...              p95 is under 100 ms (a contract clause, so asserted here; the benchmark
+...              ``benchmarks/alerts_throughput.py`` prints the figures at a steady rate).
+...              Each test holds the consumer alone, so no other alert test skews it.
 
-Resource          ../../resources/alerts.resource
+Resource         ../../resources/fixtures/alerts.resource
 
-Suite Setup       Alerts Suite Setup
-Suite Teardown    Alerts Suite Teardown
-Test Setup        Exclusive Alerts Test Setup
-Test Teardown     Alerts Test Teardown
-Test Timeout      15 minutes
+Test Setup       Exclusive Alerts Test Setup
 
-Test Tags         alerts    regression    destructive
+Test Tags        alerts    regression    destructive
 
 
 *** Variables ***

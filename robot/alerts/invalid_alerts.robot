@@ -1,17 +1,11 @@
 *** Settings ***
-Documentation     Invalid alerts (contract section 3) are not stored: each is routed to
-...               ``prisma.alerts.rejected`` with its reason (header ``x-reject-reason`` and a
-...               JSON body naming the field), and the consumer goes on storing the next ones.
+Documentation    Invalid alerts (contract section 3) are not stored: each is routed to
+...              ``prisma.alerts.rejected`` with its reason (header ``x-reject-reason`` and a
+...              JSON body naming the field), and the consumer goes on storing the next ones.
 
-Resource          ../../resources/alerts.resource
+Resource         ../../resources/fixtures/alerts.resource
 
-Suite Setup       Alerts Suite Setup
-Suite Teardown    Alerts Suite Teardown
-Test Setup        Alerts Test Setup
-Test Teardown     Alerts Test Teardown
-Test Timeout      15 minutes
-
-Test Tags         alerts    regression    pod-errors-expected
+Test Tags        alerts    regression    pod-errors-expected
 
 
 *** Test Cases ***

@@ -1,16 +1,10 @@
 *** Settings ***
-Documentation     Valid alerts (contract section 3): each class and severity is stored once and
-...               listed by ``GET /alerts`` with the published fields, not acknowledged.
+Documentation    Valid alerts (contract section 3): each class and severity is stored once and
+...              listed by ``GET /alerts`` with the published fields, not acknowledged.
 
-Resource          ../../resources/alerts.resource
+Resource         ../../resources/fixtures/alerts.resource
 
-Suite Setup       Alerts Suite Setup
-Suite Teardown    Alerts Suite Teardown
-Test Setup        Alerts Test Setup
-Test Teardown     Alerts Test Teardown
-Test Timeout      15 minutes
-
-Test Tags         alerts    regression
+Test Tags        alerts    regression
 
 
 *** Test Cases ***

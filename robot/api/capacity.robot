@@ -1,18 +1,15 @@
 *** Settings ***
-Documentation     At most MaxWindows (30) tasks are active; the next ``/configure`` answers 503
-...               ``CAPACITY_EXCEEDED`` with ``Retry-After``; a stop frees capacity; 200 concurrent
-...               configures get only 200s and 503s, never a 500 or a hang (bug PZ-13986).
-...               Each test holds the ``focus-capacity`` lock exclusively.
+Documentation    At most MaxWindows (30) tasks are active; the next ``/configure`` answers 503
+...              ``CAPACITY_EXCEEDED`` with ``Retry-After``; a stop frees capacity; 200 concurrent
+...              configures get only 200s and 503s, never a 500 or a hang (bug PZ-13986).
+...              Each test holds the ``focus-capacity`` lock exclusively.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Capacity Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${CAPACITY_TEST_TIMEOUT}
+Test Setup       Capacity Test Setup
+Test Timeout     ${CAPACITY_TEST_TIMEOUT}
 
-Test Tags         api    regression    capacity    destructive    pod-errors-expected
+Test Tags        api    regression    capacity    destructive    pod-errors-expected
 
 
 *** Test Cases ***

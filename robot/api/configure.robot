@@ -1,16 +1,10 @@
 *** Settings ***
-Documentation     ``POST /configure`` accepts Live and Historic tasks of every view type; the
-...               answer describes a waiting task with a stream, the metadata echoes the request.
+Documentation    ``POST /configure`` accepts Live and Historic tasks of every view type; the
+...              answer describes a waiting task with a stream, the metadata echoes the request.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression
+Test Tags        api    regression
 
 
 *** Test Cases ***

@@ -1,16 +1,10 @@
 *** Settings ***
-Documentation     ``POST /config_task/{task_id}`` changes a running task's channels and/or
-...               frequency range (dynamic ROI), with the same validation as ``/configure``.
+Documentation    ``POST /config_task/{task_id}`` changes a running task's channels and/or
+...              frequency range (dynamic ROI), with the same validation as ``/configure``.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression
+Test Tags        api    regression
 
 
 *** Test Cases ***

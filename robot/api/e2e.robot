@@ -1,18 +1,12 @@
 *** Settings ***
-Documentation     End to end through the API: configure, metadata, running, waterfall rows,
-...               stop, stopped. The Kubernetes Job/pod checks of the task (Job
-...               ``focus-server-grpc-<task_id>`` while it runs, removed after the stop) belong
-...               to the Kubernetes issue and are added there, not faked here.
+Documentation    End to end through the API: configure, metadata, running, waterfall rows,
+...              stop, stopped. The Kubernetes Job/pod checks of the task (Job
+...              ``focus-server-grpc-<task_id>`` while it runs, removed after the stop) belong
+...              to the Kubernetes issue and are added there, not faked here.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression    e2e
+Test Tags        api    regression    e2e
 
 
 *** Test Cases ***

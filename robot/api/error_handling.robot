@@ -1,17 +1,12 @@
 *** Settings ***
-Documentation     Bad requests get the right 4xx with the contract's error body, never a 500:
-...               unknown task 404, malformed JSON 400, wrong types 400, oversized body 413.
-...               Tokens (401) are ``robot/security/authentication.robot``.
+Documentation    Bad requests get the right 4xx with the contract's error body, never a 500:
+...              unknown task 404, malformed JSON 400, wrong types 400, oversized body 413.
+...              Tokens (401) are ``robot/security/authentication.robot``.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
+Resource         ../../resources/security.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression
+Test Tags        api    regression
 
 
 *** Test Cases ***
@@ -41,7 +36,7 @@ Unknown Field Is A Bad Request
 
 Oversized Body Is Rejected
     [Documentation]    A configure body over 1 MiB answers 413.
-    ${body} =    Build Oversized Body
+    ${body} =    Build Oversized JSON    ${MAX_BODY_BYTES}
     Send Raw Request    POST    /configure    body=${body}    expected_status=413
 
 Body Of Exactly One MiB Is Read And One Byte More Is Refused
@@ -57,7 +52,7 @@ Body Of Size Should Answer
     [Documentation]    Template: ``POST /configure`` with a body of exactly ``${size}`` bytes answers
     ...    ``${status}`` (naming ``${field}`` when given).
     [Arguments]    ${size: int}    ${status: int}    ${field: str | None}
-    ${body} =    Build Body Of Size    ${size}
+    ${body} =    Build JSON Of Size    ${size}
     Send Raw Request    POST    /configure    body=${body}    expected_status=${status}    error_field=${field}
 
 Raw Configure Should Be A Bad Request

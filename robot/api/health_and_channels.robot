@@ -1,14 +1,10 @@
 *** Settings ***
-Documentation     Smoke: the Focus Server answers, is healthy and lists every channel.
-...               No test here creates a task, so none holds the capacity lock.
+Documentation    Smoke: the Focus Server answers, is healthy and lists every channel.
+...              No test here creates a task, so none holds the capacity lock.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression
+Test Tags        api    regression
 
 
 *** Test Cases ***

@@ -1,17 +1,11 @@
 *** Settings ***
-Documentation     Task metadata: every field present for Live and Historic (PZ-13985), and
-...               ``channel_count``, ``frequency_resolution``, ``frequency_bins`` and
-...               ``time_resolution`` computed by the contract's formulas.
+Documentation    Task metadata: every field present for Live and Historic (PZ-13985), and
+...              ``channel_count``, ``frequency_resolution``, ``frequency_bins`` and
+...              ``time_resolution`` computed by the contract's formulas.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression
+Test Tags        api    regression
 
 
 *** Test Cases ***

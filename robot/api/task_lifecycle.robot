@@ -1,16 +1,10 @@
 *** Settings ***
-Documentation     A task's life: acknowledged ``waiting``, ``running`` within 30 s, waterfall rows
-...               of one finite value per channel (PZ-13238), ``stopped`` after a stop.
+Documentation    A task's life: acknowledged ``waiting``, ``running`` within 30 s, waterfall rows
+...              of one finite value per channel (PZ-13238), ``stopped`` after a stop.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression
+Test Tags        api    regression
 
 
 *** Test Cases ***

@@ -1,16 +1,10 @@
 *** Settings ***
-Documentation     ``channels``: 1 <= min <= max <= SensorsRange (2222); SingleChannel needs
-...               min == max (bug PZ-13669 accepted min != max). Else 400 naming ``channels``.
+Documentation    ``channels``: 1 <= min <= max <= SensorsRange (2222); SingleChannel needs
+...              min == max (bug PZ-13669 accepted min != max). Else 400 naming ``channels``.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression    PZ-13877
+Test Tags        api    regression    PZ-13877
 
 
 *** Test Cases ***

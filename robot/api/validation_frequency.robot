@@ -1,16 +1,10 @@
 *** Settings ***
-Documentation     ``frequencyRange``: FrequencyMin (0) <= min < max <= FrequencyMax (1000 Hz, the
-...               Nyquist limit prr/2). Anything else: 400 naming ``frequencyRange`` (PZ-13878).
+Documentation    ``frequencyRange``: FrequencyMin (0) <= min < max <= FrequencyMax (1000 Hz, the
+...              Nyquist limit prr/2). Anything else: 400 naming ``frequencyRange`` (PZ-13878).
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression    PZ-13878
+Test Tags        api    regression    PZ-13878
 
 
 *** Test Cases ***

@@ -1,17 +1,11 @@
 *** Settings ***
-Documentation     NFFT is a power of two: 128-65536 for SingleChannel, 128-4096 for the other
-...               views. Every power of two inside each range is accepted (and stopped at once),
-...               the values just outside and non-powers of two are rejected with 400 ``nfft``.
+Documentation    NFFT is a power of two: 128-65536 for SingleChannel, 128-4096 for the other
+...              views. Every power of two inside each range is accepted (and stopped at once),
+...              the values just outside and non-powers of two are rejected with 400 ``nfft``.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression    PZ-13874
+Test Tags        api    regression    PZ-13874
 
 
 *** Test Cases ***

@@ -1,16 +1,10 @@
 *** Settings ***
-Documentation     ``overlap`` (samples) is optional, default nfft/2, and 0 <= overlap < nfft (the
-...               NFFT/overlap edge cases). Else 400 naming ``overlap``.
+Documentation    ``overlap`` (samples) is optional, default nfft/2, and 0 <= overlap < nfft (the
+...              NFFT/overlap edge cases). Else 400 naming ``overlap``.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression    PZ-13876
+Test Tags        api    regression    PZ-13876
 
 
 *** Test Cases ***

@@ -1,17 +1,11 @@
 *** Settings ***
-Documentation     Live takes no ``startTime``/``endTime``; Historic needs both, ISO-8601 UTC,
-...               startTime < endTime <= now (bug PZ-13984 accepted future timestamps); a range no
-...               recording covers is 404.
+Documentation    Live takes no ``startTime``/``endTime``; Historic needs both, ISO-8601 UTC,
+...              startTime < endTime <= now (bug PZ-13984 accepted future timestamps); a range no
+...              recording covers is 404.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression    PZ-13879
+Test Tags        api    regression    PZ-13879
 
 
 *** Test Cases ***

@@ -1,16 +1,10 @@
 *** Settings ***
-Documentation     ``timeStatus`` is ``Live`` or ``Historic``; ``viewType`` one of MultiChannel,
-...               SingleChannel, Waterfall, ROI. Anything else: 400 naming the field (PZ-13873).
+Documentation    ``timeStatus`` is ``Live`` or ``Historic``; ``viewType`` one of MultiChannel,
+...              SingleChannel, Waterfall, ROI. Anything else: 400 naming the field (PZ-13873).
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
-
-Test Tags         api    regression    PZ-13873
+Test Tags        api    regression    PZ-13873
 
 
 *** Test Cases ***

@@ -2,7 +2,7 @@
 Documentation     Completeness of the Focus database: a continuous recording history and
 ...               documents with every field the spec requires.
 
-Resource          ../../resources/data_quality.resource
+Resource          ../../resources/fixtures/data_quality.resource
 
 Suite Setup       Data Quality Suite Setup
 Suite Teardown    Data Quality Suite Teardown

@@ -2,8 +2,9 @@
 Documentation     Consistency of the Focus database: stored values agree with the contract's rules,
 ...               and task statuses agree with the Kubernetes Jobs that exist.
 
-Resource          ../../resources/data_quality.resource
+Resource          ../../resources/fixtures/data_quality.resource
 Resource          ../../resources/kubernetes.resource
+Resource          ../../resources/fixtures/focus_api.resource
 
 Suite Setup       Consistency Suite Setup
 Suite Teardown    Consistency Suite Teardown
@@ -27,7 +28,7 @@ At Most One Recording Is In Progress
 Recordings Listed For A Range Are Every Stored One Overlapping It
     [Documentation]    ``GET /recordings?start=&end=`` over the newest complete recordings lists
     ...    exactly the live recordings MongoDB holds overlapping that range: every one, not a few.
-    ${start}    ${end} =    Recent Recording Range
+    ${start}    ${end} =    Get Recent Recording Range
     Listed Recordings Should Be Every Stored One Overlapping    ${start}    ${end}
 
 Task Statuses Agree With Their Jobs

@@ -2,7 +2,7 @@
 Documentation     Integrity of the Focus database: files behind the recordings, unique ids,
 ...               no overlapping recordings and no timestamps in the future.
 
-Resource          ../../resources/data_quality.resource
+Resource          ../../resources/fixtures/data_quality.resource
 
 Suite Setup       Data Quality Suite Setup
 Suite Teardown    Data Quality Suite Teardown

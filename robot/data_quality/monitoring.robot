@@ -8,7 +8,7 @@ Documentation     The monitoring agent's view: server metrics sampled around a w
 ...
 ...               Not here yet: MongoDB recovery after a pod delete (needs the Kubernetes library).
 
-Resource          ../../resources/mongodb.resource
+Resource          ../../resources/fixtures/mongodb.resource
 
 Suite Setup       Connect To Focus Database
 Suite Teardown    Disconnect From Focus Database

@@ -3,7 +3,7 @@ Documentation     The recordings of a time range a tester names, in the testers'
 ...               check covers exactly the recordings of the range, fails on an empty range unless
 ...               told to accept one, and treats a recording classified ``invalid`` as a finding.
 
-Resource          ../../resources/data_quality.resource
+Resource          ../../resources/fixtures/data_quality.resource
 Library           DateTime
 
 Suite Setup       Data Quality Suite Setup

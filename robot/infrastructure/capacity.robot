@@ -4,7 +4,7 @@ Documentation     MaxWindows on Kubernetes: 30 tasks run 30 Jobs, the 31st ``/co
 ...               left. Fills the capacity, so it is ``destructive`` and runs alone.
 
 Resource          ../../resources/kubernetes.resource
-Resource          ../../resources/focus_api.resource
+Resource          ../../resources/fixtures/focus_api.resource
 
 Suite Setup       Capacity Suite Setup
 Suite Teardown    Capacity Suite Teardown

@@ -4,7 +4,7 @@ Documentation     The stack's control and data planes answer: the Kubernetes API
 
 Resource          ../../resources/kubernetes.resource
 Resource          ../../resources/mongodb.resource
-Resource          ../../resources/alerts.resource
+Resource          ../../resources/fixtures/alerts.resource
 
 Suite Setup       Connect To Cluster
 Suite Teardown    Disconnect From Cluster

@@ -4,7 +4,7 @@ Documentation     A task's gRPC Job: ``/configure`` creates Job ``focus-server-g
 ...               deletes the Job, its pod and its Service.
 
 Resource          ../../resources/kubernetes.resource
-Resource          ../../resources/focus_api.resource
+Resource          ../../resources/fixtures/focus_api.resource
 
 Suite Setup       Job Suite Setup
 Suite Teardown    Job Suite Teardown

@@ -3,7 +3,7 @@ Documentation     RabbitMQ of the Focus stack (contract sections 1 and 3): reach
 ...               its management API healthy, the durable topic exchange ``prisma`` and the
 ...               durable rejected-alerts queue in place.
 
-Resource          ../../resources/alerts.resource
+Resource          ../../resources/fixtures/alerts.resource
 
 Suite Setup       Connect To Alert Broker
 Suite Teardown    Close All RabbitMQ Connections

@@ -3,7 +3,7 @@ Documentation     The stack as deployed: its workloads and services exist, every
 ...               ready, and no pod restarts while the system works.
 
 Resource          ../../resources/kubernetes.resource
-Resource          ../../resources/focus_api.resource
+Resource          ../../resources/fixtures/focus_api.resource
 
 Suite Setup       System Suite Setup
 Suite Teardown    System Suite Teardown

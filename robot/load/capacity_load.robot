@@ -3,7 +3,7 @@ Documentation     The capacity under load: 200 Locust users configuring at once 
 ...               MaxWindows (30) tasks and 503s, nothing else (PZ-13986); after exhaustion the
 ...               capacity is free again within 5 s.
 
-Resource          ../../resources/load.resource
+Resource          ../../resources/fixtures/load.resource
 
 Suite Setup       Focus Suite Setup
 Suite Teardown    Focus Suite Teardown

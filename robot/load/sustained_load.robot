@@ -2,8 +2,8 @@
 Documentation     Long runs (``make nightly``): 10 minutes of the task cycle without error and
 ...               without drift; an alert flood of 10,000 stored completely.
 
-Resource          ../../resources/load.resource
-Resource          ../../resources/alerts.resource
+Resource          ../../resources/fixtures/load.resource
+Resource          ../../resources/fixtures/alerts.resource
 
 Suite Setup       Alerts Suite Setup
 Suite Teardown    Alerts Suite Teardown

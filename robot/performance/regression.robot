@@ -1,19 +1,13 @@
 *** Settings ***
-Documentation     Performance regression: the standard runs (``make baseline`` records them in
-...               ``variables/baselines/<env>.json``) stay within 20 % of the baseline p95 per
-...               endpoint (at least 100 ms of slack). Skipped where no baseline is recorded.
-...               Tagged ``nightly``: a timing comparison needs a machine as quiet as the one that
-...               recorded the baseline, which ``make test`` on shared cores is not.
+Documentation    Performance regression: the standard runs (``make baseline`` records them in
+...              ``variables/baselines/<env>.json``) stay within 20 % of the baseline p95 per
+...              endpoint (at least 100 ms of slack). Skipped where no baseline is recorded.
+...              Tagged ``nightly``: a timing comparison needs a machine as quiet as the one that
+...              recorded the baseline, which ``make test`` on shared cores is not.
 
-Resource          ../../resources/load.resource
+Resource         ../../resources/fixtures/load.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Load Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${CAPACITY_TEST_TIMEOUT}
-
-Test Tags         performance    api    nightly    destructive
+Test Tags        performance    api    nightly    destructive
 
 
 *** Test Cases ***

@@ -1,17 +1,11 @@
 *** Settings ***
-Documentation     Response times under light load (Locust, 5 users for 10 s per scenario): every
-...               endpoint's p95 under 500 ms, ``/health`` under 200 ms, no failure; 100
-...               concurrent requests all answered. Figures and the trend PNG are in log.html.
+Documentation    Response times under light load (Locust, 5 users for 10 s per scenario): every
+...              endpoint's p95 under 500 ms, ``/health`` under 200 ms, no failure; 100
+...              concurrent requests all answered. Figures and the trend PNG are in log.html.
 
-Resource          ../../resources/load.resource
+Resource         ../../resources/fixtures/load.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Load Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${CAPACITY_TEST_TIMEOUT}
-
-Test Tags         performance    api    regression    destructive
+Test Tags        performance    api    regression    destructive
 
 
 *** Test Cases ***

@@ -1,16 +1,10 @@
 *** Settings ***
-Documentation     The Focus Server's CPU and RSS sampled while it serves load (psutil on the
-...               twin's pod process tree), logged and bounded.
+Documentation    The Focus Server's CPU and RSS sampled while it serves load (psutil on the
+...              twin's pod process tree), logged and bounded.
 
-Resource          ../../resources/load.resource
+Resource         ../../resources/fixtures/load.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Load Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${CAPACITY_TEST_TIMEOUT}
-
-Test Tags         performance    api    regression    destructive
+Test Tags        performance    api    regression    destructive
 
 
 *** Test Cases ***

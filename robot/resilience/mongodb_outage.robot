@@ -4,7 +4,7 @@ Documentation     A MongoDB outage (the Deployment scaled to 0): ``/health`` ans
 ...               error; scaling back to 1 recovers the whole stack. ``destructive``.
 
 Resource          ../../resources/kubernetes.resource
-Resource          ../../resources/focus_api.resource
+Resource          ../../resources/fixtures/focus_api.resource
 
 Suite Setup       Outage Suite Setup
 Suite Teardown    Outage Suite Teardown

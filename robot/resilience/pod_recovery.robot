@@ -5,6 +5,8 @@ Documentation     A deleted pod is a killed process; its controller replaces it 
 ...               Every test deletes pods: ``destructive``, run alone under pabot.
 
 Resource          ../../resources/outages.resource
+Resource          ../../resources/fixtures/focus_api.resource
+Resource          ../../resources/fixtures/alerts.resource
 
 Suite Setup       Recovery Suite Setup
 Suite Teardown    Recovery Suite Teardown

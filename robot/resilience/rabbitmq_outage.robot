@@ -4,7 +4,7 @@ Documentation     A RabbitMQ outage (its StatefulSet scaled to 0): ``/health`` a
 ...               recovers the health and the alert consumer. ``destructive``: it runs alone.
 
 Resource          ../../resources/kubernetes.resource
-Resource          ../../resources/alerts.resource
+Resource          ../../resources/fixtures/alerts.resource
 
 Suite Setup       Outage Suite Setup
 Suite Teardown    Outage Suite Teardown

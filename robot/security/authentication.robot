@@ -1,20 +1,19 @@
 *** Settings ***
-Documentation     Contract section 2, authentication: ``POST /auth/token`` issues a bearer token for
-...               the right credentials only, and every endpoint except ``/health`` and
-...               ``/auth/token`` answers 401 ``UNAUTHORIZED`` to a request whose token is
-...               missing, malformed, expired or badly signed. One template row per protected
-...               endpoint and method: a new endpoint is one new row in each test.
-...               The task and alert ids in the paths are unknown on purpose: a server that
-...               skipped the token check would answer 404 or 400 instead of 401, and could
-...               create nothing.
+Documentation    Contract section 2, authentication: ``POST /auth/token`` issues a bearer token for
+...              the right credentials only, and every endpoint except ``/health`` and
+...              ``/auth/token`` answers 401 ``UNAUTHORIZED`` to a request whose token is
+...              missing, malformed, expired or badly signed. One template row per protected
+...              endpoint and method: a new endpoint is one new row in each test.
+...              The task and alert ids in the paths are unknown on purpose: a server that
+...              skipped the token check would answer 404 or 400 instead of 401, and could
+...              create nothing.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Authentication Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
+Suite Setup      Authentication Suite Setup
+Test Timeout     ${API_TEST_TIMEOUT}
 
-Test Tags         api    security    regression
+Test Tags        api    security    regression
 
 
 *** Variables ***

@@ -1,14 +1,12 @@
 *** Settings ***
-Documentation     No error body gives away a stack trace, an internal error (database, driver),
-...               the password or the token that was sent, whatever the bad request.
+Documentation    No error body gives away a stack trace, an internal error (database, driver),
+...              the password or the token that was sent, whatever the bad request.
 
-Resource          ../../resources/security.resource
+Resource         ../../resources/security.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Timeout      2 minutes
+Test Timeout     2 minutes
 
-Test Tags         security    api    regression
+Test Tags        security    api    regression
 
 
 *** Test Cases ***

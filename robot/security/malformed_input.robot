@@ -1,18 +1,17 @@
 *** Settings ***
-Documentation     Hostile and malformed input gets a clear 4xx with the contract's error body,
-...               never a 500 and never a wider query: JSON nested deeper than 64 levels (400),
-...               huge numbers, NUL bytes and unicode, a body that is not declared JSON (415),
-...               MongoDB operator objects in fields, query parameters, ids and the login.
+Documentation    Hostile and malformed input gets a clear 4xx with the contract's error body,
+...              never a 500 and never a wider query: JSON nested deeper than 64 levels (400),
+...              huge numbers, NUL bytes and unicode, a body that is not declared JSON (415),
+...              MongoDB operator objects in fields, query parameters, ids and the login.
 
-Resource          ../../resources/security.resource
+Resource         ../../resources/security.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Setup        Focus Test Setup
-Test Teardown     Focus Test Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
+Test Setup       Focus Test Setup
+Test Teardown    Focus Test Teardown
+Test Timeout     ${API_TEST_TIMEOUT}
 
-Test Tags         security    api    regression
+Test Tags        security    api    regression
 
 
 *** Test Cases ***

@@ -1,18 +1,16 @@
 *** Settings ***
-Documentation     Contract section 2, rate limit per token: beyond the configured rate the server
-...               answers 429 ``RATE_LIMITED`` with ``Retry-After``; after that many seconds the
-...               same token is served again. The limit is per token: while one token is flooded,
-...               another token of the same user, and one of a second user, are served. Each flood
-...               uses a token of its own, so other tests keep their pace, but it floods the server:
-...               ``destructive``.
+Documentation    Contract section 2, rate limit per token: beyond the configured rate the server
+...              answers 429 ``RATE_LIMITED`` with ``Retry-After``; after that many seconds the
+...              same token is served again. The limit is per token: while one token is flooded,
+...              another token of the same user, and one of a second user, are served. Each flood
+...              uses a token of its own, so other tests keep their pace, but it floods the server:
+...              ``destructive``.
 
-Resource          ../../resources/focus_api.resource
+Resource         ../../resources/fixtures/focus_api.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Timeout      ${API_TEST_TIMEOUT}
+Test Timeout     ${API_TEST_TIMEOUT}
 
-Test Tags         api    security    regression    destructive
+Test Tags        api    security    regression    destructive
 
 
 *** Test Cases ***

@@ -1,15 +1,13 @@
 *** Settings ***
-Documentation     Every answer, success or error, carries ``Strict-Transport-Security`` and
-...               ``X-Content-Type-Options: nosniff``: the API's, which also carry
-...               ``Cache-Control: no-store``, and the web UI's.
+Documentation    Every answer, success or error, carries ``Strict-Transport-Security`` and
+...              ``X-Content-Type-Options: nosniff``: the API's, which also carry
+...              ``Cache-Control: no-store``, and the web UI's.
 
-Resource          ../../resources/security.resource
+Resource         ../../resources/security.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Timeout      2 minutes
+Test Timeout     2 minutes
 
-Test Tags         security    api    regression
+Test Tags        security    api    regression
 
 
 *** Test Cases ***

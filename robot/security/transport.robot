@@ -1,14 +1,12 @@
 *** Settings ***
-Documentation     HTTPS only: plain HTTP is refused or redirected, never served; TLS below 1.2
-...               is refused while TLS 1.2 and 1.3 are accepted (contract section 2).
+Documentation    HTTPS only: plain HTTP is refused or redirected, never served; TLS below 1.2
+...              is refused while TLS 1.2 and 1.3 are accepted (contract section 2).
 
-Resource          ../../resources/security.resource
+Resource         ../../resources/security.resource
 
-Suite Setup       Focus Suite Setup
-Suite Teardown    Focus Suite Teardown
-Test Timeout      2 minutes
+Test Timeout     2 minutes
 
-Test Tags         security    api    regression
+Test Tags        security    api    regression
 
 
 *** Test Cases ***

@@ -2,7 +2,7 @@
 Documentation     Extreme configurations are either accepted (and then stream finite values) or
 ...               refused with a clear 4xx; the server stays healthy either way.
 
-Resource          ../../resources/load.resource
+Resource          ../../resources/fixtures/load.resource
 
 Suite Setup       Focus Suite Setup
 Suite Teardown    Focus Suite Teardown

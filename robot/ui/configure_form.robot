@@ -1,18 +1,14 @@
 *** Settings ***
-Documentation     The configure form applies every rule of contract section 2 in the browser: the
-...               error next to its field (``aria-invalid``), submit disabled while invalid; a
-...               fixed form becomes valid again. One test per rule (requirements PZ-13873..79).
+Documentation    The configure form applies every rule of contract section 2 in the browser: the
+...              error next to its field (``aria-invalid``), submit disabled while invalid; a
+...              fixed form becomes valid again. One test per rule (requirements PZ-13873..79).
 
-Resource          ../../resources/ui.resource
+Resource         ../../resources/fixtures/ui.resource
 
-Suite Setup       UI Suite Setup
-Suite Teardown    UI Suite Teardown
-Test Setup        Open Form For Rule
-Test Teardown     UI Test Teardown
-Test Timeout      5 minutes
-Test Template     Configure Form Should Reject
+Test Setup       Open Form For Rule
+Test Template    Configure Form Should Reject
 
-Test Tags         ui    configure    regression
+Test Tags        ui    configure    regression
 
 
 *** Variables ***

@@ -1,17 +1,11 @@
 *** Settings ***
-Documentation     The configure form's boundaries are accepted, a valid submit opens the task view,
-...               server errors show under the form, and the form works by keyboard alone with a
-...               label on every input.
+Documentation    The configure form's boundaries are accepted, a valid submit opens the task view,
+...              server errors show under the form, and the form works by keyboard alone with a
+...              label on every input.
 
-Resource          ../../resources/ui.resource
+Resource         ../../resources/fixtures/ui.resource
 
-Suite Setup       UI Suite Setup
-Suite Teardown    UI Suite Teardown
-Test Setup        UI Test Setup
-Test Teardown     UI Test Teardown
-Test Timeout      5 minutes
-
-Test Tags         ui    configure
+Test Tags        ui    configure
 
 
 *** Test Cases ***
@@ -100,9 +94,7 @@ Type Into Focused Field
 Task View Should Be Open With
     [Documentation]    The task view opened and shows ``&{metadata}``; its task is stopped at teardown.
     [Arguments]    &{metadata}
-    Live View Should Show    task
-    ${task_id} =    Get Text    ${TASK_ID_LABEL}    !=    ${EMPTY}
-    Append To List    ${UI_TASKS}    ${task_id}
+    Task View Should Be Open
     FOR    ${name}    ${text}    IN    &{metadata}
         Task View Should Show Metadata    ${name}    ${text}
     END

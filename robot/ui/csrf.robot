@@ -1,17 +1,13 @@
 *** Settings ***
-Documentation     CSRF (contract section 2): the page's cookie session may read the API, but a
-...               state-changing request without ``X-CSRF-Token`` is refused with 403, and the
-...               same request with the page's token passes (the control).
+Documentation    CSRF (contract section 2): the page's cookie session may read the API, but a
+...              state-changing request without ``X-CSRF-Token`` is refused with 403, and the
+...              same request with the page's token passes (the control).
 
-Resource          ../../resources/ui.resource
+Resource         ../../resources/fixtures/ui.resource
 
-Suite Setup       UI Suite Setup
-Suite Teardown    UI Suite Teardown
-Test Setup        Open Live View For CSRF
-Test Teardown     UI Test Teardown
-Test Timeout      5 minutes
+Test Setup       Open Live View For CSRF
 
-Test Tags         ui    csrf    security    regression
+Test Tags        ui    csrf    security    regression
 
 
 *** Test Cases ***
@@ -63,7 +59,7 @@ Session Cookie Is HttpOnly Secure And Strict
     Should Be True    ${cookie.httpOnly}
     Should Be True    ${cookie.secure}
     Should Be Equal As Strings    ${cookie.sameSite}    Strict
-    ${visible} =    Evaluate JavaScript    ${None}    () => document.cookie
+    ${visible} =    Get Page Cookie Text
     Should Not Contain    ${visible}    liveview_session
 
 

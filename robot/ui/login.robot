@@ -1,16 +1,11 @@
 *** Settings ***
-Documentation     Login and session end (contract section 5): a cookie session, refused with
-...               wrong or empty credentials, ended by logout and by expiry.
+Documentation    Login and session end (contract section 5): a cookie session, refused with
+...              wrong or empty credentials, ended by logout and by expiry.
 
-Resource          ../../resources/ui.resource
+Resource         ../../resources/fixtures/ui.resource
+Library          OperatingSystem
 
-Suite Setup       UI Suite Setup
-Suite Teardown    UI Suite Teardown
-Test Setup        UI Test Setup
-Test Teardown     UI Test Teardown
-Test Timeout      5 minutes
-
-Test Tags         ui    login
+Test Tags        ui    login
 
 
 *** Test Cases ***

@@ -1,17 +1,13 @@
 *** Settings ***
-Documentation     Each view type end to end through the page (contract section 5): the task view's
-...               status reaches running (polled from ``/ack``), the waterfall canvas draws with a
-...               known event visible, and Stop stops. Historic playback: ``task_view_playback.robot``.
+Documentation    Each view type end to end through the page (contract section 5): the task view's
+...              status reaches running (polled from ``/ack``), the waterfall canvas draws with a
+...              known event visible, and Stop stops. Historic playback: ``task_view_playback.robot``.
 
-Resource          ../../resources/ui.resource
+Resource         ../../resources/fixtures/ui.resource
 
-Suite Setup       UI Suite Setup
-Suite Teardown    UI Suite Teardown
-Test Setup        Open Form For A Task
-Test Teardown     UI Test Teardown
-Test Timeout      5 minutes
+Test Setup       Open Form For A Task
 
-Test Tags         ui    task-view    regression
+Test Tags        ui    task-view    regression
 
 
 *** Test Cases ***

@@ -1,18 +1,14 @@
 *** Settings ***
-Documentation     Historic playback of each view type through the page (contract section 5): a
-...               Historic task over a recorded range, submitted from the configure form, reaches
-...               completed in the task view and its waterfall canvas shows the played-back rows.
-...               (A suite of its own so that pabot runs it beside ``task_view.robot``.)
+Documentation    Historic playback of each view type through the page (contract section 5): a
+...              Historic task over a recorded range, submitted from the configure form, reaches
+...              completed in the task view and its waterfall canvas shows the played-back rows.
+...              (A suite of its own so that pabot runs it beside ``task_view.robot``.)
 
-Resource          ../../resources/ui.resource
+Resource         ../../resources/fixtures/ui.resource
 
-Suite Setup       UI Suite Setup
-Suite Teardown    UI Suite Teardown
-Test Setup        Open Form For A Task
-Test Teardown     UI Test Teardown
-Test Timeout      5 minutes
+Test Setup       Open Form For A Task
 
-Test Tags         ui    task-view    regression
+Test Tags        ui    task-view    regression
 
 
 *** Test Cases ***

@@ -1,16 +1,13 @@
 *** Settings ***
-Documentation     The tasks view: the tasks waiting or running with their status, and the capacity
-...               in use (``N / 30``); the 31st configure shows the capacity error (PZ-13986).
+Documentation    The tasks view: the tasks waiting or running with their status, and the capacity
+...              in use (``N / 30``); the 31st configure shows the capacity error (PZ-13986).
 
-Resource          ../../resources/ui.resource
+Resource         ../../resources/fixtures/ui.resource
+Resource         ../../resources/ui_tasks.resource
 
-Suite Setup       UI Suite Setup
-Suite Teardown    UI Suite Teardown
-Test Setup        UI Test Setup
-Test Teardown     UI Test Teardown
-Test Timeout      10 minutes
+Test Timeout     10 minutes
 
-Test Tags         ui    tasks    regression
+Test Tags        ui    tasks    regression
 
 
 *** Test Cases ***
@@ -43,17 +40,10 @@ Thirty First Configure Shows The Capacity Error
     [Documentation]    With 30 tasks active the list shows ``30 / 30`` and a submit from the form
     ...    shows the server's 503 capacity error (PZ-13986). Holds the capacity alone.
     [Tags]    destructive    capacity    PZ-13986
-    [Setup]    Capacity UI Test Setup
+    [Setup]    Capacity Test Setup
     Fill Capacity
     Open Live View As Tester    tasks
     Capacity Should Show    ${MAX_WINDOWS} / ${MAX_WINDOWS}
     Go To View    configure
     Submit Should Show Server Error    Capacity reached
     Get Text    ${CONFIGURE_SERVER_ERROR}    contains    503 CAPACITY_EXCEEDED
-
-
-*** Keywords ***
-Capacity UI Test Setup
-    [Documentation]    No other test holds tasks meanwhile (`Capacity Test Setup`).
-    Capacity Test Setup
-    VAR    @{UI_TASKS} =    @{EMPTY}    scope=TEST    # robocop: off=VAR06

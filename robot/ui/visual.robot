@@ -4,13 +4,12 @@ Documentation     Visual regression: the login page, the configure form with an 
 ...               the dynamic regions (ids, times, ports, the canvas) masked. ``make ui-baselines``
 ...               refreshes the baselines.
 
-Resource          ../../resources/ui_visual.resource
+Resource          ../../resources/fixtures/ui_visual.resource
 
 Suite Setup       UI Visual Suite Setup
 Suite Teardown    UI Alerts Suite Teardown
 Test Setup        UI Alerts Test Setup
 Test Teardown     UI Alerts Test Teardown
-Test Timeout      5 minutes
 
 Test Tags         ui    visual    regression
 

@@ -208,6 +208,104 @@ class AlertKeywords(LibraryComponent):
                     f"ones were left out of the page: {older[:5]}"
                 )
 
+    @keyword
+    def alert_ids_should_be_newest_first(self, listed_ids: list[str], *alerts: dict) -> None:
+        """``listed_ids`` (alert ids in the order a list shows them, e.g. the liveView panel's
+        rows of one site) are exactly the ids of ``alerts``, newest ``alertTime`` first.
+
+        | ${ids} = | Get Attribute Of Each | ${rows} | data-alert-id |
+        | `Alert Ids Should Be Newest First` | ${ids} | ${older} | ${newer} |
+        """
+        expected = [
+            str(alert["alertId"])
+            for alert in sorted(
+                alerts, key=lambda alert: parse_utc(str(alert["alertTime"])), reverse=True
+            )
+        ]
+        listed = [str(alert_id) for alert_id in listed_ids]
+        if listed != expected:
+            raise AssertionError(
+                f"Not listed newest first: listed {listed}, expected {expected} "
+                f"(alertTime: {[str(alert['alertTime']) for alert in alerts]})"
+            )
+
+    @keyword
+    def get_alert_ids(self, alerts: list[dict], site_id: str | None = None) -> list[str]:
+        """The ``alertId`` of each alert of ``alerts`` (a list as `Get Alerts` returns), in
+        the listed order; with ``site_id``, of that site's alerts only. Reads nothing.
+
+        | ${listed} = | `Get Alerts` | since=${since} |
+        | ${ids} = | `Get Alert Ids` | ${listed} | site_id=${SITE_ID} |
+
+        Returns e.g. ``["5b0e7c1e-...", "a81c2f0d-..."]``.
+        """
+        return [
+            str(alert["alertId"])
+            for alert in alerts
+            if site_id is None or alert.get("siteId") == site_id
+        ]
+
+    @keyword
+    def stored_alert_should_match(self, found: dict, alert: dict) -> None:
+        """The listed alert ``found`` has the ``alertId``, ``classId``, ``severity``, ``dofM``
+        and ``siteId`` of the published ``alert``, the same ``alertTime`` as an instant (to
+        the millisecond: MongoDB stores milliseconds) and is not acknowledged.
+
+        | ${found} = | `Get Alert` | ${alert} | != | ${None} |
+        | `Stored Alert Should Match` | ${found} | ${alert} |
+        """
+        problems = [
+            f"{name}: listed {found.get(name)!r}, published {alert.get(name)!r}"
+            for name in ("alertId", "classId", "severity", "dofM", "siteId")
+            if found.get(name) != alert.get(name)
+        ]
+        listed_time = parse_utc(str(found.get("alertTime")))
+        sent_time = parse_utc(str(alert.get("alertTime")))
+        if abs((listed_time - sent_time).total_seconds()) >= 0.001:
+            problems.append(
+                f"alertTime: listed {found.get('alertTime')}, published {alert.get('alertTime')}"
+            )
+        if found.get("acknowledged") is not False:
+            problems.append(f"acknowledged: {found.get('acknowledged')!r}, expected False")
+        if problems:
+            raise AssertionError(
+                f"Alert {alert.get('alertId')} is listed with other values: " + "; ".join(problems)
+            )
+
+    @keyword
+    def alerts_of_site_should_be_exactly(
+        self, listed: list[dict], site_id: str, *expected: dict
+    ) -> None:
+        """Of the site ``site_id``, ``listed`` holds exactly the alerts ``expected``, in that
+        order: none left out, none more (other sites' alerts are ignored).
+
+        | ${listed} = | `Get Alerts` | since=${since} |
+        | `Alerts Of Site Should Be Exactly` | ${listed} | ${SITE_ID} | ${newest} | ${older} |
+        """
+        ids = self.get_alert_ids(listed, site_id=site_id)
+        wanted = [str(alert["alertId"]) for alert in expected]
+        if ids != wanted:
+            raise AssertionError(
+                f"Alerts of site {site_id} listed differ from the expected ones: listed "
+                f"{ids}, expected {wanted}"
+            )
+
+    @keyword
+    def alerts_should_be_listed_in_this_order(self, listed: list[dict], *expected: dict) -> None:
+        """The alerts ``expected`` all appear in ``listed`` in this order (others may be
+        between them).
+
+        | ${listed} = | `Get Alerts` | since=${since} |
+        | `Alerts Should Be Listed In This Order` | ${listed} | ${newest} | ${older} |
+        """
+        wanted = [str(alert["alertId"]) for alert in expected]
+        chosen = set(wanted)
+        seen = [alert_id for alert_id in self.get_alert_ids(listed) if alert_id in chosen]
+        if seen != wanted:
+            raise AssertionError(
+                f"Alerts not listed in this order (newest first): listed {seen}, expected {wanted}"
+            )
+
 
 def _kind_filters(kind: str) -> dict[str, Any]:
     """``"104:2"`` (classId:severity, as `Publish Alert Burst` keys its ids) as filters."""

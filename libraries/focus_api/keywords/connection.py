@@ -30,6 +30,7 @@ class ConnectionKeywords(LibraryComponent):
         timeout: timedelta = timedelta(seconds=10),
         alias: str | None = None,
         max_retries: int = 2,
+        reuse_existing: bool = False,
     ) -> str:
         """Open a connection to the Focus Server at ``base_url`` and log in.
 
@@ -39,11 +40,19 @@ class ConnectionKeywords(LibraryComponent):
         ``max_retries`` the retries of idempotent requests. The token is fetched at once,
         so an unreachable server or wrong credentials fail here with one clear line.
         Returns the alias (default: the base URL); the new connection becomes current.
+        With ``reuse_existing``, a connection already open under that alias is made
+        current and kept (no new login), as Browser's ``New Browser`` reuses a browser:
+        keywords that stand alone connect this way.
 
         | `Connect To Focus Server` | ${URL} | ${USER} | ${PASSWORD} | ca_bundle=${CA_BUNDLE} |
         | `Connect To Focus Server` | ${URL} | ${USER} | ${PASSWORD} | timeout=30s | alias=slow |
+        | `Connect To Focus Server` | ${URL} | ${USER} | ${PASSWORD} | reuse_existing=True |
         """
         alias = alias or base_url
+        if reuse_existing and alias in self.state.connections:
+            self.state.connections.switch(alias)
+            logger.info(f"Reusing the open connection '{alias}'")
+            return alias
         client = FocusClient(
             base_url,
             user,

@@ -120,3 +120,33 @@ class HealthKeywords(LibraryComponent):
         raise AssertionError(
             f"Plain HTTP {url} was served: {response.status_code} {response.text[:200]}"
         )
+
+    @keyword
+    def channels_should_be(self, lowest: int, highest: int) -> int:
+        """``GET /channels`` lists every channel from ``lowest`` to ``highest``, each once and in
+        order, with those as ``lowest_channel`` and ``highest_channel``; returns how many.
+
+        | `Channels Should Be` | 1 | ${SENSORS_RANGE} |
+        """
+        channels = self.get_channels()
+        problems = []
+        if channels["lowest_channel"] != lowest or channels["highest_channel"] != highest:
+            problems.append(
+                f"range {channels['lowest_channel']}..{channels['highest_channel']}, "
+                f"expected {lowest}..{highest}"
+            )
+        listed = channels["channels"]
+        expected = list(range(lowest, highest + 1))
+        if listed != expected:
+            missing = sorted(set(expected) - set(listed))
+            extra = sorted(set(listed) - set(expected))
+            twice = len(listed) - len(set(listed))
+            problems.append(
+                f"{len(listed)} channels listed, expected {len(expected)}: missing "
+                f"{missing[:10]}, unexpected {extra[:10]}, {twice} listed twice"
+                + ("" if missing or extra or twice else ", out of order")
+            )
+        if problems:
+            raise AssertionError("GET /channels: " + "; ".join(problems))
+        logger.info(f"GET /channels lists channels {lowest}..{highest}, {len(listed)} in order")
+        return len(listed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -241,6 +242,50 @@ class ObserveKeywords(LibraryComponent):
         logger.info(f"{len(rows)} waterfall rows of {channel_count} finite values")
         returned: list[dict[str, Any]] = rows
         return returned
+
+    @keyword
+    def waterfall_should_answer_as_many_rows_as_asked(self, task: dict | str, *counts: int) -> None:
+        """Once ``task`` has produced more rows than the largest count, ``GET
+        /waterfall/{id}?rows=N`` answers exactly N rows for each of ``counts``.
+
+        | `Waterfall Should Answer As Many Rows As Asked` | ${task} | 1 | 3 | 12 |
+        """
+        if not counts:
+            raise ValueError("give at least one row count")
+        task_id = task_id_of(task)
+        self.waterfall_should_have_rows(task_id, min_rows=max(int(n) for n in counts) + 1)
+        wrong = []
+        for count in (int(n) for n in counts):
+            answered = len(self.get_waterfall(task_id, rows=count)["rows"])
+            if answered != count:
+                wrong.append(f"rows={count} answered {answered} rows")
+        if wrong:
+            raise AssertionError(f"Waterfall of task {task_id}: " + ", ".join(wrong))
+
+    @keyword
+    def task_should_keep_running(
+        self,
+        task: dict | str,
+        duration: timedelta = timedelta(seconds=20),
+        interval: timedelta = timedelta(seconds=1),
+    ) -> None:
+        """``task`` is ``running`` at every check, every ``interval`` for ``duration``: a Live
+        task runs until it is stopped, never ending by itself.
+
+        | `Task Should Keep Running` | ${task} | 20s |
+        """
+        task_id = task_id_of(task)
+        checks = max(1, int(duration.total_seconds() / interval.total_seconds()))
+        for check in range(checks):
+            status = self._status(task_id)
+            if status != "running":
+                seconds = check * interval.total_seconds()
+                raise AssertionError(
+                    f"Task {task_id} was {status} after {seconds:g} s of running, not running: "
+                    "it ended by itself"
+                )
+            time.sleep(interval.total_seconds())
+        logger.info(f"Task {task_id} ran through {checks} checks over {duration}")
 
 
 def _time_mismatches(metadata: dict[str, Any], payload: dict[str, Any]) -> list[str]:

@@ -383,6 +383,21 @@ class TaskKeywords(LibraryComponent):
         if failures:
             raise AssertionError("Could not stop tasks:\n" + "\n".join(failures))
 
+    @keyword("Register Task")
+    def register_task_created_elsewhere(self, task: dict | str) -> str:
+        """Add a task created elsewhere (through the liveView page, another tool) to the
+        tasks this library stops: `Stop All Tasks` stops it, and the task ledger has it
+        in case the run is killed. Returns its id; registering twice changes nothing.
+
+        | ${task_id} = | Get Text | ${TASK_ID_LABEL} |
+        | `Register Task` | ${task_id} |
+        """
+        task_id = task_id_of(task)
+        if task_id not in self.state.tasks:
+            self.register_task(task_id)
+            logger.info(f"Task {task_id} registered: Stop All Tasks stops it")
+        return task_id
+
     def _adopt_tasks_left_by_load_engines(self) -> None:
         """Take over, for `Stop All Tasks`, the tasks that ended load engines of this
         process left in the task ledger (an engine killed at its timeout stops nothing)."""

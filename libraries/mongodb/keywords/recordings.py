@@ -160,6 +160,67 @@ class RecordingKeywords(LibraryComponent):
         return report.checked
 
     @keyword
+    def get_recent_recording_range(self, recordings: int = 4) -> list[str]:
+        """``[start, end]`` (ISO-8601 UTC, milliseconds) from the start of an older complete
+        recording to the start of the newest one, ``recordings`` complete recordings counted
+        from the newest (default 4: the fourth newest to the newest, so three recordings
+        overlap it). Fails when fewer complete recordings are stored. Reads once.
+
+        | ${start}    ${end} = | `Get Recent Recording Range` |
+
+        Returns e.g. ``["2026-11-22T09:56:00.000Z", "2026-11-22T09:59:00.000Z"]``.
+        """
+        if recordings < 2:
+            raise ValueError(f"a range needs two recordings at least, got {recordings}")
+        starts = sorted(
+            to_utc(item["start_time"])
+            for item in self._recordings({"classification": "complete", "deleted": False})
+        )
+        if len(starts) < recordings:
+            raise AssertionError(
+                f"Only {len(starts)} complete recording(s) stored, {recordings} needed"
+            )
+        return [iso_utc(starts[-recordings], True), iso_utc(starts[-1], True)]
+
+    @keyword
+    def recordings_should_be_every_stored_one_overlapping(
+        self,
+        listed: list[dict[str, Any]],
+        start: str | datetime | int | float,
+        end: str | datetime | int | float,
+        min_recordings: int = 2,
+    ) -> int:
+        """``listed`` (recordings as ``GET /recordings`` answers for ``start`` to ``end``,
+        see FocusApi's ``Get Recordings``) are exactly the live (not deleted) recordings
+        stored that overlap that range (start before its end, end after its start or none
+        yet): every one, none more. At least ``min_recordings`` must overlap, so that
+        "every" is put to the test. Returns how many were compared.
+
+        | ${listed} = | Get Recordings | start=${start} | end=${end} |
+        | `Recordings Should Be Every Stored One Overlapping` | ${listed} | ${start} | ${end} |
+        """
+        low, high = _range(start, end)
+        overlapping = self._between(low, high)
+        live = [item for item in overlapping if item.get("deleted") is not True]
+        stored = sorted(str(item["uuid"]) for item in live)
+        span = f"{iso_utc(low, True)}..{iso_utc(high, True)}"
+        if len(stored) < min_recordings:
+            raise AssertionError(
+                f"Only {len(stored)} recording(s) overlap {span}, {min_recordings} needed"
+            )
+        from_api = sorted(str(item["uuid"]) for item in listed)
+        missing = sorted(set(stored) - set(from_api))
+        extra = sorted(set(from_api) - set(stored))
+        if missing or extra or len(from_api) != len(stored):
+            raise AssertionError(
+                f"GET /recordings for {span} and MongoDB's overlapping recordings differ: "
+                f"{len(from_api)} listed, {len(stored)} stored; not listed "
+                f"{missing[:SAMPLE_SIZE]}, listed but not stored (or deleted) {extra[:SAMPLE_SIZE]}"
+            )
+        logger.info(f"{len(stored)} recording(s) overlap {span}: every one listed, none more")
+        return len(stored)
+
+    @keyword
     def recording_should_have_started_since(
         self, since: str | datetime | int | float
     ) -> dict[str, Any]:

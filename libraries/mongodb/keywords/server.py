@@ -19,8 +19,9 @@ class ServerKeywords(LibraryComponent):
 
     @keyword
     def get_server_metrics(self) -> dict[str, Any]:
-        """Sample ``serverStatus``: ``connections`` (current, available, totalCreated) and
-        ``opcounters`` (insert, query, update, delete, getmore, command).
+        """Sample ``serverStatus``: ``connections`` (current, available, totalCreated),
+        ``opcounters`` (insert, query, update, delete, getmore, command) and ``operations``,
+        the sum of the opcounters.
 
         | ${metrics} = | `Get Server Metrics` |
         | Should Be True | ${metrics}[connections][current] >= 1 |
@@ -47,6 +48,7 @@ class ServerKeywords(LibraryComponent):
         for section in ("connections", "opcounters"):
             if not metrics[section]:
                 raise AssertionError(f"serverStatus has no '{section}' section")
+        metrics["operations"] = sum(metrics["opcounters"].values())
         logger.info(f"Server metrics: {metrics}")
         return metrics
 

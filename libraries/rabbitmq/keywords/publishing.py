@@ -79,6 +79,17 @@ class PublishingKeywords(LibraryComponent):
         fields.setdefault("siteId", _site_id())
         return build_alert(drop=tuple(names), **fields)
 
+    @keyword
+    def build_oversized_alert_body(self, size: int = constants.MAX_BODY_BYTES) -> str:
+        """A valid alert (`Build Alert`'s defaults) padded with a ``padding`` field of
+        ``size`` characters: JSON text of more than ``size`` bytes (default 1 MiB).
+
+        | ${body} = | `Build Oversized Alert Body` |
+        | ${id} = | `Publish Raw Message` | ${body} |
+        """
+        alert = self.build_alert()
+        return json.dumps({**alert, "padding": "x" * size})
+
     @shows(ALERT_CLASSES=ALERT_CLASSES)
     @keyword
     def publish_alert(self, **fields: Any) -> dict[str, Any]:
