@@ -272,7 +272,7 @@ class Load:
         logger.info(f"{stats.get('scenario')}: every endpoint meets {', '.join(criteria)}")
 
     @keyword
-    def get_answer_count(self, stats: dict, endpoint: str) -> int:
+    def get_answer_count(self, stats: dict[str, Any], endpoint: str) -> int:
         """How many requests to ``endpoint`` got an answer, whatever its status (the sum of
         ``stats[statuses][endpoint]``); requests that got none are not counted.
 

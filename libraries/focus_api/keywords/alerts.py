@@ -209,7 +209,9 @@ class AlertKeywords(LibraryComponent):
                 )
 
     @keyword
-    def alert_ids_should_be_newest_first(self, listed_ids: list[str], *alerts: dict) -> None:
+    def alert_ids_should_be_newest_first(
+        self, listed_ids: list[str], *alerts: dict[str, Any]
+    ) -> None:
         """``listed_ids`` (alert ids in the order a list shows them, e.g. the liveView panel's
         rows of one site) are exactly the ids of ``alerts``, newest ``alertTime`` first.
 
@@ -230,7 +232,7 @@ class AlertKeywords(LibraryComponent):
             )
 
     @keyword
-    def get_alert_ids(self, alerts: list[dict], site_id: str | None = None) -> list[str]:
+    def get_alert_ids(self, alerts: list[dict[str, Any]], site_id: str | None = None) -> list[str]:
         """The ``alertId`` of each alert of ``alerts`` (a list as `Get Alerts` returns), in
         the listed order; with ``site_id``, of that site's alerts only. Reads nothing.
 
@@ -246,7 +248,7 @@ class AlertKeywords(LibraryComponent):
         ]
 
     @keyword
-    def stored_alert_should_match(self, found: dict, alert: dict) -> None:
+    def stored_alert_should_match(self, found: dict[str, Any], alert: dict[str, Any]) -> None:
         """The listed alert ``found`` has the ``alertId``, ``classId``, ``severity``, ``dofM``
         and ``siteId`` of the published ``alert``, the same ``alertTime`` as an instant (to
         the millisecond: MongoDB stores milliseconds) and is not acknowledged.
@@ -274,7 +276,7 @@ class AlertKeywords(LibraryComponent):
 
     @keyword
     def alerts_of_site_should_be_exactly(
-        self, listed: list[dict], site_id: str, *expected: dict
+        self, listed: list[dict[str, Any]], site_id: str, *expected: dict[str, Any]
     ) -> None:
         """Of the site ``site_id``, ``listed`` holds exactly the alerts ``expected``, in that
         order: none left out, none more (other sites' alerts are ignored).
@@ -291,7 +293,9 @@ class AlertKeywords(LibraryComponent):
             )
 
     @keyword
-    def alerts_should_be_listed_in_this_order(self, listed: list[dict], *expected: dict) -> None:
+    def alerts_should_be_listed_in_this_order(
+        self, listed: list[dict[str, Any]], *expected: dict[str, Any]
+    ) -> None:
         """The alerts ``expected`` all appear in ``listed`` in this order (others may be
         between them).
 

@@ -244,7 +244,9 @@ class ObserveKeywords(LibraryComponent):
         return returned
 
     @keyword
-    def waterfall_should_answer_as_many_rows_as_asked(self, task: dict | str, *counts: int) -> None:
+    def waterfall_should_answer_as_many_rows_as_asked(
+        self, task: dict[str, Any] | str, *counts: int
+    ) -> None:
         """Once ``task`` has produced more rows than the largest count, ``GET
         /waterfall/{id}?rows=N`` answers exactly N rows for each of ``counts``.
 
@@ -265,7 +267,7 @@ class ObserveKeywords(LibraryComponent):
     @keyword
     def task_should_keep_running(
         self,
-        task: dict | str,
+        task: dict[str, Any] | str,
         duration: timedelta = timedelta(seconds=20),
         interval: timedelta = timedelta(seconds=1),
     ) -> None:

@@ -384,7 +384,7 @@ class TaskKeywords(LibraryComponent):
             raise AssertionError("Could not stop tasks:\n" + "\n".join(failures))
 
     @keyword("Register Task")
-    def register_task_created_elsewhere(self, task: dict | str) -> str:
+    def register_task_created_elsewhere(self, task: dict[str, Any] | str) -> str:
         """Add a task created elsewhere (through the liveView page, another tool) to the
         tasks this library stops: `Stop All Tasks` stops it, and the task ledger has it
         in case the run is killed. Returns its id; registering twice changes nothing.

@@ -33,7 +33,7 @@ class ServerKeywords(LibraryComponent):
         |                 "getmore": 0, "command": 1022}}
         """
         status = self.connection.server_status()
-        metrics = {
+        metrics: dict[str, Any] = {
             "connections": {
                 key: int(value)
                 for key, value in status.get("connections", {}).items()
