@@ -33,7 +33,8 @@ import requests
 
 from tests.twin.kube_fixtures import job_body, wait_for
 from tests.twin.test_twin_promises import PORTS
-from twin import config, control, processes
+from twin import config, control, lease, processes
+from twin.supervisor.daemon import LEASE_CHECK_S
 from twin.workloads import WORKLOADS
 
 pytestmark = [pytest.mark.twin, pytest.mark.timeout(600)]
@@ -285,7 +286,10 @@ def test_a_leased_twin_outlives_every_owner_but_the_last(tmp_path):
         instance = _state(tmp_path)["instance"]
         first.kill()
         first.wait(timeout=10)
-        time.sleep(2.0)  # four lease checks
+        # Longer than the lease's grace after an empty check, plus four checks: a twin that
+        # wrongly took the first owner's end for the last one's would be gone by then (2.0 s,
+        # the grace itself, let such a twin still answer is_up).
+        time.sleep(lease._GRACE_S + 4 * LEASE_CHECK_S)
         assert control.is_up(tmp_path), "the twin stopped while an owner was still running"
         last.kill()
         last.wait(timeout=10)
