@@ -246,6 +246,24 @@ class Environment:
     # -------------------------------------------------------------------- guard
 
     @keyword
+    def effect_should_be_allowed(
+        self, effect: Literal["own-data", "shared", "disruptive"], action: str
+    ) -> None:
+        """Fails, before anything is done, when ``action`` of class ``effect`` must not run.
+
+        The first step of every resource keyword that changes state (which also carries
+        ``[Tags]    <effect>``). It fails when the environment's policy rules ``effect``
+        out (``variables/policy.py``: ``shared`` on production needs
+        ``ALLOW_SHARED=production``, ``disruptive`` on staging and production needs
+        ``ALLOW_DISRUPTIVE=<env>``), or, off the twin, when the running test is tagged with
+        a weaker effect. On the twin it passes.
+
+        | `Effect Should Be Allowed` | shared | publish an alert under the real site |
+        | `Effect Should Be Allowed` | disruptive | fill every capacity slot |
+        """
+        safety.refuse(effect, action)
+
+    @keyword
     def destructive_action_should_be_allowed(self, action: str) -> None:
         """Fails, before anything is done, when ``action`` must not run on this environment.
 

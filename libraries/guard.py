@@ -1,4 +1,4 @@
-"""The production guard's listener: refused tests run nothing, not even their setup.
+"""The effect guard's listener: refused tests run nothing, not even their setup.
 
 The ``Environment`` library (:mod:`libraries.environment`) registers it with itself,
 so every suite that imports ``resources/common.resource`` has it. The rules are in
@@ -20,8 +20,9 @@ SKIP_TAG = "robot:skip"
 
 
 class ProductionGuard:
-    """Marks the destructive tests that must not run here before anything of them runs,
-    and reports them skipped with the reason."""
+    """Marks the tests whose effect (``own-data``, ``shared``, ``disruptive``) the run's
+    policy rules out before anything of them runs, and reports them skipped with the
+    reason."""
 
     ROBOT_LISTENER_API_VERSION = 3
 
@@ -36,28 +37,29 @@ class ProductionGuard:
         """``robot:skip`` makes Robot Framework run nothing of the test (no setup, body or
         teardown) and, when every test of a suite is marked, not the suite's setup or
         teardown either. The first suite that sees the library (the root one, before its
-        setup) marks every test below it.
+        setup) marks every test below it whose effect the policy rules out.
         """
         if EXECUTION_CONTEXTS.current is None or EXECUTION_CONTEXTS.current.dry_run:
             return
-        reason = safety.refusal(tags=[safety.DESTRUCTIVE_TAG])
-        if reason is None:
-            return
-        message = (
-            f"Destructive test not run on '{run_environment.current_name()}', an environment "
-            f"marked production ({reason}): no setup, body or teardown ran. "
-            f"Set {safety.ALLOW_VARIABLE}=1 to allow it."
-        )
-        marked = 0
+        policy = run_environment.current_policy()
+        marked: dict[str, int] = {}
         for test in data.all_tests:
-            if id(test) not in self._refused and safety.is_destructive(test.tags):
-                test.tags.add(SKIP_TAG)
-                self._refused[id(test)] = message
-                marked += 1
-        if marked:
+            if id(test) in self._refused:
+                continue
+            effect = safety.effect_of_tags(test.tags)
+            if policy.allows(effect):
+                continue
+            test.tags.add(SKIP_TAG)
+            self._refused[id(test)] = (
+                f"'{effect}' test not run on '{run_environment.current_name()}' "
+                f"({policy.row}'s policy: {policy.missing[effect]} is not set): no setup, "
+                f"body or teardown ran. Set {policy.missing[effect]} to allow it."
+            )
+            marked[effect] = marked.get(effect, 0) + 1
+        for effect, count in marked.items():
             logger.console(
-                f"Production guard: {marked} destructive test(s) of '{data.full_name}' will "
-                f"not run ({reason})"
+                f"Effect guard: {count} '{effect}' test(s) of '{data.full_name}' will not run "
+                f"({policy.missing[effect]} is not set)"
             )
 
     def end_test(self, data: Any, result: Any) -> None:
