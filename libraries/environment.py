@@ -62,6 +62,26 @@ from libraries.run_environment import RunEnvironment
 SYSTEM_LOCK = "system"
 
 
+class UnknownUserMissing(RuntimeError):
+    """Failed-login tests off the twin have no user that does not exist."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+def user_for_failed_logins(environment: RunEnvironment, real_user: str) -> str:
+    """``real_user`` on the twin with loopback endpoints only; else the environment's
+    ``FOCUS_UNKNOWN_USER`` (see `Get User For Failed Logins`)."""
+    if environment.is_twin and environment.loopback:
+        return real_user
+    unknown = environment.text("FOCUS_UNKNOWN_USER")
+    if not unknown or unknown == real_user:
+        raise UnknownUserMissing(
+            "FOCUS_UNKNOWN_USER is empty or names a real account: failed-login tests on "
+            f"'{environment.name}' need a user that does not exist (unset it for a random name)"
+        )
+    return unknown
+
+
 class EnvironmentFailure(RuntimeError):
     """Stops the whole run: nothing can be tested against a wrong environment."""
 
@@ -163,6 +183,25 @@ class Environment:
         """
         self.prepare_test_environment()
         return run_environment.current().secrets()
+
+    @keyword
+    def get_user_for_failed_logins(self, real_user: str) -> str:
+        """The user name a negative login test sends with a wrong password or key.
+
+        On the twin (``local``, every endpoint loopback) it is ``real_user``: a wrong
+        password for a real account is the stronger check, and nobody else uses the twin.
+        Anywhere else it is ``${FOCUS_UNKNOWN_USER}`` (the variable ``FOCUS_UNKNOWN_USER``,
+        else a random name): failed logins with a real account, repeated by pabot, can lock
+        it or trip fail2ban for everyone; a user that does not exist has nothing to lock.
+
+        | ${user} = | `Get User For Failed Logins` | ${FOCUS_USER} |
+        | `Token Request Should Be Unauthorized` | ${user} | wrong-password |
+
+        Returns a user name, e.g. ``tester`` on the twin, ``no-such-user-3fa9c2d1e0b4`` on
+        staging.
+        """
+        self.prepare_test_environment()
+        return user_for_failed_logins(run_environment.current(), real_user)
 
     # ----------------------------------------------------------------------- locks
 

@@ -220,12 +220,17 @@ class RabbitMQClient:
         durable: bool = False,
         auto_delete: bool = False,
         arguments: dict | None = None,
+        exclusive: bool = False,
     ) -> str:
         """Declare ``name`` and remember it for deletion at :meth:`close`."""
         self._call(
             f"declare queue {name!r}",
             lambda: self.channel.queue_declare(
-                name, durable=durable, auto_delete=auto_delete, arguments=arguments
+                name,
+                durable=durable,
+                exclusive=exclusive,
+                auto_delete=auto_delete,
+                arguments=arguments,
             ),
         )
         if name not in self.declared:
@@ -247,6 +252,16 @@ class RabbitMQClient:
         """Remove every ready message; returns how many."""
         frame = self._call(f"purge queue {name!r}", lambda: self.channel.queue_purge(name))
         return frame.method.message_count
+
+    def queue_exists(self, name: str) -> bool:
+        """Whether queue ``name`` exists (a passive declare on a throw-away channel)."""
+        channel = self.channel.connection.channel()
+        try:
+            channel.queue_declare(name, passive=True)
+        except ChannelClosedByBroker:
+            return False
+        channel.close()
+        return True
 
     def message_count(self, queue: str) -> int:
         """Ready messages in ``queue`` (not those delivered and unacknowledged)."""

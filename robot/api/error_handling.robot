@@ -40,13 +40,16 @@ Unknown Field Is A Bad Request
     Configure Field Should Be Rejected    colour    red
 
 Oversized Body Is Rejected
-    [Documentation]    A configure body over 1 MiB answers 413.
+    [Documentation]    A configure body over 1 MiB answers 413 (hostile input: ``shared``).
+    [Tags]    shared
     ${body} =    Build Oversized Body
     Send Raw Request    POST    /configure    body=${body}    expected_status=413
 
 Body Of Exactly One MiB Is Read And One Byte More Is Refused
     [Documentation]    The limit is *over* 1 MiB: a body of exactly 1 MiB is read and judged on its
-    ...    content (400 naming its unknown field), one byte more answers 413.
+    ...    content (400 naming its unknown field), one byte more answers 413 (hostile input:
+    ...    ``shared``).
+    [Tags]    shared
     [Template]    Body Of Size Should Answer
     ${MAX_BODY_BYTES}    400    pad
     ${{$MAX_BODY_BYTES + 1}}    413    ${None}

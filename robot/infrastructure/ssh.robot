@@ -59,10 +59,14 @@ Tunnel To MongoDB Serves Pymongo
 
 Wrong Key Is Refused With One Clear Line
     [Documentation]    A key the hosts do not authorize is refused: one line that names the
-    ...    user, the host and what to check, no traceback.
+    ...    user, the host and what to check, no traceback. Off the twin the login is tried as
+    ...    a user that does not exist (`Get User For Failed Logins`): failed logins of the real
+    ...    account, repeated, can trip fail2ban or a lockout for everyone.
+    [Tags]    shared
     ${wrong} =    Create Throwaway SSH Key
+    ${user} =    Get User For Failed Logins    ${SSH_USER}
     ${error} =    Run Keyword And Expect Error    SSH login *refused*    Connect To Worker Node
-    ...    key=${wrong}
+    ...    key=${wrong}    user=${user}
     Should Not Contain    ${error}    \n
     Should Contain    ${error}    check SSH_USER and SSH_KEY
 

@@ -3,6 +3,8 @@ Documentation     Hostile and malformed input gets a clear 4xx with the contract
 ...               never a 500 and never a wider query: JSON nested deeper than 64 levels (400),
 ...               huge numbers, NUL bytes and unicode, a body that is not declared JSON (415),
 ...               MongoDB operator objects in fields, query parameters, ids and the login.
+...               Hostile input on a live system is ``shared``: it loads the server others use,
+...               and a server with the bug it looks for could act on it.
 
 Resource          ../../resources/security.resource
 
@@ -12,7 +14,7 @@ Test Setup        Focus Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${API_TEST_TIMEOUT}
 
-Test Tags         security    api    regression
+Test Tags         security    api    regression    shared
 
 
 *** Test Cases ***

@@ -68,7 +68,7 @@ Configure Form Works By Keyboard Alone
     Type Into Focused Field    50
     Press Keys In Order    Tab
     Type Into Focused Field    50
-    Press Keys In Order    Enter
+    Submit Configure Form    key=Enter
     Task View Should Be Open With    viewType=SingleChannel    nfft=8192
 
 Every Configure Input Has A Label
@@ -98,11 +98,9 @@ Type Into Focused Field
     Keyboard Input    type    ${text}
 
 Task View Should Be Open With
-    [Documentation]    The task view opened and shows ``&{metadata}``; its task is stopped at teardown.
+    [Documentation]    The task view is open and shows ``&{metadata}``.
     [Arguments]    &{metadata}
     Live View Should Show    task
-    ${task_id} =    Get Text    ${TASK_ID_LABEL}    !=    ${EMPTY}
-    Append To List    ${UI_TASKS}    ${task_id}
     FOR    ${name}    ${text}    IN    &{metadata}
         Task View Should Show Metadata    ${name}    ${text}
     END

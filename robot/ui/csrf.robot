@@ -80,6 +80,8 @@ Open Live View For CSRF
 Send From Page
     [Documentation]    Sends ``${method} ${path}`` with ``fetch`` from the logged-in page (its
     ...    cookie), with the page's CSRF token only when ``csrf``; returns status and JSON body.
+    ...    A task a ``POST /configure`` created is registered for clean-up at once (`Register
+    ...    Task`), like the API's own: `UI Test Teardown` stops it even when the test fails.
     [Arguments]    ${method}    ${path}    ${body}=${None}    ${csrf}=${False}
     ${request} =    Create Dictionary    method=${method}    path=${path}    body=${body}    csrf=${csrf}
     ${answer} =    Evaluate JavaScript
@@ -92,4 +94,7 @@ Send From Page
     ...    const text = await response.text(); let body = null; try { body = JSON.parse(text); } catch (e) {}
     ...    return { status: response.status, body }; }
     ...    arg=${request}
+    IF    $method == 'POST' and $path.endswith('/configure') and $answer['status'] == 200
+        Register Task    ${answer}[body]
+    END
     RETURN    ${answer}

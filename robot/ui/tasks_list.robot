@@ -56,4 +56,3 @@ Thirty First Configure Shows The Capacity Error
 Capacity UI Test Setup
     [Documentation]    No other test holds tasks meanwhile (`Capacity Test Setup`).
     Capacity Test Setup
-    VAR    @{UI_TASKS} =    @{EMPTY}    scope=TEST    # robocop: off=VAR06

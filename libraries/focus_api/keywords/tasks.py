@@ -311,6 +311,25 @@ class TaskKeywords(LibraryComponent):
             parse(TaskMetadata, body, "POST /config_task")
         return body
 
+    @keyword("Register Task")
+    def register_task_for_cleanup(self, task: dict | str) -> str:
+        """Register a task this test created another way (through the web UI) for clean-up,
+        as `Configure Task` registers its own: `Stop All Tasks` stops it, and it is in the
+        task ledger, so a killed run's task is stopped by the next run. Call it as soon as
+        the task id is known, before anything that can fail. Idempotent; returns the id.
+
+        | ${response} = | Wait For | ${promise} |
+        | `Register Task` | ${response}[body][task_id] |
+
+        Returns the task id, e.g. ``3f2a9c0e``.
+        """
+        task_id = task_id_of(task)
+        if not task_id:
+            raise ValueError("Register Task needs a task id (or a dict with 'task_id')")
+        self.register_task(task_id)
+        logger.info(f"Registered task {task_id} for clean-up")
+        return task_id
+
     @keyword
     def stop_task(self, task: dict | str, expected_status: int | str = 200) -> dict:
         """``DELETE /task/{task_id}``; returns the body (``{"status": "stopped"}``).

@@ -17,10 +17,11 @@ from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from contract import constants
 from libraries.common.docs import ALERT_CLASSES, shows
 from libraries.common.polling import wait_until
+from libraries.common.sites import real_site_id
 from libraries.rabbitmq.client import RabbitMQClient
 from libraries.rabbitmq.keywords.base import LibraryComponent
 from libraries.rabbitmq.models import build_alert, valid_alert
-from libraries.safety import destructive
+from libraries.safety import destructive, own_data
 
 LATENCY_POLL_S = 0.002
 
@@ -31,6 +32,34 @@ def _site_id() -> str:
         return str(BuiltIn().get_variable_value("${SITE_ID}", constants.SITE_ID))
     except RobotNotRunningError:
         return constants.SITE_ID
+
+
+class RealSiteRefused(RuntimeError):
+    """An alert was about to be published under the environment's real site id."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+def require_test_site(site_id: Any, action: str) -> None:
+    """Refuse ``action`` when ``site_id`` is the environment's real site: a test's alerts
+    carry a test site id (`Use A Test Site`), which its teardown deletes by."""
+    real = real_site_id()
+    if str(site_id) == real:
+        raise RealSiteRefused(
+            f"Refused to {action} under the environment's real site id {real!r}: alerts of "
+            "a test carry a test site id, which its teardown deletes. Give the test one with "
+            "'Use A Test Site' (resources/fixtures/alerts.resource) or pass siteId=<test site>."
+        )
+
+
+def _site_of(body: bytes | str | dict | list) -> Any:
+    """The ``siteId`` of a JSON object body (None for anything else)."""
+    if isinstance(body, bytes | str):
+        try:
+            body = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return None
+    return body.get("siteId") if isinstance(body, dict) else None
 
 
 def _encode(body: bytes | str | dict | list) -> bytes:
@@ -79,6 +108,7 @@ class PublishingKeywords(LibraryComponent):
         return build_alert(drop=tuple(names), **fields)
 
     @shows(ALERT_CLASSES=ALERT_CLASSES)
+    @own_data("publish an alert under the test's site id")
     @keyword
     def publish_alert(self, **fields: Any) -> dict:
         """Publish one valid alert (persistent, confirmed) to ``prisma``, ``Algorithm.AlertReport``.
@@ -102,6 +132,7 @@ class PublishingKeywords(LibraryComponent):
         |  "siteId": "prisma-210-1000.3fa9c2d1e0b4"}
         """
         fields.setdefault("siteId", _site_id())
+        require_test_site(fields["siteId"], "publish an alert")
         try:
             alert = valid_alert(**fields)
         except ValidationError as error:
@@ -137,6 +168,7 @@ class PublishingKeywords(LibraryComponent):
 
         Returns the message id, e.g. ``5b0e7c1e-2f4d-4f7a-9a51-0c6a3c1d8e21``.
         """
+        require_test_site(_site_of(body), "publish a message")
         data = _encode(body)
         sent = self.client.publish(
             data,
@@ -163,6 +195,7 @@ class PublishingKeywords(LibraryComponent):
         Returns the list of alert ids.
         """
         fields.setdefault("siteId", _site_id())
+        require_test_site(fields["siteId"], "publish a burst of alerts")
         started = time.monotonic()
         ids = _publish_burst(self.client, count, fields)
         _log_rate(len(ids), time.monotonic() - started, "1 publisher")
@@ -182,6 +215,7 @@ class PublishingKeywords(LibraryComponent):
         Returns the list of alert ids.
         """
         fields.setdefault("siteId", _site_id())
+        require_test_site(fields["siteId"], "publish alerts concurrently")
         results: list[list[str]] = [[] for _ in range(publishers)]
         errors: list[str] = []
         start = threading.Barrier(publishers)
@@ -233,6 +267,7 @@ class PublishingKeywords(LibraryComponent):
         | ${latency} = | `Measure Publish To Visible Latency` | 50 | Alert Is Visible In API |
         """
         fields.setdefault("siteId", _site_id())
+        require_test_site(fields["siteId"], "publish alerts for a latency figure")
         builtin = BuiltIn()
         latencies = []
         for _ in range(samples):
