@@ -195,7 +195,7 @@ class Environment:
         it or trip fail2ban for everyone; a user that does not exist has nothing to lock.
 
         | ${user} = | `Get User For Failed Logins` | ${FOCUS_USER} |
-        | `Token Request Should Be Unauthorized` | ${user} | wrong-password |
+        | Token Request Should Be Unauthorized | ${user} | wrong-password |
 
         Returns a user name, e.g. ``tester`` on the twin, ``no-such-user-3fa9c2d1e0b4`` on
         staging.

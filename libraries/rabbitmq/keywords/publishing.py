@@ -116,7 +116,8 @@ class PublishingKeywords(LibraryComponent):
         The alert is built and validated by the pydantic ``Alert`` model: the defaults of
         `Build Alert`, ``fields`` override them (``"103"`` is converted to ``103``). An
         invalid value fails here; use `Build Alert` and `Publish Raw Message` on purpose.
-        Returns the alert (a dict).
+        The environment's real site id is refused: a test's alerts carry its own (the
+        resource keyword ``Use A Test Site`` sets ``${SITE_ID}``). Returns the alert (a dict).
 
         | ${alert} = | `Publish Alert` |
         | ${alert} = | `Publish Alert` | classId=103 | severity=1 | dofM=0 |
