@@ -38,11 +38,13 @@ Fixing The Field Enables Submit Again
     Get Text    css=[data-testid="error-nfft"]    ==    ${EMPTY}
 
 Valid Submit Opens The Task View
-    [Documentation]    A valid form submitted creates a task; its view shows it running.
+    [Documentation]    A valid form submitted creates a task; its view shows it running. The task is
+    ...    registered for clean-up like an API task.
     [Tags]    smoke
     [Setup]    Open Form With Defaults
     Fill Configure Form    nfft=2048    overlap=1024
-    Submit Configure Form
+    ${task_id} =    Submit Configure Form
+    Task Should Be Registered For Clean-up    ${task_id}
     Task View Should Show Status    running
     Task View Should Show Metadata    nfft    2048
 

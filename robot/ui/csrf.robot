@@ -17,13 +17,14 @@ Test Tags         ui    csrf    security    regression
 *** Test Cases ***
 Configure Without The Token Is Refused
     [Documentation]    ``POST /configure`` from the page's session without the token answers 403
-    ...    and creates no task; with the token it answers 200.
+    ...    and creates no task; with the token it answers 200, and the page's task is registered
+    ...    for clean-up like an API task (`UI Test Teardown` stops it, also when the test fails).
     ${refused} =    Send From Page    POST    /focus-server/configure    ${DEFAULT_BODY}
     Should Be Equal As Integers    ${refused}[status]    403
     Should Be Equal    ${refused}[body][error][code]    CSRF_REJECTED
     ${accepted} =    Send From Page    POST    /focus-server/configure    ${DEFAULT_BODY}    csrf=${True}
     Should Be Equal As Integers    ${accepted}[status]    200
-    Stop Task    ${accepted}[body][task_id]
+    Task Should Be Registered For Clean-up    ${accepted}[body]
 
 Stop Without The Token Is Refused
     [Documentation]    ``DELETE /task/{id}`` without the token answers 403 and the task keeps running.
