@@ -216,3 +216,20 @@ def test_the_guard_decides_by_the_run_before_it_is_resolved(fresh_run):
     assert safety.refusal(["destructive"]) is not None
     run_environment.begin(None)
     assert safety.refusal(["destructive"]) is None
+
+
+def test_no_library_reads_the_environment_back_from_robot():
+    """One source for the environment: libraries take it from run_environment, never by
+    reading ``${ENV_NAME}`` (or ``${ENV}``) back through BuiltIn."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "libraries"
+    read_back = re.compile(r"get_variable_value\(\s*[\"']\$\{(ENV_NAME|ENV)\}")
+    found = [
+        f"{path.relative_to(root.parent)}:{number}"
+        for path in sorted(root.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if read_back.search(line) or ("BuiltIn()" in line and "${ENV_NAME}" in line)
+    ]
+    assert not found, f"libraries read the environment back from Robot: {', '.join(found)}"

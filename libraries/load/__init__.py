@@ -358,7 +358,7 @@ class Load:
 
         | `Endpoints Should Not Slow Down` | ${measured} | limit=5 |
         """
-        env = str(BuiltIn().get_variable_value("${ENV_NAME}", "local"))
+        env = run_environment.current().name
         baseline = load_stats.load_ratio_baseline(BASELINES, env)
         if not baseline:
             raise SkipExecution(
