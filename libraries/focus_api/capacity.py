@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from contract import constants
 from libraries.common.polling import wait_until
 from libraries.focus_api.client import FocusApiError, FocusClient
 from libraries.focus_api.ledger import Entry
-from variables import constants
 
 ACTIVE = tuple(constants.ACTIVE_TASK_STATUSES)  # waiting, running: they hold a slot
 NOT_IN_LEDGER = (

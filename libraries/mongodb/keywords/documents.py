@@ -19,6 +19,7 @@ from libraries.mongodb.keywords.base import (
     require_documents,
     truncate,
 )
+from libraries.safety import own_data, shared
 
 DEFAULT_SPEC = str(spec_module.DEFAULT_SPEC)
 POLL_INTERVAL_S = 0.2
@@ -28,6 +29,7 @@ SAMPLE_SIZE = 5
 class DocumentKeywords(LibraryComponent):
     """Test documents, counts, conditions every document must satisfy, checksums."""
 
+    @shared("insert a document into a live collection")
     @keyword
     def insert_test_document(self, collection: str, document: dict[str, Any]) -> str:
         """Insert ``document``; the library deletes it at the end of the test. Returns its ``_id``.
@@ -56,6 +58,7 @@ class DocumentKeywords(LibraryComponent):
         ]
         return sorted(values, key=repr)
 
+    @own_data("delete the test's own documents")
     @keyword
     def delete_test_documents(self, collection: str, filter: dict[str, Any] | str) -> int:
         """Delete what a test caused the system to store, by a filter naming the test's data.

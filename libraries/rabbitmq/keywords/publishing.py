@@ -20,7 +20,7 @@ from libraries.common.polling import wait_until
 from libraries.rabbitmq.client import RabbitMQClient
 from libraries.rabbitmq.keywords.base import LibraryComponent
 from libraries.rabbitmq.models import build_alert, valid_alert
-from libraries.safety import destructive
+from libraries.safety import disruptive, own_data, shared
 
 LATENCY_POLL_S = 0.002
 
@@ -78,6 +78,7 @@ class PublishingKeywords(LibraryComponent):
         fields.setdefault("siteId", _site_id())
         return build_alert(drop=tuple(names), **fields)
 
+    @own_data("publish an alert")
     @shows(ALERT_CLASSES=ALERT_CLASSES)
     @keyword
     def publish_alert(self, **fields: Any) -> dict:
@@ -114,6 +115,7 @@ class PublishingKeywords(LibraryComponent):
         logger.info(f"Published alert {json.dumps(alert)}")
         return alert
 
+    @shared("publish a raw message to any exchange")
     @keyword
     def publish_raw_message(
         self,
@@ -151,7 +153,7 @@ class PublishingKeywords(LibraryComponent):
         logger.info(f"Published {len(data)} bytes to {exchange!r}/{routing_key!r}: {preview}")
         return sent
 
-    @destructive("flood the broker with a burst of alerts")
+    @disruptive("flood the broker with a burst of alerts")
     @keyword
     def publish_alerts(self, count: int, **fields: Any) -> list[str]:
         """Publish ``count`` valid alerts in a burst (persistent, confirmed); returns their ids.
@@ -168,7 +170,7 @@ class PublishingKeywords(LibraryComponent):
         _log_rate(len(ids), time.monotonic() - started, "1 publisher")
         return ids
 
-    @destructive("flood the broker from concurrent publishers")
+    @disruptive("flood the broker from concurrent publishers")
     @keyword
     def publish_alerts_concurrently(
         self, publishers: int, per_publisher: int, **fields: Any
@@ -213,7 +215,7 @@ class PublishingKeywords(LibraryComponent):
         _log_rate(len(ids), time.monotonic() - started, f"{publishers} publishers")
         return ids
 
-    @destructive("load the alert pipeline")
+    @disruptive("load the alert pipeline")
     @keyword
     def measure_publish_to_visible_latency(
         self,

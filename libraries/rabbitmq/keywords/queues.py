@@ -13,12 +13,13 @@ from contract import constants
 from libraries.common.polling import poll_assertion
 from libraries.rabbitmq.client import Message
 from libraries.rabbitmq.keywords.base import POLL_S, LibraryComponent
-from libraries.safety import destructive
+from libraries.safety import disruptive, own_data, shared
 
 
 class QueueKeywords(LibraryComponent):
     """Queues the tests create, and reading messages from any queue."""
 
+    @own_data("declare a test queue")
     @keyword
     def declare_queue(self, name: str, durable: bool = False, auto_delete: bool = False) -> str:
         """Declare queue ``name``; it is deleted at `Close All RabbitMQ Connections`.
@@ -33,6 +34,7 @@ class QueueKeywords(LibraryComponent):
         logger.info(f"Declared queue {name!r} (durable={durable})")
         return name
 
+    @own_data("bind a test queue")
     @keyword
     def bind_queue(
         self,
@@ -46,6 +48,7 @@ class QueueKeywords(LibraryComponent):
         """
         self.client.bind_queue(queue, exchange, routing_key)
 
+    @shared("delete a queue by name")
     @keyword
     def delete_queue(self, name: str) -> None:
         """Delete queue ``name``.
@@ -54,7 +57,7 @@ class QueueKeywords(LibraryComponent):
         """
         self.client.delete_queue(name)
 
-    @destructive("purge a queue")
+    @disruptive("purge a queue")
     @keyword
     def purge_queue(self, name: str) -> int:
         """Remove every ready message of ``name``; returns how many were removed.
@@ -150,6 +153,7 @@ class QueueKeywords(LibraryComponent):
             verify=int_str_verify_assertion,
         )
 
+    @own_data("read messages from a test queue")
     @keyword
     def wait_for_message(
         self,
