@@ -45,7 +45,7 @@ lint:
 	$(VENV)/robocop check --extend-select ANN02 --configure ANN02.severity=W resources
 	$(VENV)/robocop format --check robot resources
 	$(VENV)/python -m scripts.checks.check_tags robot
-	$(VENV)/python -m scripts.checks.check_destructive robot
+	$(VENV)/python -m scripts.checks.check_effects robot
 	$(VENV)/python -m scripts.checks.check_coverage robot/CONTRACT_COVERAGE.md
 	$(VENV)/actionlint .github/workflows/*.yml
 	@scripts/checks/check_jenkinsfile.sh Jenkinsfile

@@ -44,16 +44,19 @@ Validators Require And Type The Spec Fields
 
 Recording Without Required Fields Is Rejected
     [Documentation]    The recordings validator refuses a document without start_time, file_path and deleted.
+    [Tags]    shared
     Recording Without Required Fields Should Be Rejected
 
 Alert With Out Of Range Severity Is Rejected
     [Documentation]    The alerts validator refuses a severity outside 1-3.
+    [Tags]    shared
     Alert With Out Of Range Severity Should Be Rejected
 
 Rejected Inserts Leave The Recording History Unchanged
     [Documentation]    An insert the validator refuses stores nothing: a recording that breaks the
     ...    schema, dated inside the history settled a minute ago, leaves that history's checksum
     ...    as it was (had it been stored, the checksum would cover it).
+    [Tags]    shared
     ${until} =    Evaluate    datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
     ${before} =    Get Recording History Checksum    ${until}
     Settled Recording Breaking The Schema Should Be Rejected    ${until}

@@ -36,6 +36,7 @@ Rejected Alerts Queue Exists
 
 Alert Route Reaches A Test Queue
     [Documentation]    An alert published to ``prisma`` / ``Algorithm.AlertReport`` reaches a bound queue.
+    [Tags]    own-data
     ${queue} =    Declare Queue    test.rabbitmq.${{ uuid.uuid4().hex }}
     Bind Queue    ${queue}    ${RABBITMQ_EXCHANGE}    ${ALERT_ROUTING_KEY}
     ${alert} =    Publish Alert

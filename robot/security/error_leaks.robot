@@ -8,7 +8,7 @@ Suite Setup       Focus Suite Setup
 Suite Teardown    Focus Suite Teardown
 Test Timeout      2 minutes
 
-Test Tags         security    api    regression
+Test Tags         security    api    regression    shared
 
 
 *** Test Cases ***

@@ -511,6 +511,7 @@ class EffectCalls:
         self.stack: list[tuple[str, str, str]] = []  # user keywords: name, tagged, where
         self.keyword_problems: dict[str, str] = {}
         self.deprecated: set[str] = set()
+        self.errors: list[str] = []  # the dry run's own errors (a library that cannot load)
 
     def start_suite(self, data, result) -> None:
         self.suites.append(result.full_name)
@@ -634,6 +635,11 @@ def dry_run(paths: list[str]) -> EffectCalls:
         stdout=console,
         stderr=console,
     )
+    listener.errors = [
+        line.split("]", 1)[1].strip()
+        for line in console.getvalue().splitlines()
+        if line.startswith("[ ERROR ]")
+    ]
     return listener
 
 
@@ -658,6 +664,10 @@ def main(argv: list[str] | None = None) -> int:
         if not listener.tests:
             print(f"check_effects: no test found in {' '.join(paths)}", file=sys.stderr)
             return 2
+        problems += [
+            f"the dry run could not read everything, so it would check less than it says: {error}"
+            for error in listener.errors
+        ]
         problems += listener.problems()
         counts = listener.effects()
         summary += f"; {len(listener.tests)} tests: " + ", ".join(
