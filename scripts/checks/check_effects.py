@@ -216,6 +216,8 @@ class Project:
         self.classes: dict[str, list[str]] = defaultdict(list)  # Class -> [module:Class]
         self.external_names: dict[str, set[str]] = defaultdict(set)  # module -> names
         self.attribute_types: dict[str, dict[str, str]] = defaultdict(dict)
+        roots = list(roots)
+        self.packages = PROJECT_PACKAGES + tuple(root.name for root in roots)
         for root in roots:
             for path in sorted(root.rglob("*.py")):
                 self._read(path, base)
@@ -233,7 +235,7 @@ class Project:
                 source = node.module if isinstance(node, ast.ImportFrom) else None
                 for alias in node.names:
                     origin = source or alias.name
-                    if not origin.startswith(PROJECT_PACKAGES):
+                    if not origin.startswith(self.packages):
                         self.external_names[module].add((alias.asname or alias.name).split(".")[0])
         for node in tree.body:
             if isinstance(node, ast.ClassDef):
