@@ -147,14 +147,35 @@ class Environment:
                 logger.error(str(error))
                 raise EnvironmentFailure(str(error)) from None
             run_environment.activate(environment)
-            logger.info(
-                f"Environment '{environment.name}': Focus API at "
-                f"{environment.value('FOCUS_BASE_URL')}"
-            )
+            self._announce(environment)
             builtin = BuiltIn()
             for name, value in environment.variables.items():
                 builtin.set_global_variable(f"${{{name}}}", value)
+            # The policy may be stricter than the name's (a non-loopback endpoint, a variable
+            # file marking production): the guard marks again what may not run.
+            self._guard.remark(environment.policy)
         return environment.name
+
+    @staticmethod
+    def _announce(environment: RunEnvironment) -> None:
+        """The run's header: the console, log.html's top-suite metadata, and the log."""
+        header = environment.header()
+        logger.console(header)
+        logger.info(header)
+        try:
+            BuiltIn().set_suite_metadata("Environment", header, top=True)
+        except RobotNotRunningError:  # pragma: no cover - only ever called in a run
+            pass
+        if environment.policy.why:
+            logger.warn(
+                f"Environment '{environment.name}' runs with {environment.policy.row}'s "
+                f"policy: {environment.policy.why}"
+            )
+        for old in environment.policy.deprecated:
+            logger.warn(
+                f"{old} is deprecated: set ALLOW_DISRUPTIVE={environment.policy.row} instead "
+                "(the value names the environment it allows)"
+            )
 
     def _before_loading(self, name: str) -> None:
         if name == run_environment.LOCAL:

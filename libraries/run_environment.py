@@ -226,6 +226,24 @@ class RunEnvironment:
         Never log what this returns for a secret."""
         return plain(self.variables.get(name)) or default
 
+    def header(self) -> str:
+        """One line for the run's header: the environment, the policy row, its hosts and the
+        effect classes that will run (and what each skipped one needs)."""
+        hosts = sorted({str(endpoint) for endpoint in self.endpoints}) or ["none"]
+        row = self.policy.row
+        policy = f"{row}'s policy" + (f" because {self.policy.why}" if self.policy.why else "")
+        runs = [e for e in policy_table.EFFECTS if self.policy.allows(e)]
+        skipped = [
+            f"{e} (needs {self.policy.missing[e]})"
+            for e in policy_table.EFFECTS
+            if not self.policy.allows(e)
+        ]
+        line = (
+            f"Environment '{self.name}' with {policy}; hosts: {', '.join(hosts)}; "
+            f"runs: {', '.join(runs)}"
+        )
+        return line + (f"; skipped: {', '.join(skipped)}" if skipped else "")
+
     def secrets(self) -> list[Secret]:
         return [value for value in self.variables.values() if isinstance(value, Secret)]
 
@@ -261,8 +279,28 @@ def resolve_environment(
     module = importlib.import_module(f"variables.{name}")
     variables = dict(module.get_variables())
     endpoints = endpoints_of(variables)
+    check_identity(name, endpoints, variables)
     policy = Policy.of(name, variables, environ, endpoints)
     return RunEnvironment(name, policy, endpoints, variables)
+
+
+def check_identity(
+    name: str, endpoints: tuple[Endpoint, ...], variables: Mapping[str, Any]
+) -> None:
+    """Trust endpoints, not labels: one line (:class:`EnvironmentError_`) when an endpoint
+    of this run is a host another environment declares (``PRODUCTION_HOSTS``,
+    ``STAGING_HOSTS``), whatever this run is called."""
+    for other, variable in policy_table.DECLARED_HOSTS.items():
+        if other == name:
+            continue
+        hosts = {str(host).lower() for host in variables.get(variable) or ()}
+        for endpoint in endpoints:
+            if endpoint.host.strip("[]").lower() in hosts:
+                raise EnvironmentError_(
+                    f"Environment '{name}' points at {other}: {endpoint.service} is "
+                    f"{endpoint} (listed in {variable}). Run with -v ENV:{other} to test "
+                    f"{other}, or point the {name} variables at {name}'s hosts"
+                )
 
 
 _URL_VARIABLES = ("FOCUS_BASE_URL", "FOCUS_UI_URL", "RABBITMQ_MGMT_URL")

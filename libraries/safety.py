@@ -55,7 +55,24 @@ from typing import Any, TypeVar
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from libraries import run_environment
+from libraries.common.effects import cleans_up, no_effect
 from variables import policy as table
+
+__all__ = [
+    "DISRUPTIVE",
+    "OWN_DATA",
+    "READ_ONLY",
+    "SHARED",
+    "EffectRefused",
+    "cleans_up",
+    "disruptive",
+    "effect",
+    "no_effect",
+    "own_data",
+    "refuse",
+    "refusal",
+    "shared",
+]
 
 READ_ONLY = table.READ_ONLY
 OWN_DATA = table.OWN_DATA

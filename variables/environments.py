@@ -111,10 +111,30 @@ def unknown_user() -> str:
     return os.environ.get("FOCUS_UNKNOWN_USER") or f"no-such-user-{uuid.uuid4().hex[:12]}"
 
 
+def declared_hosts(name: str) -> list[str]:
+    """The hosts ``<NAME>_HOSTS`` declares for environment ``name`` (comma-separated host
+    names or addresses, lower case; a ``host:port`` keeps only the host)."""
+    value = os.environ.get(f"{name.upper()}_HOSTS", "")
+    hosts = []
+    for item in value.split(","):
+        item = item.strip().lower()
+        if item.startswith("[") and "]" in item:  # [::1]:443
+            item = item[1 : item.index("]")]
+        elif item.count(":") == 1:
+            item = item.split(":", 1)[0]
+        if item:
+            hosts.append(item)
+    return hosts
+
+
 def common_variables() -> dict:
-    """Constants every environment shares."""
+    """Constants every environment shares, and the hosts each remote environment declares
+    (``PRODUCTION_HOSTS``, ``STAGING_HOSTS``: a run pointing at another environment's hosts
+    stops at the start)."""
     return {
         **constants.get_variables(),
+        "PRODUCTION_HOSTS": declared_hosts("production"),
+        "STAGING_HOSTS": declared_hosts("staging"),
         "K8S_NAMESPACE": constants.K8S_NAMESPACE,
         "RABBITMQ_EXCHANGE": constants.ALERT_EXCHANGE,
         "MONGO_DATABASE": constants.MONGO_DATABASE,

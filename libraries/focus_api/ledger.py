@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from libraries.common.effects import cleans_up
 from libraries.common.paths import results_dir
 
 
@@ -157,6 +158,7 @@ class TaskLedger:
             and (e.owner in (0, e.pid) or not process_alive(e.owner))
         ]
 
+    @cleans_up("stops only the tasks this machine's earlier runs created and recorded")
     def stop_leftovers(
         self, server: str, stop: Callable[[str], int]
     ) -> tuple[list[str], list[str]]:

@@ -28,7 +28,7 @@ from libraries.load import stats as load_stats
 from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
 from libraries.load.targets import load_target
 from libraries.run_environment import RunEnvironment
-from libraries.safety import destructive
+from libraries.safety import disruptive
 
 __all__ = ["Load"]
 
@@ -111,7 +111,7 @@ class Load:
     | `Performance Should Not Regress` | ${stats} | tolerance=20% |
     """
 
-    @destructive("load the system")
+    @disruptive("load the system")
     @keyword
     def run_load(
         self,
@@ -176,7 +176,7 @@ class Load:
         self._record(environment.name, output_dir, result)
         return result
 
-    @destructive("load the system")
+    @disruptive("load the system")
     @keyword
     def run_standard_load(self, scenario: str) -> dict:
         """The standard run of ``scenario`` (the one ``make baseline`` records), for

@@ -23,6 +23,7 @@ from pika.exceptions import AMQPError, ChannelClosedByBroker
 
 from contract import constants
 from libraries.common import request_ids
+from libraries.common.effects import cleans_up
 from libraries.common.polling import wait_until
 
 POLL_S = 0.02
@@ -196,6 +197,7 @@ class RabbitMQClient:
     def is_open(self) -> bool:
         return self._connection is not None and self._connection.is_open
 
+    @cleans_up("deletes only the queues this client declared")
     def close(self) -> list[str]:
         """Delete every queue this client declared, then close; returns the queues deleted."""
         deleted = []

@@ -13,7 +13,7 @@ Test Setup        Exclusive Alerts Test Setup
 Test Teardown     Alerts Test Teardown
 Test Timeout      15 minutes
 
-Test Tags         alerts    regression    destructive
+Test Tags         alerts    regression    disruptive
 
 
 *** Variables ***

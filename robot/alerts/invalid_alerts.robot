@@ -11,7 +11,7 @@ Test Setup        Alerts Test Setup
 Test Teardown     Alerts Test Teardown
 Test Timeout      15 minutes
 
-Test Tags         alerts    regression    pod-errors-expected
+Test Tags         alerts    regression    pod-errors-expected    shared
 
 
 *** Test Cases ***

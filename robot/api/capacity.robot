@@ -12,7 +12,7 @@ Test Setup        Capacity Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${CAPACITY_TEST_TIMEOUT}
 
-Test Tags         api    regression    capacity    destructive    pod-errors-expected
+Test Tags         api    regression    capacity    disruptive    pod-errors-expected
 
 
 *** Test Cases ***

@@ -10,7 +10,7 @@ Test Setup        Focus Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${API_TEST_TIMEOUT}
 
-Test Tags         api    regression
+Test Tags         api    regression    own-data
 
 
 *** Test Cases ***
@@ -53,6 +53,7 @@ Each Task Gets Its Own Id And Stream Port
 *** Keywords ***
 Historic Configuration Should Be Accepted
     [Documentation]    ``/configure`` accepts a Historic ``${view}`` task over a recorded range.
+    [Tags]    own-data
     [Arguments]    ${view}
     ${payload} =    Build Historic Payload    ${view}
     Payload Should Be Accepted    ${payload}

@@ -10,7 +10,7 @@ Test Setup        Focus Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${API_TEST_TIMEOUT}
 
-Test Tags         api    regression
+Test Tags         api    regression    own-data
 
 
 *** Test Cases ***
@@ -80,6 +80,7 @@ ROI Of A Completed Task Is A Conflict
 ROI Change Should Be Rejected
     [Documentation]    Template: a ROI change ``&{change}`` of a running task is refused with 400
     ...    naming ``${field}``, and the task keeps running.
+    [Tags]    own-data
     [Arguments]    ${field}    &{change}
     ${task} =    Start Running Live Task
     Update Task ROI    ${task}    &{change}    expected_status=400    error_field=${field}

@@ -12,7 +12,7 @@ Test Setup        Focus Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${API_TEST_TIMEOUT}
 
-Test Tags         api    regression    e2e
+Test Tags         api    regression    e2e    own-data
 
 
 *** Test Cases ***

@@ -11,7 +11,7 @@ Test Setup        Focus Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${API_TEST_TIMEOUT}
 
-Test Tags         api    regression
+Test Tags         api    regression    own-data
 
 
 *** Test Cases ***

@@ -10,7 +10,7 @@ Test Setup        Focus Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${API_TEST_TIMEOUT}
 
-Test Tags         api    regression    PZ-13878
+Test Tags         api    regression    PZ-13878    own-data
 
 
 *** Test Cases ***

@@ -11,7 +11,7 @@ Test Setup        Focus Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${API_TEST_TIMEOUT}
 
-Test Tags         api    regression    PZ-13874
+Test Tags         api    regression    PZ-13874    own-data
 
 
 *** Test Cases ***

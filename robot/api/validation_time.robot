@@ -11,7 +11,7 @@ Test Setup        Focus Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${API_TEST_TIMEOUT}
 
-Test Tags         api    regression    PZ-13879
+Test Tags         api    regression    PZ-13879    own-data
 
 
 *** Test Cases ***
@@ -68,6 +68,7 @@ Historic Range Without Recordings Is Not Found
 Historic Times Should Be Rejected
     [Documentation]    Template: a Historic task from ``${start}`` to ``${end}`` is refused with 400
     ...    naming ``${field}``.
+    [Tags]    own-data
     [Arguments]    ${field}    ${start}    ${end}
     ${payload} =    Build Configure Payload    time_status=Historic
     Set To Dictionary    ${payload}    startTime=${start}    endTime=${end}
@@ -75,6 +76,7 @@ Historic Times Should Be Rejected
 
 Live Times Should Be Rejected
     [Documentation]    Template: a Live task with ``${start}``/``${end}`` is refused with 400 naming ``${field}``.
+    [Tags]    own-data
     [Arguments]    ${field}    ${start}    ${end}
     ${payload} =    Build Configure Payload    start=${start}    end=${end}
     Payload Should Be Rejected    ${payload}    ${field}

@@ -51,8 +51,9 @@ Recording Without Required Fields Is Rejected
 
 Alert With Out Of Range Severity Is Rejected
     [Documentation]    The alerts validator refuses a severity outside 1-3. The alert carries a test
-    ...    site id and, if wrongly stored, the teardown deletes it by its id: ``own-data``.
-    [Tags]    own-data
+    ...    site id and, if wrongly stored, the teardown deletes it by its id; the insert itself
+    ...    goes to the live collection: ``shared``.
+    [Tags]    shared
     Alert With Out Of Range Severity Should Be Rejected
 
 Rejected Inserts Leave The Recording History Unchanged

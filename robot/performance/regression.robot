@@ -13,7 +13,7 @@ Test Setup        Load Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${CAPACITY_TEST_TIMEOUT}
 
-Test Tags         performance    api    nightly    destructive
+Test Tags         performance    api    nightly    disruptive
 
 
 *** Test Cases ***

@@ -11,7 +11,7 @@ Test Setup        Load Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${CAPACITY_TEST_TIMEOUT}
 
-Test Tags         performance    api    regression    destructive
+Test Tags         performance    api    regression    disruptive
 
 
 *** Test Cases ***

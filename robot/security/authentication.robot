@@ -14,7 +14,7 @@ Suite Setup       Authentication Suite Setup
 Suite Teardown    Focus Suite Teardown
 Test Timeout      ${API_TEST_TIMEOUT}
 
-Test Tags         api    security    regression
+Test Tags         api    security    regression    shared
 
 
 *** Variables ***
@@ -150,18 +150,21 @@ Use An Expired Token
 
 Request Without Token Should Be Unauthorized
     [Documentation]    Template: ``${method} ${path}`` without ``Authorization`` answers 401 ``UNAUTHORIZED``.
+    [Tags]    shared
     [Arguments]    ${method}    ${path}
     Send Raw Request    ${method}    ${path}    body=${{{}}}    token=${EMPTY}    expected_status=401
     ...    error_code=UNAUTHORIZED
 
 Request With Token Should Be Unauthorized
     [Documentation]    Template: ``${method} ${path}`` with the bearer ``${token}`` answers 401 ``UNAUTHORIZED``.
+    [Tags]    shared
     [Arguments]    ${method}    ${path}    ${token}
     Send Raw Request    ${method}    ${path}    body=${{{}}}    token=${token}    expected_status=401
     ...    error_code=UNAUTHORIZED
 
 Request With Authorization Header Should Be Unauthorized
     [Documentation]    Template: ``${method} ${path}`` with ``Authorization: ${header}`` answers 401.
+    [Tags]    shared
     [Arguments]    ${method}    ${path}    ${header}
     VAR    &{headers} =    Authorization=${header}
     Send Raw Request    ${method}    ${path}    body=${{{}}}    headers=${headers}    expected_status=401
@@ -169,6 +172,7 @@ Request With Authorization Header Should Be Unauthorized
 
 Token Request Should Be Unauthorized
     [Documentation]    Template: ``POST /auth/token`` as ``${username}`` with ``${password}`` answers 401.
+    [Tags]    shared
     [Arguments]    ${username}    ${password}
     VAR    &{body} =    username=${username}    password=${password}
     Send Raw Request    POST    /auth/token    body=${body}    token=${EMPTY}    expected_status=401

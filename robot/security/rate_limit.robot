@@ -4,7 +4,7 @@ Documentation     Contract section 2, rate limit per token: beyond the configure
 ...               same token is served again. The limit is per token: while one token is flooded,
 ...               another token of the same user, and one of a second user, are served. Each flood
 ...               uses a token of its own, so other tests keep their pace, but it floods the server:
-...               ``destructive``.
+...               ``disruptive``.
 
 Resource          ../../resources/focus_api.resource
 
@@ -12,7 +12,7 @@ Suite Setup       Focus Suite Setup
 Suite Teardown    Focus Suite Teardown
 Test Timeout      ${API_TEST_TIMEOUT}
 
-Test Tags         api    security    regression    destructive
+Test Tags         api    security    regression    disruptive
 
 
 *** Test Cases ***

@@ -19,7 +19,7 @@ Test Tags         ui    alerts
 *** Test Cases ***
 Published Alerts Are Listed Newest First
     [Documentation]    Three alerts published with distinct times are listed newest first.
-    [Tags]    regression
+    [Tags]    regression    own-data
     ${alerts} =    Publish Alerts A Second Apart    3
     Open Alerts Panel
     FOR    ${alert}    IN    @{alerts}
@@ -29,43 +29,43 @@ Published Alerts Are Listed Newest First
 
 SC Low Alert Shows Its Class And Colour
     [Documentation]    An alert of class 103 and severity 1 is listed as SC, low, in the low colour.
-    [Tags]    regression
+    [Tags]    regression    own-data
     [Template]    Alert Should Show Class And Severity Colour
     103    1
 
 SC Medium Alert Shows Its Class And Colour
     [Documentation]    An alert of class 103 and severity 2 is listed as SC, medium, in the medium colour.
-    [Tags]    regression
+    [Tags]    regression    own-data
     [Template]    Alert Should Show Class And Severity Colour
     103    2
 
 SC High Alert Shows Its Class And Colour
     [Documentation]    An alert of class 103 and severity 3 is listed as SC, high, in the high colour.
-    [Tags]    regression
+    [Tags]    regression    own-data
     [Template]    Alert Should Show Class And Severity Colour
     103    3
 
 SD Low Alert Shows Its Class And Colour
     [Documentation]    An alert of class 104 and severity 1 is listed as SD, low, in the low colour.
-    [Tags]    regression
+    [Tags]    regression    own-data
     [Template]    Alert Should Show Class And Severity Colour
     104    1
 
 SD Medium Alert Shows Its Class And Colour
     [Documentation]    An alert of class 104 and severity 2 is listed as SD, medium, in the medium colour.
-    [Tags]    regression
+    [Tags]    regression    own-data
     [Template]    Alert Should Show Class And Severity Colour
     104    2
 
 SD High Alert Shows Its Class And Colour
     [Documentation]    An alert of class 104 and severity 3 is listed as SD, high, in the high colour.
-    [Tags]    regression
+    [Tags]    regression    own-data
     [Template]    Alert Should Show Class And Severity Colour
     104    3
 
 Filter By Class Shows Only That Class
     [Documentation]    With class SC chosen, only SC alerts are listed: this test's SD alert is not.
-    [Tags]    regression
+    [Tags]    regression    own-data
     ${sc}    ${sd} =    Publish Alerts Of Both Classes
     Open Alerts Panel
     Filter Alerts    class=103
@@ -75,7 +75,7 @@ Filter By Class Shows Only That Class
 
 Filter By Severity Shows Only That Severity
     [Documentation]    With severity 3 chosen, only high alerts are listed.
-    [Tags]    regression
+    [Tags]    regression    own-data
     ${high} =    Publish Alert    severity=3
     ${low} =    Publish Alert    severity=1
     Open Alerts Panel
@@ -86,7 +86,7 @@ Filter By Severity Shows Only That Severity
 
 Filter By Class And Severity Together
     [Documentation]    Class SD and severity 2 together list the SD medium alert only.
-    [Tags]    regression
+    [Tags]    regression    own-data
     ${wanted} =    Publish Alert    classId=104    severity=2
     ${other_class} =    Publish Alert    classId=103    severity=2
     ${other_severity} =    Publish Alert    classId=104    severity=1
@@ -98,7 +98,7 @@ Filter By Class And Severity Together
 
 Clearing The Filters Lists Every Alert Again
     [Documentation]    After filtering, "Clear filters" brings back the alerts filtered out.
-    [Tags]    regression
+    [Tags]    regression    own-data
     ${sc}    ${sd} =    Publish Alerts Of Both Classes
     Open Alerts Panel
     Filter Alerts    class=104    severity=3
@@ -110,7 +110,7 @@ Clearing The Filters Lists Every Alert Again
 Acknowledge Survives A Reload And Shows In The API
     [Documentation]    Acknowledge marks the alert, a reload still shows it acknowledged, and
     ...    ``GET /alerts`` says ``acknowledged: true``.
-    [Tags]    regression
+    [Tags]    regression    own-data
     ${alert} =    Publish Alert
     Open Alerts Panel
     Alerts Panel Should List Alert    ${alert}
@@ -122,7 +122,7 @@ Acknowledge Survives A Reload And Shows In The API
 New Alert Appears Without A Reload
     [Documentation]    An alert published to RabbitMQ while the panel is open appears within 2 s,
     ...    as timed by the page itself, and the page was not reloaded.
-    [Tags]    smoke
+    [Tags]    smoke    own-data
     Open Alerts Panel
     Mark Page
     Record When Alert Rows Appear
@@ -133,8 +133,8 @@ New Alert Appears Without A Reload
 
 One Hundred Alerts Render
     [Documentation]    100 alerts published in a burst are all listed by the panel (a flood:
-    ...    destructive, never on production).
-    [Tags]    regression    destructive
+    ...    disruptive, never on production).
+    [Tags]    regression    disruptive
     Open Alerts Panel
     Publish Alerts    100    siteId=${SITE_ID}
     Alerts Panel Should Count Site Alerts    100    timeout=20s
@@ -142,7 +142,7 @@ One Hundred Alerts Render
 Invalid Alert Never Appears
     [Documentation]    An alert with severity 7 is rejected by the consumer and never listed, while
     ...    a valid alert published after it appears.
-    [Tags]    regression
+    [Tags]    regression    shared
     Open Alerts Panel
     ${invalid} =    Publish Invalid Alert    severity=${7}
     Alert Should Be Rejected    ${invalid}[message_id]    out_of_range    severity
@@ -153,7 +153,7 @@ Invalid Alert Never Appears
 Empty State Shows When No Alert Matches
     [Documentation]    With a time filter after every stored alert the panel shows its empty state;
     ...    an alert arriving after that time replaces it without a reload.
-    [Tags]    regression
+    [Tags]    regression    own-data
     [Setup]    Exclusive UI Alerts Test Setup
     Open Alerts Panel
     ${since} =    Get UTC Timestamp    offset=1s
@@ -169,6 +169,7 @@ Empty State Shows When No Alert Matches
 Alert Should Show Class And Severity Colour
     [Documentation]    Template: an alert of ``${class_id}`` and ``${severity}`` is listed with its
     ...    class label, severity name and severity colour.
+    [Tags]    own-data
     [Arguments]    ${class_id}    ${severity}
     ${alert} =    Publish Alert    classId=${class_id}    severity=${severity}
     Open Alerts Panel
@@ -177,6 +178,7 @@ Alert Should Show Class And Severity Colour
 
 Publish Alerts Of Both Classes
     [Documentation]    Publishes an SC low and an SD high alert; returns both.
+    [Tags]    own-data
     ${sc} =    Publish Alert    classId=103    severity=1
     ${sd} =    Publish Alert    classId=104    severity=3
     RETURN    ${sc}    ${sd}
@@ -184,6 +186,7 @@ Publish Alerts Of Both Classes
 Publish Alerts A Second Apart
     [Documentation]    Publishes ``${count}`` alerts whose ``alertTime`` is one second apart (oldest
     ...    first); returns them.
+    [Tags]    own-data
     [Arguments]    ${count}
     ${alerts} =    Create List
     FOR    ${index}    IN RANGE    ${count}

@@ -12,7 +12,7 @@ Test Teardown     UI Test Teardown
 Test Timeout      5 minutes
 Test Template     Configure Form Should Reject
 
-Test Tags         ui    configure    regression
+Test Tags         ui    configure    regression    own-data
 
 
 *** Variables ***

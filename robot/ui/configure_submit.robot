@@ -11,7 +11,7 @@ Test Setup        UI Test Setup
 Test Teardown     UI Test Teardown
 Test Timeout      5 minutes
 
-Test Tags         ui    configure
+Test Tags         ui    configure    own-data
 
 
 *** Test Cases ***

@@ -11,7 +11,7 @@ Test Setup        Open Live View For CSRF
 Test Teardown     UI Test Teardown
 Test Timeout      5 minutes
 
-Test Tags         ui    csrf    security    regression
+Test Tags         ui    csrf    security    regression    own-data
 
 
 *** Test Cases ***

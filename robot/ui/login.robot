@@ -10,7 +10,7 @@ Test Setup        UI Test Setup
 Test Teardown     UI Test Teardown
 Test Timeout      5 minutes
 
-Test Tags         ui    login
+Test Tags         ui    login    own-data
 
 
 *** Test Cases ***

@@ -12,7 +12,7 @@ Test Setup        Open Form For A Task
 Test Teardown     UI Test Teardown
 Test Timeout      5 minutes
 
-Test Tags         ui    task-view    regression
+Test Tags         ui    task-view    regression    own-data
 
 
 *** Test Cases ***

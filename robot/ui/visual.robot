@@ -12,7 +12,7 @@ Test Setup        UI Alerts Test Setup
 Test Teardown     UI Alerts Test Teardown
 Test Timeout      5 minutes
 
-Test Tags         ui    visual    regression
+Test Tags         ui    visual    regression    own-data
 
 
 *** Variables ***

@@ -21,6 +21,7 @@ from libraries.focus_api.models import (
     build_payload,
     explain_invalid,
 )
+from libraries.safety import cleans_up, own_data
 
 GONE_STATUSES = (200, 404, 409)
 CAPACITY_POLL = timedelta(milliseconds=250)
@@ -82,6 +83,7 @@ class TaskKeywords(LibraryComponent):
         """
         return explain_invalid(payload)
 
+    @own_data("configure a task (registered for Stop All Tasks)")
     @keyword
     def configure_task(
         self,
@@ -122,6 +124,7 @@ class TaskKeywords(LibraryComponent):
             parse(ConfigureResponse, body, "POST /configure")
         return body
 
+    @own_data("configure a task (registered for Stop All Tasks)")
     @keyword
     def configure_task_for_view(
         self,
@@ -154,6 +157,7 @@ class TaskKeywords(LibraryComponent):
             time_status, view_type, options, expected_status, error_field, timeout
         )
 
+    @own_data("configure a task (registered for Stop All Tasks)")
     @keyword
     def configure_live_task(
         self,
@@ -176,6 +180,7 @@ class TaskKeywords(LibraryComponent):
         view_type = options.pop("view_type", "MultiChannel")
         return self._configure("Live", view_type, options, expected_status, error_field, timeout)
 
+    @own_data("configure a task (registered for Stop All Tasks)")
     @keyword
     def configure_historic_task(
         self,
@@ -218,6 +223,7 @@ class TaskKeywords(LibraryComponent):
         payload = build_payload(time_status=time_status, view_type=view_type, **options)
         return self.configure_task(payload, expected_status, error_field, timeout=timeout)
 
+    @own_data("configure a task (registered for Stop All Tasks)")
     @keyword
     def configure_task_should_be_refused_for_capacity(self, payload: dict | None = None) -> int:
         """``POST /configure`` must answer ``503`` ``CAPACITY_EXCEEDED`` with a ``Retry-After``
@@ -237,6 +243,7 @@ class TaskKeywords(LibraryComponent):
             raise AssertionError(f"503 without a valid Retry-After header: {retry_after!r}")
         return int(retry_after)
 
+    @own_data("configure a task (registered for Stop All Tasks)")
     @keyword
     def configure_task_when_capacity_frees(
         self,
@@ -280,6 +287,7 @@ class TaskKeywords(LibraryComponent):
             describe=lambda _answer: "503 CAPACITY_EXCEEDED",
         )
 
+    @own_data("change a task's region of interest")
     @keyword("Update Task ROI")
     def update_task_roi(
         self,
@@ -304,7 +312,9 @@ class TaskKeywords(LibraryComponent):
             changes["channels"] = _range(channels)
         if frequency_range is not None:
             changes["frequencyRange"] = _range(frequency_range)
-        response = self.client.config_task(task_id_of(task), changes)
+        task_id = task_id_of(task)
+        self.require_own_task(task_id, "change the region of interest of task")
+        response = self.client.config_task(task_id, changes)
         check_status(response, expected_status, error_field=error_field)
         body = body_of(response)
         if response.status_code == 200:
@@ -330,6 +340,7 @@ class TaskKeywords(LibraryComponent):
         logger.info(f"Registered task {task_id} for clean-up")
         return task_id
 
+    @own_data("stop a task")
     @keyword
     def stop_task(self, task: dict | str, expected_status: int | str = 200) -> dict:
         """``DELETE /task/{task_id}``; returns the body (``{"status": "stopped"}``).
@@ -340,12 +351,14 @@ class TaskKeywords(LibraryComponent):
         Returns the body, e.g. ``{"status": "stopped"}``.
         """
         task_id = task_id_of(task)
+        self.require_own_task(task_id, "stop task")
         response = self.client.stop(task_id)
         check_status(response, expected_status)
         if response.status_code in GONE_STATUSES:
             self.forget_task(task_id)
         return body_of(response)
 
+    @cleans_up("stops only the tasks this library (or a load engine of this process) created")
     @keyword
     def stop_all_tasks(self, free_timeout: timedelta = timedelta(seconds=30)) -> None:
         """Stop every task this library created and has not stopped yet, and every task a

@@ -20,7 +20,7 @@ from libraries.mongodb.keywords.base import (
     require_documents,
     truncate,
 )
-from libraries.safety import own_data
+from libraries.safety import own_data, shared
 
 DEFAULT_SPEC = str(spec_module.DEFAULT_SPEC)
 POLL_INTERVAL_S = 0.2
@@ -70,7 +70,7 @@ def scope_refusal(
 class DocumentKeywords(LibraryComponent):
     """Test documents, counts, conditions every document must satisfy, checksums."""
 
-    @own_data("insert a test document (deleted at the end of the test)")
+    @shared("insert a document into a live collection")
     @keyword
     def insert_test_document(self, collection: str, document: dict[str, Any]) -> str:
         """Insert ``document``; the library deletes it at the end of the test. Returns its ``_id``.

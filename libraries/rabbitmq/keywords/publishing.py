@@ -21,7 +21,7 @@ from libraries.common.sites import real_site_id
 from libraries.rabbitmq.client import RabbitMQClient
 from libraries.rabbitmq.keywords.base import LibraryComponent
 from libraries.rabbitmq.models import build_alert, valid_alert
-from libraries.safety import destructive, own_data
+from libraries.safety import disruptive, own_data, shared
 
 LATENCY_POLL_S = 0.002
 
@@ -107,8 +107,8 @@ class PublishingKeywords(LibraryComponent):
         fields.setdefault("siteId", _site_id())
         return build_alert(drop=tuple(names), **fields)
 
-    @shows(ALERT_CLASSES=ALERT_CLASSES)
     @own_data("publish an alert under the test's site id")
+    @shows(ALERT_CLASSES=ALERT_CLASSES)
     @keyword
     def publish_alert(self, **fields: Any) -> dict:
         """Publish one valid alert (persistent, confirmed) to ``prisma``, ``Algorithm.AlertReport``.
@@ -146,6 +146,7 @@ class PublishingKeywords(LibraryComponent):
         logger.info(f"Published alert {json.dumps(alert)}")
         return alert
 
+    @shared("publish a raw message to any exchange")
     @keyword
     def publish_raw_message(
         self,
@@ -184,7 +185,7 @@ class PublishingKeywords(LibraryComponent):
         logger.info(f"Published {len(data)} bytes to {exchange!r}/{routing_key!r}: {preview}")
         return sent
 
-    @destructive("flood the broker with a burst of alerts")
+    @disruptive("flood the broker with a burst of alerts")
     @keyword
     def publish_alerts(self, count: int, **fields: Any) -> list[str]:
         """Publish ``count`` valid alerts in a burst (persistent, confirmed); returns their ids.
@@ -202,7 +203,7 @@ class PublishingKeywords(LibraryComponent):
         _log_rate(len(ids), time.monotonic() - started, "1 publisher")
         return ids
 
-    @destructive("flood the broker from concurrent publishers")
+    @disruptive("flood the broker from concurrent publishers")
     @keyword
     def publish_alerts_concurrently(
         self, publishers: int, per_publisher: int, **fields: Any
@@ -248,7 +249,7 @@ class PublishingKeywords(LibraryComponent):
         _log_rate(len(ids), time.monotonic() - started, f"{publishers} publishers")
         return ids
 
-    @destructive("load the alert pipeline")
+    @disruptive("load the alert pipeline")
     @keyword
     def measure_publish_to_visible_latency(
         self,
