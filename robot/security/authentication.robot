@@ -114,7 +114,6 @@ Wrong Credentials Get No Token
     [Documentation]    ``POST /auth/token`` with a wrong or an empty password answers 401. The user is
     ...    ``${FAILED_LOGIN_USER}``: the real account on the twin, a user that does not exist on
     ...    a live system (failed logins of a real account can lock it).
-    [Tags]    shared
     [Template]    Token Request Should Be Unauthorized
     ${FAILED_LOGIN_USER}    wrong-password
     ${FAILED_LOGIN_USER}    ${EMPTY}
@@ -122,7 +121,6 @@ Wrong Credentials Get No Token
 Unknown User With The Right Password Gets No Token
     [Documentation]    ``POST /auth/token`` with the right password under a user name the server does
     ...    not know (``${FOCUS_UNKNOWN_USER}``) answers 401: the password alone is not enough.
-    [Tags]    shared
     Token Should Be Refused For User    ${FOCUS_UNKNOWN_USER}    ${FOCUS_PASSWORD}
 
 Token Endpoint Needs No Token
