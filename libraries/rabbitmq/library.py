@@ -35,9 +35,10 @@ class RabbitMQ(DynamicCore):
 
     = Test queues and live systems =
 
-    Every queue `Declare Queue` makes is the test's own: exclusive (a durable one
-    auto-delete), with ``x-expires`` and ``x-max-length``, so even a killed run leaves
-    none behind and none grows without end. `Bind Queue`, `Delete Queue`, `Purge Queue`
+    Every queue `Declare Queue` makes is the test's own: exclusive (a durable one, which
+    must survive a broker restart, expires instead), with ``x-expires`` and
+    ``x-max-length``, so even a killed run leaves none behind for long and none grows
+    without end. `Bind Queue`, `Delete Queue`, `Purge Queue`
     and `Wait For Message` act on such queues only: a queue others use is never read (a
     read takes or reorders their messages), bound or deleted. Rejected alerts are read
     from a private queue bound beside the real ``prisma.alerts.rejected``

@@ -59,7 +59,9 @@ class QueueKeywords(LibraryComponent):
 
         - not ``durable`` (the default): *exclusive*, so the broker deletes it when this
           library's connection closes, however the run ends;
-        - ``durable=True`` (a queue that must survive a broker restart): *auto-delete*;
+        - ``durable=True`` (a queue that must survive a broker restart, for the outage
+          tests): neither exclusive nor auto-delete, since the broker removes those at a
+          restart; its ``x-expires`` removes it once unused, also after a killed run;
         - always ``x-expires`` (``expires``, default 10 minutes unused) and
           ``x-max-length`` (``max_length`` messages, the oldest dropped beyond it), so a
           queue bound to a live exchange can neither outlive the run nor grow without end.
@@ -75,11 +77,11 @@ class QueueKeywords(LibraryComponent):
         self.client.declare_queue(
             name,
             durable=durable,
-            auto_delete=durable,
+            auto_delete=False,
             exclusive=not durable,
             arguments=arguments,
         )
-        kind = "durable, auto-delete" if durable else "exclusive"
+        kind = "durable, expiring" if durable else "exclusive"
         logger.info(f"Declared test queue {name!r} ({kind}, {arguments})")
         return name
 
