@@ -120,3 +120,12 @@ def test_remote_variables_give_a_random_unknown_user_unless_one_is_named(monkeyp
     named = staging.get_variables()
     assert named["FOCUS_UNKNOWN_USER"] == "qa-nobody"
     assert named["ALERT_REJECTED_EXCHANGE"] == ""
+
+
+# -- nothing is published under the real site ---------------------------------------------------
+def test_the_real_site_is_refused_and_a_test_site_is_not() -> None:
+    with pytest.raises(sites.RealSiteRefused) as caught:
+        sites.require_test_site(constants.SITE_ID, "publish alerts under load")
+    assert "real site id 'prisma-210-1000'" in str(caught.value) and "\n" not in str(caught.value)
+    sites.require_test_site(TEST_SITE, "publish an alert")
+    sites.require_test_site(None, "publish a message")  # a body without a site id

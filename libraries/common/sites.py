@@ -7,6 +7,8 @@ publishes or deletes may name the environment's real site, which is other people
 
 from __future__ import annotations
 
+from typing import Any
+
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from contract import constants
@@ -33,3 +35,21 @@ def current_test_site() -> str | None:
     if value is None or str(value) in ("", real_site_id()):
         return None
     return str(value)
+
+
+class RealSiteRefused(RuntimeError):
+    """An alert was about to be published under the environment's real site id."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+def require_test_site(site_id: Any, action: str) -> None:
+    """Refuse ``action`` when ``site_id`` is the environment's real site: a test's alerts
+    carry a test site id (`Use A Test Site`), which its teardown deletes by."""
+    real = real_site_id()
+    if str(site_id) == real:
+        raise RealSiteRefused(
+            f"Refused to {action} under the environment's real site id {real!r}: alerts of "
+            "a test carry a test site id, which its teardown deletes. Give the test one with "
+            "'Use A Test Site' (resources/fixtures/alerts.resource) or pass siteId=<test site>."
+        )

@@ -23,6 +23,7 @@ from robot.libraries.BuiltIn import BuiltIn
 from libraries import run_environment
 from libraries.common.paths import results_dir
 from libraries.common.running_test import running_test
+from libraries.common.sites import require_test_site
 from libraries.load import ratios, sampler
 from libraries.load import stats as load_stats
 from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
@@ -151,6 +152,8 @@ class Load:
             max_requests,
         )
         site_id = str(builtin.get_variable_value("${SITE_ID}"))
+        if scenario == "alerts":
+            require_test_site(site_id, "publish alerts under load")
         target = self._target(environment, scenario, site_id)
         logger.info(f"Load: {spec} against {target.base_url}")
         watcher = self._sampler(environment, sample)

@@ -17,7 +17,7 @@ from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from contract import constants
 from libraries.common.docs import ALERT_CLASSES, shows
 from libraries.common.polling import wait_until
-from libraries.common.sites import real_site_id
+from libraries.common.sites import require_test_site
 from libraries.rabbitmq.client import RabbitMQClient
 from libraries.rabbitmq.keywords.base import LibraryComponent
 from libraries.rabbitmq.models import build_alert, valid_alert
@@ -32,24 +32,6 @@ def _site_id() -> str:
         return str(BuiltIn().get_variable_value("${SITE_ID}", constants.SITE_ID))
     except RobotNotRunningError:
         return constants.SITE_ID
-
-
-class RealSiteRefused(RuntimeError):
-    """An alert was about to be published under the environment's real site id."""
-
-    ROBOT_SUPPRESS_NAME = True
-
-
-def require_test_site(site_id: Any, action: str) -> None:
-    """Refuse ``action`` when ``site_id`` is the environment's real site: a test's alerts
-    carry a test site id (`Use A Test Site`), which its teardown deletes by."""
-    real = real_site_id()
-    if str(site_id) == real:
-        raise RealSiteRefused(
-            f"Refused to {action} under the environment's real site id {real!r}: alerts of "
-            "a test carry a test site id, which its teardown deletes. Give the test one with "
-            "'Use A Test Site' (resources/fixtures/alerts.resource) or pass siteId=<test site>."
-        )
 
 
 def _site_of(body: bytes | str | dict | list) -> Any:
