@@ -326,7 +326,7 @@ class Load:
         | ${measured} = | `Measure Endpoints Against Control` |
         | `Endpoints Should Not Slow Down` | ${measured} |
         """
-        load_target = self._target(BuiltIn(), "ratios")
+        load_target = self._target(run_environment.current(), "ratios", "")
         target = ratios.Target(
             load_target.base_url, load_target.user, load_target.password, load_target.ca_bundle
         )
