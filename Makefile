@@ -46,7 +46,7 @@ lint:
 	$(VENV)/robocop check --extend-select ANN02 --configure ANN02.severity=W resources
 	$(VENV)/robocop format --check robot resources
 	$(VENV)/python -m scripts.checks.check_tags robot
-	$(VENV)/python -m scripts.checks.check_destructive robot
+	$(VENV)/python -m scripts.checks.check_effects robot
 	$(VENV)/python -m scripts.checks.check_coverage robot/CONTRACT_COVERAGE.md
 	$(VENV)/actionlint .github/workflows/*.yml
 	@scripts/checks/check_jenkinsfile.sh Jenkinsfile
@@ -148,12 +148,12 @@ SHARD ?= 1
 SHARDS ?= 4
 ci-shard: setup
 	@rc=0; $(VENV)/pabot --processes 2 --shard $(SHARD)/$(SHARDS) --outputdir $(RESULTS)/shard-$(SHARD) \
-		$(MONITOR) --exclude nightly --exclude destructive $(ROBOT_OPTS) robot/ || rc=$$?; \
+		$(MONITOR) --exclude nightly --exclude disruptive $(ROBOT_OPTS) robot/ || rc=$$?; \
 		[ $$rc -le 250 ] || { echo "ci-shard: pabot exited $$rc"; exit $$rc; }
 
 ci-destructive: setup
 	@rc=0; $(VENV)/robot --outputdir $(RESULTS)/destructive $(MONITOR) \
-		--include destructive --exclude nightly $(ROBOT_OPTS) robot/ || rc=$$?; \
+		--include disruptive --exclude nightly $(ROBOT_OPTS) robot/ || rc=$$?; \
 		[ $$rc -le 250 ] || { echo "ci-destructive: robot exited $$rc"; exit $$rc; }
 
 # The shards' outputs (GitHub: downloaded to results/parts/<artifact>/) -> results/merged.

@@ -54,6 +54,11 @@ if set(ALERT_CLASSES) != set(get_args(AlertClass)) or set(ALERT_SEVERITIES) != s
 ALERT_EXCHANGE = "prisma"
 ALERT_ROUTING_KEY = "Algorithm.AlertReport"
 ALERT_REJECTED_QUEUE = "prisma.alerts.rejected"
+# (decided) The consumer publishes each rejection to the alert exchange with this routing key,
+# and the rejected queue is bound to it there: a test reads rejections from a private queue
+# bound beside the real one, never from the real queue (which others read).
+ALERT_REJECTED_EXCHANGE = ALERT_EXCHANGE
+ALERT_REJECTED_ROUTING_KEY = "prisma.alerts.rejected"
 ALERT_CONSUMER_QUEUE = "focus-server.alerts"
 SITE_ID = "prisma-210-1000"
 

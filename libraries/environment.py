@@ -63,6 +63,26 @@ from libraries.run_environment import RunEnvironment
 SYSTEM_LOCK = "system"
 
 
+class UnknownUserMissing(RuntimeError):
+    """Failed-login tests off the twin have no user that does not exist."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+def user_for_failed_logins(environment: RunEnvironment, real_user: str) -> str:
+    """``real_user`` on the twin with loopback endpoints only; else the environment's
+    ``FOCUS_UNKNOWN_USER`` (see `Get User For Failed Logins`)."""
+    if environment.is_twin and environment.loopback:
+        return real_user
+    unknown = environment.text("FOCUS_UNKNOWN_USER")
+    if not unknown or unknown == real_user:
+        raise UnknownUserMissing(
+            "FOCUS_UNKNOWN_USER is empty or names a real account: failed-login tests on "
+            f"'{environment.name}' need a user that does not exist (unset it for a random name)"
+        )
+    return unknown
+
+
 class EnvironmentFailure(RuntimeError):
     """Stops the whole run: nothing can be tested against a wrong environment."""
 
@@ -136,14 +156,35 @@ class Environment:
                 logger.error(str(error))
                 raise EnvironmentFailure(str(error)) from None
             run_environment.activate(environment)
-            logger.info(
-                f"Environment '{environment.name}': Focus API at "
-                f"{environment.value('FOCUS_BASE_URL')}"
-            )
+            self._announce(environment)
             builtin = BuiltIn()
             for name, value in environment.variables.items():
                 builtin.set_global_variable(f"${{{name}}}", value)
+            # The policy may be stricter than the name's (a non-loopback endpoint, a variable
+            # file marking production): the guard marks again what may not run.
+            self._guard.remark(environment.policy)
         return environment.name
+
+    @staticmethod
+    def _announce(environment: RunEnvironment) -> None:
+        """The run's header: the console, log.html's top-suite metadata, and the log."""
+        header = environment.header()
+        logger.console(header)
+        logger.info(header)
+        try:
+            BuiltIn().set_suite_metadata("Environment", header, top=True)
+        except RobotNotRunningError:  # pragma: no cover - only ever called in a run
+            pass
+        if environment.policy.why:
+            logger.warn(
+                f"Environment '{environment.name}' runs with {environment.policy.row}'s "
+                f"policy: {environment.policy.why}"
+            )
+        for old in environment.policy.deprecated:
+            logger.warn(
+                f"{old} is deprecated: set ALLOW_DISRUPTIVE={environment.policy.row} instead "
+                "(the value names the environment it allows)"
+            )
 
     def _before_loading(self, name: str) -> None:
         if name == run_environment.LOCAL:
@@ -172,6 +213,25 @@ class Environment:
         """
         self.prepare_test_environment()
         return run_environment.current().secrets()
+
+    @keyword
+    def get_user_for_failed_logins(self, real_user: str) -> str:
+        """The user name a negative login test sends with a wrong password or key.
+
+        On the twin (``local``, every endpoint loopback) it is ``real_user``: a wrong
+        password for a real account is the stronger check, and nobody else uses the twin.
+        Anywhere else it is ``${FOCUS_UNKNOWN_USER}`` (the variable ``FOCUS_UNKNOWN_USER``,
+        else a random name): failed logins with a real account, repeated by pabot, can lock
+        it or trip fail2ban for everyone; a user that does not exist has nothing to lock.
+
+        | ${user} = | `Get User For Failed Logins` | ${FOCUS_USER} |
+        | Token Request Should Be Unauthorized | ${user} | wrong-password |
+
+        Returns a user name, e.g. ``tester`` on the twin, ``no-such-user-3fa9c2d1e0b4`` on
+        staging.
+        """
+        self.prepare_test_environment()
+        return user_for_failed_logins(run_environment.current(), real_user)
 
     # ----------------------------------------------------------------------- locks
 
@@ -253,6 +313,24 @@ class Environment:
             )
 
     # -------------------------------------------------------------------- guard
+
+    @keyword
+    def effect_should_be_allowed(
+        self, effect: Literal["own-data", "shared", "disruptive"], action: str
+    ) -> None:
+        """Fails, before anything is done, when ``action`` of class ``effect`` must not run.
+
+        The first step of every resource keyword that changes state (which also carries
+        ``[Tags]    <effect>``). It fails when the environment's policy rules ``effect``
+        out (``variables/policy.py``: ``shared`` on production needs
+        ``ALLOW_SHARED=production``, ``disruptive`` on staging and production needs
+        ``ALLOW_DISRUPTIVE=<env>``), or, off the twin, when the running test is tagged with
+        a weaker effect. On the twin it passes.
+
+        | `Effect Should Be Allowed` | shared | publish an alert under the real site |
+        | `Effect Should Be Allowed` | disruptive | fill every capacity slot |
+        """
+        safety.refuse(effect, action)
 
     @keyword
     def destructive_action_should_be_allowed(self, action: str) -> None:

@@ -30,10 +30,12 @@ from robot.api.types import Secret
 
 from libraries.common.arguments import plain
 from variables import environments
+from variables import policy as policy_table
 
 ROBOT_VARIABLE = "ENV"  # -v ENV:<name>
 PROCESS_VARIABLE = "FOCUS_ENV"
 PRODUCTION = "production"
+STAGING = "staging"
 LOCAL = "local"
 
 EnvironmentError_ = environments.EnvironmentError_
@@ -47,21 +49,118 @@ class EnvironmentNotPrepared(RuntimeError):
 
 @dataclass(frozen=True)
 class Policy:
-    """What may run on an environment.
+    """What may run on an environment: which effect classes (``variables/policy.py``).
 
-    Today one rule: an environment marked production (by name, or ``IS_PRODUCTION`` in
-    its variable file) refuses destructive actions unless ``ALLOW_DESTRUCTIVE=1`` and the
-    running test is tagged ``destructive`` (:mod:`libraries.safety`). Effect classes per
-    environment (read-only, own-data, shared, disruptive) belong here as fields.
+    ``row`` is the row of the policy table that applies: the environment's own, or a
+    stricter one its endpoints call for (``why`` says which endpoint). ``allowed`` holds the
+    effect classes that may run; ``missing`` says, for each one that may not, the allowance
+    that would allow it (``ALLOW_SHARED=production``). ``deprecated`` lists the deprecated
+    spellings this policy honoured (``ALLOW_DESTRUCTIVE``), for one warning each.
+
+    ``production`` is kept for the callers that only ask that: the production row applies.
     """
 
     production: bool
+    row: str = ""
+    allowed: frozenset[str] = frozenset(policy_table.EFFECTS)
+    missing: Mapping[str, str] = field(default_factory=dict, compare=False)
+    why: str = field(default="", compare=False)
+    deprecated: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.row:
+            row = PRODUCTION if self.production else LOCAL
+            object.__setattr__(self, "row", row)
+            object.__setattr__(self, "allowed", _allowed(row, os.environ)[0])
+            object.__setattr__(self, "missing", _allowed(row, os.environ)[1])
 
     @classmethod
-    def of(cls, name: str, variables: Mapping[str, Any] | None = None) -> Policy:
-        """The policy of ``name``; when in doubt, production."""
+    def of(
+        cls,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+        endpoints: tuple[Endpoint, ...] | None = None,
+    ) -> Policy:
+        """The policy of ``name``; when in doubt, production.
+
+        The row is the strictest of: the name's (an unknown name is production's), the
+        production row when the variable file says ``IS_PRODUCTION``, and staging's when any
+        of ``endpoints`` is not loopback (or there are none and the name is not ``local``).
+        """
+        environ = os.environ if environ is None else environ
         marked = variables is not None and variables.get("IS_PRODUCTION") is True
-        return cls(production=name == PRODUCTION or marked)
+        row = name if name in policy_table.POLICY else PRODUCTION
+        why = "" if row == name else f"'{name}' is not a known environment"
+        if marked and row != PRODUCTION:
+            row, why = PRODUCTION, "its variable file sets IS_PRODUCTION"
+        remote = [endpoint for endpoint in endpoints or () if not endpoint.loopback]
+        if remote and _stricter(STAGING, row):
+            row = STAGING
+            why = f"{remote[0].service} at {remote[0]} is not a loopback address"
+        allowed, missing, deprecated = _allowed(row, environ)
+        return cls(
+            production=row == PRODUCTION,
+            row=row,
+            allowed=allowed,
+            missing=missing,
+            why=why,
+            deprecated=deprecated,
+        )
+
+    def allows(self, effect: str) -> bool:
+        """True when ``effect`` (``read-only``, ``own-data``, ``shared``, ``disruptive``) may
+        run here."""
+        return effect in self.allowed
+
+    @property
+    def restricted(self) -> bool:
+        """True when the run is not the unrestricted twin row (keywords then also check that
+        the running test is tagged with their effect)."""
+        return self.row != LOCAL
+
+    def describe(self) -> str:
+        """``shared: needs ALLOW_SHARED=production`` style summary of every effect class."""
+        parts = []
+        for effect in policy_table.EFFECTS:
+            if self.allows(effect):
+                parts.append(f"{effect}: runs")
+            else:
+                parts.append(f"{effect}: skipped (needs {self.missing[effect]})")
+        return ", ".join(parts)
+
+
+def _stricter(row: str, than: str) -> bool:
+    order = policy_table.STRICTNESS
+    return order.index(row) > order.index(than)
+
+
+def _allowed(
+    row: str, environ: Mapping[str, str]
+) -> tuple[frozenset[str], dict[str, str], tuple[str, ...]]:
+    """The effect classes the table allows on ``row`` given the allowances in ``environ``,
+    the allowance each refused one needs, and the deprecated allowances used."""
+    allowed, missing, deprecated = set(), {}, []
+    for effect, rule in policy_table.POLICY[row].items():
+        if rule == policy_table.ALWAYS:
+            allowed.add(effect)
+            continue
+        if row in _names(environ.get(rule, "")):
+            allowed.add(effect)
+            continue
+        for old, new in policy_table.DEPRECATED_ALLOWANCES.items():
+            value = environ.get(old, "").strip()
+            if new == rule and (value == "1" or row in _names(value)):
+                allowed.add(effect)
+                deprecated.append(old)
+                break
+        else:
+            missing[effect] = f"{rule}={row}"
+    return frozenset(allowed), missing, tuple(deprecated)
+
+
+def _names(value: str) -> set[str]:
+    return {part.strip().lower() for part in str(value).split(",") if part.strip()}
 
 
 @dataclass(frozen=True)
@@ -127,6 +226,24 @@ class RunEnvironment:
         Never log what this returns for a secret."""
         return plain(self.variables.get(name)) or default
 
+    def header(self) -> str:
+        """One line for the run's header: the environment, the policy row, its hosts and the
+        effect classes that will run (and what each skipped one needs)."""
+        hosts = sorted({str(endpoint) for endpoint in self.endpoints}) or ["none"]
+        row = self.policy.row
+        policy = f"{row}'s policy" + (f" because {self.policy.why}" if self.policy.why else "")
+        runs = [e for e in policy_table.EFFECTS if self.policy.allows(e)]
+        skipped = [
+            f"{e} (needs {self.policy.missing[e]})"
+            for e in policy_table.EFFECTS
+            if not self.policy.allows(e)
+        ]
+        line = (
+            f"Environment '{self.name}' with {policy}; hosts: {', '.join(hosts)}; "
+            f"runs: {', '.join(runs)}"
+        )
+        return line + (f"; skipped: {', '.join(skipped)}" if skipped else "")
+
     def secrets(self) -> list[Secret]:
         return [value for value in self.variables.values() if isinstance(value, Secret)]
 
@@ -161,7 +278,29 @@ def resolve_environment(
     # The variable file is chosen by name, as Robot's own `Variables` does.
     module = importlib.import_module(f"variables.{name}")
     variables = dict(module.get_variables())
-    return RunEnvironment(name, Policy.of(name, variables), endpoints_of(variables), variables)
+    endpoints = endpoints_of(variables)
+    check_identity(name, endpoints, variables)
+    policy = Policy.of(name, variables, environ, endpoints)
+    return RunEnvironment(name, policy, endpoints, variables)
+
+
+def check_identity(
+    name: str, endpoints: tuple[Endpoint, ...], variables: Mapping[str, Any]
+) -> None:
+    """Trust endpoints, not labels: one line (:class:`EnvironmentError_`) when an endpoint
+    of this run is a host another environment declares (``PRODUCTION_HOSTS``,
+    ``STAGING_HOSTS``), whatever this run is called."""
+    for other, variable in policy_table.DECLARED_HOSTS.items():
+        if other == name:
+            continue
+        hosts = {str(host).lower() for host in variables.get(variable) or ()}
+        for endpoint in endpoints:
+            if endpoint.host.strip("[]").lower() in hosts:
+                raise EnvironmentError_(
+                    f"Environment '{name}' points at {other}: {endpoint.service} is "
+                    f"{endpoint} (listed in {variable}). Run with -v ENV:{other} to test "
+                    f"{other}, or point the {name} variables at {name}'s hosts"
+                )
 
 
 _URL_VARIABLES = ("FOCUS_BASE_URL", "FOCUS_UI_URL", "RABBITMQ_MGMT_URL")

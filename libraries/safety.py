@@ -1,37 +1,87 @@
-"""The production guard: nothing destructive runs on production unless explicitly allowed.
+"""Effects: every keyword that changes state says what it changes, and refuses where the
+environment's policy rules it out.
 
-Two layers, both keyed on the ``destructive`` tag:
+= Effect classes =
 
-1. The guard listener (:mod:`libraries.guard`, registered by the ``Environment``
-   library) marks every test tagged ``destructive`` to be skipped on an environment
-   marked production,
-   before anything of it runs: Robot Framework then runs neither its setup, nor its
-   body, nor its teardown, and a suite whose tests are all skipped that way runs no
-   suite setup or teardown either.
-2. Defence in depth: keywords that delete, scale, fill, flood or load carry the
-   keyword tag ``destructive`` (the :func:`destructive` decorator, or ``[Tags]`` on a
-   resource keyword) and refuse to act on production unless the running test is tagged
-   ``destructive`` and ``ALLOW_DESTRUCTIVE=1`` is set. Outside a test (a suite setup or
-   teardown), ``ALLOW_DESTRUCTIVE=1`` alone allows them.
+Weakest first (the table of what runs where is ``variables/policy.py``):
 
-Whether the environment is production comes from the run's policy
-(:func:`libraries.run_environment.current_policy`), resolved once per run.
+- ``read-only``: changes nothing. No tag, no decorator.
+- ``own-data``: creates only test-scoped things (a test site id, a test-named queue, the
+  test's own tasks) and removes them, also when the test fails.
+- ``shared``: changes what others see: publishes to a live exchange, stops a task by any id,
+  inserts into a live collection, logs in with a wrong password, runs a command on a node,
+  sends hostile input.
+- ``disruptive``: outages, floods, capacity fills, load. ``destructive`` is its deprecated
+  name (tag and decorator), kept for one release with a deprecation warning.
 
-``scripts/checks/check_destructive.py`` checks statically (a dry run) that every test that
-calls a ``destructive`` keyword is tagged ``destructive`` itself.
+= Declaring an effect =
+
+A library keyword: the decorator, above ``@keyword``::
+
+    from libraries.safety import own_data, shared, disruptive
+
+    @shared("publish a raw message to any exchange")
+    @keyword
+    def publish_raw_message(self, exchange: str, routing_key: str, body: str) -> None: ...
+
+It adds the keyword tag (``shared``) and, before the keyword does anything, refuses
+(:class:`EffectRefused`, one line) when the policy rules the effect out, or when the
+environment is not the twin and the running test is tagged with a weaker effect.
+``@effect("shared", "...")`` is the same as ``@shared("...")``.
+
+A resource keyword: ``[Tags]    shared`` and, as its first step,
+``Effect Should Be Allowed    shared    publish an alert`` (``Environment`` library).
+
+A test: the tag of the strongest effect it reaches (``own-data``, ``shared`` or
+``disruptive``; none for read-only). ``make lint`` (``scripts/checks/check_effects.py``)
+checks both: every keyword that reaches a write declares an effect at least as strong as
+what it reaches, and every test carries the tag of the strongest keyword it reaches.
+
+= Two layers =
+
+1. The guard listener (:mod:`libraries.guard`) skips, before anything of them runs, the tests
+   whose effect the policy rules out: no setup, body or teardown.
+2. Defence in depth: the keywords refuse at run time (above).
+
+The policy comes from :func:`libraries.run_environment.current_policy`, resolved once per run.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 
 from libraries import run_environment
+from libraries.common.effects import cleans_up, no_effect
+from variables import policy as table
 
+__all__ = [
+    "DISRUPTIVE",
+    "OWN_DATA",
+    "READ_ONLY",
+    "SHARED",
+    "EffectRefused",
+    "cleans_up",
+    "disruptive",
+    "effect",
+    "no_effect",
+    "own_data",
+    "refuse",
+    "refusal",
+    "shared",
+]
+
+READ_ONLY = table.READ_ONLY
+OWN_DATA = table.OWN_DATA
+SHARED = table.SHARED
+DISRUPTIVE = table.DISRUPTIVE
+EFFECTS = table.EFFECTS
+EFFECT_TAGS = (OWN_DATA, SHARED, DISRUPTIVE)
+
+# Deprecated: the tag and the allowance of the first guard (use DISRUPTIVE, ALLOW_DISRUPTIVE).
 DESTRUCTIVE_TAG = "destructive"
 ALLOW_VARIABLE = "ALLOW_DESTRUCTIVE"
 PRODUCTION = run_environment.PRODUCTION
@@ -39,20 +89,55 @@ PRODUCTION = run_environment.PRODUCTION
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class DestructiveActionRefused(RuntimeError):
-    """A destructive keyword was called where it must not act."""
+class EffectRefused(RuntimeError):
+    """A keyword was called where its effect must not happen."""
 
     ROBOT_SUPPRESS_NAME = True
 
 
+DestructiveActionRefused = EffectRefused  # the old name
+
+
+def _normal(tag: Any) -> str:
+    """A tag as Robot compares it (case and spaces ignored), with ``_`` read as ``-``."""
+    return str(tag).replace(" ", "").replace("_", "-").lower()
+
+
+def effect_name(value: Any) -> str:
+    """The effect class ``value`` names (``Shared``, ``own_data``, ``destructive``...);
+    ValueError for anything else."""
+    name = _normal(value)
+    name = table.DEPRECATED_TAGS.get(name, name)
+    if name not in EFFECTS:
+        raise ValueError(f"'{value}' is not an effect class: use one of {', '.join(EFFECTS)}")
+    return name
+
+
+def rank(effect: str) -> int:
+    """0 for read-only up to 3 for disruptive."""
+    return EFFECTS.index(effect_name(effect))
+
+
+def effect_of_tags(tags: Iterable[Any]) -> str:
+    """The strongest effect class among ``tags`` (``destructive`` counts as disruptive);
+    ``read-only`` when none is there."""
+    found = READ_ONLY
+    for tag in tags:
+        name = table.DEPRECATED_TAGS.get(_normal(tag), _normal(tag))
+        if name in EFFECT_TAGS and EFFECTS.index(name) > EFFECTS.index(found):
+            found = name
+    return found
+
+
+def deprecated_tags(tags: Iterable[Any]) -> list[str]:
+    """The deprecated effect tags among ``tags`` (``destructive``)."""
+    return [str(tag) for tag in tags if _normal(tag) in table.DEPRECATED_TAGS]
+
+
 def is_destructive(tags: Iterable[Any]) -> bool:
-    """True when ``tags`` hold ``destructive`` (case and spaces ignored, as Robot does)."""
-    return any(str(tag).replace(" ", "").lower() == DESTRUCTIVE_TAG for tag in tags)
-
-
-def destructive_allowed() -> bool:
-    """True when the user allowed destructive tests explicitly (``ALLOW_DESTRUCTIVE=1``)."""
-    return os.environ.get(ALLOW_VARIABLE, "").strip() == "1"
+    """True when ``tags`` make a disruptive test or keyword (``disruptive`` or the old
+    ``destructive``)."""
+    return effect_of_tags(tags) == DISRUPTIVE
 
 
 def _robot_variable(name: str) -> Any:
@@ -69,22 +154,26 @@ def environment_name() -> str:
 
 
 def is_production() -> bool:
-    """True on an environment marked production (by name or by ``IS_PRODUCTION`` in its
-    variable file): when in doubt, the guard treats the system as production."""
+    """True when the production row of the policy applies (by name, by ``IS_PRODUCTION`` in
+    the variable file): when in doubt, the guard treats the system as production."""
     return run_environment.current_policy().production
 
 
-def refusal(tags: Iterable[Any] | None) -> str | None:
-    """Why a destructive action must not run now, or None when it may.
+def refusal(tags: Iterable[Any] | None, effect: str = DISRUPTIVE) -> str | None:
+    """Why an action of class ``effect`` must not run now, or None when it may.
 
-    ``tags`` are the running test's tags, None outside a test.
+    ``tags`` are the running test's tags, None outside a test (a suite setup or teardown:
+    then only the policy counts).
     """
-    if not is_production():
-        return None
-    if not destructive_allowed():
-        return f"{ALLOW_VARIABLE}=1 is not set"
-    if tags is not None and not is_destructive(tags):
-        return "the running test is not tagged 'destructive'"
+    effect = effect_name(effect)
+    policy = run_environment.current_policy()
+    if not policy.allows(effect):
+        return f"{policy.missing[effect]} is not set"
+    if tags is not None and policy.restricted:
+        tagged = effect_of_tags(tags)
+        if rank(tagged) < rank(effect):
+            what = f"tagged '{tagged}'" if tagged != READ_ONLY else "not tagged with an effect"
+            return f"the running test is {what}, and this action is '{effect}'"
     return None
 
 
@@ -95,38 +184,75 @@ def running_test_tags() -> list[str] | None:
     return list(_robot_variable("@{TEST TAGS}") or [])
 
 
-def refuse_on_production(action: str) -> None:
-    """Fails, before anything is done, when ``action`` must not run here (see module doc)."""
-    reason = refusal(running_test_tags())
+def refuse(effect: str, action: str) -> None:
+    """Fails, before anything is done, when ``action`` (of class ``effect``) must not run here."""
+    effect = effect_name(effect)
+    reason = refusal(running_test_tags(), effect)
     if reason:
-        raise DestructiveActionRefused(
-            f"Refused to {action} on '{environment_name()}', an environment marked "
-            f"production: {reason}. Destructive actions run there only in tests tagged "
-            f"'{DESTRUCTIVE_TAG}' with {ALLOW_VARIABLE}=1."
+        policy = run_environment.current_policy()
+        row = "" if policy.row == environment_name() else f" (with {policy.row}'s policy)"
+        raise EffectRefused(
+            f"Refused to {action} on '{environment_name()}'{row}: {reason}. A '{effect}' "
+            f"action runs there only in a test tagged '{effect}'"
+            + (f" with {policy.missing[effect]}." if effect in policy.missing else ".")
         )
 
 
-def destructive(action: str) -> Callable[[F], F]:
-    """Marks a keyword destructive: keyword tag ``destructive``, refused on production.
+def refuse_on_production(action: str) -> None:
+    """The first guard's check, kept for callers: :func:`refuse` with ``disruptive``."""
+    refuse(DISRUPTIVE, action)
+
+
+def effect(kind: str, action: str) -> Callable[[F], F]:
+    """Declares a library keyword's effect: keyword tag ``kind``, refused where ruled out.
 
     Put it above ``@keyword``::
 
-        @destructive("scale a workload")
+        @effect("shared", "stop a task by any id")
         @keyword
-        def scale_deployment(self, name: str, replicas: int) -> float: ...
+        def stop_task(self, task_id: str) -> None: ...
+
+    ``action`` completes "Refused to ..." in the refusal message.
     """
+    kind = effect_name(kind)
+    if kind == READ_ONLY:
+        raise ValueError("read-only keywords need no effect declaration")
 
     def decorate(function: F) -> F:
         @functools.wraps(function)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            refuse_on_production(action)
+            refuse(kind, action)
             return function(*args, **kwargs)
 
-        tags = list(getattr(function, "robot_tags", None) or [])
-        if not is_destructive(tags):
-            tags.append(DESTRUCTIVE_TAG)
+        tags = [
+            tag
+            for tag in getattr(function, "robot_tags", None) or []
+            if effect_of_tags([tag]) == READ_ONLY
+        ]
+        tags.append(kind)
         guarded.robot_tags = tags  # type: ignore[attr-defined]
-        guarded.destructive_action = action  # type: ignore[attr-defined]
+        guarded.robot_effect = kind  # type: ignore[attr-defined]
+        guarded.effect_action = action  # type: ignore[attr-defined]
         return guarded  # type: ignore[return-value]
 
     return decorate
+
+
+def own_data(action: str) -> Callable[[F], F]:
+    """``@effect("own-data", action)``: creates test-scoped things and removes them."""
+    return effect(OWN_DATA, action)
+
+
+def shared(action: str) -> Callable[[F], F]:
+    """``@effect("shared", action)``: changes what others see."""
+    return effect(SHARED, action)
+
+
+def disruptive(action: str) -> Callable[[F], F]:
+    """``@effect("disruptive", action)``: outages, floods, capacity fills, load."""
+    return effect(DISRUPTIVE, action)
+
+
+def destructive(action: str) -> Callable[[F], F]:
+    """Deprecated name of :func:`disruptive` (kept for one release)."""
+    return effect(DISRUPTIVE, action)

@@ -1,4 +1,6 @@
-"""The production guard: on production nothing of a destructive test runs unless allowed.
+"""The guard, through the deprecated spellings: ``destructive`` tags and ``ALLOW_DESTRUCTIVE=1``
+still work as ``disruptive`` and ``ALLOW_DISRUPTIVE=<env>`` (tests/test_effects.py has the
+effect classes themselves).
 
 The suites in ``tests/robot_suites/guard_check`` touch a marker file in every phase
 (suite setup and teardown, test setup, body, teardown), so what ran is what exists.
@@ -37,14 +39,22 @@ EVERYTHING = {
 }
 
 
+ALLOWANCES = ("ALLOW_DESTRUCTIVE", "ALLOW_DISRUPTIVE", "ALLOW_SHARED", "FOCUS_ENV")
+
+
 def _run(
-    tmp_path: Path, env_name: str | None, allow: bool = False, focus_env: str | None = None
+    tmp_path: Path,
+    env_name: str | None,
+    allow: bool | str = False,
+    focus_env: str | None = None,
 ) -> tuple[set[str], dict, str]:
     marks = tmp_path / "marks"
     marks.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("ALLOW_DESTRUCTIVE", "FOCUS_ENV")}
-    if allow:
+    env = {k: v for k, v in os.environ.items() if k not in ALLOWANCES}
+    if allow is True:
         env["ALLOW_DESTRUCTIVE"] = "1"
+    elif allow:
+        env["ALLOW_DISRUPTIVE"] = allow
     if focus_env is not None:
         env["FOCUS_ENV"] = focus_env
     env["PYTHONPATH"] = str(ROOT)
@@ -77,8 +87,9 @@ def test_nothing_of_a_destructive_test_runs_on_production(tmp_path: Path):
         status, message = tests[name]
         assert status == "SKIP"
         assert "no setup, body or teardown ran" in message
-        assert "ALLOW_DESTRUCTIVE=1" in message
+        assert "Set ALLOW_DISRUPTIVE=production to allow it" in message
     assert "Traceback" not in console
+    assert "tagged 'destructive', which is deprecated" in console
 
 
 def test_skipped_tests_keep_their_tags_clean(tmp_path: Path):
@@ -94,7 +105,7 @@ def test_a_destructive_keyword_refuses_in_an_untagged_test_on_production(tmp_pat
     status, message = tests["Ordinary Test Calling A Destructive Keyword"]
     assert status == "FAIL"
     assert message.startswith("Refused to wreck the system on 'production'")
-    assert "not tagged 'destructive'" in message
+    assert "the running test is not tagged with an effect" in message
     assert "mixed-untagged-wreck" not in ran
 
 
@@ -104,11 +115,22 @@ def test_destructive_tests_run_on_production_when_allowed(tmp_path: Path):
     assert tests["Destructive Test With Its Own Teardown"][0] == "PASS"
 
 
-@pytest.mark.parametrize("env_name", ["local", "staging"])
-def test_everything_runs_off_production(tmp_path: Path, env_name: str):
-    ran, tests, console = _run(tmp_path, env_name)
+@pytest.mark.parametrize(("env_name", "allow"), [("local", False), ("staging", "staging")])
+def test_everything_runs_where_allowed(tmp_path: Path, env_name: str, allow):
+    ran, tests, console = _run(tmp_path, env_name, allow=allow)
     assert ran == EVERYTHING, console
     assert {status for status, _ in tests.values()} == {"PASS"}
+
+
+def test_disruptive_tests_need_the_allowance_on_staging_too(tmp_path: Path):
+    ran, tests, console = _run(tmp_path, "staging")
+    assert ran == {"mixed-suite-setup", "mixed-suite-teardown", "mixed-ordinary"}, console
+    assert "Set ALLOW_DISRUPTIVE=staging" in tests["Another Destructive Test"][1]
+
+
+def test_an_allowance_for_another_environment_does_nothing(tmp_path: Path):
+    ran, tests, console = _run(tmp_path, "production", allow="staging")
+    assert ran == {"mixed-suite-setup", "mixed-suite-teardown", "mixed-ordinary"}, console
 
 
 def test_focus_env_alone_chooses_production(tmp_path: Path):
@@ -119,7 +141,7 @@ def test_focus_env_alone_chooses_production(tmp_path: Path):
 
 
 def test_env_wins_over_focus_env(tmp_path: Path):
-    ran, tests, console = _run(tmp_path, "staging", focus_env="production")
+    ran, tests, console = _run(tmp_path, "staging", allow="staging", focus_env="production")
     assert ran == EVERYTHING, console
     assert {status for status, _ in tests.values()} == {"PASS"}
 
@@ -128,7 +150,7 @@ def test_env_wins_over_focus_env(tmp_path: Path):
     ("env_name", "allow", "tags", "refused"),
     [
         ("local", False, [], False),
-        ("staging", False, ["regression"], False),
+        ("staging", False, ["regression"], True),  # disruptive needs ALLOW_DISRUPTIVE=staging
         ("production", False, ["destructive"], True),
         ("production", True, ["destructive"], False),
         ("production", True, ["regression"], True),
@@ -138,6 +160,7 @@ def test_env_wins_over_focus_env(tmp_path: Path):
     ],
 )
 def test_refusal_rules(monkeypatch, env_name, allow, tags, refused):
+    monkeypatch.delenv("ALLOW_DISRUPTIVE", raising=False)
     monkeypatch.setenv("FOCUS_ENV", env_name)
     if allow:
         monkeypatch.setenv("ALLOW_DESTRUCTIVE", "1")
@@ -147,6 +170,7 @@ def test_refusal_rules(monkeypatch, env_name, allow, tags, refused):
 
 
 def test_only_one_allows(monkeypatch):
+    monkeypatch.delenv("ALLOW_DISRUPTIVE", raising=False)
     monkeypatch.setenv("FOCUS_ENV", "production")
     for value in ("true", "yes", "0", ""):
         monkeypatch.setenv("ALLOW_DESTRUCTIVE", value)
@@ -157,7 +181,8 @@ def test_the_decorator_tags_the_keyword_and_keeps_its_signature():
     from tests.robot_suites.guard_check.GuardProbe import GuardProbe
 
     method = GuardProbe.wreck_something
-    assert method.robot_tags == ["destructive"]
+    assert method.robot_tags == ["disruptive"]
+    assert method.robot_effect == "disruptive"
     assert method.robot_name is None
     assert list(__import__("inspect").signature(method).parameters) == ["self", "marker"]
 
@@ -167,7 +192,7 @@ def test_make_guard_reads_a_guarded_run_as_holding(tmp_path: Path):
 
     marks = tmp_path / "marks"
     marks.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("ALLOW_DESTRUCTIVE", "FOCUS_ENV")}
+    env = {k: v for k, v in os.environ.items() if k not in ALLOWANCES}
     for allow in (False, True):
         out = tmp_path / str(allow)
         subprocess.run(

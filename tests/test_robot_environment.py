@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -26,7 +27,10 @@ LOOPBACK_ENV = {
 
 def _robot(out: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     base_env = {k: v for k, v in os.environ.items() if k not in environments.REQUIRED}
-    base_env.pop("ALLOW_DESTRUCTIVE", None)
+    for name in ("ALLOW_DESTRUCTIVE", "ALLOW_DISRUPTIVE", "ALLOW_SHARED", "FOCUS_ENV"):
+        base_env.pop(name, None)
+    for name in ("PRODUCTION_HOSTS", "STAGING_HOSTS"):
+        base_env.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "robot", "--outputdir", str(out), *args, str(SUITE)],
         cwd=ROOT,
@@ -66,7 +70,7 @@ def test_missing_staging_variable_is_named(tmp_path: Path):
 def test_destructive_tests_are_refused_on_production(tmp_path: Path):
     run = _robot(tmp_path, "-v", "ENV:production", env=LOOPBACK_ENV)
     assert _statuses(tmp_path)["Destructive Test"] == "SKIP", run.stdout
-    assert "destructive test(s) of 'Env Check' will not run" in run.stdout
+    assert "'disruptive' test(s) of 'Env Check' will not run" in run.stdout
 
 
 def test_destructive_tests_run_on_production_when_allowed(tmp_path: Path):
@@ -74,9 +78,43 @@ def test_destructive_tests_run_on_production_when_allowed(tmp_path: Path):
     assert _statuses(tmp_path)["Destructive Test"] == "PASS"
 
 
-def test_destructive_tests_run_on_staging(tmp_path: Path):
-    _robot(tmp_path, "-v", "ENV:staging", env=LOOPBACK_ENV)
-    assert _statuses(tmp_path)["Destructive Test"] == "PASS"
+def test_disruptive_tests_run_on_staging_only_when_allowed_there(tmp_path: Path):
+    _robot(tmp_path / "no", "-v", "ENV:staging", env=LOOPBACK_ENV)
+    assert _statuses(tmp_path / "no")["Destructive Test"] == "SKIP"
+    _robot(
+        tmp_path / "yes", "-v", "ENV:staging", env={**LOOPBACK_ENV, "ALLOW_DISRUPTIVE": "staging"}
+    )
+    assert _statuses(tmp_path / "yes")["Destructive Test"] == "PASS"
+
+
+def test_staging_pointing_at_production_hosts_stops_at_once_with_one_line(tmp_path: Path):
+    started = time.monotonic()
+    run = _robot(
+        tmp_path, "-v", "ENV:staging", env={**LOOPBACK_ENV, "PRODUCTION_HOSTS": "127.0.0.1"}
+    )
+    seconds = time.monotonic() - started
+    errors = [line for line in run.stderr.splitlines() if line.startswith("[ ERROR ]")]
+    assert errors == [
+        "[ ERROR ] Environment 'staging' points at production: FOCUS_BASE_URL is 127.0.0.1:9 "
+        "(listed in PRODUCTION_HOSTS). Run with -v ENV:production to test production, or "
+        "point the staging variables at staging's hosts"
+    ], run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    assert set(_statuses(tmp_path).values()) == {"FAIL"}
+    print(f"stopped after {seconds:.2f} s (robot start-up included)")
+
+
+def test_the_header_names_environment_hosts_and_effect_classes(tmp_path: Path):
+    run = _robot(tmp_path, "-v", "ENV:production", env=LOOPBACK_ENV)
+    header = next(line for line in run.stdout.splitlines() if line.startswith("Environment '"))
+    assert header.startswith("Environment 'production' with production's policy; hosts: ")
+    assert "127.0.0.1:9" in header
+    assert header.endswith(
+        "runs: read-only, own-data; skipped: shared (needs ALLOW_SHARED=production), "
+        "disruptive (needs ALLOW_DISRUPTIVE=production)"
+    )
+    log = (tmp_path / "log.html").read_text()
+    assert "Environment 'production' with production's policy" in log  # the top suite's metadata
 
 
 @pytest.mark.parametrize("level", ["INFO", "TRACE"])

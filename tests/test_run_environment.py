@@ -33,6 +33,11 @@ def fresh_run(monkeypatch: pytest.MonkeyPatch):
         run_environment.PROCESS_VARIABLE,
         *environments.REQUIRED,
         *environments.OPTIONAL,
+        "ALLOW_SHARED",
+        "ALLOW_DISRUPTIVE",
+        "ALLOW_DESTRUCTIVE",
+        "PRODUCTION_HOSTS",
+        "STAGING_HOSTS",
     ):
         monkeypatch.delenv(name, raising=False)
     run_environment.reset()
@@ -215,7 +220,8 @@ def test_the_guard_decides_by_the_run_before_it_is_resolved(fresh_run):
     run_environment.begin("production")
     assert safety.refusal(["destructive"]) is not None
     run_environment.begin(None)
-    assert safety.refusal(["destructive"]) is None
+    assert safety.refusal(["destructive"]) == "ALLOW_DISRUPTIVE=staging is not set"
+    assert safety.refusal(["shared"], "shared") is None
 
 
 def test_no_library_reads_the_environment_back_from_robot():
@@ -233,3 +239,107 @@ def test_no_library_reads_the_environment_back_from_robot():
         if read_back.search(line) or ("BuiltIn()" in line and "${ENV_NAME}" in line)
     ]
     assert not found, f"libraries read the environment back from Robot: {', '.join(found)}"
+
+
+# ------------------------------------------------------------------ effects and identity
+
+ALLOWANCES = ("ALLOW_SHARED", "ALLOW_DISRUPTIVE", "ALLOW_DESTRUCTIVE")
+
+
+@pytest.mark.parametrize(
+    ("name", "environ", "runs"),
+    [
+        ("local", {}, {"read-only", "own-data", "shared", "disruptive"}),
+        ("staging", {}, {"read-only", "own-data", "shared"}),
+        (
+            "staging",
+            {"ALLOW_DISRUPTIVE": "staging"},
+            {"read-only", "own-data", "shared", "disruptive"},
+        ),
+        ("staging", {"ALLOW_DISRUPTIVE": "production"}, {"read-only", "own-data", "shared"}),
+        ("production", {}, {"read-only", "own-data"}),
+        ("production", {"ALLOW_SHARED": "production"}, {"read-only", "own-data", "shared"}),
+        ("production", {"ALLOW_SHARED": "staging"}, {"read-only", "own-data"}),
+        ("production", {"ALLOW_SHARED": "1"}, {"read-only", "own-data"}),
+        (
+            "production",
+            {"ALLOW_SHARED": "staging, Production"},
+            {"read-only", "own-data", "shared"},
+        ),
+        ("production", {"ALLOW_DISRUPTIVE": "production"}, {"read-only", "own-data", "disruptive"}),
+        ("production", {"ALLOW_DESTRUCTIVE": "1"}, {"read-only", "own-data", "disruptive"}),
+        ("staging", {"ALLOW_DESTRUCTIVE": "1"}, {"read-only", "own-data", "shared", "disruptive"}),
+    ],
+)
+def test_the_policy_table(name, environ, runs):
+    """variables/policy.py: the allowance's value names the environment it allows."""
+    policy = Policy.of(name, environ=environ)
+    assert policy.allowed == runs
+    for effect in {"read-only", "own-data", "shared", "disruptive"} - runs:
+        assert policy.missing[effect].endswith(f"={name}")
+
+
+def test_the_deprecated_allowance_is_reported(fresh_run):
+    policy = Policy.of("production", environ={"ALLOW_DESTRUCTIVE": "1"})
+    assert policy.deprecated == ("ALLOW_DESTRUCTIVE",)
+    assert Policy.of("production", environ={"ALLOW_DISRUPTIVE": "production"}).deprecated == ()
+
+
+@pytest.mark.parametrize("name", ["local", "staging"])
+def test_a_non_loopback_endpoint_gets_at_least_stagings_policy(name):
+    remote = (Endpoint("FOCUS_BASE_URL", "127.0.0.1", 8443), Endpoint("MONGO_HOST", "10.0.0.7"))
+    policy = Policy.of(name, endpoints=remote, environ={})
+    assert policy.row == "staging"
+    assert not policy.allows("disruptive")
+    assert policy.missing["disruptive"] == "ALLOW_DISRUPTIVE=staging"
+    if name == "local":  # the header and a warning say why local runs with staging's policy
+        assert policy.why == "MONGO_HOST at 10.0.0.7 is not a loopback address"
+    loopback = Policy.of("local", endpoints=remote[:1], environ={})
+    assert loopback.row == "local" and loopback.allows("disruptive")
+    production = Policy.of("production", endpoints=remote, environ={})
+    assert production.row == "production"  # never weaker than its own name
+
+
+def test_an_unknown_name_gets_productions_policy():
+    assert Policy.of("prod", environ={}).row == "production"
+
+
+def test_a_run_pointing_at_another_environments_hosts_stops(fresh_run):
+    for name, value in REMOTE.items():
+        fresh_run.setenv(name, value)
+    fresh_run.setenv("PRODUCTION_HOSTS", "db.example.invalid, MONGO.example.invalid:27018")
+    with pytest.raises(environments.EnvironmentError_) as error:
+        run_environment.resolve_environment("staging")
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.startswith(
+        "Environment 'staging' points at production: MONGO_HOST is mongo.example.invalid:27018 "
+        "(listed in PRODUCTION_HOSTS)"
+    )
+    # Production itself may use its own hosts; staging's hosts under production stop too.
+    assert run_environment.resolve_environment("production").name == "production"
+    fresh_run.setenv("STAGING_HOSTS", "focus.example.invalid")
+    with pytest.raises(environments.EnvironmentError_, match="'production' points at staging"):
+        run_environment.resolve_environment("production")
+
+
+def test_local_pointing_at_declared_hosts_stops(fresh_run):
+    fresh_run.setenv("PRODUCTION_HOSTS", "127.0.0.1")
+    endpoints = (Endpoint("FOCUS_BASE_URL", "127.0.0.1", 8443),)
+    with pytest.raises(environments.EnvironmentError_, match="'local' points at production"):
+        run_environment.check_identity(
+            "local", endpoints, {"PRODUCTION_HOSTS": environments.declared_hosts("production")}
+        )
+
+
+def test_the_header_says_environment_hosts_and_effect_classes(fresh_run):
+    for name, value in REMOTE.items():
+        fresh_run.setenv(name, value)
+    fresh_run.setenv("ALLOW_SHARED", "production")
+    header = run_environment.resolve_environment("production").header()
+    assert header == (
+        "Environment 'production' with production's policy; hosts: , focus.example.invalid, "
+        "mongo.example.invalid:27018, rabbit.example.invalid:15672, rabbit.example.invalid:5671; "
+        "runs: read-only, own-data, shared; skipped: disruptive (needs "
+        "ALLOW_DISRUPTIVE=production)"
+    )

@@ -8,6 +8,7 @@ line that names it.
 from __future__ import annotations
 
 import os
+import uuid
 from urllib.parse import unquote, urlsplit
 
 from robot.api.types import Secret
@@ -39,6 +40,9 @@ OPTIONAL = (
     "SSH_USER",
     "SSH_KEY",
     "SSH_KNOWN_HOSTS",
+    "FOCUS_UNKNOWN_USER",
+    "ALERT_REJECTED_EXCHANGE",
+    "ALERT_REJECTED_ROUTING_KEY",
 )
 
 
@@ -100,10 +104,37 @@ def _rabbitmq(url: str) -> dict:
     }
 
 
+def unknown_user() -> str:
+    """The user name of failed-login tests on a live system: ``FOCUS_UNKNOWN_USER``, else a
+    random name that exists nowhere. A wrong password for a real account, repeated by
+    pabot, can lock it or trip fail2ban; a user that does not exist has nothing to lock."""
+    return os.environ.get("FOCUS_UNKNOWN_USER") or f"no-such-user-{uuid.uuid4().hex[:12]}"
+
+
+def declared_hosts(name: str) -> list[str]:
+    """The hosts ``<NAME>_HOSTS`` declares for environment ``name`` (comma-separated host
+    names or addresses, lower case; a ``host:port`` keeps only the host)."""
+    value = os.environ.get(f"{name.upper()}_HOSTS", "")
+    hosts = []
+    for item in value.split(","):
+        item = item.strip().lower()
+        if item.startswith("[") and "]" in item:  # [::1]:443
+            item = item[1 : item.index("]")]
+        elif item.count(":") == 1:
+            item = item.split(":", 1)[0]
+        if item:
+            hosts.append(item)
+    return hosts
+
+
 def common_variables() -> dict:
-    """Constants every environment shares."""
+    """Constants every environment shares, and the hosts each remote environment declares
+    (``PRODUCTION_HOSTS``, ``STAGING_HOSTS``: a run pointing at another environment's hosts
+    stops at the start)."""
     return {
         **constants.get_variables(),
+        "PRODUCTION_HOSTS": declared_hosts("production"),
+        "STAGING_HOSTS": declared_hosts("staging"),
         "K8S_NAMESPACE": constants.K8S_NAMESPACE,
         "RABBITMQ_EXCHANGE": constants.ALERT_EXCHANGE,
         "MONGO_DATABASE": constants.MONGO_DATABASE,
@@ -123,6 +154,7 @@ def remote_variables(env_name: str, is_production: bool) -> dict:
         "FOCUS_PASSWORD": Secret(values["FOCUS_PASSWORD"]),
         "FOCUS_OTHER_USER": os.environ.get("FOCUS_OTHER_USER") or None,
         "FOCUS_OTHER_PASSWORD": Secret(os.environ.get("FOCUS_OTHER_PASSWORD") or ""),
+        "FOCUS_UNKNOWN_USER": unknown_user(),
         "CA_BUNDLE": os.environ.get("FOCUS_CA_BUNDLE") or None,
         **_mongo(values["MONGO_URI"]),
         **_rabbitmq(values["RABBITMQ_URL"]),
@@ -130,6 +162,13 @@ def remote_variables(env_name: str, is_production: bool) -> dict:
         "KUBE_CONTEXT": os.environ.get("KUBE_CONTEXT") or None,
         "SEGY_ROOT": os.environ.get("SEGY_ROOT") or None,
         "SITE_ID": os.environ.get("SITE_ID") or constants.SITE_ID,
+        # The route of rejected alerts; an empty exchange (the default exchange) cannot be
+        # watched beside the real queue, and the rejection tests then refuse to read it.
+        "ALERT_REJECTED_EXCHANGE": os.environ.get(
+            "ALERT_REJECTED_EXCHANGE", constants.ALERT_REJECTED_EXCHANGE
+        ),
+        "ALERT_REJECTED_ROUTING_KEY": os.environ.get("ALERT_REJECTED_ROUTING_KEY")
+        or constants.ALERT_REJECTED_ROUTING_KEY,
         "FIBRE_LENGTH_M": int(os.environ.get("FIBRE_LENGTH_M") or constants.FIBRE_LENGTH_M),
         "SSH_HOST": os.environ.get("SSH_HOST") or None,
         "SSH_JUMP_HOST": os.environ.get("SSH_JUMP_HOST") or None,

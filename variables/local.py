@@ -8,7 +8,7 @@ from robot.api.types import Secret
 
 from contract import constants
 from twin import control
-from variables.environments import common_variables
+from variables.environments import common_variables, unknown_user
 
 
 def get_variables() -> dict:
@@ -27,6 +27,7 @@ def get_variables() -> dict:
         "FOCUS_PASSWORD": Secret(secrets["focus_password"]),
         "FOCUS_OTHER_USER": secrets.get("focus_other_user"),
         "FOCUS_OTHER_PASSWORD": Secret(secrets.get("focus_other_password") or ""),
+        "FOCUS_UNKNOWN_USER": unknown_user(),
         "CA_BUNDLE": endpoints["ca"],
         "MONGO_HOST": host,
         "MONGO_PORT": endpoints["mongo"]["port"],

@@ -3,7 +3,9 @@
 Required: FOCUS_BASE_URL, FOCUS_USER, FOCUS_PASSWORD, MONGO_URI, RABBITMQ_URL, KUBECONFIG.
 Optional: FOCUS_CA_BUNDLE, FOCUS_OTHER_USER and FOCUS_OTHER_PASSWORD (a second account),
 RABBITMQ_MGMT_URL, KUBE_CONTEXT, SEGY_ROOT, SITE_ID, FIBRE_LENGTH_M, SSH_HOST, SSH_JUMP_HOST,
-SSH_USER, SSH_KEY (a private key file), SSH_KNOWN_HOSTS (default ~/.ssh/known_hosts).
+SSH_USER, SSH_KEY (a private key file), SSH_KNOWN_HOSTS (default ~/.ssh/known_hosts),
+FOCUS_UNKNOWN_USER (failed-login tests; default a random name), ALERT_REJECTED_EXCHANGE and
+ALERT_REJECTED_ROUTING_KEY (the route of rejected alerts).
 Use: ``robot -v ENV:staging robot/``.
 """
 

@@ -31,6 +31,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from libraries.common import request_ids
+from libraries.common.effects import no_effect
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503})
@@ -491,6 +492,10 @@ class FocusClient:
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
 
+    @no_effect(
+        "POST /auth/token issues a token: nothing others see changes (keywords that expect "
+        "a refused login declare it)"
+    )
     def issue_token(
         self,
         expires_in: float | None = None,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from libraries.common.effects import cleans_up
 from libraries.common.paths import results_dir
 
 
@@ -158,6 +159,7 @@ class TaskLedger:
             and (e.owner in (0, e.pid) or not process_alive(e.owner))
         ]
 
+    @cleans_up("stops only the tasks this machine's earlier runs created and recorded")
     def stop_leftovers(
         self, server: str, stop: Callable[[str], int]
     ) -> tuple[list[str], list[str]]:

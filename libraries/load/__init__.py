@@ -24,12 +24,13 @@ from robot.libraries.BuiltIn import BuiltIn
 from libraries import run_environment
 from libraries.common.paths import results_dir
 from libraries.common.running_test import running_test
+from libraries.common.sites import require_test_site
 from libraries.load import ratios, sampler
 from libraries.load import stats as load_stats
 from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
 from libraries.load.targets import load_target
 from libraries.run_environment import RunEnvironment
-from libraries.safety import destructive
+from libraries.safety import disruptive
 
 __all__ = ["Load"]
 
@@ -112,7 +113,7 @@ class Load:
     | `Performance Should Not Regress` | ${stats} | tolerance=20% |
     """
 
-    @destructive("load the system")
+    @disruptive("load the system")
     @keyword
     def run_load(
         self,
@@ -152,6 +153,8 @@ class Load:
             max_requests,
         )
         site_id = str(builtin.get_variable_value("${SITE_ID}"))
+        if scenario == "alerts":
+            require_test_site(site_id, "publish alerts under load")
         target = self._target(environment, scenario, site_id)
         logger.info(f"Load: {spec} against {target.base_url}")
         watcher = self._sampler(environment, sample)
@@ -177,7 +180,7 @@ class Load:
         self._record(environment.name, output_dir, result)
         return result
 
-    @destructive("load the system")
+    @disruptive("load the system")
     @keyword
     def run_standard_load(self, scenario: str) -> dict[str, Any]:
         """The standard run of ``scenario`` (the one ``make baseline`` records), for

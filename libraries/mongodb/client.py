@@ -19,6 +19,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import ConnectionFailure, OperationFailure, WriteError
 
+from libraries.common.effects import cleans_up
+
 IndexKeys = tuple[tuple[str, Any], ...]
 
 
@@ -163,6 +165,7 @@ class MongoConnection:
             raise
         return None
 
+    @cleans_up("deletes only the documents this connection inserted")
     def delete_created(self) -> int:
         """Delete every document this connection inserted; returns how many were found."""
         removed = 0

@@ -23,6 +23,7 @@ from pika.exceptions import AMQPError, ChannelClosedByBroker
 
 from contract import constants
 from libraries.common import request_ids
+from libraries.common.effects import cleans_up
 from libraries.common.polling import wait_until
 
 POLL_S = 0.02
@@ -200,6 +201,7 @@ class RabbitMQClient:
     def is_open(self) -> bool:
         return self._connection is not None and self._connection.is_open
 
+    @cleans_up("deletes only the queues this client declared")
     def close(self) -> list[str]:
         """Delete every queue this client declared, then close; returns the queues deleted."""
         deleted = []
@@ -224,12 +226,17 @@ class RabbitMQClient:
         durable: bool = False,
         auto_delete: bool = False,
         arguments: dict[str, Any] | None = None,
+        exclusive: bool = False,
     ) -> str:
         """Declare ``name`` and remember it for deletion at :meth:`close`."""
         self._call(
             f"declare queue {name!r}",
             lambda: self.channel.queue_declare(
-                name, durable=durable, auto_delete=auto_delete, arguments=arguments
+                name,
+                durable=durable,
+                exclusive=exclusive,
+                auto_delete=auto_delete,
+                arguments=arguments,
             ),
         )
         if name not in self.declared:
@@ -252,6 +259,16 @@ class RabbitMQClient:
         frame = self._call(f"purge queue {name!r}", lambda: self.channel.queue_purge(name))
         returned: int = frame.method.message_count
         return returned
+
+    def queue_exists(self, name: str) -> bool:
+        """Whether queue ``name`` exists (a passive declare on a throw-away channel)."""
+        channel = self.channel.connection.channel()
+        try:
+            channel.queue_declare(name, passive=True)
+        except ChannelClosedByBroker:
+            return False
+        channel.close()
+        return True
 
     def message_count(self, queue: str) -> int:
         """Ready messages in ``queue`` (not those delivered and unacknowledged)."""

@@ -33,6 +33,18 @@ class RabbitMQ(DynamicCore):
     `Close All RabbitMQ Connections` deletes every queue the library declared and
     closes everything: call it in the suite teardown, so a failed test leaves no queue.
 
+    = Test queues and live systems =
+
+    Every queue `Declare Queue` makes is the test's own: exclusive (a durable one, which
+    must survive a broker restart, expires instead), with ``x-expires`` and
+    ``x-max-length``, so even a killed run leaves none behind for long and none grows
+    without end. `Bind Queue`, `Delete Queue`, `Purge Queue`
+    and `Wait For Message` act on such queues only: a queue others use is never read (a
+    read takes or reorders their messages), bound or deleted. Rejected alerts are read
+    from a private queue bound beside the real ``prisma.alerts.rejected``
+    (`Watch Rejected Alerts`, `Wait For Rejected Alert`). `Publish Alert` and the other
+    alert keywords refuse the environment's real site id: a test's alerts carry its own.
+
     = Publishing =
 
     Every publish is persistent (``delivery_mode=2``), ``mandatory`` and waits for the
@@ -43,9 +55,9 @@ class RabbitMQ(DynamicCore):
 
     = Waiting and assertions =
 
-    `Wait For Message` consumes from a queue until a message matches, and fails after
-    its ``timeout`` saying what it waited for and what it saw. Messages that do not
-    match are put back, so parallel tests can share a queue.
+    `Wait For Message` consumes from a test queue until a message matches, and fails
+    after its ``timeout`` saying what it waited for and what it saw. Messages that do not
+    match are put back.
 
     `Get Queue Message Count` and `Get Connection Count` are getters that assert when
     given an operator (AssertionEngine, as in Browser library), retrying until
@@ -71,7 +83,7 @@ class RabbitMQ(DynamicCore):
     |     ...    ${RABBITMQ_PASSWORD}    management_url=${RABBITMQ_MGMT_URL}
     |     ${queue} =    Declare Queue    test.${PABOTQUEUEINDEX}
     |     Bind Queue    ${queue}
-    |     ${alert} =    Publish Alert    severity=2
+    |     ${alert} =    Publish Alert    severity=2    siteId=${TEST_SITE_ID}
     |     Wait For Message    ${queue}    contains=${alert}[alertId]
     """
 

@@ -10,6 +10,7 @@ Test Tags        alerts    regression
 *** Test Cases ***
 Both Ends Of The Fibre Are Valid
     [Documentation]    ``dofM`` 0 and the fibre length (``FIBRE_LENGTH_M``) are inside the fibre.
+    [Tags]    own-data
     [Template]    Valid Alert Should Be Stored
     dofM=${0}
     dofM=${FIBRE_LENGTH_M}
@@ -17,7 +18,7 @@ Both Ends Of The Fibre Are Valid
 
 Just Outside The Fibre Is Rejected
     [Documentation]    ``dofM`` below 0 or beyond the fibre length is rejected.
-    [Tags]    pod-errors-expected
+    [Tags]    pod-errors-expected    shared
     [Template]    Invalid Alert Should Be Rejected
     out_of_range    dofM    dofM=${-0.1}
     out_of_range    dofM    dofM=${{ $FIBRE_LENGTH_M + 0.1 }}
@@ -25,6 +26,7 @@ Just Outside The Fibre Is Rejected
 
 UTC Timestamp Formats Are Valid
     [Documentation]    ISO-8601 UTC with ``Z``, with fractions and with ``+00:00`` is accepted.
+    [Tags]    own-data
     [Template]    Alert At Time Should Be Stored
     %Y-%m-%dT%H:%M:%SZ
     %Y-%m-%dT%H:%M:%S.%fZ
@@ -32,7 +34,7 @@ UTC Timestamp Formats Are Valid
 
 Non UTC Or Malformed Timestamps Are Rejected
     [Documentation]    A time without zone, in another zone, impossible or not ISO-8601 is rejected.
-    [Tags]    pod-errors-expected
+    [Tags]    pod-errors-expected    shared
     [Template]    Invalid Alert Should Be Rejected
     invalid_value    alertTime    alertTime=2026-11-22T08:00:00
     invalid_value    alertTime    alertTime=2026-11-22T10:00:00+02:00
@@ -42,7 +44,7 @@ Non UTC Or Malformed Timestamps Are Rejected
 
 Duplicate Alert Id Is Stored Once
     [Documentation]    A second message with the same ``alertId`` changes nothing: the first is kept.
-    [Tags]    critical
+    [Tags]    critical    own-data
     ${first} =    Publish Alert    severity=1
     Publish Alert    alertId=${first}[alertId]    severity=3    alertTime=${first}[alertTime]
     Consumer Should Still Store Alerts
@@ -53,6 +55,7 @@ Duplicate Alert Id Is Stored Once
 *** Keywords ***
 Alert At Time Should Be Stored
     [Documentation]    An alert whose ``alertTime`` is now, written with ``${format}``, is stored.
+    [Tags]    own-data
     [Arguments]    ${format}
     ${time} =    Evaluate    datetime.datetime.now(datetime.UTC).strftime($format)    modules=datetime
     Valid Alert Should Be Stored    alertTime=${time}

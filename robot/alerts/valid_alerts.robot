@@ -10,7 +10,7 @@ Test Tags        alerts    regression
 *** Test Cases ***
 SC And SD Alerts Of Every Severity Are Stored
     [Documentation]    Each class (103 SC, 104 SD) with each severity (1-3) is stored and listed.
-    [Tags]    smoke    -regression    critical
+    [Tags]    smoke    -regression    critical    own-data
     [Template]    Valid Alert Should Be Stored
     classId=103    severity=1
     classId=103    severity=2
@@ -21,11 +21,13 @@ SC And SD Alerts Of Every Severity Are Stored
 
 Alert Is Stored With The Published Fields
     [Documentation]    A fractional ``dofM`` and the other fields come back from ``GET /alerts`` unchanged.
+    [Tags]    own-data
     ${alert} =    Publish Alert    classId=103    severity=2    dofM=1234.5
     Alert Should Appear In API    ${alert}
 
 Filters By Class And Severity Find The Alert
     [Documentation]    The ``classId`` and ``severity`` filters of ``GET /alerts`` include and exclude it.
+    [Tags]    own-data
     ${alert} =    Publish Alert    classId=104    severity=1
     Alert Should Appear In API    ${alert}
     ${other_class} =    Find Alert In API    ${alert}[alertId]    class_id=103
@@ -36,6 +38,7 @@ Filters By Class And Severity Find The Alert
 Alerts Before Since Are Left Out
     [Documentation]    ``GET /alerts?since=T`` lists the alerts from T on only: of three alerts a second
     ...    apart, ``since`` the middle one's time lists the newest and the middle one, not the oldest.
+    [Tags]    own-data
     ${middle}    ${_}    ${newest} =    Publish Alerts At Times    -2s    -3s    -1s
     ${listed} =    Get Alerts    since=${middle}[alertTime]    limit=${API_LIMIT}
     Alerts Of The Test Site Should Be Exactly    ${listed}    ${newest}    ${middle}
@@ -43,6 +46,7 @@ Alerts Before Since Are Left Out
 Acknowledging One Alert Leaves The Others Unacknowledged
     [Documentation]    ``POST /alerts/{alertId}/ack`` marks that alert only: an alert published next to
     ...    it is still listed unacknowledged.
+    [Tags]    shared
     ${first}    ${second} =    Publish Alerts At Times    -2s    -1s
     Send Raw Request    POST    /alerts/${first}[alertId]/ack    expected_status=200
     ${acknowledged} =    Find Alert In API    ${first}[alertId]    ${first}[alertTime]
@@ -54,6 +58,7 @@ Alerts Are Listed Newest First
     [Documentation]    ``GET /alerts`` lists alerts newest first by ``alertTime``, not in the order they
     ...    arrived: three alerts published out of time order come back newest first, and the
     ...    whole page is in descending ``alertTime``.
+    [Tags]    own-data
     [Setup]    Exclusive Alerts Test Setup
     ${middle}    ${oldest}    ${newest} =    Publish Alerts At Times    -2s    -3s    -1s
     ${listed} =    Get Alerts    since=${oldest}[alertTime]    limit=${API_LIMIT}
@@ -62,6 +67,7 @@ Alerts Are Listed Newest First
 
 A Page Holds The Newest Alerts Only
     [Documentation]    ``limit=2`` answers exactly the two newest alerts, not any two.
+    [Tags]    own-data
     [Setup]    Exclusive Alerts Test Setup
     ${middle}    ${oldest}    ${_} =    Publish Alerts At Times    -2s    -3s    -1s
     ${two} =    Get Alerts    since=${oldest}[alertTime]    limit=${2}
@@ -70,8 +76,8 @@ A Page Holds The Newest Alerts Only
 The Default Page Holds The Newest Alerts
     [Documentation]    Without ``limit`` the page holds ``${ALERTS_PAGE_SIZE}`` alerts, the newest: after
     ...    three older alerts, a page's worth of newer ones push them all out. Publishes a
-    ...    page of alerts in a burst: ``destructive``.
-    [Tags]    destructive
+    ...    page of alerts in a burst: ``disruptive``.
+    [Tags]    disruptive
     [Setup]    Exclusive Alerts Test Setup
     ${_}    ${oldest}    ${newest} =    Publish Alerts At Times    -2s    -3s    -1s
     ${ids} =    Publish Alerts    ${ALERTS_PAGE_SIZE}
@@ -81,6 +87,7 @@ The Default Page Holds The Newest Alerts
 Acknowledged Alert Is Listed As Acknowledged
     [Documentation]    ``POST /alerts/{alertId}/ack`` (the UI's button) marks the alert acknowledged:
     ...    ``GET /alerts`` then lists it with ``acknowledged`` true; an unknown alert id is 404.
+    [Tags]    shared
     ${alert} =    Publish Alert    classId=103    severity=3
     Alert Should Appear In API    ${alert}
     Send Raw Request    POST    /alerts/${alert}[alertId]/ack    expected_status=200

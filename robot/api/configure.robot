@@ -4,7 +4,7 @@ Documentation    ``POST /configure`` accepts Live and Historic tasks of every vi
 
 Resource         ../../resources/fixtures/focus_api.resource
 
-Test Tags        api    regression
+Test Tags    api    regression    own-data
 
 
 *** Test Cases ***
@@ -47,6 +47,7 @@ Each Task Gets Its Own Id And Stream Port
 *** Keywords ***
 Historic Configuration Should Be Accepted
     [Documentation]    ``/configure`` accepts a Historic ``${view}`` task over a recorded range.
+    [Tags]    own-data
     [Arguments]    ${view}
     ${payload} =    Build Historic Payload    ${view}
     Payload Should Be Accepted    ${payload}

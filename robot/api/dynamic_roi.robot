@@ -4,7 +4,7 @@ Documentation    ``POST /config_task/{task_id}`` changes a running task's channe
 
 Resource         ../../resources/fixtures/focus_api.resource
 
-Test Tags        api    regression
+Test Tags    api    regression    own-data
 
 
 *** Test Cases ***
@@ -74,6 +74,7 @@ ROI Of A Completed Task Is A Conflict
 ROI Change Should Be Rejected
     [Documentation]    Template: a ROI change ``&{change}`` of a running task is refused with 400
     ...    naming ``${field}``, and the task keeps running.
+    [Tags]    own-data
     [Arguments]    ${field}    &{change}
     ${task} =    Start Running Live Task
     Update Task ROI    ${task}    &{change}    expected_status=400    error_field=${field}

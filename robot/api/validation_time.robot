@@ -5,7 +5,7 @@ Documentation    Live takes no ``startTime``/``endTime``; Historic needs both, I
 
 Resource         ../../resources/fixtures/focus_api.resource
 
-Test Tags        api    regression    PZ-13879
+Test Tags    api    regression    PZ-13879    own-data
 
 
 *** Test Cases ***
@@ -62,6 +62,7 @@ Historic Range Without Recordings Is Not Found
 Historic Times Should Be Rejected
     [Documentation]    Template: a Historic task from ``${start}`` to ``${end}`` is refused with 400
     ...    naming ``${field}``.
+    [Tags]    own-data
     [Arguments]    ${field}    ${start}    ${end}
     ${payload} =    Build Configure Payload    time_status=Historic
     Set To Dictionary    ${payload}    startTime=${start}    endTime=${end}
@@ -69,6 +70,7 @@ Historic Times Should Be Rejected
 
 Live Times Should Be Rejected
     [Documentation]    Template: a Live task with ``${start}``/``${end}`` is refused with 400 naming ``${field}``.
+    [Tags]    own-data
     [Arguments]    ${field}    ${start}    ${end}
     ${payload} =    Build Configure Payload    start=${start}    end=${end}
     Payload Should Be Rejected    ${payload}    ${field}

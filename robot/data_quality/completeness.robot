@@ -7,7 +7,7 @@ Resource          ../../resources/fixtures/data_quality.resource
 Suite Setup       Data Quality Suite Setup
 Suite Teardown    Data Quality Suite Teardown
 
-Test Tags         mongodb    data_quality    regression
+Test Tags         mongodb    data_quality    regression    own-data
 
 
 *** Test Cases ***

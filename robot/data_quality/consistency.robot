@@ -9,7 +9,7 @@ Resource          ../../resources/fixtures/focus_api.resource
 Suite Setup       Consistency Suite Setup
 Suite Teardown    Consistency Suite Teardown
 
-Test Tags         mongodb    data_quality    regression
+Test Tags         mongodb    data_quality    regression    own-data
 
 
 *** Test Cases ***
@@ -48,11 +48,13 @@ Task Statuses Agree With Their Jobs
 *** Keywords ***
 Consistency Suite Setup
     [Documentation]    The data-quality fixtures (a stored task and alert) and the cluster.
+    [Tags]    own-data
     Data Quality Suite Setup
     Connect To Cluster
 
 Consistency Suite Teardown
     [Documentation]    Closes every connection.
+    [Tags]    own-data
     Data Quality Suite Teardown
     Disconnect From Cluster
 

@@ -44,16 +44,23 @@ Validators Require And Type The Spec Fields
 
 Recording Without Required Fields Is Rejected
     [Documentation]    The recordings validator refuses a document without start_time, file_path and deleted.
+    ...    ``shared``: on a system with the bug, the bogus recording is in the live collection (a
+    ...    recording has no site id of its own) until the teardown deletes it.
+    [Tags]    shared
     Recording Without Required Fields Should Be Rejected
 
 Alert With Out Of Range Severity Is Rejected
-    [Documentation]    The alerts validator refuses a severity outside 1-3.
+    [Documentation]    The alerts validator refuses a severity outside 1-3. The alert carries a test
+    ...    site id and, if wrongly stored, the teardown deletes it by its id; the insert itself
+    ...    goes to the live collection: ``shared``.
+    [Tags]    shared
     Alert With Out Of Range Severity Should Be Rejected
 
 Rejected Inserts Leave The Recording History Unchanged
     [Documentation]    An insert the validator refuses stores nothing: a recording that breaks the
     ...    schema, dated inside the history settled a minute ago, leaves that history's checksum
-    ...    as it was (had it been stored, the checksum would cover it).
+    ...    as it was (had it been stored, the checksum would cover it). ``shared`` as above.
+    [Tags]    shared
     ${until} =    Evaluate    datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
     ${before} =    Get Recording History Checksum    ${until}
     Settled Recording Breaking The Schema Should Be Rejected    ${until}

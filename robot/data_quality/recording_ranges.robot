@@ -9,7 +9,7 @@ Library           DateTime
 Suite Setup       Data Quality Suite Setup
 Suite Teardown    Data Quality Suite Teardown
 
-Test Tags         mongodb    data_quality    regression    segy
+Test Tags         mongodb    data_quality    regression    segy    own-data
 
 
 *** Test Cases ***

@@ -8,7 +8,7 @@ Resource          ../../resources/outages.resource
 Suite Setup       Connect To Cluster
 Suite Teardown    Disconnect From Cluster
 
-Test Tags         k8s    resilience    regression    destructive    recipe    pod-errors-expected
+Test Tags         k8s    resilience    regression    disruptive    recipe    pod-errors-expected
 
 
 *** Test Cases ***

@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation     MaxWindows on Kubernetes: 30 tasks run 30 Jobs, the 31st ``/configure`` is
 ...               refused and creates no Job, and once the tasks stop no Job, pod or Service is
-...               left. Fills the capacity, so it is ``destructive`` and runs alone.
+...               left. Fills the capacity, so it is ``disruptive`` and runs alone.
 
 Resource          ../../resources/kubernetes.resource
 Resource          ../../resources/fixtures/focus_api.resource
@@ -12,7 +12,7 @@ Test Setup        Capacity Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      15 minutes
 
-Test Tags         k8s    infrastructure    regression    capacity    destructive    critical
+Test Tags         k8s    infrastructure    regression    capacity    disruptive    critical
 ...               pod-errors-expected
 
 

@@ -22,8 +22,9 @@ Kubernetes API Lists The Stack's Pods
 
 MongoDB Accepts An Authenticated Connection
     [Documentation]    An authenticated MongoDB connection with the environment's credentials reads
-    ...    the recordings the recorder wrote, and the same user with a wrong password is refused.
-    [Tags]    mongodb
+    ...    the recordings the recorder wrote, and a wrong password is refused (for the same user
+    ...    on the twin, for a user that does not exist elsewhere: `Get User For Failed Logins`).
+    [Tags]    mongodb    shared
     Connect To Focus Database
     Wait Until MongoDB Is Reachable    timeout=10s
     Count Documents    recordings    ${None}    >=    1    The authenticated connection sees no recording
@@ -41,9 +42,11 @@ RabbitMQ Accepts An Authenticated Connection
 
 *** Keywords ***
 Wrong MongoDB Password Should Be Refused
-    [Documentation]    Connecting as ``${MONGO_USER}`` with a wrong password fails (authentication is on).
+    [Documentation]    Connecting with a wrong password fails (authentication is on): as
+    ...    ``${MONGO_USER}`` on the twin, as a user that does not exist on a live system.
     ${wrong} =    Evaluate    robot.api.types.Secret("not-the-password")    modules=robot.api.types
+    ${user} =    Get User For Failed Logins    ${MONGO_USER}
     Run Keyword And Expect Error    *OperationFailure*
-    ...    Connect To MongoDB    ${MONGO_HOST}    ${MONGO_PORT}    ${MONGO_USER}    ${wrong}
+    ...    Connect To MongoDB    ${MONGO_HOST}    ${MONGO_PORT}    ${user}    ${wrong}
     ...    database=${MONGO_DATABASE}    auth_source=${MONGO_AUTH_SOURCE}    tls=${MONGO_TLS}
     ...    ca_bundle=${CA_BUNDLE}    alias=wrong-password

@@ -12,7 +12,7 @@ Test Setup        Focus Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      15 minutes
 
-Test Tags         k8s    infrastructure    regression
+Test Tags         k8s    infrastructure    regression    own-data
 
 
 *** Test Cases ***

@@ -5,8 +5,8 @@ Documentation     RabbitMQ of the Focus stack (contract sections 1 and 3): reach
 
 Resource          ../../resources/fixtures/alerts.resource
 
-Suite Setup       Connect To Alert Broker
-Suite Teardown    Close All RabbitMQ Connections
+Suite Setup       Alerts Suite Setup
+Suite Teardown    Alerts Suite Teardown
 Test Timeout      15 minutes
 
 Test Tags         infrastructure    alerts    regression
@@ -36,9 +36,14 @@ Rejected Alerts Queue Exists
 
 Alert Route Reaches A Test Queue
     [Documentation]    An alert published to ``prisma`` / ``Algorithm.AlertReport`` reaches a bound queue.
+    ...    The alert carries this test's site id (the consumer stores it too; the teardown
+    ...    deletes it), and the queue is the test's own (exclusive, expiring, bounded).
+    [Tags]    own-data
+    [Setup]    Alerts Test Setup
     ${queue} =    Declare Queue    test.rabbitmq.${{ uuid.uuid4().hex }}
     Bind Queue    ${queue}    ${RABBITMQ_EXCHANGE}    ${ALERT_ROUTING_KEY}
     ${alert} =    Publish Alert
     ${message} =    Wait For Message    ${queue}    contains=${alert}[alertId]
     Should Be Equal    ${message}[json]    ${alert}
     Get Queue Message Count    ${queue}    ==    0
+    [Teardown]    Alerts Test Teardown

@@ -20,6 +20,7 @@ Test Tags         ssh    infrastructure    regression
 Worker Node Is Reached Through The Jump Host
     [Documentation]    A key login to the worker node goes through the jump host: the worker's
     ...    session reports the worker's port as the one it was reached on.
+    [Tags]    shared
     Connect To Worker Node
     ${connection} =    Run Command On Worker Node    echo $SSH_CONNECTION
     ${_}    ${port} =    Split SSH Address    ${SSH_HOST}
@@ -34,7 +35,7 @@ Hosts Offer Key Login Only
 Kubectl Over SSH Agrees With The API
     [Documentation]    ``kubectl get pods`` on the worker node lists the same stack pods as the
     ...    Kubernetes API does from here.
-    [Tags]    k8s
+    [Tags]    k8s    shared
     Connect To Worker Node
     ${selector} =    Stack Pod Selector
     ${over_ssh} =    Run Kubectl On Worker Node
@@ -59,10 +60,14 @@ Tunnel To MongoDB Serves Pymongo
 
 Wrong Key Is Refused With One Clear Line
     [Documentation]    A key the hosts do not authorize is refused: one line that names the
-    ...    user, the host and what to check, no traceback.
+    ...    user, the host and what to check, no traceback. Off the twin the login is tried as
+    ...    a user that does not exist (`Get User For Failed Logins`): failed logins of the real
+    ...    account, repeated, can trip fail2ban or a lockout for everyone.
+    [Tags]    shared
     ${wrong} =    Create Throwaway SSH Key
+    ${user} =    Get User For Failed Logins    ${SSH_USER}
     ${error} =    Run Keyword And Expect Error    SSH login *refused*    Connect To Worker Node
-    ...    key=${wrong}
+    ...    key=${wrong}    user=${user}
     Should Not Contain    ${error}    \n
     Should Contain    ${error}    check SSH_USER and SSH_KEY
 
@@ -70,6 +75,7 @@ Changed Host Key Is Refused Before Any Command
     [Documentation]    A worker node whose host key is not the one known_hosts lists (another
     ...    machine at its address, or someone in between) is refused with one line, and its
     ...    connection is closed before a command could run.
+    [Tags]    own-data
     ${other} =    Create Throwaway SSH Key
     ${public} =    OperatingSystem.Get File    ${other}.pub
     ${known} =    Known Hosts With Worker Entry    ${public}
@@ -92,8 +98,8 @@ Unknown Host Is Refused With One Clear Line
 Fallback Lists Pods While The API Port Is Closed
     [Documentation]    With the Kubernetes API's port closed to the tester, a connection without
     ...    SSH fails while the one with the SSH fallback lists the pods and reads their logs
-    ...    through kubectl on the worker node. Closes a port: destructive, runs alone.
-    [Tags]    k8s    destructive
+    ...    through kubectl on the worker node. Closes a port: disruptive, runs alone.
+    [Tags]    k8s    disruptive
     Skip If    $ENV_NAME != 'local'    Only the twin's API port can be closed by a test
     Close Kubernetes API Port
     Connect To Kubernetes    ${KUBECONFIG}    namespace=${K8S_NAMESPACE}    alias=direct

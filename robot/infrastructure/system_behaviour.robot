@@ -32,6 +32,7 @@ Every Workload Runs One Replica
 
 Restart Counts Stay Stable While Tasks Run
     [Documentation]    Running, streaming and stopping a task restarts no pod.
+    [Tags]    own-data
     [Setup]    Focus Test Setup
     ${before} =    Get Restart Counts
     ${task} =    Start Running Live Task

@@ -11,7 +11,7 @@ Test Setup        Load Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${CAPACITY_TEST_TIMEOUT}
 
-Test Tags         load    api    capacity    regression    destructive    pod-errors-expected
+Test Tags         load    api    capacity    regression    disruptive    pod-errors-expected
 
 
 *** Test Cases ***

@@ -9,7 +9,7 @@ Suite Setup       Alerts Suite Setup
 Suite Teardown    Alerts Suite Teardown
 Test Timeout      30 minutes
 
-Test Tags         load    nightly    destructive
+Test Tags         load    nightly    disruptive
 
 
 *** Test Cases ***

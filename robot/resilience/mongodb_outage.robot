@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation     A MongoDB outage (the Deployment scaled to 0): ``/health`` answers 503
 ...               ``degraded`` within 2 s (bug PZ-13640), ``/configure`` fails fast with a clear
-...               error; scaling back to 1 recovers the whole stack. ``destructive``.
+...               error; scaling back to 1 recovers the whole stack. ``disruptive``.
 
 Resource          ../../resources/kubernetes.resource
 Resource          ../../resources/fixtures/focus_api.resource
@@ -11,7 +11,7 @@ Suite Teardown    Outage Suite Teardown
 Test Teardown     Restore MongoDB
 Test Timeout      15 minutes
 
-Test Tags         k8s    resilience    regression    destructive    mongodb    pod-errors-expected
+Test Tags         k8s    resilience    regression    disruptive    mongodb    pod-errors-expected
 
 
 *** Test Cases ***
@@ -56,6 +56,7 @@ Outage Suite Teardown
 
 Restore MongoDB
     [Documentation]    Scales MongoDB back to one ready replica and waits for a healthy API.
+    [Tags]    disruptive
     Scale Deployment    ${MONGODB_WORKLOAD}    1    timeout=${RECOVERY_TIMEOUT}
     Health Should Be OK    timeout=30s
     Stop All Tasks

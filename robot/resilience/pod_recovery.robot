@@ -2,7 +2,7 @@
 Documentation     A deleted pod is a killed process; its controller replaces it and the stack
 ...               recovers. Each test logs its recovery time (delete request to the new pod's
 ...               Ready) in its message; ``benchmarks/recovery.py`` prints the speed figures.
-...               Every test deletes pods: ``destructive``, run alone under pabot.
+...               Every test deletes pods: ``disruptive``, run alone under pabot.
 
 Resource          ../../resources/outages.resource
 Resource          ../../resources/fixtures/focus_api.resource
@@ -14,7 +14,7 @@ Test Setup        Use A Test Site
 Test Teardown     Recovery Test Teardown
 Test Timeout      15 minutes
 
-Test Tags         k8s    resilience    regression    destructive    pod-errors-expected
+Test Tags         k8s    resilience    regression    disruptive    pod-errors-expected
 
 
 *** Variables ***
@@ -107,6 +107,7 @@ Recovery Test Teardown
     [Documentation]    Whatever happened, the stack is ready again for the next test. A teardown
     ...    runs every step even when one fails, and a failed step fails the test: cleanup
     ...    problems are reported, never hidden.
+    [Tags]    own-data
     Stack Should Be Ready
     Stop All Tasks
     Close All RabbitMQ Connections
@@ -117,6 +118,7 @@ Recovery Test Teardown
 Have The System Store A Task And An Alert
     [Documentation]    A Live task configured and stopped through the API, and an alert of this
     ...    test's site published to RabbitMQ and stored by the consumer.
+    [Tags]    own-data
     Connect To Alert Broker
     ${task} =    Configure Live Task
     Stop Task    ${task}
@@ -137,6 +139,7 @@ Snapshot Of Focus Data
 Publish Persistent Messages To A Durable Queue
     [Documentation]    Declares a durable queue bound to the alert exchange with a routing key of
     ...    its own and publishes ``${count}`` persistent messages to it; returns the queue.
+    [Tags]    shared
     [Arguments]    ${count}
     ${suffix} =    Evaluate    uuid.uuid4().hex[:12]    modules=uuid
     ${queue} =    Declare Queue    test.resilience.${suffix}    durable=${True}

@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation     A RabbitMQ outage (its StatefulSet scaled to 0): ``/health`` answers 503
 ...               ``degraded`` naming RabbitMQ within 2 s (contract section 2); scaling back to 1
-...               recovers the health and the alert consumer. ``destructive``: it runs alone.
+...               recovers the health and the alert consumer. ``disruptive``: it runs alone.
 
 Resource          ../../resources/kubernetes.resource
 Resource          ../../resources/fixtures/alerts.resource
@@ -11,7 +11,7 @@ Suite Teardown    Outage Suite Teardown
 Test Teardown     Restore RabbitMQ
 Test Timeout      15 minutes
 
-Test Tags         k8s    resilience    regression    destructive    alerts    pod-errors-expected
+Test Tags         k8s    resilience    regression    disruptive    alerts    pod-errors-expected
 
 
 *** Test Cases ***
@@ -39,6 +39,7 @@ Outage Suite Teardown
 Restore RabbitMQ
     [Documentation]    Scales RabbitMQ back to one ready replica, waits for a healthy API and for the
     ...    alert consumer to store alerts again, so the next suite finds a working pipeline.
+    [Tags]    disruptive
     Scale Deployment    ${RABBITMQ_WORKLOAD}    1    timeout=${RECOVERY_TIMEOUT}
     Health Should Be OK    timeout=60s
     Connect To Alert Broker

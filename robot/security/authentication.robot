@@ -13,7 +13,7 @@ Resource         ../../resources/fixtures/focus_api.resource
 Suite Setup      Authentication Suite Setup
 Test Timeout     ${API_TEST_TIMEOUT}
 
-Test Tags        api    security    regression
+Test Tags    api    security    regression    shared
 
 
 *** Variables ***
@@ -110,15 +110,17 @@ Health Needs No Token
     Send Raw Request    GET    /health    token=${EMPTY}    expected_status=200
 
 Wrong Credentials Get No Token
-    [Documentation]    ``POST /auth/token`` with a wrong or an empty password answers 401.
+    [Documentation]    ``POST /auth/token`` with a wrong or an empty password answers 401. The user is
+    ...    ``${FAILED_LOGIN_USER}``: the real account on the twin, a user that does not exist on
+    ...    a live system (failed logins of a real account can lock it).
     [Template]    Token Request Should Be Unauthorized
-    ${FOCUS_USER}    wrong-password
-    ${FOCUS_USER}    ${EMPTY}
+    ${FAILED_LOGIN_USER}    wrong-password
+    ${FAILED_LOGIN_USER}    ${EMPTY}
 
 Unknown User With The Right Password Gets No Token
     [Documentation]    ``POST /auth/token`` with the right password under a user name the server does
-    ...    not know answers 401: the password alone is not enough.
-    Token Should Be Refused For User    not-${FOCUS_USER}    ${FOCUS_PASSWORD}
+    ...    not know (``${FOCUS_UNKNOWN_USER}``) answers 401: the password alone is not enough.
+    Token Should Be Refused For User    ${FOCUS_UNKNOWN_USER}    ${FOCUS_PASSWORD}
 
 Token Endpoint Needs No Token
     [Documentation]    ``POST /auth/token`` without an ``Authorization`` header issues a token to the
@@ -129,10 +131,13 @@ Token Endpoint Needs No Token
 
 *** Keywords ***
 Authentication Suite Setup
-    [Documentation]    Logs in, and prepares a forged token for the whole suite.
+    [Documentation]    Logs in, and prepares a forged token and the user of failed logins
+    ...    (`Get User For Failed Logins`) for the whole suite.
     Focus Suite Setup
     ${forged} =    Get Token With Bad Signature
     VAR    ${FORGED_TOKEN} =    ${forged}    scope=SUITE    # robocop: off=VAR05
+    ${user} =    Get User For Failed Logins    ${FOCUS_USER}
+    VAR    ${FAILED_LOGIN_USER} =    ${user}    scope=SUITE    # robocop: off=VAR05
 
 Use An Expired Token
     [Documentation]    Test Setup: ``${EXPIRED_TOKEN}``, a genuine token of this server that has expired
@@ -142,18 +147,21 @@ Use An Expired Token
 
 Request Without Token Should Be Unauthorized
     [Documentation]    Template: ``${method} ${path}`` without ``Authorization`` answers 401 ``UNAUTHORIZED``.
+    [Tags]    shared
     [Arguments]    ${method}    ${path}
     Send Raw Request    ${method}    ${path}    body=${{{}}}    token=${EMPTY}    expected_status=401
     ...    error_code=UNAUTHORIZED
 
 Request With Token Should Be Unauthorized
     [Documentation]    Template: ``${method} ${path}`` with the bearer ``${token}`` answers 401 ``UNAUTHORIZED``.
+    [Tags]    shared
     [Arguments]    ${method}    ${path}    ${token}
     Send Raw Request    ${method}    ${path}    body=${{{}}}    token=${token}    expected_status=401
     ...    error_code=UNAUTHORIZED
 
 Request With Authorization Header Should Be Unauthorized
     [Documentation]    Template: ``${method} ${path}`` with ``Authorization: ${header}`` answers 401.
+    [Tags]    shared
     [Arguments]    ${method}    ${path}    ${header}
     VAR    &{headers} =    Authorization=${header}
     Send Raw Request    ${method}    ${path}    body=${{{}}}    headers=${headers}    expected_status=401
@@ -161,6 +169,7 @@ Request With Authorization Header Should Be Unauthorized
 
 Token Request Should Be Unauthorized
     [Documentation]    Template: ``POST /auth/token`` as ``${username}`` with ``${password}`` answers 401.
+    [Tags]    shared
     [Arguments]    ${username}    ${password}
     VAR    &{body} =    username=${username}    password=${password}
     Send Raw Request    POST    /auth/token    body=${body}    token=${EMPTY}    expected_status=401

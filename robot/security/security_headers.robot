@@ -13,6 +13,7 @@ Test Tags        security    api    regression
 *** Test Cases ***
 Successful Answers Carry The Security Headers
     [Documentation]    Public and authenticated answers with status 200 carry every header.
+    [Tags]    shared
     [Template]    Answer Should Carry Security Headers
     GET    /health
     GET    /channels
@@ -20,6 +21,7 @@ Successful Answers Carry The Security Headers
 
 Error Answers Carry The Security Headers
     [Documentation]    401, 404, 400 and 413 answers carry every header too.
+    [Tags]    shared
     [Template]    Answer Should Carry Security Headers
     GET    /channels    token=${EMPTY}
     GET    /metadata/no-such-task

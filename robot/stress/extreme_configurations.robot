@@ -10,7 +10,7 @@ Test Setup        Load Test Setup
 Test Teardown     Focus Test Teardown
 Test Timeout      ${CAPACITY_TEST_TIMEOUT}
 
-Test Tags         stress    api    regression    destructive
+Test Tags         stress    api    regression    disruptive
 
 
 *** Test Cases ***

@@ -19,7 +19,7 @@ Test Tags         ui    alerts
 *** Test Cases ***
 Published Alerts Are Listed Newest First
     [Documentation]    Three alerts published with distinct times are listed newest first.
-    [Tags]    regression
+    [Tags]    regression    own-data
     ${alerts} =    Publish Alerts At Times    -3s    -2s    -1s
     Open Alerts Panel
     FOR    ${alert}    IN    @{alerts}
@@ -30,7 +30,7 @@ Published Alerts Are Listed Newest First
 Each Class And Severity Shows Its Label And Colour
     [Documentation]    An alert of each class (103 SC, 104 SD) and severity (1 low, 2 medium, 3 high)
     ...    is listed with its class label, severity name and severity colour: one row per pair.
-    [Tags]    regression
+    [Tags]    regression    own-data
     [Setup]    UI Alerts Test Setup With The Panel Open
     [Template]    Alert Should Show Class And Severity Colour
     # classId    severity
@@ -43,7 +43,7 @@ Each Class And Severity Shows Its Label And Colour
 
 Filter By Class Shows Only That Class
     [Documentation]    With class SC chosen, only SC alerts are listed: this test's SD alert is not.
-    [Tags]    regression
+    [Tags]    regression    own-data
     ${sc}    ${sd} =    Publish Alerts Of Both Classes
     Open Alerts Panel
     Filter Alerts    class=103
@@ -53,7 +53,7 @@ Filter By Class Shows Only That Class
 
 Filter By Severity Shows Only That Severity
     [Documentation]    With severity 3 chosen, only high alerts are listed.
-    [Tags]    regression
+    [Tags]    regression    own-data
     ${high} =    Publish Alert    severity=3
     ${low} =    Publish Alert    severity=1
     Open Alerts Panel
@@ -64,7 +64,7 @@ Filter By Severity Shows Only That Severity
 
 Filter By Class And Severity Together
     [Documentation]    Class SD and severity 2 together list the SD medium alert only.
-    [Tags]    regression
+    [Tags]    regression    own-data
     ${wanted} =    Publish Alert    classId=104    severity=2
     ${other_class} =    Publish Alert    classId=103    severity=2
     ${other_severity} =    Publish Alert    classId=104    severity=1
@@ -76,7 +76,7 @@ Filter By Class And Severity Together
 
 Clearing The Filters Lists Every Alert Again
     [Documentation]    After filtering, "Clear filters" brings back the alerts filtered out.
-    [Tags]    regression
+    [Tags]    regression    own-data
     ${sc}    ${sd} =    Publish Alerts Of Both Classes
     Open Alerts Panel
     Filter Alerts    class=104    severity=3
@@ -88,7 +88,7 @@ Clearing The Filters Lists Every Alert Again
 Acknowledge Survives A Reload And Shows In The API
     [Documentation]    Acknowledge marks the alert, a reload still shows it acknowledged, and
     ...    ``GET /alerts`` says ``acknowledged: true``.
-    [Tags]    regression
+    [Tags]    regression    own-data
     ${alert} =    Publish Alert
     Open Alerts Panel
     Alerts Panel Should List Alert    ${alert}
@@ -100,7 +100,7 @@ Acknowledge Survives A Reload And Shows In The API
 New Alert Appears Without A Reload
     [Documentation]    An alert published to RabbitMQ while the panel is open appears within 2 s,
     ...    as timed by the page itself, and the page was not reloaded.
-    [Tags]    smoke
+    [Tags]    smoke    own-data
     Open Alerts Panel
     Mark Page
     Record When Alert Rows Appear
@@ -112,7 +112,7 @@ New Alert Appears Without A Reload
 One Hundred Alerts Render
     [Documentation]    100 alerts published in a burst are all listed by the panel (a flood:
     ...    destructive, never on production).
-    [Tags]    regression    destructive
+    [Tags]    regression    disruptive
     Open Alerts Panel
     Publish Alerts    100    siteId=${SITE_ID}
     Alerts Panel Should Count Site Alerts    100    timeout=20s
@@ -120,7 +120,7 @@ One Hundred Alerts Render
 Invalid Alert Never Appears
     [Documentation]    An alert with severity 7 is rejected by the consumer and never listed, while
     ...    a valid alert published after it appears.
-    [Tags]    regression
+    [Tags]    regression    shared
     Open Alerts Panel
     ${invalid} =    Publish Invalid Alert    severity=${7}
     Alert Should Be Rejected    ${invalid}[message_id]    out_of_range    severity
@@ -131,7 +131,7 @@ Invalid Alert Never Appears
 Empty State Shows When No Alert Matches
     [Documentation]    With a time filter after every stored alert the panel shows its empty state;
     ...    an alert arriving after that time replaces it without a reload.
-    [Tags]    regression
+    [Tags]    regression    own-data
     [Setup]    Exclusive UI Alerts Test Setup
     Open Alerts Panel
     ${since} =    Get UTC Timestamp    offset=1s

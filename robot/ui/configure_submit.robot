@@ -5,7 +5,7 @@ Documentation    The configure form's boundaries are accepted, a valid submit op
 
 Resource         ../../resources/fixtures/ui.resource
 
-Test Tags        ui    configure
+Test Tags    ui    configure    own-data
 
 
 *** Test Cases ***
@@ -32,11 +32,13 @@ Fixing The Field Enables Submit Again
     Get Text    css=[data-testid="error-nfft"]    ==    ${EMPTY}
 
 Valid Submit Opens The Task View
-    [Documentation]    A valid form submitted creates a task; its view shows it running.
+    [Documentation]    A valid form submitted creates a task; its view shows it running. The task is
+    ...    registered for clean-up like an API task.
     [Tags]    smoke
     [Setup]    Open Form With Defaults
     Fill Configure Form    nfft=2048    overlap=1024
-    Submit Configure Form
+    ${task_id} =    Submit Configure Form
+    Task Should Be Registered For Clean-up    ${task_id}
     Task View Should Show Status    running
     Task View Should Show Metadata    nfft    2048
 
@@ -62,7 +64,7 @@ Configure Form Works By Keyboard Alone
     Type Into Focused Field    50
     Press Keys In Order    Tab
     Type Into Focused Field    50
-    Press Keys In Order    Enter
+    Submit Configure Form    key=Enter
     Task View Should Be Open With    viewType=SingleChannel    nfft=8192
 
 Every Configure Input Has A Label
@@ -92,7 +94,7 @@ Type Into Focused Field
     Keyboard Input    type    ${text}
 
 Task View Should Be Open With
-    [Documentation]    The task view opened and shows ``&{metadata}``; its task is stopped at teardown.
+    [Documentation]    The task view is open and shows ``&{metadata}``.
     [Arguments]    &{metadata}
     Task View Should Be Open
     FOR    ${name}    ${text}    IN    &{metadata}

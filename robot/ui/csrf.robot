@@ -7,19 +7,20 @@ Resource         ../../resources/fixtures/ui.resource
 
 Test Setup       Open Live View For CSRF
 
-Test Tags        ui    csrf    security    regression
+Test Tags    ui    csrf    security    regression    own-data
 
 
 *** Test Cases ***
 Configure Without The Token Is Refused
     [Documentation]    ``POST /configure`` from the page's session without the token answers 403
-    ...    and creates no task; with the token it answers 200.
+    ...    and creates no task; with the token it answers 200, and the page's task is registered
+    ...    for clean-up like an API task (`UI Test Teardown` stops it, also when the test fails).
     ${refused} =    Send From Page    POST    /focus-server/configure    ${DEFAULT_BODY}
     Should Be Equal As Integers    ${refused}[status]    403
     Should Be Equal    ${refused}[body][error][code]    CSRF_REJECTED
     ${accepted} =    Send From Page    POST    /focus-server/configure    ${DEFAULT_BODY}    csrf=${True}
     Should Be Equal As Integers    ${accepted}[status]    200
-    Stop Task    ${accepted}[body][task_id]
+    Task Should Be Registered For Clean-up    ${accepted}[body]
 
 Stop Without The Token Is Refused
     [Documentation]    ``DELETE /task/{id}`` without the token answers 403 and the task keeps running.
@@ -76,6 +77,8 @@ Open Live View For CSRF
 Send From Page
     [Documentation]    Sends ``${method} ${path}`` with ``fetch`` from the logged-in page (its
     ...    cookie), with the page's CSRF token only when ``csrf``; returns status and JSON body.
+    ...    A task a ``POST /configure`` created is registered for clean-up at once (`Register
+    ...    Task`), like the API's own: `UI Test Teardown` stops it even when the test fails.
     [Arguments]    ${method}    ${path}    ${body}=${None}    ${csrf}=${False}
     ${request} =    Create Dictionary    method=${method}    path=${path}    body=${body}    csrf=${csrf}
     ${answer} =    Evaluate JavaScript
@@ -88,4 +91,7 @@ Send From Page
     ...    const text = await response.text(); let body = null; try { body = JSON.parse(text); } catch (e) {}
     ...    return { status: response.status, body }; }
     ...    arg=${request}
+    IF    $method == 'POST' and $path.endswith('/configure') and $answer['status'] == 200
+        Register Task    ${answer}[body]
+    END
     RETURN    ${answer}

@@ -5,7 +5,7 @@ Documentation    Login and session end (contract section 5): a cookie session, r
 Resource         ../../resources/fixtures/ui.resource
 Library          OperatingSystem
 
-Test Tags        ui    login
+Test Tags    ui    login    own-data
 
 
 *** Test Cases ***
@@ -17,18 +17,20 @@ Tester Logs In And Sees The Configure Form
     Get Element States    ${CONFIGURE_SUBMIT}    contains    enabled
 
 Wrong Password Is Refused
-    [Documentation]    A wrong password keeps the login page and says so; no session starts.
-    [Tags]    regression
+    [Documentation]    A wrong password keeps the login page and says so; no session starts. The
+    ...    user is the real one on the twin, one that does not exist on a live system.
+    [Tags]    regression    shared
     Open Live View
-    Log In With    ${FOCUS_USER}    not-the-password
+    ${user} =    Get User For Failed Logins    ${FOCUS_USER}
+    Log In With    ${user}    not-the-password
     Login Should Fail With    Wrong username or password
     Reload Live View    login
 
 Unknown User Is Refused
-    [Documentation]    An unknown user name is refused like a wrong password.
-    [Tags]    regression
+    [Documentation]    An unknown user name (``${FOCUS_UNKNOWN_USER}``) is refused like a wrong password.
+    [Tags]    regression    shared
     Open Live View
-    Log In With    nobody-${{uuid.uuid4().hex[:8]}}    not-the-password
+    Log In With    ${FOCUS_UNKNOWN_USER}    not-the-password
     Login Should Fail With    Wrong username or password
 
 Empty Fields Are Flagged Before Sending

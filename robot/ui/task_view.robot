@@ -7,7 +7,7 @@ Resource         ../../resources/fixtures/ui.resource
 
 Test Setup       Open Form For A Task
 
-Test Tags        ui    task-view    regression
+Test Tags    ui    task-view    regression    own-data
 
 
 *** Test Cases ***

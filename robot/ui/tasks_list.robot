@@ -13,6 +13,7 @@ Test Tags        ui    tasks    regression
 *** Test Cases ***
 Running Task Is Listed With The Capacity In Use
     [Documentation]    A running task is listed as running; the capacity counts the listed tasks.
+    [Tags]    own-data
     ${task} =    Start Running Live Task
     Open Live View As Tester    tasks
     Tasks List Should Show Task    ${task}[task_id]    running
@@ -20,6 +21,7 @@ Running Task Is Listed With The Capacity In Use
 
 Stopped Task Leaves The List
     [Documentation]    A task stopped through the API disappears from the list without a reload.
+    [Tags]    own-data
     ${task} =    Start Running Live Task
     Open Live View As Tester    tasks
     Tasks List Should Show Task    ${task}[task_id]
@@ -29,6 +31,7 @@ Stopped Task Leaves The List
 
 Listed Task Opens Its Task View
     [Documentation]    A click on a listed task opens its task view.
+    [Tags]    own-data
     ${task} =    Start Running Live Task
     Open Live View As Tester    tasks
     Tasks List Should Show Task    ${task}[task_id]
@@ -39,7 +42,7 @@ Listed Task Opens Its Task View
 Thirty First Configure Shows The Capacity Error
     [Documentation]    With 30 tasks active the list shows ``30 / 30`` and a submit from the form
     ...    shows the server's 503 capacity error (PZ-13986). Holds the capacity alone.
-    [Tags]    destructive    capacity    PZ-13986
+    [Tags]    disruptive    capacity    PZ-13986
     [Setup]    Capacity Test Setup
     Fill Capacity
     Open Live View As Tester    tasks

@@ -11,7 +11,7 @@ Suite Teardown    UI Alerts Suite Teardown
 Test Setup        UI Alerts Test Setup
 Test Teardown     UI Alerts Test Teardown
 
-Test Tags         ui    visual    regression
+Test Tags         ui    visual    regression    own-data
 
 
 *** Variables ***

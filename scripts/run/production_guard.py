@@ -45,7 +45,7 @@ from kubernetes import config as k8s_config
 
 from contract import constants
 from libraries.safety import is_destructive
-from scripts.checks import check_destructive
+from scripts.checks import check_effects
 from scripts.run.robot_run import run_robot
 from twin import control
 
@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     problems: list[str] = []
 
     print("guard: dry run of robot/: every test that reaches a destructive keyword is tagged so")
-    if check_destructive.main([str(ROOT / "robot")]) != 0:
+    if check_effects.main([str(ROOT / "robot")]) != 0:
         problems.append("an untagged test calls a destructive keyword (see above)")
 
     try:
@@ -207,10 +207,10 @@ def main(argv: list[str] | None = None) -> int:
         env.update(production_environment(endpoints, secrets))
         if args.allow:
             env["ALLOW_DESTRUCTIVE"] = "1"
-        options = ["-v", "ENV:production", "--include", "destructive"]
+        options = ["-v", "ENV:production", "--include", "disruptive"]
         for name in args.test:
             options += ["--test", name]
-        print(f"guard: robot -v ENV:production --include destructive robot/ ({outdir})")
+        print(f"guard: robot -v ENV:production --include disruptive robot/ ({outdir})")
         run_robot(options, outdir, env, ROBOT_TIMEOUT_S)
         time.sleep(STATS_SETTLE_S)
         after = snapshot(endpoints, secrets, since)

@@ -100,7 +100,7 @@ def pabot(outputdir: Path, processes: int, suites: list[str], shard: str | None)
     excludes = ["--exclude", "nightly"]
     if shard:
         command += ["--shard", shard]
-        excludes += ["--exclude", "destructive"]
+        excludes += ["--exclude", "disruptive"]
     command += ["--outputdir", str(outputdir), *excludes, *suites]
     return _run(command, outputdir)
 
@@ -108,7 +108,7 @@ def pabot(outputdir: Path, processes: int, suites: list[str], shard: str | None)
 def destructive(outputdir: Path, suites: list[str]) -> float:
     """CI's serial job after the shards: the destructive tests, one at a time."""
     command = [str(Path(sys.executable).with_name("robot")), "--outputdir", str(outputdir),
-               "--include", "destructive", "--exclude", "nightly", *suites]  # fmt: skip
+               "--include", "disruptive", "--exclude", "nightly", *suites]  # fmt: skip
     return _run(command, outputdir)
 
 

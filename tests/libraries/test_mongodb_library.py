@@ -420,3 +420,34 @@ def test_library_listener_removes_test_documents_even_after_a_failure(history: H
     listener.close()
     assert history.db.alerts_scratch.count_documents({"marker": marker}) == 0
     history.db.drop_collection("alerts_scratch")
+
+
+# -- clean-up of the test's own documents only (issue 20, item 4) ----------------------------
+SCRATCH = "pytest_own_data"  # no validator: any document shape
+
+
+def test_delete_test_documents_deletes_only_the_tests_own(
+    history: History, library: Library
+) -> None:
+    """Own ids and nothing else: a filter that would empty a collection, a foreign id, and the
+    real site are refused before anything is deleted (outside Robot there is no test site)."""
+    site = f"{constants.SITE_ID}.pytest-{uuid.uuid4().hex[:8]}"
+    document = {"alertId": f"pytest-{uuid.uuid4()}", "siteId": site}
+    own = library.documents.insert_test_document(SCRATCH, document)
+    foreign = history.db[SCRATCH].insert_one({"alertId": f"other-{uuid.uuid4()}"}).inserted_id
+    before = history.db[SCRATCH].count_documents({})
+    try:
+        for wanted in (
+            {"_id": {"$exists": True}},
+            {"_id": str(foreign)},
+            {"siteId": constants.SITE_ID},
+            {"siteId": site},  # not the running test's own site: no test is running
+            {"alertId": document["alertId"]},
+        ):
+            with pytest.raises(RuntimeError, match=f"Refused to delete from {SCRATCH}"):
+                library.documents.delete_test_documents(SCRATCH, wanted)
+        assert history.db[SCRATCH].count_documents({}) == before
+        assert library.documents.delete_test_documents(SCRATCH, {"_id": own}) == 1
+        assert history.db[SCRATCH].count_documents({}) == before - 1
+    finally:
+        history.db[SCRATCH].delete_one({"_id": foreign})

@@ -22,6 +22,8 @@ from libraries.rabbitmq.models import build_alert, valid_alert
 from tests.twin.rabbitmq_fixtures import start_node, stop_node
 from twin import config, prepare
 
+TEST_SITE = f"{constants.SITE_ID}.pytest-{uuid.uuid4().hex[:8]}"
+
 
 # -- models and URLs, without a broker ----------------------------------------------------
 def test_valid_alert_has_fresh_defaults_and_converts_robot_strings() -> None:
@@ -254,7 +256,7 @@ def _declare_bound_queue(library: RabbitMQ) -> str:
 
 def test_keywords_publish_and_wait(library: RabbitMQ) -> None:
     queue = _declare_bound_queue(library)
-    alert = run(library, "Publish Alert", severity="2")
+    alert = run(library, "Publish Alert", severity="2", siteId=TEST_SITE)
     message = run(library, "Wait For Message", queue, contains=alert["alertId"])
     assert message["json"] == alert and alert["severity"] == 2
     raw_id = run(library, "Publish Raw Message", "not json")
@@ -265,13 +267,13 @@ def test_keywords_publish_and_wait(library: RabbitMQ) -> None:
 
 def test_publish_alert_refuses_an_invalid_alert(library: RabbitMQ) -> None:
     with pytest.raises(ValueError, match="Build Alert"):
-        run(library, "Publish Alert", severity="4")
+        run(library, "Publish Alert", severity="4", siteId=TEST_SITE)
 
 
 def test_bursts_and_concurrent_publishers_are_all_delivered(library: RabbitMQ) -> None:
     queue = _declare_bound_queue(library)
-    burst = run(library, "Publish Alerts", 200)
-    concurrent = run(library, "Publish Alerts Concurrently", 4, 50)
+    burst = run(library, "Publish Alerts", 200, siteId=TEST_SITE)
+    concurrent = run(library, "Publish Alerts Concurrently", 4, 50, siteId=TEST_SITE)
     assert len(set(burst)) == 200 and len(set(concurrent)) == 200
     run(library, "Get Queue Message Count", queue, AssertionOperator["=="], 400)
 
@@ -326,3 +328,118 @@ def test_url_connection_and_wrong_password(node: dict) -> None:
         assert "WrongPassword42" not in str(caught.value)
     finally:
         run(keywords, "Close All RabbitMQ Connections")
+
+
+# -- own data on a live system (issue 20, item 4) -------------------------------------------
+def test_declared_queues_are_exclusive_or_auto_delete_with_expiry_and_max_length(
+    library: RabbitMQ, management: ManagementClient
+) -> None:
+    """A test queue can neither outlive the run nor grow without end: exclusive (a durable one,
+    which must survive a broker restart, expires), always x-expires and x-max-length, as the
+    broker reports it."""
+    plain = run(library, "Declare Queue", f"pytest.{uuid.uuid4()}")
+    durable = run(library, "Declare Queue", f"pytest.{uuid.uuid4()}", durable=True)
+    shown = {name: _wait_queue(management, name) for name in (plain, durable)}
+    assert (shown[plain]["exclusive"], shown[plain]["durable"]) == (True, False)
+    assert (shown[durable]["exclusive"], shown[durable]["durable"]) == (False, True)
+    for found in shown.values():
+        assert found["arguments"] == {"x-expires": 600_000, "x-max-length": 10_000}
+
+
+def test_an_exclusive_test_queue_goes_with_its_connection(
+    node: dict, management: ManagementClient
+) -> None:
+    """A killed run closes its connection: the broker deletes the test queue by itself."""
+    keywords = RabbitMQ()
+    run(
+        keywords,
+        "Connect To RabbitMQ",
+        node["host"],
+        node["port"],
+        node["user"],
+        Secret(node["password"]),
+        timeout=timedelta(seconds=5),
+    )
+    name = run(keywords, "Declare Queue", f"pytest.{uuid.uuid4()}")
+    _wait_queue(management, name)
+    keywords._connections.current.client._connection.close()  # no delete sent: as if killed
+    deadline = time.monotonic() + 10
+    try:
+        while management.queue(name) is not None:
+            assert time.monotonic() < deadline, f"{name} outlived its connection"
+            time.sleep(0.1)
+    finally:
+        run(keywords, "Close All RabbitMQ Connections")
+
+
+def test_queues_of_others_are_never_read_bound_or_deleted(library: RabbitMQ, client) -> None:
+    client.publish(b"{}", exchange="", routing_key=constants.ALERT_REJECTED_QUEUE)
+    _wait_count(client, constants.ALERT_REJECTED_QUEUE, 1)
+    for name, args in (
+        ("Wait For Message", {"message_id": "x", "timeout": timedelta(seconds=0.2)}),
+        ("Bind Queue", {}),
+        ("Delete Queue", {}),
+        ("Purge Queue", {}),
+    ):
+        with pytest.raises(RuntimeError, match="not a test queue of this connection"):
+            run(library, name, constants.ALERT_REJECTED_QUEUE, **args)
+    assert client.message_count(constants.ALERT_REJECTED_QUEUE) == 1  # untouched
+    client.purge_queue(constants.ALERT_REJECTED_QUEUE)
+
+
+def test_rejections_are_read_from_a_private_queue_beside_the_real_one(
+    library: RabbitMQ, client: RabbitMQClient
+) -> None:
+    """The rejection reaches the private watch and the real queue; reading it leaves the real
+    queue's copy where it was (no consume, no requeue, no redelivery)."""
+    client.purge_queue(constants.ALERT_REJECTED_QUEUE)
+    watch = run(library, "Watch Rejected Alerts")
+    assert run(library, "Watch Rejected Alerts") == watch  # idempotent
+    message_id = str(uuid.uuid4())
+    client.publish(
+        b'{"reason": "out_of_range"}',
+        constants.ALERT_REJECTED_EXCHANGE,
+        constants.ALERT_REJECTED_ROUTING_KEY,
+        message_id=message_id,
+    )
+    found = run(library, "Wait For Rejected Alert", message_id)
+    assert found["json"] == {"reason": "out_of_range"}
+    _wait_count(client, constants.ALERT_REJECTED_QUEUE, 1)
+    copy = client.wait_for_message(
+        constants.ALERT_REJECTED_QUEUE, lambda m: m.message_id == message_id, timeout=2
+    )
+    assert not copy.redelivered, "the real rejected queue's message was read before"
+
+
+def test_wait_for_rejected_alert_needs_a_watch_first(library: RabbitMQ) -> None:
+    with pytest.raises(RuntimeError, match="call 'Watch Rejected Alerts' before publishing"):
+        run(library, "Wait For Rejected Alert", "x", timeout=timedelta(seconds=0.1))
+
+
+def test_nothing_is_published_under_the_real_site(library: RabbitMQ) -> None:
+    """Without a test site (outside Robot: no ``${TEST_SITE_ID}``) every alert keyword refuses
+    the environment's real site id, before anything is sent."""
+    queue = _declare_bound_queue(library)
+    real = {"siteId": constants.SITE_ID}
+    for name, args in (
+        ("Publish Alert", ()),
+        ("Publish Alerts", (3,)),
+        ("Publish Alerts Concurrently", (2, 2)),
+    ):
+        with pytest.raises(RuntimeError, match="real site id 'prisma-210-1000'"):
+            run(library, name, *args)
+        with pytest.raises(RuntimeError, match="real site id"):
+            run(library, name, *args, **real)
+    with pytest.raises(RuntimeError, match="real site id"):
+        run(library, "Publish Raw Message", json.dumps(valid_alert()))
+    run(library, "Get Queue Message Count", queue, AssertionOperator["=="], 0)
+    run(library, "Publish Raw Message", json.dumps(valid_alert(site_id=TEST_SITE)))
+    run(library, "Get Queue Message Count", queue, AssertionOperator["=="], 1)
+
+
+def _wait_queue(management: ManagementClient, name: str, timeout: float = 10) -> dict:
+    deadline = time.monotonic() + timeout
+    while (found := management.queue(name)) is None or "arguments" not in found:
+        assert time.monotonic() < deadline, f"the management API never listed {name}"
+        time.sleep(0.1)
+    return found

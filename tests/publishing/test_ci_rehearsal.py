@@ -157,4 +157,4 @@ def test_the_destructive_test_the_rehearsal_runs_exists_and_is_destructive():
 
     suite = TestSuiteBuilder(process_curdir=False).build(str(ROOT / "robot"))
     (test,) = [t for t in suite.all_tests if t.full_name == ci_rehearsal.DESTRUCTIVE_TEST]
-    assert "destructive" in [t.lower() for t in test.tags]
+    assert "disruptive" in [t.lower() for t in test.tags]

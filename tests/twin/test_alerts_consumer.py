@@ -241,6 +241,29 @@ def test_invalid_alert_is_rejected_and_consumption_goes_on(consumer, node, datab
     assert database.alerts.count_documents({"alertId": bad["alertId"]}) == 0
 
 
+def test_rejection_reaches_a_private_queue_bound_beside_the_real_one(consumer, node) -> None:
+    """Rejections go through the exchange (contract section 3, decided): a test binds its own
+    exclusive queue to the same exchange and routing key and reads it there, and the real
+    rejected queue still gets its copy (the route is a binding, not a direct publish)."""
+    message_id = str(uuid.uuid4())
+    with _Publisher(node) as channel:
+        private = channel.queue_declare("", exclusive=True).method.queue
+        channel.queue_bind(
+            private, constants.ALERT_REJECTED_EXCHANGE, constants.ALERT_REJECTED_ROUTING_KEY
+        )
+        _publish(channel, encode(alert(severity=9)), message_id=message_id)
+        deadline = time.monotonic() + 5
+        method = None
+        while method is None and time.monotonic() < deadline:
+            method, properties, body = channel.basic_get(private, auto_ack=True)
+            time.sleep(0.02)
+        assert method is not None, "no rejection reached the private queue within 5 s"
+        assert properties.message_id == message_id
+        assert json.loads(body)["reason"] == "out_of_range"
+    headers, _ = _get_rejection(node, message_id)
+    assert headers[REJECT_HEADER] == "out_of_range"
+
+
 def test_oversized_and_empty_bodies_are_rejected(consumer, node) -> None:
     ids = {"body_too_large": str(uuid.uuid4()), "empty_body": str(uuid.uuid4())}
     oversized = encode(alert(padding="x" * constants.MAX_BODY_BYTES))

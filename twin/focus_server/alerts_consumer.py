@@ -8,9 +8,11 @@ Contract section 3. :class:`AlertConsumer` runs pika in its own thread (one
   ``_id = alertId``; a duplicate is a no-op) and acknowledged only after the store
   succeeded. Alerts that arrive together are written together (one ``insert_many`` of
   up to 100 per dispatch round), which keeps bursts fast on the MongoDB stand-in;
-- an invalid one is published to the durable queue ``prisma.alerts.rejected`` (persistent,
-  confirmed) with a header ``x-reject-reason`` and a JSON body
-  ``{"reason", "field", "detail", "original"}``, then acknowledged; consumption goes on.
+- an invalid one is published (persistent, confirmed) to the exchange ``prisma`` with the
+  routing key ``prisma.alerts.rejected``, which routes it to the durable queue of that name
+  (and to any test's private queue bound beside it), with a header ``x-reject-reason`` and
+  a JSON body ``{"reason", "field", "detail", "original"}``, then acknowledged; consumption
+  goes on.
 
 The connection is re-established by itself after a broker outage, with a bounded
 exponential backoff, each attempt logged. :func:`validate` is the pure rule set.
@@ -280,6 +282,11 @@ class AlertConsumer:
         channel.queue_declare(self.queue, durable=True)
         channel.queue_bind(self.queue, constants.ALERT_EXCHANGE, constants.ALERT_ROUTING_KEY)
         channel.queue_declare(constants.ALERT_REJECTED_QUEUE, durable=True)
+        channel.queue_bind(
+            constants.ALERT_REJECTED_QUEUE,
+            constants.ALERT_REJECTED_EXCHANGE,
+            constants.ALERT_REJECTED_ROUTING_KEY,
+        )
         channel.confirm_delivery()
         channel.basic_qos(prefetch_count=self._prefetch)
         channel.basic_consume(self.queue, self._on_message, auto_ack=False)
@@ -361,8 +368,8 @@ class AlertConsumer:
             "x-original-message-id": properties.message_id or "",
         }
         channel.basic_publish(
-            exchange="",
-            routing_key=constants.ALERT_REJECTED_QUEUE,
+            exchange=constants.ALERT_REJECTED_EXCHANGE,
+            routing_key=constants.ALERT_REJECTED_ROUTING_KEY,
             body=rejection_message(rejection, body),
             properties=pika.BasicProperties(
                 content_type="application/json",

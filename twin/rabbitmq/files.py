@@ -183,7 +183,17 @@ def definitions(user: str, password: str, vhost: str = "/") -> dict:
                 "destination_type": "queue",
                 "routing_key": constants.ALERT_ROUTING_KEY,
                 "arguments": {},
-            }
+            },
+            # Rejections reach their queue through the exchange, so a test can bind a
+            # private queue beside it (contract section 3, decided).
+            {
+                "source": constants.ALERT_REJECTED_EXCHANGE,
+                "vhost": vhost,
+                "destination": constants.ALERT_REJECTED_QUEUE,
+                "destination_type": "queue",
+                "routing_key": constants.ALERT_REJECTED_ROUTING_KEY,
+                "arguments": {},
+            },
         ],
     }
 

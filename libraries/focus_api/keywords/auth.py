@@ -18,7 +18,7 @@ from libraries.common.arguments import plain
 from libraries.focus_api.client import StaticBearer
 from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
 from libraries.focus_api.models import TokenResponse
-from libraries.safety import destructive
+from libraries.safety import disruptive, shared
 
 
 class AuthKeywords(LibraryComponent):
@@ -95,7 +95,7 @@ class AuthKeywords(LibraryComponent):
         body = parse(TokenResponse, body_of(response), "POST /auth/token")
         return Secret(body.access_token), float(body.expires_in)
 
-    @destructive("flood the server until it rate-limits")
+    @disruptive("flood the server until it rate-limits")
     @keyword
     def send_requests_until_rate_limited(
         self,
@@ -152,6 +152,7 @@ class AuthKeywords(LibraryComponent):
             raise AssertionError(f"429 without a Retry-After of whole seconds: {retry_after!r}")
         return {"token": token, "retry_after": int(retry_after), "sent": sent, "statuses": statuses}
 
+    @shared("send a request of any method to any path")
     @keyword
     def send_raw_request(
         self,

@@ -10,6 +10,7 @@ import requests
 from pydantic import BaseModel, ValidationError
 from robot.api import logger
 
+from libraries import safety
 from libraries.common.connections import ConnectionRegistry, registry_field
 from libraries.common.running_test import running_test
 from libraries.focus_api.client import Exchange, FocusClient
@@ -47,6 +48,13 @@ class LibraryComponent:
     def register_task(self, task_id: str) -> None:
         self.state.tasks[task_id] = self.state.connections.current_alias or ""
         self.state.ledger.add(self.client.base_url, task_id, running_test())
+
+    def require_own_task(self, task_id: str, action: str) -> None:
+        """A task this library did not create (another user's, or an unknown id) may be
+        changed only where and when a ``shared`` action may: off the twin that needs a test
+        tagged ``shared`` (and ``ALLOW_SHARED=production`` on production)."""
+        if task_id not in self.state.tasks:
+            safety.refuse(safety.SHARED, f"{action} {task_id}, a task this run did not create")
 
     def forget_task(self, task_id: str, client: FocusClient | None = None) -> None:
         """The server says the task is gone: off the list and the ledger."""

@@ -15,6 +15,7 @@ from libraries import run_environment
 from libraries.focus_api.client import TWIN_HINT, UNREACHABLE_HINT, FocusClient
 from libraries.focus_api.keywords.base import LibraryComponent, log_exchange
 from libraries.kubernetes.diagnose import workload_note
+from libraries.safety import cleans_up
 
 
 class ConnectionKeywords(LibraryComponent):
@@ -69,6 +70,7 @@ class ConnectionKeywords(LibraryComponent):
         self._stop_leftovers(client)
         return alias
 
+    @cleans_up("stops only the tasks the ledger says this machine's earlier runs created")
     def _stop_leftovers(self, client: FocusClient) -> None:
         """Stop the tasks that earlier runs on this machine created and, killed before
         their teardowns, never stopped (the task ledger); no one else's."""

@@ -21,6 +21,7 @@ from libraries.focus_api.models import (
     build_payload,
     explain_invalid,
 )
+from libraries.safety import cleans_up, own_data
 
 GONE_STATUSES = (200, 404, 409)
 CAPACITY_POLL = timedelta(milliseconds=250)
@@ -82,6 +83,7 @@ class TaskKeywords(LibraryComponent):
         """
         return explain_invalid(payload)
 
+    @own_data("configure a task (registered for Stop All Tasks)")
     @keyword
     def configure_task(
         self,
@@ -123,6 +125,7 @@ class TaskKeywords(LibraryComponent):
         returned: dict[str, Any] = body
         return returned
 
+    @own_data("configure a task (registered for Stop All Tasks)")
     @keyword
     def configure_task_for_view(
         self,
@@ -155,6 +158,7 @@ class TaskKeywords(LibraryComponent):
             time_status, view_type, options, expected_status, error_field, timeout
         )
 
+    @own_data("configure a task (registered for Stop All Tasks)")
     @keyword
     def configure_live_task(
         self,
@@ -177,6 +181,7 @@ class TaskKeywords(LibraryComponent):
         view_type = options.pop("view_type", "MultiChannel")
         return self._configure("Live", view_type, options, expected_status, error_field, timeout)
 
+    @own_data("configure a task (registered for Stop All Tasks)")
     @keyword
     def configure_historic_task(
         self,
@@ -219,6 +224,7 @@ class TaskKeywords(LibraryComponent):
         payload = build_payload(time_status=time_status, view_type=view_type, **options)
         return self.configure_task(payload, expected_status, error_field, timeout=timeout)
 
+    @own_data("configure a task (registered for Stop All Tasks)")
     @keyword
     def configure_task_should_be_refused_for_capacity(
         self, payload: dict[str, Any] | None = None
@@ -240,6 +246,7 @@ class TaskKeywords(LibraryComponent):
             raise AssertionError(f"503 without a valid Retry-After header: {retry_after!r}")
         return int(retry_after)
 
+    @own_data("configure a task (registered for Stop All Tasks)")
     @keyword
     def configure_task_when_capacity_frees(
         self,
@@ -285,6 +292,7 @@ class TaskKeywords(LibraryComponent):
         assert accepted is not None  # the wait ends only on an answer
         return accepted
 
+    @own_data("change a task's region of interest")
     @keyword("Update Task ROI")
     def update_task_roi(
         self,
@@ -309,7 +317,9 @@ class TaskKeywords(LibraryComponent):
             changes["channels"] = _range(channels)
         if frequency_range is not None:
             changes["frequencyRange"] = _range(frequency_range)
-        response = self.client.config_task(task_id_of(task), changes)
+        task_id = task_id_of(task)
+        self.require_own_task(task_id, "change the region of interest of task")
+        response = self.client.config_task(task_id, changes)
         check_status(response, expected_status, error_field=error_field)
         body = body_of(response)
         if response.status_code == 200:
@@ -317,6 +327,26 @@ class TaskKeywords(LibraryComponent):
         returned: dict[str, Any] = body
         return returned
 
+    @keyword("Register Task")
+    def register_task_for_cleanup(self, task: dict | str) -> str:
+        """Register a task this test created another way (through the web UI) for clean-up,
+        as `Configure Task` registers its own: `Stop All Tasks` stops it, and it is in the
+        task ledger, so a killed run's task is stopped by the next run. Call it as soon as
+        the task id is known, before anything that can fail. Idempotent; returns the id.
+
+        | ${response} = | Wait For | ${promise} |
+        | `Register Task` | ${response}[body][task_id] |
+
+        Returns the task id, e.g. ``3f2a9c0e``.
+        """
+        task_id = task_id_of(task)
+        if not task_id:
+            raise ValueError("Register Task needs a task id (or a dict with 'task_id')")
+        self.register_task(task_id)
+        logger.info(f"Registered task {task_id} for clean-up")
+        return task_id
+
+    @own_data("stop a task")
     @keyword
     def stop_task(
         self, task: dict[str, Any] | str, expected_status: int | str = 200
@@ -329,6 +359,7 @@ class TaskKeywords(LibraryComponent):
         Returns the body, e.g. ``{"status": "stopped"}``.
         """
         task_id = task_id_of(task)
+        self.require_own_task(task_id, "stop task")
         response = self.client.stop(task_id)
         check_status(response, expected_status)
         if response.status_code in GONE_STATUSES:
@@ -336,6 +367,7 @@ class TaskKeywords(LibraryComponent):
         returned: dict[str, Any] = body_of(response)
         return returned
 
+    @cleans_up("stops only the tasks this library (or a load engine of this process) created")
     @keyword
     def stop_all_tasks(self, free_timeout: timedelta = timedelta(seconds=30)) -> None:
         """Stop every task this library created and has not stopped yet, and every task a

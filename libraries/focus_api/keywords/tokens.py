@@ -14,7 +14,7 @@ from robot.api.types import Secret
 
 from libraries.focus_api.keywords.base import LibraryComponent, body_of, check_status, parse
 from libraries.focus_api.models import TokenResponse
-from libraries.safety import destructive
+from libraries.safety import disruptive, shared
 
 
 class TokenKeywords(LibraryComponent):
@@ -33,6 +33,7 @@ class TokenKeywords(LibraryComponent):
         body = parse(TokenResponse, body_of(response), "POST /auth/token")
         return Secret(body.access_token)
 
+    @shared("log in with credentials the server must refuse (a failed login)")
     @keyword
     def token_should_be_refused_for_user(self, user: str, password: Secret) -> None:
         """``POST /auth/token`` as ``user`` with ``password`` (a `Secret`, masked in the log)
@@ -43,7 +44,7 @@ class TokenKeywords(LibraryComponent):
         response = self.client.issue_token(user=user, password=password.value)
         check_status(response, 401, error_code="UNAUTHORIZED")
 
-    @destructive("flood the server until it rate-limits")
+    @disruptive("flood the server until it rate-limits")
     @keyword
     def other_token_should_be_served_during_a_flood(
         self,

@@ -13,7 +13,7 @@ from libraries.common.polling import poll_assertion
 from libraries.kubernetes.client import KubeError, pod_ready, pod_summary, wait_until
 from libraries.kubernetes.keywords.base import LibraryComponent
 from libraries.kubernetes.recovery import Disruption
-from libraries.safety import destructive
+from libraries.safety import disruptive
 
 LOG_LINES_SHOWN = 20
 
@@ -118,7 +118,7 @@ class PodKeywords(LibraryComponent):
         )
         return waited
 
-    @destructive("delete a pod")
+    @disruptive("delete a pod")
     @keyword
     def delete_pod(self, name: str, grace_period: timedelta | None = None) -> None:
         """Deletes a pod; returns at once, before its replacement exists.
@@ -157,7 +157,7 @@ class PodKeywords(LibraryComponent):
             action = f"Delete Pod {kube.where('pod', name)}"
             self.disruptions.record(Disruption.of(kube.namespace, workload, action, [pod]))
 
-    @destructive("delete a pod")
+    @disruptive("delete a pod")
     @keyword
     def delete_pod_and_wait_for_replacement(
         self, name: str, timeout: timedelta = timedelta(seconds=120)

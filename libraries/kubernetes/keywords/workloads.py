@@ -10,7 +10,7 @@ from robot.api.deco import keyword
 from libraries.kubernetes.client import KubeError, wait_until
 from libraries.kubernetes.keywords.base import LibraryComponent
 from libraries.kubernetes.recovery import Disruption
-from libraries.safety import destructive
+from libraries.safety import disruptive
 
 
 class WorkloadKeywords(LibraryComponent):
@@ -44,7 +44,7 @@ class WorkloadKeywords(LibraryComponent):
         logger.info(f"{last['text']} after {waited:.2f} s")
         return waited
 
-    @destructive("scale a workload")
+    @disruptive("scale a workload")
     @keyword
     def scale_deployment(
         self,

@@ -10,6 +10,7 @@ from robot.api import logger
 from robot.api.deco import keyword
 
 from libraries.common.polling import poll_assertion
+from libraries.common.sites import current_test_site, real_site_id
 from libraries.mongodb import checks
 from libraries.mongodb import spec as spec_module
 from libraries.mongodb.keywords.base import (
@@ -19,15 +20,57 @@ from libraries.mongodb.keywords.base import (
     require_documents,
     truncate,
 )
+from libraries.safety import own_data, shared
 
 DEFAULT_SPEC = str(spec_module.DEFAULT_SPEC)
 POLL_INTERVAL_S = 0.2
 SAMPLE_SIZE = 5
 
 
+class DocumentsNotOwned(RuntimeError):
+    """A clean-up filter that could reach documents the test does not own."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+def scope_refusal(
+    wanted: dict[str, Any], test_site: str | None, real_site: str, inserted: list[str]
+) -> str | None:
+    """Why ``wanted`` is not a filter of the test's own documents, or None when it is.
+
+    Own: exactly ``{"siteId": test_site}`` (a test site, never ``real_site``), or exactly
+    ``{"_id": id}`` / ``{"_id": {"$in": ids}}`` with every id in ``inserted``.
+    """
+    if set(wanted) == {"siteId"}:
+        site = wanted["siteId"]
+        if not isinstance(site, str):
+            return "the site id must be a plain value, not an operator"
+        if site == real_site:
+            return f"{real_site!r} is the environment's real site"
+        if test_site is None:
+            return "no test site id is set up (Use A Test Site)"
+        if site != test_site:
+            return f"{site!r} is not this test's site id {test_site!r}"
+        return None
+    if set(wanted) == {"_id"}:
+        value = wanted["_id"]
+        if isinstance(value, dict):
+            if set(value) != {"$in"} or not isinstance(value["$in"], list) or not value["$in"]:
+                return "an _id filter takes one id or {'$in': [ids]}"
+            ids = value["$in"]
+        else:
+            ids = [value]
+        strangers = [str(one) for one in ids if str(one) not in inserted]
+        if strangers:
+            return f"not inserted by this library: {', '.join(strangers[:5])}"
+        return None
+    return "the filter names neither the test's site id nor ids this library inserted"
+
+
 class DocumentKeywords(LibraryComponent):
     """Test documents, counts, conditions every document must satisfy, checksums."""
 
+    @shared("insert a document into a live collection")
     @keyword
     def insert_test_document(self, collection: str, document: dict[str, Any]) -> str:
         """Insert ``document``; the library deletes it at the end of the test. Returns its ``_id``.
@@ -56,19 +99,43 @@ class DocumentKeywords(LibraryComponent):
         ]
         return sorted(values, key=repr)
 
+    @own_data("delete a test's own documents")
     @keyword
     def delete_test_documents(self, collection: str, filter: dict[str, Any] | str) -> int:
         """Delete what a test caused the system to store, by a filter naming the test's data.
 
         For documents that the system, not this library, inserted (alerts the consumer
-        stored for the test's site id, for example). An empty filter is refused.
-        Returns how many were deleted.
+        stored for the test's site id, for example). Only two filters are accepted, so a
+        clean-up can never reach other people's data:
 
-        | `Delete Test Documents` | alerts | {"siteId": "${SITE_ID}"} |
+        - ``{"siteId": <the test's own site id>}``: ``${TEST_SITE_ID}`` of the running test
+          or suite (`Use A Test Site`), never the environment's real ``SITE_ID``;
+        - ``{"_id": <id>}`` or ``{"_id": {"$in": [<ids>]}}``: documents this library
+          inserted itself (`Insert Test Document`).
+
+        Anything else is refused before anything is deleted. Returns how many were deleted.
+
+        | `Delete Test Documents` | alerts | {"siteId": "${TEST_SITE_ID}"} |
 
         Returns the number deleted, e.g. ``1``.
         """
-        removed = self.connection.delete_matching(collection, query(filter))
+        wanted = query(filter)
+        inserted = {
+            str(found): found for name, found in self.connection.created if name == collection
+        }
+        reason = scope_refusal(wanted, current_test_site(), real_site_id(), list(inserted))
+        if reason:
+            raise DocumentsNotOwned(
+                f"Refused to delete from {collection} by {truncate(wanted, 200)}: {reason}. "
+                "'Delete Test Documents' deletes only by the test's own site id "
+                '({"siteId": "${TEST_SITE_ID}"}, see Use A Test Site) or by ids this '
+                "library inserted."
+            )
+        if "_id" in wanted:  # the ids as inserted (an ObjectId, not its text)
+            value = wanted["_id"]
+            ids = value["$in"] if isinstance(value, dict) else [value]
+            wanted = {"_id": {"$in": [inserted[str(one)] for one in ids]}}
+        removed = self.connection.delete_matching(collection, wanted)
         logger.info(f"Deleted {removed} document(s) from {collection}")
         return removed
 

@@ -9,6 +9,7 @@ from robot.api.deco import keyword
 
 from libraries.mongodb import spec as spec_module
 from libraries.mongodb.keywords.base import LibraryComponent, truncate
+from libraries.safety import shared
 
 DEFAULT_SPEC = str(spec_module.DEFAULT_SPEC)
 
@@ -91,6 +92,7 @@ class LayoutKeywords(LibraryComponent):
         if problems:
             raise AssertionError("Validators differ from the spec: " + "; ".join(problems))
 
+    @shared("insert a document into a live collection (the validator should reject it)")
     @keyword
     def insert_should_be_rejected_by_validator(
         self, collection: str, document: dict[str, Any]

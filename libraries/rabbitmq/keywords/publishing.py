@@ -18,10 +18,11 @@ from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from contract import constants
 from libraries.common.docs import ALERT_CLASSES, shows
 from libraries.common.polling import wait_until
+from libraries.common.sites import require_test_site
 from libraries.rabbitmq.client import RabbitMQClient
 from libraries.rabbitmq.keywords.base import LibraryComponent
 from libraries.rabbitmq.models import build_alert, valid_alert
-from libraries.safety import destructive
+from libraries.safety import disruptive, own_data, shared
 
 LATENCY_POLL_S = 0.002
 
@@ -32,6 +33,16 @@ def _site_id() -> str:
         return str(BuiltIn().get_variable_value("${SITE_ID}", constants.SITE_ID))
     except RobotNotRunningError:
         return constants.SITE_ID
+
+
+def _site_of(body: bytes | str | dict[str, Any] | list[Any]) -> Any:
+    """The ``siteId`` of a JSON object body (None for anything else)."""
+    if isinstance(body, bytes | str):
+        try:
+            body = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return None
+    return body.get("siteId") if isinstance(body, dict) else None
 
 
 def _encode(body: bytes | str | dict[str, Any] | list[Any]) -> bytes:
@@ -90,6 +101,7 @@ class PublishingKeywords(LibraryComponent):
         alert = self.build_alert()
         return json.dumps({**alert, "padding": "x" * size})
 
+    @own_data("publish an alert under the test's site id")
     @shows(ALERT_CLASSES=ALERT_CLASSES)
     @keyword
     def publish_alert(self, **fields: Any) -> dict[str, Any]:
@@ -98,7 +110,8 @@ class PublishingKeywords(LibraryComponent):
         The alert is built and validated by the pydantic ``Alert`` model: the defaults of
         `Build Alert`, ``fields`` override them (``"103"`` is converted to ``103``). An
         invalid value fails here; use `Build Alert` and `Publish Raw Message` on purpose.
-        Returns the alert (a dict).
+        The environment's real site id is refused: a test's alerts carry its own (the
+        resource keyword ``Use A Test Site`` sets ``${SITE_ID}``). Returns the alert (a dict).
 
         | ${alert} = | `Publish Alert` |
         | ${alert} = | `Publish Alert` | classId=103 | severity=1 | dofM=0 |
@@ -114,6 +127,7 @@ class PublishingKeywords(LibraryComponent):
         |  "siteId": "prisma-210-1000.3fa9c2d1e0b4"}
         """
         fields.setdefault("siteId", _site_id())
+        require_test_site(fields["siteId"], "publish an alert")
         try:
             alert = valid_alert(**fields)
         except ValidationError as error:
@@ -126,6 +140,7 @@ class PublishingKeywords(LibraryComponent):
         logger.info(f"Published alert {json.dumps(alert)}")
         return alert
 
+    @shared("publish a raw message to any exchange")
     @keyword
     def publish_raw_message(
         self,
@@ -149,6 +164,7 @@ class PublishingKeywords(LibraryComponent):
 
         Returns the message id, e.g. ``5b0e7c1e-2f4d-4f7a-9a51-0c6a3c1d8e21``.
         """
+        require_test_site(_site_of(body), "publish a message")
         data = _encode(body)
         sent = self.client.publish(
             data,
@@ -163,7 +179,7 @@ class PublishingKeywords(LibraryComponent):
         logger.info(f"Published {len(data)} bytes to {exchange!r}/{routing_key!r}: {preview}")
         return sent
 
-    @destructive("flood the broker with a burst of alerts")
+    @disruptive("flood the broker with a burst of alerts")
     @keyword
     def publish_alerts(self, count: int, **fields: Any) -> list[str]:
         """Publish ``count`` valid alerts in a burst (persistent, confirmed); returns their ids.
@@ -175,12 +191,13 @@ class PublishingKeywords(LibraryComponent):
         Returns the list of alert ids.
         """
         fields.setdefault("siteId", _site_id())
+        require_test_site(fields["siteId"], "publish a burst of alerts")
         started = time.monotonic()
         ids = _publish_burst(self.client, count, fields)
         _log_rate(len(ids), time.monotonic() - started, "1 publisher")
         return ids
 
-    @destructive("flood the broker from concurrent publishers")
+    @disruptive("flood the broker from concurrent publishers")
     @keyword
     def publish_alerts_concurrently(
         self, publishers: int, per_publisher: int, **fields: Any
@@ -194,6 +211,7 @@ class PublishingKeywords(LibraryComponent):
         Returns the list of alert ids.
         """
         fields.setdefault("siteId", _site_id())
+        require_test_site(fields["siteId"], "publish alerts concurrently")
         results: list[list[str]] = [[] for _ in range(publishers)]
         errors: list[str] = []
         start = threading.Barrier(publishers)
@@ -225,7 +243,7 @@ class PublishingKeywords(LibraryComponent):
         _log_rate(len(ids), time.monotonic() - started, f"{publishers} publishers")
         return ids
 
-    @destructive("load the alert pipeline")
+    @disruptive("load the alert pipeline")
     @keyword
     def measure_publish_to_visible_latency(
         self,
@@ -245,6 +263,7 @@ class PublishingKeywords(LibraryComponent):
         | ${latency} = | `Measure Publish To Visible Latency` | 50 | Alert Is Visible In API |
         """
         fields.setdefault("siteId", _site_id())
+        require_test_site(fields["siteId"], "publish alerts for a latency figure")
         builtin = BuiltIn()
         latencies = []
         for _ in range(samples):

@@ -4,12 +4,12 @@ from pathlib import Path
 
 from robot.api.deco import keyword, library
 
-from libraries.safety import destructive
+from libraries.safety import disruptive
 
 
 @library(scope="GLOBAL")
 class GuardProbe:
-    @destructive("wreck the system")
+    @disruptive("wreck the system")
     @keyword
     def wreck_something(self, marker: str) -> None:
         """Creates ``marker`` (what a real destructive keyword would do to the system)."""
