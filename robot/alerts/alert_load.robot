@@ -9,7 +9,7 @@ Resource         ../../resources/fixtures/alerts.resource
 
 Test Setup       Exclusive Alerts Test Setup
 
-Test Tags    alerts    regression    disruptive
+Test Tags        alerts    regression    disruptive
 
 
 *** Variables ***

@@ -5,7 +5,7 @@ Documentation    Invalid alerts (contract section 3) are not stored: each is rou
 
 Resource         ../../resources/fixtures/alerts.resource
 
-Test Tags    alerts    regression    pod-errors-expected    shared
+Test Tags        alerts    regression    pod-errors-expected    shared
 
 
 *** Test Cases ***

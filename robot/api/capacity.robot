@@ -9,7 +9,7 @@ Resource         ../../resources/fixtures/focus_api.resource
 Test Setup       Capacity Test Setup
 Test Timeout     ${CAPACITY_TEST_TIMEOUT}
 
-Test Tags    api    regression    capacity    pod-errors-expected    disruptive
+Test Tags        api    regression    capacity    pod-errors-expected    disruptive
 
 
 *** Test Cases ***

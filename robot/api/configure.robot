@@ -4,7 +4,7 @@ Documentation    ``POST /configure`` accepts Live and Historic tasks of every vi
 
 Resource         ../../resources/fixtures/focus_api.resource
 
-Test Tags    api    regression    own-data
+Test Tags        api    regression    own-data
 
 
 *** Test Cases ***

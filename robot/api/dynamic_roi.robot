@@ -4,7 +4,7 @@ Documentation    ``POST /config_task/{task_id}`` changes a running task's channe
 
 Resource         ../../resources/fixtures/focus_api.resource
 
-Test Tags    api    regression    own-data
+Test Tags        api    regression    own-data
 
 
 *** Test Cases ***

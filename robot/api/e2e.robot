@@ -6,7 +6,7 @@ Documentation    End to end through the API: configure, metadata, running, water
 
 Resource         ../../resources/fixtures/focus_api.resource
 
-Test Tags    api    regression    e2e    own-data
+Test Tags        api    regression    e2e    own-data
 
 
 *** Test Cases ***

@@ -5,7 +5,7 @@ Documentation    Task metadata: every field present for Live and Historic (PZ-13
 
 Resource         ../../resources/fixtures/focus_api.resource
 
-Test Tags    api    regression    own-data
+Test Tags        api    regression    own-data
 
 
 *** Test Cases ***

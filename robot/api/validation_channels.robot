@@ -4,7 +4,7 @@ Documentation    ``channels``: 1 <= min <= max <= SensorsRange (2222); SingleCha
 
 Resource         ../../resources/fixtures/focus_api.resource
 
-Test Tags    api    regression    PZ-13877    own-data
+Test Tags        api    regression    PZ-13877    own-data
 
 
 *** Test Cases ***

@@ -4,7 +4,7 @@ Documentation    ``frequencyRange``: FrequencyMin (0) <= min < max <= FrequencyM
 
 Resource         ../../resources/fixtures/focus_api.resource
 
-Test Tags    api    regression    PZ-13878    own-data
+Test Tags        api    regression    PZ-13878    own-data
 
 
 *** Test Cases ***

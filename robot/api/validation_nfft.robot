@@ -5,7 +5,7 @@ Documentation    NFFT is a power of two: 128-65536 for SingleChannel, 128-4096 f
 
 Resource         ../../resources/fixtures/focus_api.resource
 
-Test Tags    api    regression    PZ-13874    own-data
+Test Tags        api    regression    PZ-13874    own-data
 
 
 *** Test Cases ***

@@ -4,7 +4,7 @@ Documentation    ``overlap`` (samples) is optional, default nfft/2, and 0 <= ove
 
 Resource         ../../resources/fixtures/focus_api.resource
 
-Test Tags    api    regression    PZ-13876    own-data
+Test Tags        api    regression    PZ-13876    own-data
 
 
 *** Test Cases ***

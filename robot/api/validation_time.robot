@@ -5,7 +5,7 @@ Documentation    Live takes no ``startTime``/``endTime``; Historic needs both, I
 
 Resource         ../../resources/fixtures/focus_api.resource
 
-Test Tags    api    regression    PZ-13879    own-data
+Test Tags        api    regression    PZ-13879    own-data
 
 
 *** Test Cases ***

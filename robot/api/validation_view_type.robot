@@ -4,7 +4,7 @@ Documentation    ``timeStatus`` is ``Live`` or ``Historic``; ``viewType`` one of
 
 Resource         ../../resources/fixtures/focus_api.resource
 
-Test Tags    api    regression    PZ-13873    own-data
+Test Tags        api    regression    PZ-13873    own-data
 
 
 *** Test Cases ***

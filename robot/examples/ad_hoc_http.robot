@@ -7,7 +7,7 @@ Resource         ../../resources/focus_api.resource
 
 Suite Setup      Connect To Focus API
 
-Test Tags        api    regression    recipe
+Test Tags        api    regression    recipe    own-data
 
 
 *** Test Cases ***

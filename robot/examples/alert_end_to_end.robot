@@ -9,7 +9,7 @@ Suite Teardown    UI Alerts Suite Teardown
 Test Setup        UI Alerts Test Setup
 Test Teardown     UI Alerts Test Teardown
 
-Test Tags         alerts    ui    regression    recipe
+Test Tags         alerts    ui    regression    recipe    own-data
 
 
 *** Test Cases ***

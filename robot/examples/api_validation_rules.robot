@@ -8,7 +8,7 @@ Suite Setup       Connect To Focus API
 Suite Teardown    Stop All Tasks
 Test Template     Configuration Should Be Rejected
 
-Test Tags         api    regression    recipe
+Test Tags         api    regression    recipe    own-data
 
 
 *** Test Cases ***    VIEW    FIELD    OVERRIDES

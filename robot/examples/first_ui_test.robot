@@ -4,7 +4,7 @@ Documentation    Recipe 6 of docs/TESTERS.md: a first UI test needs only ui.reso
 
 Resource         ../../resources/ui.resource
 
-Test Tags        ui    regression    recipe
+Test Tags        ui    regression    recipe    own-data
 
 
 *** Test Cases ***

@@ -10,7 +10,7 @@ Test Setup        Alerts Test Setup
 Test Teardown     Alerts Test Teardown
 Test Template     Invalid Alert Should Be Rejected
 
-Test Tags         alerts    regression    recipe    pod-errors-expected
+Test Tags         alerts    regression    recipe    pod-errors-expected    shared
 
 
 *** Test Cases ***    REASON    FIELD    ALERT FIELDS

@@ -9,7 +9,7 @@ Suite Teardown    Focus Suite Teardown
 Test Setup        Focus Test Setup
 Test Teardown     Focus Test Teardown
 
-Test Tags         api    regression    recipe
+Test Tags         api    regression    recipe    own-data
 
 
 *** Test Cases ***

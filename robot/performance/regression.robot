@@ -7,7 +7,7 @@ Documentation    Performance regression: the standard runs (``make baseline`` re
 
 Resource         ../../resources/fixtures/load.resource
 
-Test Tags    performance    api    nightly    disruptive
+Test Tags        performance    api    nightly    disruptive
 
 
 *** Test Cases ***

@@ -5,7 +5,7 @@ Documentation    Response times under light load (Locust, 5 users for 10 s per s
 
 Resource         ../../resources/fixtures/load.resource
 
-Test Tags    performance    api    regression    disruptive
+Test Tags        performance    api    regression    disruptive
 
 
 *** Test Cases ***

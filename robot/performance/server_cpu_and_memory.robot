@@ -4,7 +4,7 @@ Documentation    The Focus Server's CPU and RSS sampled while it serves load (ps
 
 Resource         ../../resources/fixtures/load.resource
 
-Test Tags    performance    api    regression    disruptive
+Test Tags        performance    api    regression    disruptive
 
 
 *** Test Cases ***

@@ -13,7 +13,7 @@ Resource         ../../resources/fixtures/focus_api.resource
 Suite Setup      Authentication Suite Setup
 Test Timeout     ${API_TEST_TIMEOUT}
 
-Test Tags    api    security    regression    shared
+Test Tags        api    security    regression    shared
 
 
 *** Variables ***

@@ -6,7 +6,7 @@ Resource         ../../resources/security.resource
 
 Test Timeout     2 minutes
 
-Test Tags    security    api    regression    shared
+Test Tags        security    api    regression    shared
 
 
 *** Test Cases ***

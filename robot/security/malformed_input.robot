@@ -11,7 +11,7 @@ Test Setup       Focus Test Setup
 Test Teardown    Focus Test Teardown
 Test Timeout     ${API_TEST_TIMEOUT}
 
-Test Tags    security    api    regression    shared
+Test Tags        security    api    regression    shared
 
 
 *** Test Cases ***

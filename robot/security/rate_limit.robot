@@ -10,7 +10,7 @@ Resource         ../../resources/fixtures/focus_api.resource
 
 Test Timeout     ${API_TEST_TIMEOUT}
 
-Test Tags    api    security    regression    disruptive
+Test Tags        api    security    regression    disruptive
 
 
 *** Test Cases ***

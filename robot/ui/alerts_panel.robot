@@ -153,6 +153,7 @@ UI Alerts Test Setup With The Panel Open
 Alert Should Show Class And Severity Colour
     [Documentation]    Template: an alert of ``${class_id}`` and ``${severity}`` published now is listed
     ...    by the open panel with its class label, severity name and severity colour.
+    [Tags]    own-data
     [Arguments]    ${class_id}    ${severity}
     ${alert} =    Publish Alert    classId=${class_id}    severity=${severity}
     Alerts Panel Should List Alert    ${alert}
@@ -160,6 +161,7 @@ Alert Should Show Class And Severity Colour
 
 Publish Alerts Of Both Classes
     [Documentation]    Publishes an SC low and an SD high alert; returns both.
+    [Tags]    own-data
     ${sc} =    Publish Alert    classId=103    severity=1
     ${sd} =    Publish Alert    classId=104    severity=3
     RETURN    ${sc}    ${sd}

@@ -8,7 +8,7 @@ Resource         ../../resources/fixtures/ui.resource
 Test Setup       Open Form For Rule
 Test Template    Configure Form Should Reject
 
-Test Tags    ui    configure    regression    own-data
+Test Tags        ui    configure    regression    own-data
 
 
 *** Variables ***

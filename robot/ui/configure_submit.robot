@@ -5,7 +5,7 @@ Documentation    The configure form's boundaries are accepted, a valid submit op
 
 Resource         ../../resources/fixtures/ui.resource
 
-Test Tags    ui    configure    own-data
+Test Tags        ui    configure    own-data
 
 
 *** Test Cases ***

@@ -7,7 +7,7 @@ Resource         ../../resources/fixtures/ui.resource
 
 Test Setup       Open Live View For CSRF
 
-Test Tags    ui    csrf    security    regression    own-data
+Test Tags        ui    csrf    security    regression    own-data
 
 
 *** Test Cases ***

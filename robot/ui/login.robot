@@ -5,7 +5,7 @@ Documentation    Login and session end (contract section 5): a cookie session, r
 Resource         ../../resources/fixtures/ui.resource
 Library          OperatingSystem
 
-Test Tags    ui    login    own-data
+Test Tags        ui    login    own-data
 
 
 *** Test Cases ***

@@ -7,7 +7,7 @@ Resource         ../../resources/fixtures/ui.resource
 
 Test Setup       Open Form For A Task
 
-Test Tags    ui    task-view    regression    own-data
+Test Tags        ui    task-view    regression    own-data
 
 
 *** Test Cases ***
@@ -70,6 +70,7 @@ Open Form For A Task
 Live Task Should Run And Draw In The Page
     [Documentation]    Template: a Live ``${view}`` task (``&{fields}`` too) submitted from the form
     ...    reaches running and its waterfall canvas draws.
+    [Tags]    own-data
     [Arguments]    ${view}    &{fields}
     Fill Configure Form    viewType=${view}    &{fields}
     Submit Configure Form

@@ -8,7 +8,7 @@ Resource         ../../resources/fixtures/ui.resource
 
 Test Setup       Open Form For A Task
 
-Test Tags    ui    task-view    regression    own-data
+Test Tags        ui    task-view    regression    own-data
 
 
 *** Test Cases ***
@@ -42,6 +42,7 @@ Open Form For A Task
 Historic Playback Should Complete In The Page
     [Documentation]    Template: a Historic ``${view}`` task over a recorded range reaches completed
     ...    and its waterfall canvas shows the played-back rows.
+    [Tags]    own-data
     [Arguments]    ${view}    &{fields}
     ${start}    ${end} =    Get Recorded Time Range    span=10s
     Fill Configure Form    timeStatus=Historic    viewType=${view}    startTime=${start}    endTime=${end}

@@ -201,7 +201,8 @@ def _declared(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str | N
         if name == "effect" and call and call.args and isinstance(call.args[0], ast.Constant):
             return safety.effect_name(call.args[0].value), None
         if name in NO_EFFECT:
-            reason = call.args[0].value if call and call.args else ""
+            first = call.args[0] if call and call.args else None
+            reason = first.value if isinstance(first, ast.Constant) else ""
             return None, str(reason) or "declared"
     return None, None
 
@@ -275,7 +276,7 @@ class Project:
                 return EXTERNAL
             return f"class:{node.id}" if node.id[:1].isupper() else None
         if isinstance(node, ast.Attribute):
-            root = node
+            root: ast.expr = node
             while isinstance(root, ast.Attribute):
                 root = root.value
             if isinstance(root, ast.Name) and root.id in self.external_names[module]:

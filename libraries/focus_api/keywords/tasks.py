@@ -328,7 +328,7 @@ class TaskKeywords(LibraryComponent):
         return returned
 
     @keyword("Register Task")
-    def register_task_for_cleanup(self, task: dict | str) -> str:
+    def register_task_for_cleanup(self, task: dict[str, Any] | str) -> str:
         """Register a task this test created another way (through the web UI) for clean-up,
         as `Configure Task` registers its own: `Stop All Tasks` stops it, and it is in the
         task ledger, so a killed run's task is stopped by the next run. Call it as soon as
@@ -414,21 +414,6 @@ class TaskKeywords(LibraryComponent):
                 failures.append(f"stopped, but their capacity is not free: {error}")
         if failures:
             raise AssertionError("Could not stop tasks:\n" + "\n".join(failures))
-
-    @keyword("Register Task")
-    def register_task_created_elsewhere(self, task: dict[str, Any] | str) -> str:
-        """Add a task created elsewhere (through the liveView page, another tool) to the
-        tasks this library stops: `Stop All Tasks` stops it, and the task ledger has it
-        in case the run is killed. Returns its id; registering twice changes nothing.
-
-        | ${task_id} = | Get Text | ${TASK_ID_LABEL} |
-        | `Register Task` | ${task_id} |
-        """
-        task_id = task_id_of(task)
-        if task_id not in self.state.tasks:
-            self.register_task(task_id)
-            logger.info(f"Task {task_id} registered: Stop All Tasks stops it")
-        return task_id
 
     def _adopt_tasks_left_by_load_engines(self) -> None:
         """Take over, for `Stop All Tasks`, the tasks that ended load engines of this

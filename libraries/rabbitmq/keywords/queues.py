@@ -169,7 +169,7 @@ class QueueKeywords(LibraryComponent):
     @keyword
     def wait_for_rejected_alert(
         self, message_id: str, timeout: timedelta = timedelta(seconds=5)
-    ) -> dict:
+    ) -> dict[str, Any]:
         """The rejection of the message ``message_id``, read from the private queue of
         `Watch Rejected Alerts` (never from the real rejected queue); fails after
         ``timeout`` saying what it saw. Returns the message as `Wait For Message` does.
