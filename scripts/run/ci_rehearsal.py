@@ -21,14 +21,14 @@ way a runner and Jenkins run them, here.
   minutes; ``make lint`` and ``make pytest`` steps are skipped (``make test`` runs them
   first, and pytest would run this rehearsal again).
 - The venv: a runner runs ``make setup`` in every job (pip, about 2 minutes each). Here the
-  jobs reuse one venv made by ``make setup`` for the same requirements: this checkout's own
-  .venv when its requirements stamp matches the commit's requirements.txt, else one made by
-  ``make setup`` in a fresh clone first. Each job gets a hard-linked copy in its own clone,
-  with the absolute paths a venv records (script shebangs, activate, .pth files) rewritten
-  as new files for the job's path; the job's own ``make setup`` step then runs and finds it
-  complete, as it would after a cache restore. openapi-diff's node_modules (``npm ci`` in
-  ``make setup``) is reused the same way: a fresh ``HOME`` has no npm configuration, and
-  this machine's npm reaches its registry only with it.
+  jobs reuse one venv: a fresh clone gets this checkout's .venv copied in and runs
+  ``make setup``, which reinstalls only when the commit's requirements differ (its own
+  stamp). Each job gets a hard-linked copy of that venv in its own clone, with the absolute
+  paths a venv records (script shebangs, activate, .pth files) rewritten as new files for
+  the job's path; the job's own ``make setup`` step then runs and finds it complete, as it
+  would after a cache restore. openapi-diff's node_modules (``npm ci`` in ``make setup``)
+  is reused the same way: a fresh ``HOME`` has no npm configuration, and this machine's
+  npm reaches its registry only with it.
 
 Checks: every job and stage ends as expected, the merged output holds every selected test
 exactly once, the Xray stand-in received the import. On failure one line names the job and
@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import hashlib
 import json
 import os
 import re
@@ -49,7 +48,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,14 +142,6 @@ class Workspaces:
         with self._lock:
             self.made.append(path)
         return path
-
-
-def venv_matches(checkout: Path, requirements: bytes) -> bool:
-    stamp = checkout / ".venv" / ".requirements.sha256"
-    try:
-        return stamp.read_text().strip() == hashlib.sha256(requirements).hexdigest()
-    except OSError:
-        return False
 
 
 def copy_venv(source: Path, target: Path) -> None:
@@ -256,17 +247,25 @@ class GitHubRun:
 
     # -- orchestration ---------------------------------------------------------------------
     def run(self) -> dict[str, list[JobResult]]:
+        """Each job starts as soon as the jobs it needs have ended, as on GitHub (jobs
+        without ``needs`` start together)."""
         jobs = self.workflow["jobs"]
         done: set[str] = set()
-        while len(done) < len(jobs):
-            ready = [
-                name for name, job in jobs.items() if name not in done and set(_needs(job)) <= done
-            ]
-            if not ready:
-                raise RehearsalError(f"{self.workflow_path.name}: a cycle in needs")
-            for name in ready:
-                self.results[name] = self.run_job(name, jobs[name])
-                done.add(name)
+        running: dict = {}
+        with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
+            while len(done) < len(jobs):
+                for name, job in jobs.items():
+                    if name in done or name in running or not set(_needs(job)) <= done:
+                        continue
+                    running[name] = pool.submit(self.run_job, name, job)
+                if not running:
+                    raise RehearsalError(f"{self.workflow_path.name}: a cycle in needs")
+                finished, _ = wait(running.values(), return_when=FIRST_COMPLETED)
+                for name, future in list(running.items()):
+                    if future in finished:
+                        self.results[name] = future.result()
+                        done.add(name)
+                        del running[name]
         return self.results
 
     def needs_context(self, job: dict) -> dict:
@@ -653,13 +652,15 @@ EXPECTED_JOBS = {
 EXPECTED_STAGES = ["Setup", "Smoke", "Shards", "Destructive", "Merge", "Publish", "post always"]
 
 
-def venv_template(workspaces: Workspaces, commit: str) -> Path:
-    """A checkout whose .venv ``make setup`` made for the commit's requirements."""
-    requirements = git("show", f"{commit}:requirements.txt").encode() + b"\n"
-    if venv_matches(ROOT, requirements):
-        say("ci-rehearsal: the jobs reuse this checkout's venv (make setup, same requirements)")
-        return ROOT
-    say("ci-rehearsal: this checkout's venv has other requirements: make setup in a fresh clone")
+def venv_template(workspaces: Workspaces) -> Path:
+    """A fresh clone whose .venv ``make setup`` has made complete for the commit.
+
+    This checkout's venv (and openapi-diff's node_modules) is copied in first; the clone's
+    own ``make setup`` then decides, by its own stamp, whether the commit's requirements need
+    a reinstall. The jobs copy their venv from this clone.
+    """
+    workspaces.template = ROOT if (ROOT / ".venv" / "bin" / "python").exists() else None
+    started = time.monotonic()
     template = workspaces.new("venv-template")
     done = subprocess.run(
         ["make", "setup"],
@@ -672,6 +673,12 @@ def venv_template(workspaces: Workspaces, commit: str) -> Path:
     )
     if done.returncode != 0:
         raise RehearsalError(f"make setup in a fresh clone failed: {done.stdout[-300:]}")
+    what = (
+        "installed the commit's requirements"
+        if "installing Python packages" in done.stdout
+        else "found this checkout's venv complete for the commit"
+    )
+    say(f"ci-rehearsal: venv template: make setup {what} ({time.monotonic() - started:.0f} s)")
     return template
 
 
@@ -764,7 +771,7 @@ def rehearse(outdir: Path, keep: bool) -> int:
     problems: list[str] = []
     try:
         commit = snapshot(ref)
-        workspaces.template = venv_template(workspaces, commit)
+        workspaces.template = venv_template(workspaces)
         expected = expected_tests(ROOT)
         mapping = load_keys(ROOT / "variables" / "xray_keys.yaml")
         with Standin(deployment="Cloud", clock=time.monotonic, search_lag=2.0) as xray:
