@@ -126,10 +126,16 @@ class Workspaces:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def new(self, name: str) -> Path:
-        with self._lock:
-            self._count += 1
-            path = self.root / f"{self._count:02d}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}"
-        path.mkdir(parents=True)
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)
+        while True:  # the Jenkins stand-in's agents ask from processes of their own
+            with self._lock:
+                self._count += 1
+                path = self.root / f"{self._count:02d}-{slug}"
+            try:
+                path.mkdir(parents=True)
+                break
+            except FileExistsError:
+                continue
         git("init", "-q", cwd=path)
         git("fetch", "-q", "--depth", "1", f"file://{ROOT}", self.ref, cwd=path)
         git("checkout", "-q", "FETCH_HEAD", cwd=path)
@@ -185,8 +191,8 @@ def runner_env(workspace: Path, home: Path, extra: dict[str, str]) -> dict[str, 
 def stop_twin(workspace: Path) -> None:
     """What a runner's end of job does to the processes a job left: here, the job's twin."""
     python = workspace / ".venv" / "bin" / "python"
-    if not (python.exists() and (workspace / "twin").is_dir()):
-        return
+    if not (python.exists() and (workspace / "results" / "twin" / "state.json").exists()):
+        return  # no twin was ever started there
     env = runner_env(workspace, workspace.parent / "home-down", {})
     env["FOCUS_TWIN_DIR"] = str(workspace / "results" / "twin")
     subprocess.run(
@@ -697,6 +703,19 @@ def check_import(xray, marker: str, expected: set[str], where: str) -> list[str]
     return []
 
 
+def job_problems(workflow: str, results: dict[str, list[JobResult]], expected: dict) -> list[str]:
+    """One line per job that did not end as expected, naming its first failed step."""
+    problems = []
+    for job, want in expected.items():
+        for cell in results.get(job, []):
+            if cell.result == want:
+                continue
+            step = cell.failed_step()
+            detail = f" at step '{step.name}': {' | '.join(step.tail[-3:])}" if step else ""
+            problems.append(f"{workflow} job '{cell.name}' ended {cell.result}, not {want}{detail}")
+    return problems
+
+
 def rehearse_github(workspaces, outdir, xray, commit, expected) -> tuple[dict, list[str]]:
     run_id = str(int(time.time()))
     github = {
@@ -719,16 +738,7 @@ def rehearse_github(workspaces, outdir, xray, commit, expected) -> tuple[dict, l
         selection={"shard": SHARD_OPTS, "destructive": DESTRUCTIVE_OPTS},
     )
     results = run.run()
-    problems = []
-    for job, want in EXPECTED_JOBS.items():
-        for cell in results.get(job, []):
-            if cell.result == want:
-                continue
-            step = cell.failed_step()
-            detail = f" at step '{step.name}': {' | '.join(step.tail[-3:])}" if step else ""
-            problems.append(
-                f"regression.yml job '{cell.name}' ended {cell.result}, not {want}{detail}"
-            )
+    problems = job_problems("regression.yml", results, EXPECTED_JOBS)
     merge = results["merge"][0].workspace
     if merge:
         output = merge / "results" / "merged" / "output.xml"
@@ -792,7 +802,8 @@ def rehearse(outdir: Path, keep: bool) -> int:
     except RehearsalError as error:
         problems.append(str(error))
     finally:
-        for workspace in workspaces.made:
+        # Every workspace, the Jenkins agents' too (made by the stand-in's own processes).
+        for workspace in sorted(p for p in root.iterdir() if (p / ".git").exists()):
             stop_twin(workspace)
         try:
             git("update-ref", "-d", ref)

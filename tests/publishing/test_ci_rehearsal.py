@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from scripts.run import ci_rehearsal
 from scripts.run import gha_expressions as expr
@@ -158,3 +159,39 @@ def test_the_destructive_test_the_rehearsal_runs_exists_and_is_destructive():
     suite = TestSuiteBuilder(process_curdir=False).build(str(ROOT / "robot"))
     (test,) = [t for t in suite.all_tests if t.full_name == ci_rehearsal.DESTRUCTIVE_TEST]
     assert "destructive" in [t.lower() for t in test.tags]
+
+
+def test_the_regression_shard_step_with_a_bare_pabot_goes_red_and_is_named(
+    tmp_path: Path, monkeypatch
+):
+    """The hand-break of issue 21: regression.yml's shard step as it was (`.venv/bin/pabot`,
+    no venv on PATH). The rehearsal's closing line names the job and the step."""
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "regression.yml").read_text())
+    shard = workflow["jobs"]["shard"]
+    shard["strategy"]["matrix"]["shard"] = [1]
+    (step,) = [s for s in shard["steps"] if str(s.get("run", "")).startswith("make ci-shard")]
+    step["run"] = (
+        ".venv/bin/pabot --processes 2 --shard ${{ matrix.shard }}/${{ env.SHARDS }} "
+        "--outputdir results/shard-${{ matrix.shard }} --exclude nightly --exclude destructive "
+        "robot/"
+    )
+    workflow["jobs"] = {"shard": shard}
+    workspace = tmp_path / "ws"
+    (workspace / "robot").mkdir(parents=True)
+    (workspace / ".venv").symlink_to(ROOT / ".venv")
+    for name in "abcd":  # a suite for each of the four shards
+        (workspace / "robot" / f"{name}.robot").write_text(
+            "*** Test Cases ***\nA\n    No Operation\n"
+        )
+    # The workspace's venv is this checkout's, linked: its `make setup` has nothing to do.
+    monkeypatch.setitem(ci_rehearsal.SKIPPED, "setup", "the venv is linked")
+    run = a_run(tmp_path, yaml.safe_dump(workflow, sort_keys=False), workspace)
+    results = run.run()
+    problems = ci_rehearsal.job_problems("regression.yml", results, {"shard": "success"})
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(
+        "regression.yml job 'shard (1)' ended failure, not success at step 'shard 1/4': "
+    )
+    assert problems[0].endswith("Error: Process completed with exit code 252.")
+    log = (run.outdir / "logs" / "shard-1-" / "03.log").read_text()
+    assert "FileNotFoundError" in log and "'robot'" in log
