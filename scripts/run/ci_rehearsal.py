@@ -21,14 +21,15 @@ way a runner and Jenkins run them, here.
   minutes; ``make lint`` and ``make pytest`` steps are skipped (``make test`` runs them
   first, and pytest would run this rehearsal again).
 - The venv: a runner runs ``make setup`` in every job (pip, about 2 minutes each). Here the
-  jobs reuse one venv: a fresh clone gets this checkout's .venv copied in and runs
-  ``make setup``, which reinstalls only when the commit's requirements differ (its own
-  stamp). Each job gets a hard-linked copy of that venv in its own clone, with the absolute
-  paths a venv records (script shebangs, activate, .pth files) rewritten as new files for
-  the job's path; the job's own ``make setup`` step then runs and finds it complete, as it
-  would after a cache restore. openapi-diff's node_modules (``npm ci`` in ``make setup``)
-  is reused the same way: a fresh ``HOME`` has no npm configuration, and this machine's
-  npm reaches its registry only with it.
+  jobs reuse one venv, as after a cache restore: a fresh clone gets a hard-linked copy of
+  this checkout's .venv and runs ``make setup``, which reinstalls only when the commit's
+  requirements differ (its own stamp). Each job's venv is then made from that one
+  (``share_venv``): its own ``bin/`` and site-packages' top-level files, with the absolute
+  paths a venv records (script shebangs, pyvenv.cfg, the editable installs' finders and
+  .pth files) rewritten for the job's clone, and the package folders linked. The job's own
+  ``make setup`` step runs and finds it complete. openapi-diff's node_modules (``npm ci``
+  in ``make setup``) is reused the same way: a fresh ``HOME`` has no npm configuration, and
+  this machine's npm reaches its registry only with it.
 
 Checks: every job and stage ends as expected, the merged output holds every selected test
 exactly once, the Xray stand-in received the import. On failure one line names the job and
@@ -139,12 +140,20 @@ class Workspaces:
         git("init", "-q", cwd=path)
         git("fetch", "-q", "--depth", "1", f"file://{ROOT}", self.ref, cwd=path)
         git("checkout", "-q", "FETCH_HEAD", cwd=path)
-        if self.template is not None:
-            copy_venv(self.template / ".venv", path / ".venv")
-            # make setup's other install: openapi-diff's node_modules (npm ci), reused the same way.
-            modules = self.template / NODE_MODULES
+        if self.template == ROOT:  # the template clone: a copy pip may change safely
+            copy_venv(ROOT / ".venv", path / ".venv")
+            modules = ROOT / NODE_MODULES
             if modules.is_dir():
                 subprocess.run(["cp", "-al", str(modules), str(path / NODE_MODULES)], check=True)
+        elif self.template is not None:
+            share_venv(self.template / ".venv", path / ".venv")
+            # make setup's other install: openapi-diff's node_modules (npm ci), shared too
+            # (a folder of its own, so that git ignores it as it ignores the real one).
+            modules = self.template / NODE_MODULES
+            if modules.is_dir():
+                (path / NODE_MODULES).mkdir()
+                for entry in modules.iterdir():
+                    (path / NODE_MODULES / entry.name).symlink_to(entry)
         with self._lock:
             self.made.append(path)
         return path
@@ -181,6 +190,52 @@ def copy_venv(source: Path, target: Path) -> None:
             data = pth.read_bytes()
             pth.unlink()
             pth.write_bytes(data)
+
+
+def _own_copy(source: Path, target: Path, old: bytes, new: bytes) -> None:
+    """``target`` as ``source``: a symlink stays a symlink, a file that names the source's
+    checkout is written anew with ``new`` in its place, any other file is hard-linked."""
+    if source.is_symlink():
+        target.symlink_to(os.readlink(source))
+        return
+    data = source.read_bytes()
+    if old in data or source.suffix == ".pth":  # make setup edits .pth files in place
+        target.write_bytes(data.replace(old, new))
+        target.chmod(source.stat().st_mode)
+    else:
+        os.link(source, target)
+
+
+def share_venv(source: Path, target: Path) -> None:
+    """A job's venv made from the template's in a few hundred entries, not 50,000 links.
+
+    The job's own: ``bin/`` (scripts whose shebang names the venv), ``pyvenv.cfg``, the
+    stamp, and site-packages' top-level files (the editable installs' finders and .pth
+    files, which name the checkout, rewritten for the job's) with an empty ``__pycache__``
+    of its own. Each package directory is a symlink to the template's: the same files,
+    which name no checkout (Python fixes a cached module's file name when it loads it).
+    ``make setup`` in the job finds this complete and installs nothing.
+    """
+    old, new = str(source.parent).encode(), str(target.parent).encode()
+    target.mkdir()
+    for entry in source.iterdir():
+        if entry.name in ("bin", "lib"):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            (target / entry.name).symlink_to(entry, target_is_directory=True)
+        else:
+            _own_copy(entry, target / entry.name, old, new)
+    folders = [source / "bin", *source.glob("lib/python*/site-packages")]
+    for folder in folders:
+        mine = target / folder.relative_to(source)
+        mine.mkdir(parents=True)
+        for entry in folder.iterdir():
+            if entry.name == "__pycache__":
+                (mine / entry.name).mkdir()
+            elif entry.is_dir() and not entry.is_symlink():
+                (mine / entry.name).symlink_to(entry, target_is_directory=True)
+            else:
+                _own_copy(entry, mine / entry.name, old, new)
 
 
 def runner_env(workspace: Path, home: Path, extra: dict[str, str]) -> dict[str, str]:
