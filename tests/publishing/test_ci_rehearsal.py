@@ -4,6 +4,7 @@ as it does on a runner. The whole rehearsal is `make ci-rehearsal` (part of `mak
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -195,3 +196,37 @@ def test_the_regression_shard_step_with_a_bare_pabot_goes_red_and_is_named(
     assert problems[0].endswith("Error: Process completed with exit code 252.")
     log = (run.outdir / "logs" / "shard-1-" / "03.log").read_text()
     assert "FileNotFoundError" in log and "'robot'" in log
+
+
+def test_a_jobs_venv_names_its_own_clone_and_shares_only_the_packages(tmp_path: Path):
+    source, target = tmp_path / "template" / ".venv", tmp_path / "job" / ".venv"
+    site = source / "lib" / "python3.11" / "site-packages"
+    (site / "robot").mkdir(parents=True)
+    (site / "robot" / "run.py").write_text("print('robot')\n")
+    (site / "__pycache__").mkdir()
+    (site / "__pycache__" / "finder.cpython-311.pyc").write_bytes(b"old")
+    (site / "__editable___libs_finder.py").write_text(
+        f"MAPPING = {{'libraries': '{source.parent}/libraries'}}\n"
+    )
+    (site / "libs.pth").write_text("import __editable___libs_finder\n")
+    (site / "six.py").write_text("x = 1\n")
+    (source / "bin" / "__pycache__").mkdir(parents=True)
+    (source / "bin" / "pabot").write_text(f"#!{source}/bin/python\nimport pabot\n")
+    (source / "bin" / "python").symlink_to("/usr/bin/python3")
+    (source / "lib64").symlink_to("lib")
+    (source / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (source / ".requirements.sha256").write_text("abc\n")
+    target.parent.mkdir()
+
+    ci_rehearsal.share_venv(source, target)
+
+    mine = target / "lib" / "python3.11" / "site-packages"
+    assert (target / "bin" / "pabot").read_text().startswith(f"#!{target}/bin/python\n")
+    assert f"'{target.parent}/libraries'" in (mine / "__editable___libs_finder.py").read_text()
+    assert (mine / "robot").is_symlink() and (mine / "robot").resolve() == site / "robot"
+    assert not (mine / "__pycache__").is_symlink() and list((mine / "__pycache__").iterdir()) == []
+    assert not (mine / "libs.pth").samefile(site / "libs.pth")  # make setup edits .pth files
+    assert (mine / "six.py").samefile(site / "six.py")  # other files: hard links
+    assert os.readlink(target / "bin" / "python") == "/usr/bin/python3"
+    assert os.readlink(target / "lib64") == "lib"
+    assert (target / ".requirements.sha256").read_text() == "abc\n"
