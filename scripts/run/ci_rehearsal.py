@@ -822,7 +822,7 @@ def rehearse_jenkins(workspaces, outdir, xray, expected, build_tag) -> tuple[dic
     return jenkins, problems
 
 
-def rehearse(outdir: Path, keep: bool) -> int:
+def rehearse(outdir: Path, keep: bool, only: str | None = None) -> int:
     from scripts.publishing.xray_keys import load_keys
     from tests.publishing.standin import Standin
 
@@ -846,12 +846,21 @@ def rehearse(outdir: Path, keep: bool) -> int:
                 xray.add_issue(key, "Bug")
             tag = f"jenkins-focus-main-{int(time.time())}"
             # The workflow and the pipeline run at the same time, as two CI systems would.
+            results: dict = {}
+            jenkins_result: dict = {"stages": {}}
             with ThreadPoolExecutor(max_workers=2) as pool:
-                github = pool.submit(rehearse_github, workspaces, outdir, xray, commit, expected)
-                jenkins = pool.submit(rehearse_jenkins, workspaces, outdir, xray, expected, tag)
-                results, found_github = github.result()
-                jenkins_result, found_jenkins = jenkins.result()
-            problems += found_github + found_jenkins
+                if only in (None, "github"):
+                    github = pool.submit(
+                        rehearse_github, workspaces, outdir, xray, commit, expected
+                    )
+                if only in (None, "jenkins"):
+                    jenkins = pool.submit(rehearse_jenkins, workspaces, outdir, xray, expected, tag)
+                if only in (None, "github"):
+                    results, found = github.result()
+                    problems += found
+                if only in (None, "jenkins"):
+                    jenkins_result, found = jenkins.result()
+                    problems += found
         for line in _table(results, jenkins_result):
             say(line)
     except RehearsalError as error:
@@ -900,8 +909,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ci_rehearsal", description=__doc__.splitlines()[0])
     parser.add_argument("--outputdir", type=Path, default=ROOT / "results" / "ci-rehearsal")
     parser.add_argument("--keep", action="store_true", help="keep the job workspaces")
+    parser.add_argument(
+        "--only", choices=["github", "jenkins"], help="rehearse one of the two (default: both)"
+    )
     args = parser.parse_args(argv)
-    return rehearse(args.outputdir.resolve(), args.keep)
+    return rehearse(args.outputdir.resolve(), args.keep, args.only)
 
 
 if __name__ == "__main__":
