@@ -189,8 +189,10 @@ ci-verdict: setup
 # The regression workflow's jobs and the Jenkinsfile's stages, run here as a runner runs
 # them: fresh clones, a runner's environment (env -i), artifacts and stashes copied, the Xray
 # import against the documented stand-in. The smoke tests are the shards' content.
+# CI_REHEARSAL_OPTS="--only github" (or jenkins) rehearses one of the two; --keep keeps the clones.
+CI_REHEARSAL_OPTS ?=
 ci-rehearsal: setup
-	$(VENV)/python -m scripts.run.ci_rehearsal --outputdir $(RESULTS)/ci-rehearsal
+	$(VENV)/python -m scripts.run.ci_rehearsal --outputdir $(RESULTS)/ci-rehearsal $(CI_REHEARSAL_OPTS)
 
 # make plan PLAN=PZ-14024: just the automated tests of an Xray Test Plan (needs the Xray settings).
 PLAN ?= PZ-14024

@@ -21,13 +21,14 @@ way a runner and Jenkins run them, here.
   minutes; ``make lint`` and ``make pytest`` steps are skipped (``make test`` runs them
   first, and pytest would run this rehearsal again).
 - The venv: a runner runs ``make setup`` in every job (pip, about 2 minutes each). Here the
-  jobs reuse one venv made by ``make setup`` for the same requirements: this checkout's own
-  .venv when its requirements stamp matches the commit's requirements.txt, else one made by
-  ``make setup`` in a fresh clone first. Each job gets a hard-linked copy in its own clone,
-  with the absolute paths a venv records (script shebangs, activate, .pth files) rewritten
-  as new files for the job's path; the job's own ``make setup`` step then runs and finds it
-  complete, as it would after a cache restore. openapi-diff's node_modules (``npm ci`` in
-  ``make setup``) is reused the same way: a fresh ``HOME`` has no npm configuration, and
+  jobs reuse one venv, as after a cache restore: a fresh clone gets a hard-linked copy of
+  this checkout's .venv and runs ``make setup``, which reinstalls only when the commit's
+  requirements differ (its own stamp). Each job's venv is then made from that one
+  (``share_venv``): its own ``bin/`` and site-packages' top-level files, with the absolute
+  paths a venv records (script shebangs, pyvenv.cfg, the editable installs' finders and
+  .pth files) rewritten for the job's clone, and the package folders linked. The job's own
+  ``make setup`` step runs and finds it complete. openapi-diff's node_modules (``npm ci``
+  in ``make setup``) is reused the same way: a fresh ``HOME`` has no npm configuration, and
   this machine's npm reaches its registry only with it.
 
 Checks: every job and stage ends as expected, the merged output holds every selected test
@@ -39,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import hashlib
 import json
 import os
 import re
@@ -49,7 +49,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,30 +127,36 @@ class Workspaces:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def new(self, name: str) -> Path:
-        with self._lock:
-            self._count += 1
-            path = self.root / f"{self._count:02d}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}"
-        path.mkdir(parents=True)
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)
+        while True:  # the Jenkins stand-in's agents ask from processes of their own
+            with self._lock:
+                self._count += 1
+                path = self.root / f"{self._count:02d}-{slug}"
+            try:
+                path.mkdir(parents=True)
+                break
+            except FileExistsError:
+                continue
         git("init", "-q", cwd=path)
         git("fetch", "-q", "--depth", "1", f"file://{ROOT}", self.ref, cwd=path)
         git("checkout", "-q", "FETCH_HEAD", cwd=path)
-        if self.template is not None:
-            copy_venv(self.template / ".venv", path / ".venv")
-            # make setup's other install: openapi-diff's node_modules (npm ci), reused the same way.
-            modules = self.template / NODE_MODULES
+        if self.template == ROOT:  # the template clone: a copy pip may change safely
+            copy_venv(ROOT / ".venv", path / ".venv")
+            modules = ROOT / NODE_MODULES
             if modules.is_dir():
                 subprocess.run(["cp", "-al", str(modules), str(path / NODE_MODULES)], check=True)
+        elif self.template is not None:
+            share_venv(self.template / ".venv", path / ".venv")
+            # make setup's other install: openapi-diff's node_modules (npm ci), shared too
+            # (a folder of its own, so that git ignores it as it ignores the real one).
+            modules = self.template / NODE_MODULES
+            if modules.is_dir():
+                (path / NODE_MODULES).mkdir()
+                for entry in modules.iterdir():
+                    (path / NODE_MODULES / entry.name).symlink_to(entry)
         with self._lock:
             self.made.append(path)
         return path
-
-
-def venv_matches(checkout: Path, requirements: bytes) -> bool:
-    stamp = checkout / ".venv" / ".requirements.sha256"
-    try:
-        return stamp.read_text().strip() == hashlib.sha256(requirements).hexdigest()
-    except OSError:
-        return False
 
 
 def copy_venv(source: Path, target: Path) -> None:
@@ -186,6 +192,52 @@ def copy_venv(source: Path, target: Path) -> None:
             pth.write_bytes(data)
 
 
+def _own_copy(source: Path, target: Path, old: bytes, new: bytes) -> None:
+    """``target`` as ``source``: a symlink stays a symlink, a file that names the source's
+    checkout is written anew with ``new`` in its place, any other file is hard-linked."""
+    if source.is_symlink():
+        target.symlink_to(os.readlink(source))
+        return
+    data = source.read_bytes()
+    if old in data or source.suffix == ".pth":  # make setup edits .pth files in place
+        target.write_bytes(data.replace(old, new))
+        target.chmod(source.stat().st_mode)
+    else:
+        os.link(source, target)
+
+
+def share_venv(source: Path, target: Path) -> None:
+    """A job's venv made from the template's in a few hundred entries, not 50,000 links.
+
+    The job's own: ``bin/`` (scripts whose shebang names the venv), ``pyvenv.cfg``, the
+    stamp, and site-packages' top-level files (the editable installs' finders and .pth
+    files, which name the checkout, rewritten for the job's) with an empty ``__pycache__``
+    of its own. Each package directory is a symlink to the template's: the same files,
+    which name no checkout (Python fixes a cached module's file name when it loads it).
+    ``make setup`` in the job finds this complete and installs nothing.
+    """
+    old, new = str(source.parent).encode(), str(target.parent).encode()
+    target.mkdir()
+    for entry in source.iterdir():
+        if entry.name in ("bin", "lib"):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            (target / entry.name).symlink_to(entry, target_is_directory=True)
+        else:
+            _own_copy(entry, target / entry.name, old, new)
+    folders = [source / "bin", *source.glob("lib/python*/site-packages")]
+    for folder in folders:
+        mine = target / folder.relative_to(source)
+        mine.mkdir(parents=True)
+        for entry in folder.iterdir():
+            if entry.name == "__pycache__":
+                (mine / entry.name).mkdir()
+            elif entry.is_dir() and not entry.is_symlink():
+                (mine / entry.name).symlink_to(entry, target_is_directory=True)
+            else:
+                _own_copy(entry, mine / entry.name, old, new)
+
+
 def runner_env(workspace: Path, home: Path, extra: dict[str, str]) -> dict[str, str]:
     home.mkdir(parents=True, exist_ok=True)
     return {"PATH": RUNNER_PATH, "HOME": str(home), "LANG": "C.UTF-8", "CI": "true", **extra}
@@ -194,8 +246,8 @@ def runner_env(workspace: Path, home: Path, extra: dict[str, str]) -> dict[str, 
 def stop_twin(workspace: Path) -> None:
     """What a runner's end of job does to the processes a job left: here, the job's twin."""
     python = workspace / ".venv" / "bin" / "python"
-    if not (python.exists() and (workspace / "twin").is_dir()):
-        return
+    if not (python.exists() and (workspace / "results" / "twin" / "state.json").exists()):
+        return  # no twin was ever started there
     env = runner_env(workspace, workspace.parent / "home-down", {})
     env["FOCUS_TWIN_DIR"] = str(workspace / "results" / "twin")
     subprocess.run(
@@ -256,17 +308,25 @@ class GitHubRun:
 
     # -- orchestration ---------------------------------------------------------------------
     def run(self) -> dict[str, list[JobResult]]:
+        """Each job starts as soon as the jobs it needs have ended, as on GitHub (jobs
+        without ``needs`` start together)."""
         jobs = self.workflow["jobs"]
         done: set[str] = set()
-        while len(done) < len(jobs):
-            ready = [
-                name for name, job in jobs.items() if name not in done and set(_needs(job)) <= done
-            ]
-            if not ready:
-                raise RehearsalError(f"{self.workflow_path.name}: a cycle in needs")
-            for name in ready:
-                self.results[name] = self.run_job(name, jobs[name])
-                done.add(name)
+        running: dict = {}
+        with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
+            while len(done) < len(jobs):
+                for name, job in jobs.items():
+                    if name in done or name in running or not set(_needs(job)) <= done:
+                        continue
+                    running[name] = pool.submit(self.run_job, name, job)
+                if not running:
+                    raise RehearsalError(f"{self.workflow_path.name}: a cycle in needs")
+                finished, _ = wait(running.values(), return_when=FIRST_COMPLETED)
+                for name, future in list(running.items()):
+                    if future in finished:
+                        self.results[name] = future.result()
+                        done.add(name)
+                        del running[name]
         return self.results
 
     def needs_context(self, job: dict) -> dict:
@@ -655,13 +715,15 @@ EXPECTED_JOBS = {
 EXPECTED_STAGES = ["Setup", "Smoke", "Shards", "Destructive", "Merge", "Publish", "post always"]
 
 
-def venv_template(workspaces: Workspaces, commit: str) -> Path:
-    """A checkout whose .venv ``make setup`` made for the commit's requirements."""
-    requirements = git("show", f"{commit}:requirements.txt").encode() + b"\n"
-    if venv_matches(ROOT, requirements):
-        say("ci-rehearsal: the jobs reuse this checkout's venv (make setup, same requirements)")
-        return ROOT
-    say("ci-rehearsal: this checkout's venv has other requirements: make setup in a fresh clone")
+def venv_template(workspaces: Workspaces) -> Path:
+    """A fresh clone whose .venv ``make setup`` has made complete for the commit.
+
+    This checkout's venv (and openapi-diff's node_modules) is copied in first; the clone's
+    own ``make setup`` then decides, by its own stamp, whether the commit's requirements need
+    a reinstall. The jobs copy their venv from this clone.
+    """
+    workspaces.template = ROOT if (ROOT / ".venv" / "bin" / "python").exists() else None
+    started = time.monotonic()
     template = workspaces.new("venv-template")
     done = subprocess.run(
         ["make", "setup"],
@@ -674,6 +736,12 @@ def venv_template(workspaces: Workspaces, commit: str) -> Path:
     )
     if done.returncode != 0:
         raise RehearsalError(f"make setup in a fresh clone failed: {done.stdout[-300:]}")
+    what = (
+        "installed the commit's requirements"
+        if "installing Python packages" in done.stdout
+        else "found this checkout's venv complete for the commit"
+    )
+    say(f"ci-rehearsal: venv template: make setup {what} ({time.monotonic() - started:.0f} s)")
     return template
 
 
@@ -690,6 +758,19 @@ def check_import(xray, marker: str, expected: set[str], where: str) -> list[str]
         return [f"{where}: the Xray import does not hold the merged tests"]
     say(f"ci-rehearsal: {where}: Test Execution {found[0]['key']} with {len(expected)} tests")
     return []
+
+
+def job_problems(workflow: str, results: dict[str, list[JobResult]], expected: dict) -> list[str]:
+    """One line per job that did not end as expected, naming its first failed step."""
+    problems = []
+    for job, want in expected.items():
+        for cell in results.get(job, []):
+            if cell.result == want:
+                continue
+            step = cell.failed_step()
+            detail = f" at step '{step.name}': {' | '.join(step.tail[-3:])}" if step else ""
+            problems.append(f"{workflow} job '{cell.name}' ended {cell.result}, not {want}{detail}")
+    return problems
 
 
 def rehearse_github(workspaces, outdir, xray, commit, expected) -> tuple[dict, list[str]]:
@@ -714,16 +795,7 @@ def rehearse_github(workspaces, outdir, xray, commit, expected) -> tuple[dict, l
         selection={"shard": SHARD_OPTS, "destructive": DESTRUCTIVE_OPTS},
     )
     results = run.run()
-    problems = []
-    for job, want in EXPECTED_JOBS.items():
-        for cell in results.get(job, []):
-            if cell.result == want:
-                continue
-            step = cell.failed_step()
-            detail = f" at step '{step.name}': {' | '.join(step.tail[-3:])}" if step else ""
-            problems.append(
-                f"regression.yml job '{cell.name}' ended {cell.result}, not {want}{detail}"
-            )
+    problems = job_problems("regression.yml", results, EXPECTED_JOBS)
     merge = results["merge"][0].workspace
     if merge:
         output = merge / "results" / "merged" / "output.xml"
@@ -752,7 +824,7 @@ def rehearse_jenkins(workspaces, outdir, xray, expected, build_tag) -> tuple[dic
     return jenkins, problems
 
 
-def rehearse(outdir: Path, keep: bool) -> int:
+def rehearse(outdir: Path, keep: bool, only: str | None = None) -> int:
     from scripts.publishing.xray_keys import load_keys
     from tests.publishing.standin import Standin
 
@@ -766,7 +838,7 @@ def rehearse(outdir: Path, keep: bool) -> int:
     problems: list[str] = []
     try:
         commit = snapshot(ref)
-        workspaces.template = venv_template(workspaces, commit)
+        workspaces.template = venv_template(workspaces)
         expected = expected_tests(ROOT)
         mapping = load_keys(ROOT / "variables" / "xray_keys.yaml")
         with Standin(deployment="Cloud", clock=time.monotonic, search_lag=2.0) as xray:
@@ -776,18 +848,28 @@ def rehearse(outdir: Path, keep: bool) -> int:
                 xray.add_issue(key, "Bug")
             tag = f"jenkins-focus-main-{int(time.time())}"
             # The workflow and the pipeline run at the same time, as two CI systems would.
+            results: dict = {}
+            jenkins_result: dict = {"stages": {}}
             with ThreadPoolExecutor(max_workers=2) as pool:
-                github = pool.submit(rehearse_github, workspaces, outdir, xray, commit, expected)
-                jenkins = pool.submit(rehearse_jenkins, workspaces, outdir, xray, expected, tag)
-                results, found_github = github.result()
-                jenkins_result, found_jenkins = jenkins.result()
-            problems += found_github + found_jenkins
+                if only in (None, "github"):
+                    github = pool.submit(
+                        rehearse_github, workspaces, outdir, xray, commit, expected
+                    )
+                if only in (None, "jenkins"):
+                    jenkins = pool.submit(rehearse_jenkins, workspaces, outdir, xray, expected, tag)
+                if only in (None, "github"):
+                    results, found = github.result()
+                    problems += found
+                if only in (None, "jenkins"):
+                    jenkins_result, found = jenkins.result()
+                    problems += found
         for line in _table(results, jenkins_result):
             say(line)
     except RehearsalError as error:
         problems.append(str(error))
     finally:
-        for workspace in workspaces.made:
+        # Every workspace, the Jenkins agents' too (made by the stand-in's own processes).
+        for workspace in sorted(p for p in root.iterdir() if (p / ".git").exists()):
             stop_twin(workspace)
         try:
             git("update-ref", "-d", ref)
@@ -829,8 +911,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ci_rehearsal", description=__doc__.splitlines()[0])
     parser.add_argument("--outputdir", type=Path, default=ROOT / "results" / "ci-rehearsal")
     parser.add_argument("--keep", action="store_true", help="keep the job workspaces")
+    parser.add_argument(
+        "--only", choices=["github", "jenkins"], help="rehearse one of the two (default: both)"
+    )
     args = parser.parse_args(argv)
-    return rehearse(args.outputdir.resolve(), args.keep)
+    return rehearse(args.outputdir.resolve(), args.keep, args.only)
 
 
 if __name__ == "__main__":

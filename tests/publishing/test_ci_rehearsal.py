@@ -4,10 +4,12 @@ as it does on a runner. The whole rehearsal is `make ci-rehearsal` (part of `mak
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from scripts.run import ci_rehearsal
 from scripts.run import gha_expressions as expr
@@ -158,3 +160,73 @@ def test_the_destructive_test_the_rehearsal_runs_exists_and_is_destructive():
     suite = TestSuiteBuilder(process_curdir=False).build(str(ROOT / "robot"))
     (test,) = [t for t in suite.all_tests if t.full_name == ci_rehearsal.DESTRUCTIVE_TEST]
     assert "disruptive" in [t.lower() for t in test.tags]
+
+
+def test_the_regression_shard_step_with_a_bare_pabot_goes_red_and_is_named(
+    tmp_path: Path, monkeypatch
+):
+    """The hand-break of issue 21: regression.yml's shard step as it was (`.venv/bin/pabot`,
+    no venv on PATH). The rehearsal's closing line names the job and the step."""
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "regression.yml").read_text())
+    shard = workflow["jobs"]["shard"]
+    shard["strategy"]["matrix"]["shard"] = [1]
+    (step,) = [s for s in shard["steps"] if str(s.get("run", "")).startswith("make ci-shard")]
+    step["run"] = (
+        ".venv/bin/pabot --processes 2 --shard ${{ matrix.shard }}/${{ env.SHARDS }} "
+        "--outputdir results/shard-${{ matrix.shard }} --exclude nightly --exclude destructive "
+        "robot/"
+    )
+    workflow["jobs"] = {"shard": shard}
+    workspace = tmp_path / "ws"
+    (workspace / "robot").mkdir(parents=True)
+    (workspace / ".venv").symlink_to(ROOT / ".venv")
+    for name in "abcd":  # a suite for each of the four shards
+        (workspace / "robot" / f"{name}.robot").write_text(
+            "*** Test Cases ***\nA\n    No Operation\n"
+        )
+    # The workspace's venv is this checkout's, linked: its `make setup` has nothing to do.
+    monkeypatch.setitem(ci_rehearsal.SKIPPED, "setup", "the venv is linked")
+    run = a_run(tmp_path, yaml.safe_dump(workflow, sort_keys=False), workspace)
+    results = run.run()
+    problems = ci_rehearsal.job_problems("regression.yml", results, {"shard": "success"})
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(
+        "regression.yml job 'shard (1)' ended failure, not success at step 'shard 1/4': "
+    )
+    assert problems[0].endswith("Error: Process completed with exit code 252.")
+    log = (run.outdir / "logs" / "shard-1-" / "03.log").read_text()
+    assert "FileNotFoundError" in log and "'robot'" in log
+
+
+def test_a_jobs_venv_names_its_own_clone_and_shares_only_the_packages(tmp_path: Path):
+    source, target = tmp_path / "template" / ".venv", tmp_path / "job" / ".venv"
+    site = source / "lib" / "python3.11" / "site-packages"
+    (site / "robot").mkdir(parents=True)
+    (site / "robot" / "run.py").write_text("print('robot')\n")
+    (site / "__pycache__").mkdir()
+    (site / "__pycache__" / "finder.cpython-311.pyc").write_bytes(b"old")
+    (site / "__editable___libs_finder.py").write_text(
+        f"MAPPING = {{'libraries': '{source.parent}/libraries'}}\n"
+    )
+    (site / "libs.pth").write_text("import __editable___libs_finder\n")
+    (site / "six.py").write_text("x = 1\n")
+    (source / "bin" / "__pycache__").mkdir(parents=True)
+    (source / "bin" / "pabot").write_text(f"#!{source}/bin/python\nimport pabot\n")
+    (source / "bin" / "python").symlink_to("/usr/bin/python3")
+    (source / "lib64").symlink_to("lib")
+    (source / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (source / ".requirements.sha256").write_text("abc\n")
+    target.parent.mkdir()
+
+    ci_rehearsal.share_venv(source, target)
+
+    mine = target / "lib" / "python3.11" / "site-packages"
+    assert (target / "bin" / "pabot").read_text().startswith(f"#!{target}/bin/python\n")
+    assert f"'{target.parent}/libraries'" in (mine / "__editable___libs_finder.py").read_text()
+    assert (mine / "robot").is_symlink() and (mine / "robot").resolve() == site / "robot"
+    assert not (mine / "__pycache__").is_symlink() and list((mine / "__pycache__").iterdir()) == []
+    assert not (mine / "libs.pth").samefile(site / "libs.pth")  # make setup edits .pth files
+    assert (mine / "six.py").samefile(site / "six.py")  # other files: hard links
+    assert os.readlink(target / "bin" / "python") == "/usr/bin/python3"
+    assert os.readlink(target / "lib64") == "lib"
+    assert (target / ".requirements.sha256").read_text() == "abc\n"

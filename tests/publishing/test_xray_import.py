@@ -327,6 +327,30 @@ def test_a_test_without_a_run_gets_a_warning_and_exit_0_after_the_result_file(
     assert json.loads(result.read_text())["key"] == cloud.imports[0]["key"]
 
 
+def test_dc_a_test_without_a_run_gets_a_warning_and_exit_0(
+    dc: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
+):
+    def lose_a_run(exec_key: str) -> None:
+        for run_id, test_run in list(dc.runs.items()):
+            if test_run.robot_tests == ["Robot.Api.Task reaches running"]:
+                del dc.runs[run_id]
+
+    dc.after_import = lose_a_run
+    result = tmp_path / "x.json"
+    argv = [run_dir / "output.xml", "--workdir", tmp_path / "w", "--result-file", result]
+    rc, out, err = run(argv, dc_env(dc, keys_file), capsys)
+    assert rc == 0, err
+    warnings = [line for line in out.splitlines() if "warning" in line and "no Test Run" in line]
+    assert warnings == [
+        f"xray: warning: no Test Run of Test PZ-500 in {dc.imports[0]['key']}; 1 evidence file(s) "
+        "of 'Robot.Api.Task reaches running' not attached"
+    ]
+    runs = {tuple(r.robot_tests): r for r in dc.runs.values()}
+    (shot,) = runs[("Robot.Ui.Map shows the fibre",)].evidence  # the others still get theirs
+    assert shot["contentType"] == "image/png"
+    assert json.loads(result.read_text())["key"] == dc.imports[0]["key"]
+
+
 def test_the_result_file_is_written_before_evidence_fails(
     dc: Standin, run_dir: Path, keys_file: Path, tmp_path: Path, capsys
 ):
