@@ -115,11 +115,22 @@ def test_destructive_tests_run_on_production_when_allowed(tmp_path: Path):
     assert tests["Destructive Test With Its Own Teardown"][0] == "PASS"
 
 
-@pytest.mark.parametrize(("env_name", "allow"), [("local", False), ("staging", "staging")])
-def test_everything_runs_where_allowed(tmp_path: Path, env_name: str, allow):
-    ran, tests, console = _run(tmp_path, env_name, allow=allow)
+def test_everything_runs_on_the_twin(tmp_path: Path):
+    ran, tests, console = _run(tmp_path, "local")
     assert ran == EVERYTHING, console
     assert {status for status, _ in tests.values()} == {"PASS"}
+
+
+def test_allowed_on_staging_every_tagged_test_runs_and_an_untagged_one_is_refused(
+    tmp_path: Path,
+):
+    """Off the twin a keyword also refuses in a test tagged with a weaker effect (none here),
+    whatever the allowance: the test must say what it does."""
+    ran, tests, console = _run(tmp_path, "staging", allow="staging")
+    assert ran == EVERYTHING - {"mixed-untagged-wreck"}, console
+    status, message = tests["Ordinary Test Calling A Destructive Keyword"]
+    assert status == "FAIL" and "the running test is not tagged with an effect" in message
+    assert {s for name, (s, _) in tests.items() if not name.startswith("Ordinary")} == {"PASS"}
 
 
 def test_disruptive_tests_need_the_allowance_on_staging_too(tmp_path: Path):
@@ -142,8 +153,8 @@ def test_focus_env_alone_chooses_production(tmp_path: Path):
 
 def test_env_wins_over_focus_env(tmp_path: Path):
     ran, tests, console = _run(tmp_path, "staging", allow="staging", focus_env="production")
-    assert ran == EVERYTHING, console
-    assert {status for status, _ in tests.values()} == {"PASS"}
+    # staging's rules, not production's: the allowance for staging counts
+    assert ran == EVERYTHING - {"mixed-untagged-wreck"}, console
 
 
 @pytest.mark.parametrize(

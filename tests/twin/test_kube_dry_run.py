@@ -373,7 +373,11 @@ RESTART_PATCH = json.dumps(
     }
 )
 # kubectl -v=6 logs each request: "round_trippers.go:NNN] PATCH https://... 200 OK in 3 ms"
-REQUEST_LINE = re.compile(r"\] (POST|PUT|PATCH|DELETE) (\S+)")
+# kubectl -v=6 logs each request: "] PATCH https://... 200 OK" up to 1.30, and from 1.31
+# as structured text: '"Response" verb="PATCH" url="https://..." status="200 OK"'.
+REQUEST_LINE = re.compile(
+    r'(?:\] |"Response" verb=")(POST|PUT|PATCH|DELETE)"?(?: url="| )([^\s"]+)'
+)
 
 
 def _kubectl_has_flag(command: tuple[str, ...], flag: str) -> bool:

@@ -427,6 +427,19 @@ class TaskKeywords(LibraryComponent):
                     self.state.tasks[entry.task_id] = alias
 
     @keyword
+    def task_should_be_registered_for_clean_up(self, task: dict[str, Any] | str) -> None:
+        """``task`` (a dict or an id) is among the tasks `Stop All Tasks` stops (and in the
+        task ledger): created by this library or registered with `Register Task` (the web
+        UI's tasks).
+
+        | ${task_id} = | Submit Configure Form |
+        | `Task Should Be Registered For Clean-up` | ${task_id} |
+        """
+        task_id = task_id_of(task)
+        if task_id not in self.state.tasks:
+            raise AssertionError(f"Task {task_id} is not registered for clean-up")
+
+    @keyword
     def get_created_tasks(self) -> list[str]:
         """Ids of the tasks this library created and has not stopped yet.
 

@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation     GET On Session on a session from Open Focus Session; the run writes the token it
 ...               used to token.txt (outside the log) so the pytest can look for it in the log.
-Resource          ../../../resources/focus_api.resource
+Resource          ../../../resources/fixtures/focus_api.resource
 Library           TokenProbe.py
 Suite Setup       Focus Suite Setup
 Suite Teardown    Focus Suite Teardown

@@ -5,6 +5,7 @@ Documentation     The LiveViewPage keywords (libraries/ui) against a static page
 
 Library           Browser    timeout=2s    run_on_failure=Take Screenshot \ EMBED
 Library           libraries.ui.LiveViewPage
+Library           Collections
 
 Suite Setup       Open The Page
 Suite Teardown    Close Browser    ALL
