@@ -426,7 +426,7 @@ class TaskKeywords(LibraryComponent):
                     )
                     self.state.tasks[entry.task_id] = alias
 
-    @keyword
+    @keyword("Task Should Be Registered For Clean-up")
     def task_should_be_registered_for_clean_up(self, task: dict[str, Any] | str) -> None:
         """``task`` (a dict or an id) is among the tasks `Stop All Tasks` stops (and in the
         task ledger): created by this library or registered with `Register Task` (the web
