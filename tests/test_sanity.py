@@ -145,9 +145,11 @@ def test_staging_on_closed_ports_stops_within_15_s_with_one_table(tmp_path):
             "FOCUS_BASE_URL": f"https://127.0.0.1:{port}/focus-server",
             "FOCUS_USER": "qa",
             "FOCUS_PASSWORD": SECRET,
-            "MONGO_URI": f"mongodb://prisma:{SECRET.replace('@', '%40')}@127.0.0.1:{port}/prisma",
-            "RABBITMQ_URL": f"amqp://prisma:{SECRET.replace('@', '%40')}@127.0.0.1:{port}/%2F",
-            "RABBITMQ_MGMT_URL": f"http://127.0.0.1:{port}",
+            "MONGO_URI": (
+                f"mongodb://prisma:{SECRET.replace('@', '%40')}@127.0.0.1:{port}/prisma?tls=true"
+            ),
+            "RABBITMQ_URL": f"amqps://prisma:{SECRET.replace('@', '%40')}@127.0.0.1:{port}/%2F",
+            "RABBITMQ_MGMT_URL": f"https://127.0.0.1:{port}",
             "KUBECONFIG": str(_kubeconfig(tmp_path / "kubeconfig", port)),
         }
     )

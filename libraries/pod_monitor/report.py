@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from libraries.common.redact import redact
 from libraries.pod_monitor.buffer import Line
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -53,7 +54,7 @@ def write_test_logs(
         with open(path, "w", encoding="utf-8") as handle:
             for line in lines:
                 marker = f" [{line.error}]" if line.error else ""
-                handle.write(f"{stamp(line.ns)}{marker} {line.text}\n")
+                handle.write(f"{stamp(line.ns)}{marker} {redact(line.text)}\n")
         paths[pod] = path
     return paths
 
@@ -78,7 +79,7 @@ def excerpt_html(
         if left_out:
             body.append(f"... {left_out} more lines in the file ...")
         for line in shown:
-            text = html.escape(f"{stamp(line.ns)} {line.text}")
+            text = html.escape(f"{stamp(line.ns)} {redact(line.text)}")
             if line.error:
                 text = f'<span style="{_ERROR_STYLE}" title="{line.error}">{text}</span>'
             body.append(text)

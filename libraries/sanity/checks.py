@@ -20,30 +20,33 @@ from typing import Any
 
 import requests
 
+from libraries.common.redact import redact, register
+
 CHECK_TIMEOUT_S = 4.0
 DEADLINE_S = 10.0
 
 
 @dataclass
 class Target:
-    """The environment's endpoints and credentials (plain strings; never logged)."""
+    """The environment's endpoints and credentials (plain strings; never logged, not in
+    ``repr``)."""
 
     env_name: str
     focus_url: str
     focus_user: str
-    focus_password: str
+    focus_password: str = field(repr=False)
     ca_bundle: str | None
     mongo_host: str
     mongo_port: int
     mongo_user: str
-    mongo_password: str
+    mongo_password: str = field(repr=False)
     mongo_auth_source: str
     mongo_database: str
     mongo_tls: bool
     rabbit_host: str
     rabbit_port: int
     rabbit_user: str
-    rabbit_password: str
+    rabbit_password: str = field(repr=False)
     rabbit_vhost: str
     rabbit_tls: bool
     rabbit_mgmt_url: str
@@ -390,6 +393,12 @@ def _kube_server(target: Target) -> str:
 def check_all(target: Target, deadline: float = DEADLINE_S) -> list[Outcome]:
     """Run every check that applies, in parallel; a check still running at the deadline
     is reported as not answering. The answer keeps the order of :data:`CHECKS`."""
+    for user, password in (
+        (target.focus_user, target.focus_password),
+        (target.mongo_user, target.mongo_password),
+        (target.rabbit_user, target.rabbit_password),
+    ):
+        register(password, user)  # never in the table (libraries/common/redact.py)
     checks = [check for check in CHECKS if check.applies(target)]
     outcomes = [Outcome(check.service, check.address(target)) for check in checks]
     done = [threading.Event() for _ in checks]
@@ -421,7 +430,11 @@ def table(outcomes: list[Outcome], env_name: str, seconds: float) -> str:
     """The one table: service, address, what failed, how to fix (failed rows only)."""
     failed = [outcome for outcome in outcomes if not outcome.ok]
     rows = [("service", "address", "what failed", "how to fix")]
-    rows += [(o.service, o.address, o.problem.what, o.problem.fix) for o in failed if o.problem]
+    rows += [
+        (redact(o.service), redact(o.address), redact(o.problem.what), redact(o.problem.fix))
+        for o in failed
+        if o.problem
+    ]
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     rule = "+" + "+".join("-" * (width + 2) for width in widths) + "+"
     lines = [

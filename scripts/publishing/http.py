@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from libraries.common.redact import redact  # the project's one redactor
+
 TIMEOUT = (10.0, 120.0)  # (connect, read) seconds: no call waits for ever
 RETRIES = 5  # retries after the first try
 BACKOFF = 2.0  # seconds before the first retry of a 5xx or a lost connection; doubles
@@ -63,13 +65,6 @@ def _unsent(error: requests.RequestException) -> bool:
         )
         and "RemoteDisconnected" not in text
     )
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret value (at least 4 characters long) replaced by ``***``."""
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
 
 
 def error_text(response: requests.Response) -> str:

@@ -42,7 +42,8 @@ from pathlib import Path
 import requests
 from jira import JIRA, JIRAError
 
-from scripts.publishing.http import error_text, redact
+from libraries.common.redact import redact
+from scripts.publishing.http import error_text
 from scripts.publishing.results import ResultsError, RunTest, collect, load, merge
 from scripts.publishing.xray_model import ci_context
 
@@ -82,7 +83,7 @@ def failure_text(message: str) -> str:
         text = html.unescape(_TAG.sub(" ", text))
     for note in _MERGE_NOTES:
         text = text.replace(note, " ")
-    return " ".join(text.split())
+    return redact(" ".join(text.split()))
 
 
 def normalise(message: str) -> str:

@@ -47,7 +47,8 @@ from pathlib import Path
 
 from robot.api import ExecutionResult
 
-from scripts.publishing.http import Http, MaybeSent, PublishError, redact
+from libraries.common.redact import redact
+from scripts.publishing.http import Http, MaybeSent, PublishError
 from scripts.publishing.results import (
     ResultsError,
     RunTest,
@@ -298,7 +299,7 @@ def evidence_of(test: RunTest) -> list[Evidence]:
         return []
     name = _safe_name(test.name)
     files = [
-        Evidence(f"{name}--{pod}.log", "text/plain", text.encode())
+        Evidence(f"{name}--{pod}.log", "text/plain", redact(text).encode())
         for pod, text in test.pod_logs.items()
     ]
     if test.status == "FAIL":
