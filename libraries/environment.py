@@ -58,6 +58,7 @@ from libraries.common.locks import LockManager
 from libraries.common.paths import results_dir
 from libraries.common.suite_files import run_alone_message
 from libraries.guard import ProductionGuard
+from libraries.redaction import Redaction
 from libraries.run_environment import RunEnvironment
 
 SYSTEM_LOCK = "system"
@@ -107,8 +108,9 @@ class Environment:
 
     def __init__(self) -> None:
         self._guard = ProductionGuard()
-        # Listeners in this order: the run's environment is chosen before the guard decides.
-        self.ROBOT_LIBRARY_LISTENER = [self, self._guard]
+        # Listeners in this order: the run's environment is chosen before the guard decides;
+        # the redactor masks every message Robot writes (libraries/common/redact.py).
+        self.ROBOT_LIBRARY_LISTENER = [self, self._guard, Redaction()]
         self._begun = False
         self._locks = LockManager(self._lock_dir)
 
@@ -156,6 +158,13 @@ class Environment:
                 logger.error(str(error))
                 raise EnvironmentFailure(str(error)) from None
             run_environment.activate(environment)
+            plaintext = environment.value("PLAINTEXT_ENDPOINTS") or []
+            if plaintext:
+                logger.warn(
+                    f"Environment '{environment.name}' runs without TLS "
+                    f"(ALLOW_PLAINTEXT={environment.name}): {'; '.join(plaintext)}. "
+                    "Passwords and data cross the network in plain text: a lab only."
+                )
             self._announce(environment)
             builtin = BuiltIn()
             for name, value in environment.variables.items():

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from robot.api.types import Secret
 
+from libraries.common import redact
 from libraries.common.arguments import plain
 from variables import environments
 from variables import policy as policy_table
@@ -382,10 +383,23 @@ def reset() -> None:
     _requested, _active = None, None
 
 
+# Each password's user: the redactor also hides ``base64(user:password)`` (HTTP Basic).
+_USERS_OF_SECRETS = {
+    "FOCUS_PASSWORD": "FOCUS_USER",
+    "FOCUS_OTHER_PASSWORD": "FOCUS_OTHER_USER",
+    "MONGO_PASSWORD": "MONGO_USER",
+    "RABBITMQ_PASSWORD": "RABBITMQ_USER",
+}
+
+
 def activate(environment: RunEnvironment) -> None:
     """The run's environment is resolved: every library takes it from here."""
     global _requested, _active
     _requested, _active = environment.name, environment
+    for name, value in environment.variables.items():
+        if isinstance(value, Secret):
+            user = _USERS_OF_SECRETS.get(name)
+            redact.register(value, environment.text(user) if user else None)
 
 
 def active() -> RunEnvironment | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,20 +20,22 @@ LOOPBACK_ENV = {
     "FOCUS_BASE_URL": "https://127.0.0.1:9/focus-server",
     "FOCUS_USER": "qa",
     "FOCUS_PASSWORD": "p@ss-focus-4711",
-    "MONGO_URI": "mongodb://prisma:p%40ss-mongo-4711@127.0.0.1:9/?authSource=prisma",
-    "RABBITMQ_URL": "amqp://prisma:p%40ss-rabbit-4711@127.0.0.1:9/%2F",
+    "MONGO_URI": "mongodb://prisma:p%40ss-mongo-4711@127.0.0.1:9/?authSource=prisma&tls=true",
+    "RABBITMQ_URL": "amqps://prisma:p%40ss-rabbit-4711@127.0.0.1:9/%2F",
     "KUBECONFIG": "/nonexistent/kubeconfig",
 }
 
 
-def _robot(out: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def _robot(
+    out: Path, *args: str, env: dict | None = None, suite: Path = SUITE
+) -> subprocess.CompletedProcess:
     base_env = {k: v for k, v in os.environ.items() if k not in environments.REQUIRED}
     for name in ("ALLOW_DESTRUCTIVE", "ALLOW_DISRUPTIVE", "ALLOW_SHARED", "FOCUS_ENV"):
         base_env.pop(name, None)
     for name in ("PRODUCTION_HOSTS", "STAGING_HOSTS"):
         base_env.pop(name, None)
     return subprocess.run(
-        [sys.executable, "-m", "robot", "--outputdir", str(out), *args, str(SUITE)],
+        [sys.executable, "-m", "robot", "--outputdir", str(out), *args, str(suite)],
         cwd=ROOT,
         env={**base_env, **(env or {})},
         capture_output=True,
@@ -126,3 +129,130 @@ def test_secrets_never_reach_the_outputs(tmp_path: Path, level: str):
     assert "<secret>" in outputs  # what was logged instead
     for secret in ("p@ss-focus-4711", "p@ss-mongo-4711", "p@ss-rabbit-4711", "p%40ss"):
         assert secret not in outputs
+
+
+# ------------------------------------------------------- a local run that is not loopback
+
+# A suite of its own: `Prepare Test Environment` resolves ENV:local from a twin directory the
+# test writes (no twin starts: NoTwin.py stands in for `twin.control.up`), whose kubeconfig
+# names a host under .invalid. Nothing connects anywhere: the run only reads the files.
+LOCAL_SUITE = f"""\
+*** Settings ***
+Resource        {ROOT}/resources/common.resource
+Library         OperatingSystem
+Library         NoTwin.py
+Suite Setup     Prepare Test Environment
+
+*** Test Cases ***
+Read Only Test
+    Touch    ${{MARKS}}/read-only
+Own Data Test
+    [Tags]    own-data
+    Touch    ${{MARKS}}/own-data
+Shared Test
+    [Tags]    shared
+    Touch    ${{MARKS}}/shared
+Disruptive Test
+    [Tags]    disruptive
+    [Setup]    Touch    ${{MARKS}}/disruptive-setup
+    Touch    ${{MARKS}}/disruptive-body
+    [Teardown]    Touch    ${{MARKS}}/disruptive-teardown
+"""
+NO_TWIN = """\
+from twin import control
+
+
+def up(**_options):  # the test wrote the twin's files; nothing is started or joined
+    return control.UpResult(False, 0.0, control.endpoints(), "persistent")
+
+
+control.up = up
+"""
+
+
+def _twin_files(base: Path, kube_server: str) -> None:
+    """The files `variables/local.py` reads: every endpoint on 127.0.0.1:9 (nothing listens
+    there, nothing connects), but the kubeconfig's API server is ``kube_server``."""
+    loopback = "127.0.0.1"
+    (base / "kubeconfig").write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        f"clusters: [{{name: k, cluster: {{server: '{kube_server}'}}}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
+    )
+    endpoints = {
+        "host": loopback,
+        "ca": str(base / "ca.pem"),
+        "focus": {
+            "base_url": f"https://{loopback}:9/focus-server",
+            "ui_url": f"https://{loopback}:9/liveView",
+        },
+        "mongo": {"port": 9},
+        "rabbitmq": {"amqp_port": 9, "mgmt_port": 9, "vhost": "/"},
+        "kube": {"kubeconfig": str(base / "kubeconfig")},
+    }
+    secrets = {
+        f"{service}_{what}": f"{service}-{what}-4711"
+        for service in ("focus", "mongo", "rabbitmq")
+        for what in ("user", "password")
+    }
+    (base / "endpoints.json").write_text(json.dumps(endpoints))
+    (base / "secrets.json").write_text(json.dumps(secrets))
+
+
+def test_a_non_loopback_endpoint_under_local_runs_with_stagings_policy_and_says_so(
+    tmp_path: Path,
+):
+    """Issue 20: trust endpoints, not labels. ENV:local whose kubeconfig names a remote API
+    server gets staging's row: the header (console, log.html) says so and why, a
+    ``disruptive`` test is skipped before its setup with the allowance it needs, and the
+    read-only, own-data and shared tests run. ``ALLOW_DISRUPTIVE=local`` does not help:
+    the row is staging's."""
+    twin_dir, marks, out = tmp_path / "twin", tmp_path / "marks", tmp_path / "out"
+    for folder in (twin_dir, marks, tmp_path / "suite"):
+        folder.mkdir()
+    _twin_files(twin_dir, "https://kube.example.invalid:6443")
+    (tmp_path / "suite" / "local_remote.robot").write_text(LOCAL_SUITE)
+    (tmp_path / "suite" / "NoTwin.py").write_text(NO_TWIN)
+    env = {"FOCUS_TWIN_DIR": str(twin_dir), "ALLOW_DISRUPTIVE": "local"}
+    run = _robot(out, "-v", "ENV:local", "-v", f"MARKS:{marks}", env=env, suite=tmp_path / "suite")
+    console = run.stdout + run.stderr
+    assert run.returncode == 0, console
+    assert "Traceback" not in console
+
+    why = "KUBECONFIG at kube.example.invalid:6443 is not a loopback address"
+    header = (
+        f"Environment 'local' with staging's policy because {why}; "
+        "hosts: 127.0.0.1:9, kube.example.invalid:6443; runs: read-only, own-data, shared; "
+        "skipped: disruptive (needs ALLOW_DISRUPTIVE=staging)"
+    )
+    assert header in run.stdout.splitlines(), run.stdout
+    warning = f"Environment 'local' runs with staging's policy: {why}"
+    assert f"[ WARN ] {warning}" in run.stderr
+    assert (
+        "Effect guard: 1 'disruptive' test(s) of 'Suite.Local Remote' will not run "
+        "(ALLOW_DISRUPTIVE=staging is not set)"
+    ) in run.stdout
+    root = ET.parse(out / "output.xml").getroot()
+    top = root.find("suite")
+    assert top is not None
+    assert {m.get("name"): m.text for m in top.iter("meta")} == {"Environment": header}
+    assert warning in [m.text for m in root.iter("msg") if m.get("level") == "WARN"]
+    log = (out / "log.html").read_text()
+    assert "Environment 'local' with staging's policy because KUBECONFIG at" in log
+    assert warning in log
+
+    tests = {t.get("name"): t for t in root.iter("test")}
+    assert {name: t.find("status").get("status") for name, t in tests.items()} == {
+        "Read Only Test": "PASS",
+        "Own Data Test": "PASS",
+        "Shared Test": "PASS",
+        "Disruptive Test": "SKIP",
+    }
+    assert tests["Disruptive Test"].find("status").text == (
+        f"'disruptive' test not run on 'local' (staging's policy, {why}: "
+        "ALLOW_DISRUPTIVE=staging is not set): no setup, body or teardown ran. "
+        "Set ALLOW_DISRUPTIVE=staging to allow it."
+    )
+    assert tests["Disruptive Test"].findall("kw") == []  # no setup, body or teardown
+    assert sorted(path.name for path in marks.iterdir()) == ["own-data", "read-only", "shared"]

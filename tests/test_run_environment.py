@@ -13,7 +13,7 @@ REMOTE = {
     "FOCUS_BASE_URL": "https://focus.example.invalid/focus-server/",
     "FOCUS_USER": "qa",
     "FOCUS_PASSWORD": "focus-pw-4711",
-    "MONGO_URI": "mongodb://prisma:mongo%40pw@mongo.example.invalid:27018/prisma",
+    "MONGO_URI": "mongodb://prisma:mongo%40pw@mongo.example.invalid:27018/prisma?tls=true",
     "RABBITMQ_URL": "amqps://prisma:rabbit-pw@rabbit.example.invalid/%2F",
     "KUBECONFIG": "/nonexistent/kubeconfig",
 }
@@ -21,8 +21,8 @@ LOOPBACK = {
     "FOCUS_BASE_URL": "https://127.0.0.1:8443/focus-server",
     "FOCUS_USER": "qa",
     "FOCUS_PASSWORD": "focus-pw-4711",
-    "MONGO_URI": "mongodb://prisma:pw@localhost:27018/prisma",
-    "RABBITMQ_URL": "amqp://prisma:pw@[::1]:5672/%2F",
+    "MONGO_URI": "mongodb://prisma:pw@localhost:27018/prisma?tls=true",
+    "RABBITMQ_URL": "amqps://prisma:pw@[::1]:5672/%2F",
 }
 
 
@@ -124,7 +124,8 @@ def test_a_remote_environment_resolves_to_its_variables_endpoints_and_policy(fre
     assert environment.text("FOCUS_PASSWORD") == "focus-pw-4711"
     assert [str(e) for e in environment.endpoints] == [
         "focus.example.invalid",
-        "rabbit.example.invalid:15672",
+        "focus.example.invalid",  # FOCUS_UI_URL: the same host's /liveView
+        "rabbit.example.invalid:15671",
         "mongo.example.invalid:27018",
         "rabbit.example.invalid:5671",
         "",  # the kubeconfig cannot be read: an unknown host, never loopback
@@ -149,6 +150,7 @@ def test_loopback_only_when_every_endpoint_is(fresh_run, tmp_path):
     environment = run_environment.resolve_environment("staging")
     assert {e.service for e in environment.endpoints} == {
         "FOCUS_BASE_URL",
+        "FOCUS_UI_URL",
         "RABBITMQ_MGMT_URL",
         "MONGO_HOST",
         "RABBITMQ_HOST",
@@ -343,7 +345,7 @@ def test_the_header_says_environment_hosts_and_effect_classes(fresh_run):
     header = run_environment.resolve_environment("production").header()
     assert header == (
         "Environment 'production' with production's policy; hosts: , focus.example.invalid, "
-        "mongo.example.invalid:27018, rabbit.example.invalid:15672, rabbit.example.invalid:5671; "
+        "mongo.example.invalid:27018, rabbit.example.invalid:15671, rabbit.example.invalid:5671; "
         "runs: read-only, own-data, shared; skipped: disruptive (needs "
         "ALLOW_DISRUPTIVE=production)"
     )

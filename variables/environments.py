@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
 from robot.api.types import Secret
@@ -27,6 +28,7 @@ REQUIRED = (
     "KUBECONFIG",
 )
 OPTIONAL = (
+    "FOCUS_UI_URL",
     "FOCUS_CA_BUNDLE",
     "FOCUS_OTHER_USER",
     "FOCUS_OTHER_PASSWORD",
@@ -99,8 +101,9 @@ def _rabbitmq(url: str) -> dict:
         "RABBITMQ_PASSWORD": Secret(unquote(parts.password or "")),
         "RABBITMQ_VHOST": unquote(parts.path[1:]) if len(parts.path) > 1 else "/",
         "RABBITMQ_TLS": parts.scheme == "amqps",
+        # RabbitMQ's documented defaults: 15671 for the management API over TLS, 15672 plain.
         "RABBITMQ_MGMT_URL": os.environ.get("RABBITMQ_MGMT_URL")
-        or f"{'https' if parts.scheme == 'amqps' else 'http'}://{host}:15672",
+        or (f"https://{host}:15671" if parts.scheme == "amqps" else f"http://{host}:15672"),
     }
 
 
@@ -142,14 +145,69 @@ def common_variables() -> dict:
     }
 
 
+def _ui_url(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}/liveView"
+
+
+PLAINTEXT_VARIABLE = "ALLOW_PLAINTEXT"
+
+
+def plaintext_endpoints(variables: dict) -> list[str]:
+    """What of a remote environment's transport is not TLS, one phrase each."""
+    found = []
+    for name in ("FOCUS_BASE_URL", "FOCUS_UI_URL"):
+        if not str(variables.get(name, "")).lower().startswith("https://"):
+            found.append(f"{name} is not https://")
+    if not variables.get("RABBITMQ_TLS"):
+        found.append("RABBITMQ_URL is amqp:// (use amqps://)")
+    if not str(variables.get("RABBITMQ_MGMT_URL", "")).lower().startswith("https://"):
+        found.append("RABBITMQ_MGMT_URL is not https://")
+    if not variables.get("MONGO_TLS"):
+        found.append("MONGO_URI has no tls=true")
+    return found
+
+
+def transport(
+    env_name: str, variables: dict, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """Remote environments talk TLS only: the Focus API and UI over https, AMQP over amqps,
+    the management API over https, MongoDB with ``tls=true`` (and every certificate
+    verified, never switched off). ``ALLOW_PLAINTEXT=<env>`` (the environment's own name:
+    an allowance for a staging lab does nothing on production) lets a lab without TLS run;
+    the plaintext endpoints are returned then, for the warning in log.html. Otherwise
+    raises :class:`EnvironmentError_` with one line naming each."""
+    if environ is None:
+        environ = os.environ
+    plaintext = plaintext_endpoints(variables)
+    if not plaintext:
+        return []
+    allowed = environ.get(PLAINTEXT_VARIABLE, "").strip().lower() == env_name
+    if allowed:
+        return plaintext
+    raise EnvironmentError_(
+        f"Environment '{env_name}' needs TLS: {'; '.join(plaintext)}. For a lab without "
+        f"TLS, set {PLAINTEXT_VARIABLE}={env_name}"
+    )
+
+
 def remote_variables(env_name: str, is_production: bool) -> dict:
-    """Variables of a real deployment, from the process environment only."""
+    """Variables of a real deployment, from the process environment only; TLS required
+    (see :func:`transport`)."""
     values = _require(env_name)
+    variables = _remote(env_name, is_production, values)
+    variables["PLAINTEXT_ENDPOINTS"] = transport(env_name, variables)
+    return variables
+
+
+def _remote(env_name: str, is_production: bool, values: dict[str, str]) -> dict:
     return {
         **common_variables(),
         "ENV_NAME": env_name,
         "IS_PRODUCTION": is_production,
         "FOCUS_BASE_URL": values["FOCUS_BASE_URL"].rstrip("/"),
+        # Contract section 5: the focus server serves liveView at /liveView.
+        "FOCUS_UI_URL": os.environ.get("FOCUS_UI_URL") or _ui_url(values["FOCUS_BASE_URL"]),
         "FOCUS_USER": values["FOCUS_USER"],
         "FOCUS_PASSWORD": Secret(values["FOCUS_PASSWORD"]),
         "FOCUS_OTHER_USER": os.environ.get("FOCUS_OTHER_USER") or None,

@@ -30,13 +30,16 @@ import requests.auth
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from libraries.common import request_ids
+from libraries.common import redact, request_ids
 from libraries.common.effects import no_effect
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503})
 RETRY_AFTER_MAX_S = 5.0
 TOKEN_PATH = "/auth/token"
+# What a request raises when it fails in transport; `FocusClient._transport_error` turns
+# each into one line (SSLError is a ConnectionError).
+TRANSPORT_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.ReadTimeout)
 
 ExchangeHook = Callable[["Exchange"], None]
 
@@ -303,18 +306,8 @@ class FocusClient:
                 allow_redirects=False,
                 **options,
             )
-        except requests.exceptions.SSLError as error:
-            raise FocusUnavailable(
-                f"TLS handshake with Focus Server at {self.base_url} failed "
-                f"(verified against {self.verify}): {_first_line(error)}"
-            ) from None
-        except requests.exceptions.ReadTimeout:
-            raise FocusTimeout(
-                f"Focus Server at {self.base_url} did not answer {method} {path} "
-                f"within {self.timeout[1]} s (read timeout)"
-            ) from None
-        except requests.exceptions.ConnectionError as error:
-            raise FocusUnavailable(self._unreachable(_connection_reason(error))) from None
+        except TRANSPORT_ERRORS as error:
+            raise self._transport_error(error, method, path, self.timeout[1]) from None
         shown = log_body if log_body is not None else options.get("json", options.get("data"))
         self._report(method, url, shown, response, started)
         return response
@@ -413,18 +406,8 @@ class FocusClient:
                 f"Focus Server at {self.base_url} did not answer {method} {path} "
                 f"within {timeout} s (total deadline)"
             ) from None
-        except requests.exceptions.SSLError as error:
-            raise FocusUnavailable(
-                f"TLS handshake with Focus Server at {self.base_url} failed "
-                f"(verified against {self.verify}): {_first_line(error)}"
-            ) from None
-        except requests.exceptions.ReadTimeout:
-            raise FocusTimeout(
-                f"Focus Server at {self.base_url} did not answer {method} {path} "
-                f"within {call_timeout[1]} s (read timeout)"
-            ) from None
-        except requests.exceptions.ConnectionError as error:
-            raise FocusUnavailable(self._unreachable(_connection_reason(error))) from None
+        except TRANSPORT_ERRORS as error:
+            raise self._transport_error(error, method, path, call_timeout[1]) from None
         shown = log_body if log_body is not None else (json if json is not None else data)
         self._report(method, url, shown, response, started)
         return response
@@ -478,6 +461,24 @@ class FocusClient:
             text = "<token response hidden>" if url.endswith(TOKEN_PATH) else response.text
             self.on_exchange(Exchange(method, url, body, response.status_code, text, elapsed))
 
+    def _transport_error(
+        self, error: Exception, method: str, path: str, read_timeout: float
+    ) -> FocusApiError:
+        """The one line of a request that failed in transport (one of
+        :data:`TRANSPORT_ERRORS`): a failed TLS handshake, no answer within
+        ``read_timeout`` seconds, or an unreachable server."""
+        if isinstance(error, requests.exceptions.SSLError):
+            return FocusUnavailable(
+                f"TLS handshake with Focus Server at {self.base_url} failed "
+                f"(verified against {self.verify}): {_first_line(error)}"
+            )
+        if isinstance(error, requests.exceptions.ConnectionError):
+            return FocusUnavailable(self._unreachable(_connection_reason(error)))
+        return FocusTimeout(  # a ReadTimeout
+            f"Focus Server at {self.base_url} did not answer {method} {path} "
+            f"within {read_timeout} s (read timeout)"
+        )
+
     def _unreachable(self, reason: str) -> str:
         """The one line of an unreachable server; the hint may be computed now (it may ask
         the cluster whether the server's pod is being replaced)."""
@@ -527,6 +528,7 @@ class FocusClient:
                 f"{response.text[:200]}"
             )
         body = response.json()
+        redact.remember(body["access_token"])  # never in an output (libraries/common/redact.py)
         return body["access_token"], float(body.get("expires_in", 300))
 
     # -- endpoints ---------------------------------------------------------------------

@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from contract import constants
+from libraries.common import redact
 
 Number = StrictInt | StrictFloat
 
@@ -227,6 +228,10 @@ class TokenResponse(_Response):
     access_token: str
     token_type: Literal["bearer"]
     expires_in: float
+
+    def model_post_init(self, context: Any, /) -> None:
+        # A token issued during the run never shows in an output (libraries/common/redact.py).
+        redact.remember(self.access_token)
 
 
 class Alert(_Response):

@@ -17,6 +17,8 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v kubectl >/dev/null || missing+=(kubernetes-client)
 # groovy: `make lint` parses the Jenkinsfile with it.
 command -v groovy >/dev/null || missing+=(groovy)
+# certutil: chromium trusts the twin's CA (or FOCUS_CA_BUNDLE) through an NSS database.
+command -v certutil >/dev/null || missing+=(libnss3-tools)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then

@@ -14,10 +14,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import requests
 import trustme
 
 from libraries.focus_api import client as client_module
@@ -330,6 +332,52 @@ def test_tls_is_verified_against_the_given_ca(stub: Stub, tmp_path: Path) -> Non
         client.health()
     assert stub.state.seen == []
     client.close()
+
+
+def _failure(send: Callable[[], object]) -> str:
+    with pytest.raises((FocusUnavailable, FocusTimeout)) as failure:
+        send()
+    return f"{type(failure.value).__name__}: {failure.value}"
+
+
+def test_a_session_of_ones_own_fails_with_the_same_lines(stub: Stub, tmp_path: Path) -> None:
+    """`send_with` (the session `Open Focus Session` and `Send Raw Request` use) and `request`
+    turn a failed TLS handshake, a read timeout and an unreachable server into one line each,
+    the same line."""
+
+    def slow(_count: int) -> Reply:
+        time.sleep(1.0)
+        return 200, {}, {}
+
+    stub.state.routes[("GET", "/focus-server/health")] = slow
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    dead = f"https://127.0.0.1:{closed_port()}/focus-server"
+    cases = {
+        "tls": (
+            FocusClient(stub.base_url, "tester", PASSWORD, ca_bundle=str(other), max_retries=0),
+            f"FocusUnavailable: TLS handshake with Focus Server at {stub.base_url} failed "
+            f"(verified against {other}): ",
+        ),
+        "read timeout": (
+            client_for(stub, timeout=0.3, max_retries=0),
+            f"FocusTimeout: Focus Server at {stub.base_url} did not answer GET /health "
+            "within 0.3 s (read timeout)",
+        ),
+        "unreachable": (
+            FocusClient(dead, "tester", PASSWORD, max_retries=0),
+            f"FocusUnavailable: Focus Server at {dead} is unreachable (connection refused); "
+            "check that it runs and that FOCUS_BASE_URL points at it",
+        ),
+    }
+    for name, (client, expected) in cases.items():
+        by_request = _failure(partial(client.request, "GET", "/health", authenticate=False))
+        session = client.adopt(requests.Session())
+        by_session = _failure(partial(client.send_with, session, "GET", "/health"))
+        assert by_request == by_session, name
+        assert by_request.startswith(expected), name
+        assert "\n" not in by_request, name
+        client.close()
 
 
 def test_own_authorization_header_is_sent_as_is_and_not_refreshed(stub: Stub) -> None:
