@@ -3,13 +3,17 @@ which documents a clean-up may delete, which user failed logins use, and the var
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
 from bson import ObjectId
 
 from contract import constants
-from libraries import run_environment
+from libraries import run_environment, safety
 from libraries.common import sites
 from libraries.environment import UnknownUserMissing, user_for_failed_logins
+from libraries.focus_api.keywords.base import LibraryComponent
 from libraries.mongodb.keywords.documents import scope_refusal
 from libraries.run_environment import Endpoint, Policy, RunEnvironment
 from variables import environments, staging
@@ -105,7 +109,8 @@ def test_remote_variables_give_a_random_unknown_user_unless_one_is_named(monkeyp
         monkeypatch.delenv(name, raising=False)
     for name in environments.REQUIRED:
         monkeypatch.setenv(name, "x")
-    monkeypatch.setenv("MONGO_URI", "mongodb://u:p@mongo.example.invalid/prisma")
+    monkeypatch.setenv("FOCUS_BASE_URL", "https://focus.example.invalid/focus-server")
+    monkeypatch.setenv("MONGO_URI", "mongodb://u:p@mongo.example.invalid/prisma?tls=true")
     monkeypatch.setenv("RABBITMQ_URL", "amqps://u:p@rabbit.example.invalid/%2F")
     first, second = staging.get_variables(), staging.get_variables()
     assert first["FOCUS_UNKNOWN_USER"].startswith("no-such-user-")
@@ -129,3 +134,67 @@ def test_the_real_site_is_refused_and_a_test_site_is_not() -> None:
     assert "real site id 'prisma-210-1000'" in str(caught.value) and "\n" not in str(caught.value)
     sites.require_test_site(TEST_SITE, "publish an alert")
     sites.require_test_site(None, "publish a message")  # a body without a site id
+
+
+# -- Stop Task and Update Task ROI: the run's own tasks, stopped ones too, and no one's ids ----
+class _Component(LibraryComponent):
+    """A keyword component over a fake connection whose GET /ack answers ``statuses``."""
+
+    def __init__(self, statuses: dict[str, int]) -> None:
+        super().__init__(SimpleNamespace(tasks={}, created=set()))  # type: ignore[arg-type]
+        self.asked: list[str] = []
+        self.statuses = statuses
+
+    @property
+    def client(self) -> Any:
+        def ack(task_id: str) -> SimpleNamespace:
+            self.asked.append(task_id)
+            return SimpleNamespace(status_code=self.statuses.get(task_id, 200))
+
+        return SimpleNamespace(ack=ack)
+
+
+@pytest.fixture
+def production_own_data_test(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """As in an own-data test on production: a shared change is ruled out and refused."""
+    refused: list[str] = []
+    monkeypatch.setattr(safety, "running_test_tags", lambda: ["own-data"])
+    monkeypatch.setattr(safety, "refusal", lambda tags, effect: "ALLOW_SHARED=production")
+
+    def refuse(effect: str, action: str) -> None:
+        refused.append(action)
+        raise safety.EffectRefused(action)
+
+    monkeypatch.setattr(safety, "refuse", refuse)
+    return refused
+
+
+def test_a_task_the_run_created_stays_its_own_after_its_stop(production_own_data_test) -> None:
+    component = _Component({})
+    component.state.tasks["t1"] = ""
+    component.state.created.add("t1")
+    component.state.tasks.pop("t1")  # what forget_task does once the server says it is gone
+    component.require_own_task("t1", "change the region of interest of task")
+    assert component.asked == [] and production_own_data_test == []
+
+
+def test_an_id_the_server_knows_no_task_by_is_no_ones_task(production_own_data_test) -> None:
+    component = _Component({"no-such-task": 404})
+    component.require_own_task("no-such-task", "stop task")
+    assert component.asked == ["no-such-task"] and production_own_data_test == []
+
+
+def test_another_users_task_is_refused(production_own_data_test) -> None:
+    component = _Component({"theirs": 200})
+    with pytest.raises(safety.EffectRefused):
+        component.require_own_task("theirs", "stop task")
+    assert production_own_data_test == ["stop task theirs, a task this run did not create"]
+
+
+def test_the_server_is_asked_only_where_the_change_would_be_refused(monkeypatch) -> None:
+    monkeypatch.setattr(safety, "running_test_tags", lambda: ["shared"])
+    monkeypatch.setattr(safety, "refusal", lambda tags, effect: None)
+    monkeypatch.setattr(safety, "refuse", lambda effect, action: None)
+    component = _Component({})
+    component.require_own_task("theirs", "stop task")
+    assert component.asked == []

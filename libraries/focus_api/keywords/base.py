@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import requests
 from pydantic import BaseModel, ValidationError
@@ -30,6 +32,7 @@ class FocusState:
         "call 'Connect To Focus Server' (or the resource's 'Connect To Focus API')",
     )
     tasks: dict[str, str] = field(default_factory=dict)  # task_id -> connection alias
+    created: set[str] = field(default_factory=set)  # every task this run created, stopped too
     # each connection's session for `Send Raw Request` (closed with the connection)
     raw_sessions: dict[FocusClient, requests.Session] = field(default_factory=dict)
     ledger: TaskLedger = field(default_factory=TaskLedger)  # the same, on disk (killed runs)
@@ -47,14 +50,25 @@ class LibraryComponent:
 
     def register_task(self, task_id: str) -> None:
         self.state.tasks[task_id] = self.state.connections.current_alias or ""
+        self.state.created.add(task_id)
         self.state.ledger.add(self.client.base_url, task_id, running_test())
 
     def require_own_task(self, task_id: str, action: str) -> None:
         """A task this library did not create (another user's, or an unknown id) may be
         changed only where and when a ``shared`` action may: off the twin that needs a test
-        tagged ``shared`` (and ``ALLOW_SHARED=production`` on production)."""
-        if task_id not in self.state.tasks:
-            safety.refuse(safety.SHARED, f"{action} {task_id}, a task this run did not create")
+        tagged ``shared`` (and ``ALLOW_SHARED=production`` on production).
+
+        A task this run created and has since stopped stays its own (a stopped task's 409 is
+        checked on production too), and so does an id the server knows no task by: its
+        ``GET /ack`` answers 404, so the change reaches no one's task (asked only where the
+        change would otherwise be refused)."""
+        if task_id in self.state.tasks or task_id in self.state.created:
+            return
+        if safety.refusal(safety.running_test_tags(), safety.SHARED) and (
+            self.client.ack(quote(task_id, safe="")).status_code == HTTPStatus.NOT_FOUND
+        ):
+            return
+        safety.refuse(safety.SHARED, f"{action} {task_id}, a task this run did not create")
 
     def forget_task(self, task_id: str, client: FocusClient | None = None) -> None:
         """The server says the task is gone: off the list and the ledger."""

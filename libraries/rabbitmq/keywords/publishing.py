@@ -18,6 +18,7 @@ from robot.libraries.BuiltIn import BuiltIn, RobotNotRunningError
 from contract import constants
 from libraries.common.docs import ALERT_CLASSES, shows
 from libraries.common.polling import wait_until
+from libraries.common.redact import redact
 from libraries.common.sites import require_test_site
 from libraries.rabbitmq.client import RabbitMQClient
 from libraries.rabbitmq.keywords.base import LibraryComponent
@@ -175,7 +176,7 @@ class PublishingKeywords(LibraryComponent):
             message_id=message_id,
             persistent=persistent,
         )
-        preview = data[:200].decode("utf-8", errors="replace")
+        preview = redact(data[:200].decode("utf-8", errors="replace"))
         logger.info(f"Published {len(data)} bytes to {exchange!r}/{routing_key!r}: {preview}")
         return sent
 

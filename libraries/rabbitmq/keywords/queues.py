@@ -13,6 +13,7 @@ from robot.api.deco import keyword
 from contract import constants
 from libraries.common.connections import ConnectionRegistry
 from libraries.common.polling import poll_assertion
+from libraries.common.redact import redact
 from libraries.rabbitmq.client import Message
 from libraries.rabbitmq.keywords.base import POLL_S, Connection, LibraryComponent
 from libraries.safety import own_data
@@ -334,7 +335,7 @@ class QueueKeywords(LibraryComponent):
             return predicate is None or bool(_evaluate(predicate, candidate))
 
         found = self.client.wait_for_message(queue, matches, timeout.total_seconds(), what)
-        logger.info(f"Took from {queue!r}: {found.summary(500)}")
+        logger.info(f"Took from {queue!r}: {redact(found.summary(500))}")
         return {
             "body": found.text,
             "json": found.json,
