@@ -1,6 +1,14 @@
 # The two commands: `make smoke` and `make test`. Both set up first (idempotent).
 SHELL := /bin/bash
 VENV := .venv/bin
+
+# The environment of make fuzz/load/baseline/nightly: ENV=<name> on the make command line,
+# else FOCUS_ENV, else local. An ENV exported by the shell is ignored: shells use ENV for
+# other things, and a production ENV left in a shell must not aim these tools at it.
+ifneq ($(origin ENV),command line)
+ENV := $(or $(FOCUS_ENV),local)
+endif
+
 # pabot starts `robot` from PATH: the venv's, as if it were activated.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PROCESSES ?= 4
@@ -30,7 +38,7 @@ test: setup
 	$(MAKE) --no-print-directory prove || rc=1; \
 	$(MAKE) --no-print-directory guard || rc=1; \
 	$(MAKE) --no-print-directory ci-rehearsal || rc=1; \
-	$(VENV)/python -m scripts.checks.check_secrets $(RESULTS)/regression || rc=1; \
+	$(VENV)/python -m scripts.checks.check_secrets $(RESULTS) || rc=1; \
 	$(VENV)/python -m scripts.run.summary $(RESULTS)/pytest.xml $(RESULTS)/regression/output.xml || rc=1; \
 	exit $$rc
 
@@ -71,29 +79,34 @@ regression:
 prove: setup
 	$(VENV)/python -m scripts.run.prove
 
-# The production guard holds: every destructive test, run with -v ENV:production against
-# a twin, leaves its Kubernetes, RabbitMQ and MongoDB state untouched.
+# The production rehearsal: the whole suite with -v ENV:production against a twin given as
+# remote-style variables, every store diffed before/after (one table, HOLDS or the broken
+# rows); then the shared tests again with ALLOW_SHARED=production. See README, Live systems.
 guard: setup
-	$(VENV)/python -m scripts.run.production_guard
+	@rc=0; \
+	$(VENV)/python -m scripts.run.production_guard || rc=1; \
+	$(VENV)/python -m scripts.run.production_guard --allow-shared || rc=1; \
+	exit $$rc
 
 # Everything, the long load and soak tests (tag nightly) included, then the contract fuzzing.
 # The nightly tests run after the rest, one at a time: a soak or a timing comparison that
 # shares the cores with other suites measures them, not the system. The two outputs merge
 # into results/nightly/output.xml.
 nightly: setup
+	@$(VENV)/python -m scripts.run.tool_guard nightly $(ENV)
 	@rc=0; \
-	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/nightly/rest \
+	$(VENV)/pabot --processes $(PROCESSES) --outputdir $(RESULTS)/nightly/rest -v ENV:$(ENV) \
 		--exclude nightly $(TAGLINK) $(MONITOR) $(ROBOT_OPTS) robot/ || rc=1; \
-	$(VENV)/robot --outputdir $(RESULTS)/nightly/long --include nightly \
+	$(VENV)/robot --outputdir $(RESULTS)/nightly/long --include nightly -v ENV:$(ENV) \
 		$(TAGLINK) $(MONITOR) $(ROBOT_OPTS) robot/ || rc=1; \
 	$(VENV)/rebot --merge --outputdir $(RESULTS)/nightly --output output.xml $(TAGLINK) \
 		$(RESULTS)/nightly/rest/output.xml $(RESULTS)/nightly/long/output.xml || rc=1; \
-	$(MAKE) --no-print-directory fuzz || rc=1; \
+	$(MAKE) --no-print-directory fuzz ENV=$(ENV) || rc=1; \
 	exit $$rc
 
 # Performance baseline of an environment: variables/baselines/$(ENV).json (commit it).
-ENV ?= local
 baseline: setup
+	@$(VENV)/python -m scripts.run.tool_guard baseline $(ENV)
 	$(VENV)/python -m scripts.run.record_baseline --env $(ENV)
 
 # make load [SCENARIO=health USERS=50 DURATION=60 WORKERS=2]: Locust's distributed mode
@@ -103,12 +116,14 @@ USERS ?= 50
 DURATION ?= 60
 WORKERS ?= 2
 load: setup
+	@$(VENV)/python -m scripts.run.tool_guard load $(ENV)
 	$(VENV)/python -m scripts.run.run_load --env $(ENV) --scenario $(SCENARIO) --users $(USERS) \
 		--duration $(DURATION) --workers $(WORKERS)
 
 # Contract fuzzing of the served OpenAPI with schemathesis (all checks, stateful links),
 # and the breaking-change check against the committed snapshot.
 fuzz: setup
+	@$(VENV)/python -m scripts.run.tool_guard fuzz $(ENV)
 	$(VENV)/python -m scripts.run.fuzz --env $(ENV)
 
 # Trends: adds each run's output.xml to results/dashboard.db, writes results/dashboard.html.

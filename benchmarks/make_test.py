@@ -201,19 +201,20 @@ def counts(stage: Stage) -> str:
         said = verdict.group(1) if verdict else "no verdict"
         return f"{len(runs)} runs, {tests} tests; {said}"
     if stage.name == "guard":
-        seen = _last(r"(\d+ destructive tests: \w+ ran)", lines)
-        checks = sum(1 for line in lines if re.match(r"^\s+ok\s", line))
-        verdict = _last(r"guard: (HOLDS|BROKEN)", lines)
+        rows = sum(1 for line in lines if re.match(r"^(ok  |FAIL) ", line))
+        broken = sum(1 for line in lines if line.startswith("FAIL "))
+        took = [m.group(1) for line in lines if (m := re.match(r"guard: robot took (.*)", line))]
+        verdicts = re.findall(r"^guard: (HOLDS|BROKEN)", "\n".join(lines), re.M)
         return (
-            f"{seen.group(1) if seen else 'no destructive-test line'}; {checks} checks ok; "
-            f"{verdict.group(1) if verdict else 'no verdict'}"
+            f"{len(verdicts)} pass(es) {'/'.join(verdicts) or 'no verdict'}; {rows} rows, "
+            f"{broken} broken; robot took {'; '.join(took) or '?'}"
         )
     if stage.name == "ci-rehearsal":
         jobs = [line for line in lines if re.match(r"^\s+\S+ \| (job|stage) ", line)]
         failed = [line for line in jobs if "| failed" in line or line.rstrip().endswith("failed")]
         return f"{len(jobs)} jobs and stages, {len(failed)} failed"
     if stage.name == "secret check":
-        checked = _last(r"checked (\d+ output files for \d+ secrets: \d+ leaks)", lines)
+        checked = _last(r"checked (\d+ files under .* (\d+) leak\(s\))", lines)
         return checked.group(1) if checked else "no 'checked' line"
     if stage.name == "summary":
         total = _last(r"total: (.*)", lines)

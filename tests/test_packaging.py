@@ -176,8 +176,8 @@ def test_the_readme_recipe_runs_from_the_install(installed: Path, tmp_path: Path
         "FOCUS_BASE_URL": f"https://127.0.0.1:{port}",
         "FOCUS_USER": "qa",
         "FOCUS_PASSWORD": "not-a-real-password",
-        "MONGO_URI": f"mongodb://qa:pw@127.0.0.1:{port}/?authSource=prisma",
-        "RABBITMQ_URL": f"amqp://qa:pw@127.0.0.1:{port}/%2F",
+        "MONGO_URI": f"mongodb://qa:pw@127.0.0.1:{port}/?authSource=prisma&tls=true",
+        "RABBITMQ_URL": f"amqps://qa:pw@127.0.0.1:{port}/%2F",
         "KUBECONFIG": str(tmp_path / "kubeconfig"),
     }
     run = subprocess.run(

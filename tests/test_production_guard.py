@@ -199,7 +199,7 @@ def test_the_decorator_tags_the_keyword_and_keeps_its_signature():
 
 
 def test_make_guard_reads_a_guarded_run_as_holding(tmp_path: Path):
-    from scripts.run.production_guard import robot_findings
+    from scripts.run.production_guard import robot_rows
 
     marks = tmp_path / "marks"
     marks.mkdir()
@@ -216,10 +216,57 @@ def test_make_guard_reads_a_guarded_run_as_holding(tmp_path: Path):
             timeout=120,
             check=False,
         )
-        seen, problems = robot_findings(out / "output.xml")
-        assert seen == 3
+        refused, _passed = robot_rows(out / "output.xml", ("read-only", "own-data"))
+        assert refused.checked == 3
         if not allow:
-            assert problems == []
-        else:  # the control: tests that ran, their keywords and suite setups are all named
-            assert any("ran keywords: " in p for p in problems)
-            assert any("ran its setup" in p for p in problems)
+            assert refused.holds, refused.broken
+        else:  # the control: the disruptive tests that ran are named, with what they ran
+            assert len(refused.broken) == 3
+            assert all("PASS, ran " in item for item in refused.broken)
+
+
+def test_guard_pass_two_shows_exactly_the_shared_tests_ran(tmp_path: Path):
+    """Pass 2's row compares what ran with the shared tests read from the test data (not
+    from its own ``--include shared``): red when one is missing or another test ran."""
+    from scripts.run.production_guard import exactly_shared_row, shared_catalog
+
+    suite = tmp_path / "effects"
+    suite.mkdir()
+    (suite / "__init__.robot").write_text("*** Settings ***\nTest Tags    component\n")
+    (suite / "mixed.robot").write_text(
+        "*** Test Cases ***\n"
+        "Reads\n    No Operation\n"
+        "Owns\n    [Tags]    own-data\n    No Operation\n"
+        "Shares\n    [Tags]    shared\n    No Operation\n"
+        "Shares Too\n    [Tags]    Shared\n    No Operation\n"
+        "Shares Overnight\n    [Tags]    shared    nightly\n    No Operation\n"
+        "Disrupts\n    [Tags]    shared    disruptive\n    No Operation\n"
+    )
+    catalog = shared_catalog([str(suite)], [])
+    assert catalog == {"Effects.Mixed.Shares", "Effects.Mixed.Shares Too"}
+
+    def run(name: str, *options: str) -> Path:
+        out = tmp_path / name
+        subprocess.run(
+            [sys.executable, "-m", "robot", "--outputdir", str(out), "--exclude", "nightly"]
+            + [*options, str(suite)],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        return out / "output.xml"
+
+    pass2 = run("pass2", "--include", "shared", "--exclude", "disruptive")
+    row = exactly_shared_row(pass2, catalog)
+    assert (row.checked, row.broken) == (2, [])
+    # The controls: every test run, and one shared test left out.
+    row = exactly_shared_row(run("all", "--exclude", "disruptive"), catalog)
+    assert row.broken == [
+        "'Effects.Mixed.Owns' (own-data) ran PASS, but is not a shared test",
+        "'Effects.Mixed.Reads' (read-only) ran PASS, but is not a shared test",
+    ]
+    row = exactly_shared_row(run("one", "--test", "Shares", "--test", "Disrupts"), catalog)
+    assert row.broken == [
+        "'Effects.Mixed.Shares Too' (shared) is not in the run",
+        "'Effects.Mixed.Disrupts' (disruptive) ran PASS, but is not a shared test",
+    ]

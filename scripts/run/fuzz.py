@@ -24,6 +24,7 @@ import requests
 from libraries.common.arguments import plain
 from libraries.load.openapi30 import to_openapi30
 from libraries.load.targets import environment
+from scripts.run import tool_guard
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,7 +106,8 @@ def server_root(base: str, document: dict) -> str:
     return base
 
 
-def fuzz(base: str, root: str, token: str, verify: str | bool, max_examples: int) -> int:
+def fuzz_command(base: str, root: str, verify: str | bool, max_examples: int) -> list[str]:
+    """schemathesis' command line: no token or password on it (``ps`` shows it)."""
     command = [
         str(ROOT / ".venv" / "bin" / "schemathesis"),
         "--config-file",
@@ -135,6 +137,11 @@ def fuzz(base: str, root: str, token: str, verify: str | bool, max_examples: int
     ]
     if isinstance(verify, str):
         command += ["--tls-verify", verify]
+    return command
+
+
+def fuzz(base: str, root: str, token: str, verify: str | bool, max_examples: int) -> int:
+    command = fuzz_command(base, root, verify, max_examples)
     environment_vars = {
         **os.environ,
         "FUZZ_BASE_URL": base,
@@ -143,8 +150,10 @@ def fuzz(base: str, root: str, token: str, verify: str | bool, max_examples: int
         "SCHEMATHESIS_HOOKS": "tests.contract.fuzz_hooks",
         "PYTHONPATH": str(ROOT),
     }
-    # The token goes in a header; schemathesis masks Authorization in its output.
-    command += ["--header", f"Authorization: Bearer {token}"]
+    # The token reaches schemathesis through its environment only: the config file's
+    # ``headers`` read ${FUZZ_TOKEN} (tests/contract/schemathesis.toml). On the command line
+    # every user of the machine would see it (ps, /proc/<pid>/cmdline); schemathesis masks
+    # Authorization in its own output.
     result = subprocess.run(command, env=environment_vars, cwd=ROOT, timeout=FUZZ_TIMEOUT_S)
     return result.returncode
 
@@ -158,6 +167,11 @@ def main() -> int:
     args = parser.parse_args()
     if shutil.which("node") is None and not args.update_snapshot:
         print("fuzz: node is needed for openapi-diff: apt-get install nodejs npm", file=sys.stderr)
+    try:
+        tool_guard.require("fuzz", args.env)
+    except tool_guard.ToolRefused as error:
+        print(error, file=sys.stderr)
+        return 2
     try:
         with environment(args.env) as variables:
             base = variables["FOCUS_BASE_URL"].rstrip("/")

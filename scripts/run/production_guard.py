@@ -1,27 +1,35 @@
-"""``make guard``: on production nothing of a destructive test runs, proven against a twin.
+"""``make guard``: a whole-suite production rehearsal against a twin.
 
-Starts a twin (``results/guard/twin``), points the *production* variable file at it
-through the environment variables it reads (FOCUS_BASE_URL, MONGO_URI, ...), and runs
-every test of ``robot/`` tagged ``destructive`` with ``-v ENV:production`` and without
-``ALLOW_DESTRUCTIVE``. Those are the tests that may act; the others never call a
-destructive keyword, which ``scripts/checks/check_destructive.py`` proves statically (a dry
-run of the whole suite) and this script runs too.
+Starts a twin (``results/guard/twin``), points the *production* variable file at it through
+the variables an operator exports (FOCUS_BASE_URL, MONGO_URI, ...: remote-style, still
+loopback addresses), and runs the whole suite with ``-v ENV:production``: what the policy
+rules out (shared and disruptive tests, without ``ALLOW_SHARED``/``ALLOW_DISRUPTIVE``) must
+not run at all, the rest must leave nothing behind. Then it diffs every store against its
+state before the run (:mod:`scripts.run.store_diff`):
 
-Then it checks the system, before against after:
+- MongoDB documents per collection: only test site ids may have appeared, none may remain;
+- RabbitMQ queues, exchanges and bindings, and the messages published to the alert
+  exchange (a tap queue of the guard's own) with a non-test site id: none;
+- Kubernetes: no pod of before the run deleted, no workload scaled, no object left, no
+  kill or scale event;
+- Focus tasks: every task the run created stopped, none of others touched;
+- failed logins of the real user: none (the twin's audit line ``login refused for user``);
+- the focus server's access log: each request classified by the effect class of the test
+  that made it (``rid=`` and ``libraries/request_origins.py``), none by a test the policy
+  rules out, no write by a read-only test;
+- Robot's output: every test the policy rules out skipped with nothing of it run.
 
-- Kubernetes: no pod deleted or created (same pod uids, no new event), no workload
-  scaled (same replicas and generation of every Deployment and StatefulSet);
-- RabbitMQ: nothing published (exchange ``prisma`` publish count), no queue emptied
-  or deleted (same queues, same message counts);
-- MongoDB: no task created (no fill), no alert stored (no flood), recordings, indexes
-  unchanged;
-- Robot's output: every destructive test skipped with the guard's message, not one
-  keyword of it run (no setup, body, teardown), no suite setup run for them.
+It prints one table and ``guard: HOLDS`` or the rows that broke. ``--allow-shared`` is the
+second pass: ``ALLOW_SHARED=production`` and only the ``shared`` tests: exactly they run,
+clean up, and leave nothing.
 
-Prints one line per check and exits 1 when one fails (2 when the run itself failed).
+    python -m scripts.run.production_guard                   # pass 1, the whole suite
+    python -m scripts.run.production_guard --allow-shared    # pass 2, the shared tests
+    python -m scripts.run.production_guard --runs 2          # twice: nothing accumulates
+    python -m scripts.run.production_guard --suite robot/infrastructure/rabbitmq.robot
 
-    python -m scripts.run.production_guard
-    python -m scripts.run.production_guard --allow --test "Health Answers*"  # a control: fails
+The twin serves AMQP and MongoDB without TLS and the management API over http: the
+rehearsal runs with ``ALLOW_PLAINTEXT=production``, as a lab would, and says so.
 """
 
 from __future__ import annotations
@@ -38,14 +46,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pika
 import pymongo
 import requests
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
+from robot.running import TestSuite
 
 from contract import constants
-from libraries.safety import is_destructive
-from scripts.checks import check_effects
+from scripts.run import store_diff
 from scripts.run.robot_run import run_robot
 from twin import control
 
@@ -53,8 +62,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # RabbitMQ's management statistics refresh every 5 s: wait that long before reading them.
 STATS_SETTLE_S = 5.5
-ROBOT_TIMEOUT_S = 15 * 60
-GUARD_MESSAGE = "no setup, body or teardown ran"
+# A stopped task's job and pod are deleted by the focus server shortly after the stop.
+KUBE_SETTLE_S = 30.0
+ROBOT_TIMEOUT_S = 30 * 60
+TAP_QUEUE = "guard.tap"
+CLEARED = (
+    "ALLOW_DESTRUCTIVE",
+    "ALLOW_DISRUPTIVE",
+    "ALLOW_SHARED",
+    "ALLOW_PLAINTEXT",
+    "FOCUS_ENV",
+    "FOCUS_TWIN_DIR",
+)
 
 
 def production_environment(endpoints: dict, secrets: dict) -> dict[str, str]:
@@ -77,43 +96,90 @@ def production_environment(endpoints: dict, secrets: dict) -> dict[str, str]:
         "RABBITMQ_MGMT_URL": f"http://{host}:{rabbit['mgmt_port']}",
         "KUBECONFIG": endpoints["kube"]["kubeconfig"],
         "SEGY_ROOT": str(control.workload_dir(constants.SEGY_RECORDER_WORKLOAD)),
+        # The twin's jump host and worker node: the SSH suites and the pod monitor's fallback.
+        "SSH_HOST": f"{host}:{endpoints['ssh']['worker_port']}",
+        "SSH_JUMP_HOST": f"{host}:{endpoints['ssh']['jump_port']}",
+        "SSH_USER": endpoints["ssh"]["user"],
+        "SSH_KEY": endpoints["ssh"]["key"],
+        "SSH_KNOWN_HOSTS": endpoints["ssh"]["known_hosts"],
     }
 
 
-def snapshot(endpoints: dict, secrets: dict, since: datetime) -> dict:
-    """What a destructive test would change, as plain comparable values.
+class Tap:
+    """A queue of the guard's own, bound with ``#`` to the alert exchange before the run:
+    it sees every alert published during it (``x-expires``: gone if the guard dies)."""
 
-    The recorder keeps recording: only recordings started before ``since`` count.
-    """
-    namespace = constants.K8S_NAMESPACE
+    def __init__(self, endpoints: dict, secrets: dict) -> None:
+        rabbit = endpoints["rabbitmq"]
+        self.parameters = pika.ConnectionParameters(
+            host=endpoints["host"],
+            port=rabbit["amqp_port"],
+            virtual_host=rabbit.get("vhost", "/"),
+            credentials=pika.PlainCredentials(
+                secrets["rabbitmq_user"], secrets["rabbitmq_password"]
+            ),
+            blocked_connection_timeout=10,
+            socket_timeout=10,
+        )
+
+    def _channel(self):
+        connection = pika.BlockingConnection(self.parameters)
+        return connection, connection.channel()
+
+    def open(self) -> None:
+        connection, channel = self._channel()
+        try:
+            channel.queue_declare(
+                TAP_QUEUE, durable=False, arguments={"x-expires": int(ROBOT_TIMEOUT_S * 2000)}
+            )
+            channel.queue_purge(TAP_QUEUE)
+            channel.queue_bind(TAP_QUEUE, constants.ALERT_EXCHANGE, routing_key="#")
+        finally:
+            connection.close()
+
+    def drain(self) -> list[dict]:
+        """Every message the tap saw, as ``{"site", "tag"}``; the tap is deleted."""
+        connection, channel = self._channel()
+        messages = []
+        try:
+            while True:
+                method, properties, body = channel.basic_get(TAP_QUEUE, auto_ack=True)
+                if method is None:
+                    break
+                if method.routing_key == constants.ALERT_REJECTED_ROUTING_KEY:
+                    # The system's own copy of a message it rejected, published without the
+                    # test's request id: the original was counted under its test.
+                    continue
+                try:
+                    site = json.loads(body).get("siteId")
+                except (ValueError, AttributeError):
+                    site = None
+                rid = str((properties.headers or {}).get("x-request-id") or "")
+                messages.append({"site": site, "tag": rid.rpartition("-")[0] or None})
+            channel.queue_delete(TAP_QUEUE)
+        finally:
+            connection.close()
+        return messages
+
+
+def snapshot(endpoints: dict, secrets: dict, since: datetime) -> dict:
+    """Every store's state (see :mod:`scripts.run.store_diff`)."""
     api = k8s_config.new_client_from_config(config_file=endpoints["kube"]["kubeconfig"])
     try:
-        core, apps = k8s.CoreV1Api(api), k8s.AppsV1Api(api)
-        pods = sorted(
-            f"{pod.metadata.name} {pod.metadata.uid}"
-            for pod in core.list_namespaced_pod(namespace, _request_timeout=10).items
+        kube = store_diff.kube_state(
+            k8s.CoreV1Api(api), k8s.AppsV1Api(api), k8s.BatchV1Api(api), constants.K8S_NAMESPACE
         )
-        events = sorted(
-            f"{event.reason} {event.involved_object.name}"
-            for event in core.list_namespaced_event(namespace, _request_timeout=10).items
-        )
-        workloads = {
-            f"{kind} {item.metadata.name}": (item.spec.replicas, item.metadata.generation)
-            for kind, items in (
-                ("Deployment", apps.list_namespaced_deployment(namespace, _request_timeout=10)),
-                ("StatefulSet", apps.list_namespaced_stateful_set(namespace, _request_timeout=10)),
-            )
-            for item in items.items
-        }
     finally:
         api.close()
     rabbit = endpoints["rabbitmq"]
-    management = f"http://{endpoints['host']}:{rabbit['mgmt_port']}/api"
+    base = f"http://{endpoints['host']}:{rabbit['mgmt_port']}/api"
     auth = (secrets["rabbitmq_user"], secrets["rabbitmq_password"])
-    exchange = requests.get(
-        f"{management}/exchanges/%2F/{constants.ALERT_EXCHANGE}", auth=auth, timeout=10
-    ).json()
-    queues = requests.get(f"{management}/queues/%2F", auth=auth, timeout=10).json()
+
+    def management(path: str):
+        response = requests.get(f"{base}{path}", auth=auth, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
     mongo: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
         host=endpoints["host"],
         port=endpoints["mongo"]["port"],
@@ -124,121 +190,288 @@ def snapshot(endpoints: dict, secrets: dict, since: datetime) -> dict:
     )
     try:
         db = mongo[constants.MONGO_DATABASE]
-        documents = {name: db[name].count_documents({}) for name in ("tasks", "alerts")}
-        documents["recordings before the run"] = db["recordings"].count_documents(
+        documents = store_diff.mongo_state(db)
+        recordings = db["recordings"].count_documents(
             {"start_time": {"$lt": since}, "deleted": {"$ne": True}}
         )
-        active = db["tasks"].count_documents({"status": {"$in": ["waiting", "running"]}})
-        indexes = {
-            name: sorted(db[name].index_information()) for name in ("tasks", "alerts", "recordings")
-        }
     finally:
         mongo.close()
     return {
-        "kubernetes pods (name, uid)": pods,
-        "kubernetes events": events,
-        "workload replicas and generation": workloads,
-        "rabbitmq messages published to 'prisma'": exchange.get("message_stats", {}).get(
-            "publish_in", 0
-        ),
-        "rabbitmq queues and their messages": {q["name"]: q.get("messages", 0) for q in queues},
-        "mongodb tasks, alerts, recordings": documents,
-        "mongodb active tasks": active,
-        "mongodb indexes": indexes,
+        "mongo": documents,
+        "recordings_before_run": recordings,
+        "rabbit": store_diff.rabbit_state(management),
+        "kube": kube,
     }
 
 
-def robot_findings(output: Path) -> tuple[int, list[str]]:
-    """Destructive tests seen, and every sign that any part of one ran."""
-    root = ET.parse(output).getroot()
-    seen, problems = 0, []
-    for test in root.iter("test"):
-        tags = [tag.text for tag in test.findall("tag")]
-        if not is_destructive(tags):
-            problems.append(f"'{test.get('name')}' is not tagged destructive but was run")
+def _log_offsets(logs: Path) -> dict[Path, int]:
+    return {path: path.stat().st_size for path in logs.glob("*focus-server*.log")}
+
+
+def _new_lines(logs: Path, offsets: dict[Path, int]) -> list[str]:
+    """The focus server's log lines written since ``offsets`` (every pod of it)."""
+    lines = []
+    for path in sorted(logs.glob("*focus-server*.log")):
+        if "grpc" in path.name:
             continue
-        seen += 1
+        with open(path, "rb") as handle:
+            handle.seek(offsets.get(path, 0))
+            lines += handle.read().decode("utf-8", errors="replace").splitlines()
+    return lines
+
+
+def robot_rows(output: Path, allowed: tuple[str, ...]) -> list[store_diff.Row]:
+    """Every test the policy rules out skipped with nothing of it run; the others passed."""
+    root = ET.parse(output).getroot()
+    counts: dict[str, dict[str, int]] = {e: {} for e in store_diff.EFFECTS}
+    ran_refused, failed, not_run = [], [], []
+    for test in root.iter("test"):
+        effect = store_diff.effect_of(tag.text or "" for tag in test.findall("tag"))
         status = test.find("status")
+        state = status.get("status", "") if status is not None else "NOT RUN"
         said = "" if status is None else status.text or ""
-        verdict = None if status is None else status.get("status")
-        if verdict != "SKIP" or GUARD_MESSAGE not in said:
-            problems.append(f"'{test.get('name')}' {verdict}: {said[:120]}")
-        ran = [kw.get("name", "") for kw in test.iter("kw")]
-        if ran:
-            problems.append(f"'{test.get('name')}' ran keywords: {', '.join(ran[:5])}")
-    for suite in root.iter("suite"):
-        tests = suite.findall("test")
-        setups = [kw for kw in suite.findall("kw") if kw.get("type") in ("SETUP", "TEARDOWN")]
-        if tests and setups and not suite.findall("suite"):
-            names = ", ".join(f"{kw.get('type', '').lower()} {kw.get('name')}" for kw in setups)
-            problems.append(f"suite '{suite.get('name')}' ran its {names}")
-    return seen, problems
+        counts[effect][state] = counts[effect].get(state, 0) + 1
+        name = test.get("name")
+        if effect not in allowed:
+            ran = [kw.get("name", "") for kw in test.iter("kw")]
+            if state != "SKIP" or ran:
+                ran_refused.append(
+                    f"'{name}' ({effect}) {state}, ran {', '.join(ran[:3]) or 'nothing'}"
+                )
+        elif state == "FAIL":
+            failed.append(f"'{name}' ({effect}): {said[:100]}")
+        elif state == "SKIP" and effect == "shared":  # pass 2: the allowance lets them run
+            not_run.append(f"'{name}' skipped: {said[:100]}")
+    seen = sum(sum(c.values()) for c in counts.values())
+    summary = "; ".join(
+        f"{effect}: " + ", ".join(f"{n} {s.lower()}" for s, n in sorted(c.items()))
+        for effect, c in counts.items()
+        if c
+    )
+    rows = [
+        store_diff.Row("robot: tests the policy rules out ran nothing", seen, ran_refused, summary),
+        store_diff.Row("robot: the tests that ran passed", seen, failed),
+    ]
+    if "shared" in allowed:
+        shared = sum(counts["shared"].values())
+        rows.append(store_diff.Row("robot: every shared test ran (ALLOW_SHARED)", shared, not_run))
+    return rows
+
+
+def _names(suite: ET.Element, parents: tuple[str, ...] = ()) -> list[tuple[str, list[str], str]]:
+    """(long name, tags, status) of every test under an output.xml ``<suite>``."""
+    here = (*parents, suite.get("name", ""))
+    found = []
+    for test in suite.findall("test"):
+        status = test.find("status")
+        found.append(
+            (
+                ".".join((*here, test.get("name", ""))),
+                [tag.text or "" for tag in test.findall("tag")],
+                "NOT RUN" if status is None else status.get("status", ""),
+            )
+        )
+    for child in suite.findall("suite"):
+        found += _names(child, here)
+    return found
+
+
+def shared_catalog(suites: list[str], tests: list[str]) -> set[str]:
+    """The long names of the tests tagged ``shared`` (as their strongest effect) in
+    ``suites``, read from the test data (no run, no library import): what pass 2 must run,
+    found independently of its ``--include shared``."""
+    suite = TestSuite.from_file_system(*suites)
+    suite.filter(included_tests=tests or None, excluded_tags=["nightly"])
+    return {
+        test.full_name for test in suite.all_tests if store_diff.effect_of(test.tags) == "shared"
+    }
+
+
+def exactly_shared_row(output: Path, catalog: set[str]) -> store_diff.Row:
+    """Pass 2: the tests that ran are exactly the catalog's shared tests: none missing, none
+    other."""
+    root = ET.parse(output).getroot()
+    top = root.find("suite")
+    ran = {
+        name: (tags, status)
+        for name, tags, status in ([] if top is None else _names(top))
+        if status != "SKIP" or store_diff.effect_of(tags) == "shared"
+    }
+    broken = [f"'{name}' (shared) is not in the run" for name in sorted(catalog - set(ran))]
+    broken += [
+        f"'{name}' ({store_diff.effect_of(tags)}) ran {status}, but is not a shared test"
+        for name, (tags, status) in sorted(ran.items())
+        if name not in catalog
+    ]
+    return store_diff.Row(
+        "robot: exactly the shared tests ran, no other (ALLOW_SHARED)", len(catalog), broken
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outputdir", type=Path, default=ROOT / "results" / "guard")
+    parser.add_argument("--suite", action="append", default=[], help="instead of robot/")
     parser.add_argument("--test", action="append", default=[], help="only these tests (robot)")
     parser.add_argument(
-        "--allow", action="store_true", help="set ALLOW_DESTRUCTIVE=1 (a control: must fail)"
+        "--processes", type=int, default=4, help="pabot processes (1: plain robot); default 4"
+    )
+    parser.add_argument(
+        "--allow-shared",
+        action="store_true",
+        help="pass 2: ALLOW_SHARED=production and only the shared tests",
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="run the pass N times against the same twin, each diffed against the state it "
+        "found (nothing accumulates); default 1",
     )
     args = parser.parse_args(argv)
-    outdir = args.outputdir.resolve()
-    outdir.mkdir(parents=True, exist_ok=True)
-    os.environ["FOCUS_TWIN_DIR"] = str(outdir / "twin")
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1, got {args.runs}")
+    name = "shared" if args.allow_shared else "whole"
+    os.environ["FOCUS_TWIN_DIR"] = str(args.outputdir.resolve() / "twin")
     os.environ[control.BUGS_ENV_VAR] = ""
-    problems: list[str] = []
-
-    print("guard: dry run of robot/: every test that reaches a destructive keyword is tagged so")
-    if check_effects.main([str(ROOT / "robot")]) != 0:
-        problems.append("an untagged test calls a destructive keyword (see above)")
-
+    allowed = ("read-only", "own-data") + (("shared",) if args.allow_shared else ())
+    suites = [str(ROOT / s) for s in args.suite] or [str(ROOT / "robot")]
+    started = time.monotonic()
+    verdicts = []
     try:
         control.down()
         control.up(owners=[os.getpid()], timeout=120)
         endpoints, secrets = control.endpoints(), control.secrets()
-        since = datetime.now(UTC)
-        before = snapshot(endpoints, secrets, since)
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("ALLOW_DESTRUCTIVE", "FOCUS_ENV", "FOCUS_TWIN_DIR")
-        }
+        env = {k: v for k, v in os.environ.items() if k not in CLEARED}
+        # pabot starts `robot` from PATH: this interpreter's.
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         env.update(production_environment(endpoints, secrets))
-        if args.allow:
-            env["ALLOW_DESTRUCTIVE"] = "1"
-        options = ["-v", "ENV:production", "--include", "disruptive"]
-        for name in args.test:
-            options += ["--test", name]
-        print(f"guard: robot -v ENV:production --include disruptive robot/ ({outdir})")
-        run_robot(options, outdir, env, ROBOT_TIMEOUT_S)
-        time.sleep(STATS_SETTLE_S)
-        after = snapshot(endpoints, secrets, since)
+        env["ALLOW_PLAINTEXT"] = "production"  # the twin's AMQP and MongoDB speak no TLS
+        if args.allow_shared:
+            env["ALLOW_SHARED"] = "production"
+        for number in range(1, args.runs + 1):
+            outdir = args.outputdir.resolve() / (name if number == 1 else f"{name}-{number}")
+            outdir.mkdir(parents=True, exist_ok=True)
+            if args.runs > 1:
+                print(f"guard: run {number} of {args.runs}, against the state the last one left")
+            verdicts.append(
+                _rehearse(args, outdir, suites, allowed, endpoints, secrets, env, started)
+            )
     except (control.TwinError, subprocess.TimeoutExpired, OSError, ValueError) as error:
         print(f"guard: the run failed: {str(error).splitlines()[0]}", file=sys.stderr)
         return 2
-    finally:
-        control.down()
-
-    for check, value in before.items():
-        same = after[check] == value
-        print(f"  {'ok  ' if same else 'FAIL'} {check}: {'unchanged' if same else 'CHANGED'}")
-        if not same:
-            problems.append(
-                f"{check} changed: before {json.dumps(value)[:300]}, "
-                f"after {json.dumps(after[check])[:300]}"
-            )
-    try:
-        seen, found = robot_findings(outdir / "output.xml")
-    except (OSError, ET.ParseError) as error:
+    except (
+        pika.exceptions.AMQPError,
+        requests.RequestException,
+        pymongo.errors.PyMongoError,
+    ) as error:
+        print(f"guard: a store could not be read: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    except NoRobotOutput as error:
         print(f"guard: no Robot output: {error}", file=sys.stderr)
         return 2
-    print(f"  {'ok  ' if not found and seen else 'FAIL'} {seen} destructive tests: none ran")
-    problems += found if seen else ["no destructive test found: nothing was proven"]
-    for problem in problems:
-        print(f"guard: {problem}")
-    print(f"guard: {'HOLDS' if not problems else 'BROKEN'} ({len(problems)} problem(s))")
-    return 1 if problems else 0
+    finally:
+        control.down()
+    return max(verdicts)
+
+
+class NoRobotOutput(Exception):
+    """The run wrote no readable output.xml."""
+
+
+def _rehearse(
+    args: argparse.Namespace,
+    outdir: Path,
+    suites: list[str],
+    allowed: tuple[str, ...],
+    endpoints: dict,
+    secrets: dict,
+    env: dict,
+    started: float,
+) -> int:
+    """One run of the pass against the twin as it is now: its table and verdict (0 or 1)."""
+    origins_file = outdir / "request-origins.jsonl"
+    origins_file.unlink(missing_ok=True)
+    logs = control.twin_dir() / "logs"
+    since = datetime.now(UTC)
+    tap = Tap(endpoints, secrets)
+    tap.open()
+    before = snapshot(endpoints, secrets, since)
+    offsets = _log_offsets(logs)
+    options = ["-v", "ENV:production", "--exclude", "nightly"]
+    options += ["--listener", f"libraries.request_origins.RequestOrigins:{origins_file}"]
+    if args.allow_shared:
+        options += ["--include", "shared"]
+    for name in args.test:
+        options += ["--test", name]
+    print(
+        f"guard: {'ALLOW_SHARED=production ' if args.allow_shared else ''}"
+        f"{'pabot --processes ' + str(args.processes) if args.processes > 1 else 'robot'} "
+        f"{' '.join(o for o in options if 'request_origins' not in o)} "
+        f"{' '.join(args.suite) or 'robot/'} ({outdir}); ALLOW_PLAINTEXT=production: the "
+        "twin serves AMQP and MongoDB without TLS"
+    )
+    ran = time.monotonic()
+    run_robot(options, outdir, env, ROBOT_TIMEOUT_S, suites=suites, processes=args.processes)
+    ran = time.monotonic() - ran
+    time.sleep(STATS_SETTLE_S)
+    after = _settled(endpoints, secrets, since, before)
+    messages = tap.drain()
+    lines = _new_lines(logs, offsets)
+
+    run = store_diff.Run(
+        before=before,
+        after=after,
+        messages=messages,
+        access=store_diff.access_log(lines),
+        logins=store_diff.refused_logins(lines),
+        tests=store_diff.origins(origins_file),
+        real_site=constants.SITE_ID,
+        real_user=secrets["focus_user"],
+        allowed=allowed,
+        ignored_queues=(TAP_QUEUE,),
+    )
+    rows, by_effect = store_diff.rules(run)
+    rows.append(
+        store_diff.Row(
+            "request origins: every test that ran recorded (requests classified)",
+            len(run.tests),
+            [] if run.tests else ["no test recorded: the request-origin listener did not run"],
+        )
+    )
+    rows.append(
+        store_diff.recordings_row(
+            run, before["recordings_before_run"], after["recordings_before_run"]
+        )
+    )
+    try:
+        rows += robot_rows(outdir / "output.xml", allowed)
+        if args.allow_shared:
+            catalog = shared_catalog(suites, args.test)
+            rows.append(exactly_shared_row(outdir / "output.xml", catalog))
+    except (OSError, ET.ParseError) as error:
+        raise NoRobotOutput(str(error)) from None
+    print(store_diff.table(rows, by_effect))
+    broken = [row for row in rows if not row.holds]
+    total = time.monotonic() - started
+    print(f"guard: robot took {ran:.0f} s, the whole rehearsal {total:.0f} s")
+    print(
+        f"guard: {'HOLDS' if not broken else 'BROKEN'}"
+        + (f" ({len(broken)} row(s))" if broken else "")
+    )
+    return 1 if broken else 0
+
+
+def _settled(endpoints: dict, secrets: dict, since: datetime, before: dict) -> dict:
+    """The state after the run, once the stopped tasks' jobs are gone (at most
+    ``KUBE_SETTLE_S``): what is still there then was left behind."""
+    deadline = time.monotonic() + KUBE_SETTLE_S
+    while True:
+        after = snapshot(endpoints, secrets, since)
+        left = set(after["kube"]["objects"]) - set(before["kube"]["objects"])
+        if not left or time.monotonic() > deadline:
+            return after
+        time.sleep(2)
 
 
 if __name__ == "__main__":

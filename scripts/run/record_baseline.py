@@ -18,6 +18,7 @@ from pathlib import Path
 from libraries.load import ratios, stats
 from libraries.load.runner import STANDARD_RUNS, run_load, standard_spec
 from libraries.load.targets import environment, load_target
+from scripts.run import tool_guard
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,6 +30,11 @@ def main() -> int:
     parser.add_argument("--ratios-only", action="store_true")
     parser.add_argument("--rounds", type=int, default=31, help="rounds of the ratio runs")
     args = parser.parse_args()
+    try:
+        tool_guard.require("baseline", args.env)
+    except tool_guard.ToolRefused as error:
+        print(error, file=sys.stderr)
+        return 2
     try:
         with environment(args.env) as variables:
             target = load_target(variables)

@@ -17,6 +17,7 @@ from pathlib import Path
 from libraries.load import stats
 from libraries.load.runner import SCENARIOS, LoadSpec, run_load
 from libraries.load.targets import environment, load_target
+from scripts.run import tool_guard
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +38,11 @@ def main() -> int:
         args.duration,
         workers=args.workers,
     )
+    try:
+        tool_guard.require("load", args.env)
+    except tool_guard.ToolRefused as error:
+        print(error, file=sys.stderr)
+        return 2
     try:
         with environment(args.env) as variables:
             site = f"{variables.get('SITE_ID', 'load')}.{uuid.uuid4().hex[:12]}"
