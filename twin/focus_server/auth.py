@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import logging
 import math
 import secrets
 import threading
@@ -15,6 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from twin.focus_server.errors import ApiError, invalid
+
+# A real server's audit log says whose login failed (lockout, fail2ban): so does the twin's.
+audit = logging.getLogger("focus_server.audit")
 
 
 def _b64(data: bytes) -> str:
@@ -106,6 +110,7 @@ def check_login(
     for user, user_password in accounts.items():
         found |= _same(username, user) & _same(password, user_password)
     if not found:
+        audit.warning("login refused for user %r", str(username)[:100])
         raise unauthorized("wrong username or password")
 
 

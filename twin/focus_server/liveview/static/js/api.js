@@ -6,6 +6,9 @@ const API = "/focus-server";
 const SESSION = "/liveView/session";
 let csrfToken = null;
 let onSessionEnd = () => {};
+// Which login a request was sent under: a late 401 from a session that has already ended
+// (a poll still in flight when the user logged in again) must not end the new one.
+let sessionNumber = 0;
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -23,6 +26,7 @@ export function whenSessionEnds(callback) {
 }
 
 async function send(url, { method = "GET", body, session = true } = {}) {
+  const sentUnder = sessionNumber;
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
@@ -43,7 +47,7 @@ async function send(url, { method = "GET", body, session = true } = {}) {
   if (!response.ok) {
     const error = new ApiError(response.status, data);
     error.retryAfter = response.headers.get("Retry-After");
-    if (response.status === 401 && session) {
+    if (response.status === 401 && session && sentUnder === sessionNumber) {
       csrfToken = null;
       onSessionEnd(error);
     }
@@ -62,6 +66,7 @@ export async function logIn(username, password, expiresIn) {
   const body = { username, password };
   if (expiresIn) body.expires_in = Number(expiresIn);
   const session = await send(SESSION, { method: "POST", body, session: false });
+  sessionNumber += 1;
   csrfToken = session.csrf_token;
   return session;
 }
