@@ -249,6 +249,13 @@ ENDINGS = {
 }
 
 
+def _default_sigint() -> None:
+    # A shell without job control starts background commands with SIGINT ignored, and a
+    # child inherits that: Python then never turns Ctrl-C into KeyboardInterrupt. The
+    # owner stands for a user's run, which Ctrl-C does stop.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _owner() -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", OWNER],
@@ -256,6 +263,7 @@ def _owner() -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         text=True,
+        preexec_fn=_default_sigint,
     )
 
 
@@ -275,6 +283,7 @@ def test_a_leased_twin_stops_when_its_owner_ends(tmp_path, ending):
     finally:
         with contextlib.suppress(ProcessLookupError):
             owner.kill()
+        owner.wait(timeout=10)  # reaped: no zombie left for a later test's children()
         control.down(base=tmp_path)
 
 
@@ -298,4 +307,5 @@ def test_a_leased_twin_outlives_every_owner_but_the_last(tmp_path):
         for owner in (first, last):
             with contextlib.suppress(ProcessLookupError):
                 owner.kill()
+            owner.wait(timeout=10)
         control.down(base=tmp_path)
