@@ -126,10 +126,24 @@ class TaskUser(FocusUser):
             _delete(self, task_id)
 
 
+# The flood's /configure requests sent and not answered yet (this process's users).
+FLOOD = {"in_flight": 0}
+# How long a stopping user holds its task for the others' answers (below the engine's
+# graceful stop, 20 s, after which Locust kills the users and the engine deletes).
+HOLD_TIMEOUT_S = 15.0
+
+
 class ConfigureOnceUser(FocusUser):
-    """One ``POST /configure`` per user, all at once (PZ-13986): the task is held until the
-    run ends, then deleted. A ``503 CAPACITY_EXCEEDED`` with ``Retry-After`` is the
-    contract's answer, not a failure; anything else but 200 is."""
+    """One ``POST /configure`` per user, all at once (PZ-13986): the task is held until
+    every user's answer is in, then deleted. A ``503 CAPACITY_EXCEEDED`` with
+    ``Retry-After`` is the contract's answer, not a failure; anything else but 200 is.
+
+    "All at once" holds on a slow machine too: a user that stops while other users'
+    requests are still in flight keeps its slot until they are answered (at most
+    :data:`HOLD_TIMEOUT_S`), and no user asks once the run is stopping. Otherwise a slot
+    freed at the stop goes to a late request, and more than MaxWindows are accepted. The
+    count is per process: run this scenario with ``workers=0``.
+    """
 
     wait_time = constant(1)
 
@@ -143,22 +157,32 @@ class ConfigureOnceUser(FocusUser):
         if self.asked:
             return
         self.asked = True
-        with self.client.post(
-            "/configure", json=CONFIGURE_BODY, headers=self.auth, catch_response=True
-        ) as response:
-            if response.status_code == 200:
-                task_id: str = response.json()["task_id"]
-                self.task_id = task_id
-                _created(task_id)
-            elif response.status_code == 503 and _capacity_refusal(response):
-                response.success()
-            else:
-                response.failure(f"answered {response.status_code}")
+        if CLOSING["on"]:
+            return  # the run is stopping: a slot freed now would go to this request
+        FLOOD["in_flight"] += 1
+        try:
+            with self.client.post(
+                "/configure", json=CONFIGURE_BODY, headers=self.auth, catch_response=True
+            ) as response:
+                if response.status_code == 200:
+                    task_id: str = response.json()["task_id"]
+                    self.task_id = task_id
+                    _created(task_id)
+                elif response.status_code == 503 and _capacity_refusal(response):
+                    response.success()
+                else:
+                    response.failure(f"answered {response.status_code}")
+        finally:
+            FLOOD["in_flight"] -= 1
 
     def on_stop(self) -> None:
-        if self.task_id:
-            _delete(self, self.task_id)
-            self.task_id = None
+        if not self.task_id:
+            return
+        deadline = time.monotonic() + HOLD_TIMEOUT_S
+        while FLOOD["in_flight"] > 0 and time.monotonic() < deadline:
+            gevent.sleep(0.05)
+        _delete(self, self.task_id)
+        self.task_id = None
 
 
 def _delete(user: FocusUser, task_id: str) -> None:
