@@ -52,9 +52,16 @@ def _tcp_open(port: int, timeout: float = 0.3) -> bool:
         return False
 
 
+def _tls_ports_open(section: dict, keys: tuple[str, ...]) -> bool:
+    """Every TLS port ``section`` names accepts connections (none named: True)."""
+    return all(_tcp_open(section[key]) for key in keys if key in section)
+
+
 def probe_mongo(endpoints: dict, secrets: dict) -> bool:
-    """Ready when an authenticated ping succeeds."""
+    """Ready when an authenticated ping succeeds and the TLS port accepts connections."""
     if not _tcp_open(endpoints["mongo"]["port"]):
+        return False
+    if not _tls_ports_open(endpoints["mongo"], ("tls_port",)):
         return False
     import pymongo
     from pymongo.errors import PyMongoError
@@ -79,9 +86,13 @@ def probe_mongo(endpoints: dict, secrets: dict) -> bool:
 
 
 def probe_rabbitmq(endpoints: dict, secrets: dict) -> bool:
-    """Ready when an authenticated AMQP connection opens."""
+    """Ready when an authenticated AMQP connection opens and the TLS ports (AMQP, the
+    management API) accept connections."""
     from twin.rabbitmq import amqp_ready
 
+    rabbit = endpoints["rabbitmq"]
+    if not _tls_ports_open(rabbit, ("amqps_port", "management_https_port")):
+        return False
     return amqp_ready(
         "127.0.0.1",
         endpoints["rabbitmq"]["amqp_port"],
@@ -133,7 +144,7 @@ WORKLOADS: tuple[WorkloadSpec, ...] = (
         module="twin.mongo",
         probe=probe_mongo,
         image="twin/mongodb-standin:1",
-        service_ports=(("mongodb", "mongo.port"),),
+        service_ports=(("mongodb", "mongo.port"), ("mongodb-tls", "mongo.tls_port")),
     ),
     WorkloadSpec(
         name=constants.RABBITMQ_WORKLOAD,
@@ -142,7 +153,12 @@ WORKLOADS: tuple[WorkloadSpec, ...] = (
         probe=probe_rabbitmq,
         image="debian/rabbitmq-server:3",
         grace_seconds=15.0,
-        service_ports=(("amqp", "rabbitmq.amqp_port"), ("management", "rabbitmq.mgmt_port")),
+        service_ports=(
+            ("amqp", "rabbitmq.amqp_port"),
+            ("amqps", "rabbitmq.amqps_port"),
+            ("management", "rabbitmq.mgmt_port"),
+            ("management-https", "rabbitmq.management_https_port"),
+        ),
     ),
     WorkloadSpec(
         name=constants.FOCUS_SERVER_WORKLOAD,
