@@ -52,16 +52,31 @@ def _tcp_open(port: int, timeout: float = 0.3) -> bool:
         return False
 
 
-def _tls_ports_open(section: dict, keys: tuple[str, ...]) -> bool:
-    """Every TLS port ``section`` names accepts connections (none named: True)."""
-    return all(_tcp_open(section[key]) for key in keys if key in section)
+def _tls_answers(port: int, cafile: str, timeout: float = 1.0) -> bool:
+    """A TLS handshake with 127.0.0.1:``port`` succeeds, verified against ``cafile``."""
+    context = ssl.create_default_context(cafile=cafile)
+    try:
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname="127.0.0.1"),
+        ):
+            return True
+    except OSError:  # ssl.SSLError included; a plain server times the handshake out
+        return False
+
+
+def _tls_ports_serve(endpoints: dict, section: str, keys: tuple[str, ...]) -> bool:
+    """Every TLS port of ``section`` that endpoints.json names completes a verified
+    handshake (none named: True)."""
+    ports = endpoints[section]
+    return all(_tls_answers(ports[key], endpoints["ca"]) for key in keys if key in ports)
 
 
 def probe_mongo(endpoints: dict, secrets: dict) -> bool:
-    """Ready when an authenticated ping succeeds and the TLS port accepts connections."""
+    """Ready when an authenticated ping succeeds and the TLS port completes a handshake."""
     if not _tcp_open(endpoints["mongo"]["port"]):
         return False
-    if not _tls_ports_open(endpoints["mongo"], ("tls_port",)):
+    if not _tls_ports_serve(endpoints, "mongo", ("tls_port",)):
         return False
     import pymongo
     from pymongo.errors import PyMongoError
@@ -87,11 +102,10 @@ def probe_mongo(endpoints: dict, secrets: dict) -> bool:
 
 def probe_rabbitmq(endpoints: dict, secrets: dict) -> bool:
     """Ready when an authenticated AMQP connection opens and the TLS ports (AMQP, the
-    management API) accept connections."""
+    management API) complete a handshake."""
     from twin.rabbitmq import amqp_ready
 
-    rabbit = endpoints["rabbitmq"]
-    if not _tls_ports_open(rabbit, ("amqps_port", "management_https_port")):
+    if not _tls_ports_serve(endpoints, "rabbitmq", ("amqps_port", "management_https_port")):
         return False
     return amqp_ready(
         "127.0.0.1",
