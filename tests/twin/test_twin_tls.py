@@ -25,6 +25,7 @@ from contract import constants
 from libraries.mongodb.client import MongoConnection
 from libraries.rabbitmq.client import Endpoint, RabbitMQClient
 from libraries.rabbitmq.management import ManagementClient
+from libraries.sanity import checks
 from scripts.run import production_guard
 from twin import config
 from variables import environments
@@ -169,18 +170,74 @@ def test_mongodb_over_tls_inserts_and_reads(twin):
         client.close()
 
 
-def test_the_guard_variables_are_tls_only_and_reach_every_store(twin, monkeypatch):
-    """What ``make guard`` exports for ``-v ENV:production``: nothing plaintext, so the
-    production variable file loads without ``ALLOW_PLAINTEXT``, and the suite's own clients
-    reach RabbitMQ, its management API and MongoDB with them, verified against
-    ``CA_BUNDLE``."""
+def _guard_variables(twin, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """The production variable file's values for what ``make guard`` exports, with no
+    ``ALLOW_PLAINTEXT`` (refused with a line naming each plaintext endpoint otherwise)."""
     monkeypatch.setenv("FOCUS_TWIN_DIR", str(twin.dir))
     monkeypatch.delenv(environments.PLAINTEXT_VARIABLE, raising=False)
     for name, value in production_guard.production_environment(
         twin.endpoints, twin.secrets
     ).items():
         monkeypatch.setenv(name, value)
-    variables = environments.remote_variables("production", is_production=True)
+    return environments.remote_variables("production", is_production=True)
+
+
+def _sanity_target(variables: dict, ca_bundle: str) -> checks.Target:
+    """What the run's first check (``Check Environment Services``) reads of the variables."""
+    return checks.Target(
+        env_name="production",
+        focus_url=variables["FOCUS_BASE_URL"],
+        focus_user=variables["FOCUS_USER"],
+        focus_password=variables["FOCUS_PASSWORD"].value,
+        ca_bundle=ca_bundle,
+        mongo_host=variables["MONGO_HOST"],
+        mongo_port=variables["MONGO_PORT"],
+        mongo_user=variables["MONGO_USER"],
+        mongo_password=variables["MONGO_PASSWORD"].value,
+        mongo_auth_source=variables["MONGO_AUTH_SOURCE"],
+        mongo_database=variables["MONGO_DATABASE"],
+        mongo_tls=variables["MONGO_TLS"],
+        rabbit_host=variables["RABBITMQ_HOST"],
+        rabbit_port=variables["RABBITMQ_PORT"],
+        rabbit_user=variables["RABBITMQ_USER"],
+        rabbit_password=variables["RABBITMQ_PASSWORD"].value,
+        rabbit_vhost=variables["RABBITMQ_VHOST"],
+        rabbit_tls=variables["RABBITMQ_TLS"],
+        rabbit_mgmt_url=variables["RABBITMQ_MGMT_URL"],
+        kubeconfig=variables["KUBECONFIG"],
+        kube_context=None,
+        namespace=constants.K8S_NAMESPACE,
+        timeout=REFUSED_WITHIN_S,
+    )
+
+
+SANITY_CHECKS = (
+    ("mongodb", checks.check_mongo),
+    ("amqp", checks.check_amqp),
+    ("management", checks.check_management),
+)
+
+
+@pytest.mark.parametrize(("name", "check"), SANITY_CHECKS, ids=[n for n, _ in SANITY_CHECKS])
+def test_the_run_s_sanity_check_passes_over_tls_and_names_a_wrong_ca(
+    twin, monkeypatch, other_ca, name, check
+):
+    """The top suite's sanity check verifies each TLS service against ``CA_BUNDLE``: it
+    passes on the guard's variables, and a CA that did not sign the server fails it."""
+    variables = _guard_variables(twin, monkeypatch)
+    if name == "management":
+        _management(twin, twin.endpoints["ca"])  # the management plugin is up
+    assert check(_sanity_target(variables, twin.endpoints["ca"])) is None
+    problem = check(_sanity_target(variables, other_ca))
+    assert problem == checks.Problem(checks.TLS_NOT_TRUSTED, checks.CA_FIX)
+
+
+def test_the_guard_variables_are_tls_only_and_reach_every_store(twin, monkeypatch):
+    """What ``make guard`` exports for ``-v ENV:production``: nothing plaintext, so the
+    production variable file loads without ``ALLOW_PLAINTEXT``, and the suite's own clients
+    reach RabbitMQ, its management API and MongoDB with them, verified against
+    ``CA_BUNDLE``."""
+    variables = _guard_variables(twin, monkeypatch)
     assert environments.plaintext_endpoints(variables) == []
     assert variables["PLAINTEXT_ENDPOINTS"] == []
     ca_bundle = variables["CA_BUNDLE"]
