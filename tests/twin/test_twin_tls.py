@@ -219,7 +219,7 @@ SANITY_CHECKS = (
 
 
 @pytest.mark.parametrize(("name", "check"), SANITY_CHECKS, ids=[n for n, _ in SANITY_CHECKS])
-def test_the_run_s_sanity_check_passes_over_tls_and_names_a_wrong_ca(
+def test_the_sanity_check_passes_over_tls_and_names_a_wrong_ca(
     twin, monkeypatch, other_ca, name, check
 ):
     """The top suite's sanity check verifies each TLS service against ``CA_BUNDLE``: it
