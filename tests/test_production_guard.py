@@ -270,3 +270,59 @@ def test_guard_pass_two_shows_exactly_the_shared_tests_ran(tmp_path: Path):
         "'Effects.Mixed.Shares Too' (shared) is not in the run",
         "'Effects.Mixed.Disrupts' (disruptive) ran PASS, but is not a shared test",
     ]
+
+
+def test_the_rehearsal_variables_are_tls_only_and_need_no_plaintext_allowance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """``make guard`` points ``-v ENV:production`` at the twin's TLS ports: the production
+    variable file loads with no ``ALLOW_PLAINTEXT`` (an operator's own is cleared), and each
+    URL is the TLS one. The twin itself: tests/twin/test_twin_tls.py."""
+    from scripts.run.production_guard import CLEARED, production_environment
+    from variables import environments
+
+    host = "127.0.0.1"
+    endpoints = {
+        "host": host,
+        "ca": str(tmp_path / "ca.pem"),
+        "focus": {"base_url": f"https://{host}:8443/focus-server"},
+        "mongo": {"port": 27017, "tls_port": 27018},
+        "rabbitmq": {
+            "amqp_port": 5672,
+            "amqps_port": 5671,
+            "mgmt_port": 15672,
+            "management_https_port": 15671,
+        },
+        "kube": {"kubeconfig": str(tmp_path / "kubeconfig")},
+        "ssh": {
+            "worker_port": 2201,
+            "jump_port": 2202,
+            "user": "root",
+            "key": "k",
+            "known_hosts": "kh",
+        },
+    }
+    secrets = {
+        "focus_user": "u",
+        "focus_password": "p/w",
+        "mongo_user": "prisma",
+        "mongo_password": "m@p",
+        "rabbitmq_user": "prisma",
+        "rabbitmq_password": "r:p",
+    }
+    monkeypatch.setenv("FOCUS_TWIN_DIR", str(tmp_path))
+    monkeypatch.delenv(environments.PLAINTEXT_VARIABLE, raising=False)
+    exported = production_environment(endpoints, secrets)
+    for name, value in exported.items():
+        monkeypatch.setenv(name, value)
+    variables = environments.remote_variables("production", is_production=True)
+
+    assert environments.plaintext_endpoints(variables) == []
+    assert variables["PLAINTEXT_ENDPOINTS"] == []
+    assert (variables["MONGO_PORT"], variables["MONGO_TLS"]) == (27018, True)
+    assert (variables["RABBITMQ_PORT"], variables["RABBITMQ_TLS"]) == (5671, True)
+    assert variables["RABBITMQ_MGMT_URL"] == f"https://{host}:15671"
+    assert variables["CA_BUNDLE"] == endpoints["ca"]
+    assert variables["MONGO_PASSWORD"].value == "m@p"
+    assert environments.PLAINTEXT_VARIABLE in CLEARED
+    assert environments.PLAINTEXT_VARIABLE not in exported

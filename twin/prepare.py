@@ -13,8 +13,11 @@ from twin import config, ssh, tls
 _PORTS = (
     ("focus", "port"),
     ("mongo", "port"),
+    ("mongo", "tls_port"),
     ("rabbitmq", "amqp_port"),
+    ("rabbitmq", "amqps_port"),
     ("rabbitmq", "mgmt_port"),
+    ("rabbitmq", "management_https_port"),
     ("rabbitmq", "dist_port"),
     ("rabbitmq", "epmd_port"),
     ("kube", "port"),
@@ -102,12 +105,17 @@ def prepare(base: Path) -> tuple[dict, dict]:
         },
         "mongo": {
             "port": ports[("mongo", "port")],
+            # The same server over TLS (server.pem): what a remote-style MONGO_URI uses.
+            "tls_port": ports[("mongo", "tls_port")],
             "database": constants.MONGO_DATABASE,
             "auth_source": constants.MONGO_AUTH_SOURCE,
         },
         "rabbitmq": {
             "amqp_port": ports[("rabbitmq", "amqp_port")],
+            # AMQP and the management API over TLS (server.pem), beside the plain ones.
+            "amqps_port": ports[("rabbitmq", "amqps_port")],
             "mgmt_port": ports[("rabbitmq", "mgmt_port")],
+            "management_https_port": ports[("rabbitmq", "management_https_port")],
             "dist_port": ports[("rabbitmq", "dist_port")],
             "epmd_port": ports[("rabbitmq", "epmd_port")],
             "node_name": "twin@localhost",

@@ -52,9 +52,31 @@ def _tcp_open(port: int, timeout: float = 0.3) -> bool:
         return False
 
 
+def _tls_answers(port: int, cafile: str, timeout: float = 1.0) -> bool:
+    """A TLS handshake with 127.0.0.1:``port`` succeeds, verified against ``cafile``."""
+    context = ssl.create_default_context(cafile=cafile)
+    try:
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname="127.0.0.1"),
+        ):
+            return True
+    except OSError:  # ssl.SSLError included; a plain server times the handshake out
+        return False
+
+
+def _tls_ports_serve(endpoints: dict, section: str, keys: tuple[str, ...]) -> bool:
+    """Every TLS port of ``section`` that endpoints.json names completes a verified
+    handshake (none named: True)."""
+    ports = endpoints[section]
+    return all(_tls_answers(ports[key], endpoints["ca"]) for key in keys if key in ports)
+
+
 def probe_mongo(endpoints: dict, secrets: dict) -> bool:
-    """Ready when an authenticated ping succeeds."""
+    """Ready when an authenticated ping succeeds and the TLS port completes a handshake."""
     if not _tcp_open(endpoints["mongo"]["port"]):
+        return False
+    if not _tls_ports_serve(endpoints, "mongo", ("tls_port",)):
         return False
     import pymongo
     from pymongo.errors import PyMongoError
@@ -79,9 +101,12 @@ def probe_mongo(endpoints: dict, secrets: dict) -> bool:
 
 
 def probe_rabbitmq(endpoints: dict, secrets: dict) -> bool:
-    """Ready when an authenticated AMQP connection opens."""
+    """Ready when an authenticated AMQP connection opens and the TLS ports (AMQP, the
+    management API) complete a handshake."""
     from twin.rabbitmq import amqp_ready
 
+    if not _tls_ports_serve(endpoints, "rabbitmq", ("amqps_port", "management_https_port")):
+        return False
     return amqp_ready(
         "127.0.0.1",
         endpoints["rabbitmq"]["amqp_port"],
@@ -133,7 +158,7 @@ WORKLOADS: tuple[WorkloadSpec, ...] = (
         module="twin.mongo",
         probe=probe_mongo,
         image="twin/mongodb-standin:1",
-        service_ports=(("mongodb", "mongo.port"),),
+        service_ports=(("mongodb", "mongo.port"), ("mongodb-tls", "mongo.tls_port")),
     ),
     WorkloadSpec(
         name=constants.RABBITMQ_WORKLOAD,
@@ -142,7 +167,12 @@ WORKLOADS: tuple[WorkloadSpec, ...] = (
         probe=probe_rabbitmq,
         image="debian/rabbitmq-server:3",
         grace_seconds=15.0,
-        service_ports=(("amqp", "rabbitmq.amqp_port"), ("management", "rabbitmq.mgmt_port")),
+        service_ports=(
+            ("amqp", "rabbitmq.amqp_port"),
+            ("amqps", "rabbitmq.amqps_port"),
+            ("management", "rabbitmq.mgmt_port"),
+            ("management-https", "rabbitmq.management_https_port"),
+        ),
     ),
     WorkloadSpec(
         name=constants.FOCUS_SERVER_WORKLOAD,

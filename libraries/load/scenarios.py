@@ -346,11 +346,13 @@ class AlertPublisher(User):
         import pika
 
         amqp = TARGET["amqp"]
+        tls = pika.SSLOptions(_ssl_context(), server_hostname=amqp["host"])
         parameters = pika.ConnectionParameters(
             host=amqp["host"],
             port=amqp["port"],
             virtual_host=amqp.get("vhost", "/"),
             credentials=pika.PlainCredentials(amqp["user"], amqp["password"]),
+            ssl_options=tls if amqp.get("tls") else None,
             blocked_connection_timeout=30,
             socket_timeout=10,
         )

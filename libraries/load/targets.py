@@ -54,6 +54,8 @@ def load_target(variables: Mapping[str, Any], amqp_site: str | None = None) -> L
         amqp = {
             "host": variables["RABBITMQ_HOST"],
             "port": int(variables["RABBITMQ_PORT"]),
+            # amqps:// (RABBITMQ_TLS): verified against the target's CA bundle, like HTTPS.
+            "tls": bool(variables.get("RABBITMQ_TLS")),
             "user": plain(variables["RABBITMQ_USER"]),
             "password": plain(variables["RABBITMQ_PASSWORD"]),
             "vhost": variables.get("RABBITMQ_VHOST") or "/",

@@ -24,6 +24,8 @@ from libraries.common.redact import redact, register
 
 CHECK_TIMEOUT_S = 4.0
 DEADLINE_S = 10.0
+TLS_NOT_TRUSTED = "TLS certificate not trusted"
+CA_FIX = "set FOCUS_CA_BUNDLE to the CA that signed the server's certificate"
 
 
 @dataclass
@@ -96,10 +98,11 @@ def _reason(error: BaseException) -> str:
     text = f"{type(error).__name__}: {error}"
     lowered = text.lower()
     for needle, reason in (
+        # First: pymongo's server selection error says "Timeout" whatever the cause.
+        ("certificate verify failed", TLS_NOT_TRUSTED),
         ("refused", "connection refused"),
         ("timed out", "no answer (timed out)"),
         ("timeout", "no answer (timed out)"),
-        ("certificate verify failed", "TLS certificate not trusted"),
         ("name or service not known", "host name not found"),
         ("nodename nor servname", "host name not found"),
         ("no route to host", "no route to host"),
@@ -110,8 +113,11 @@ def _reason(error: BaseException) -> str:
     return text.splitlines()[0][:120]
 
 
-def _fix(target: Target, remote: str) -> str:
-    """How to fix an unreachable service: the twin locally, the variable elsewhere."""
+def _fix(target: Target, remote: str, reason: str = "") -> str:
+    """How to fix an unreachable service: the CA bundle when its certificate is not
+    trusted, the twin locally, the variable elsewhere."""
+    if reason == TLS_NOT_TRUSTED:
+        return CA_FIX
     if target.local:
         return "the twin is not serving it: see 'python -m twin status' and 'python -m twin logs'"
     return remote
@@ -129,7 +135,7 @@ def check_focus(target: Target) -> Problem | None:
         reason = _reason(error)
         fix = _fix(target, "check FOCUS_BASE_URL, and that the server runs and is reachable")
         if "TLS" in reason:
-            fix = "set FOCUS_CA_BUNDLE to the CA that signed the server's certificate"
+            fix = CA_FIX
         return Problem(reason, fix)
     if health.status_code not in (200, 503):
         return Problem(
@@ -160,6 +166,11 @@ def check_mongo(target: Target) -> Problem | None:
     from pymongo.errors import OperationFailure, PyMongoError
 
     milliseconds = int(target.timeout * 1000)
+    # With TLS the server is verified against the environment's CA (the system store
+    # without one), as the MongoDB library does.
+    trust: dict[str, Any] = (
+        {"tlsCAFile": target.ca_bundle} if target.mongo_tls and target.ca_bundle else {}
+    )
     client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
         host=target.mongo_host,
         port=int(target.mongo_port),
@@ -170,6 +181,7 @@ def check_mongo(target: Target) -> Problem | None:
         serverSelectionTimeoutMS=milliseconds,
         connectTimeoutMS=milliseconds,
         socketTimeoutMS=milliseconds,
+        **trust,
     )
     try:
         client[target.mongo_database].command("ping")
@@ -180,7 +192,8 @@ def check_mongo(target: Target) -> Problem | None:
             )
         return Problem(f"ping failed: {error.details or error}"[:120], "check MongoDB's logs")
     except PyMongoError as error:
-        return Problem(_reason(error), _fix(target, "check the host and port in MONGO_URI"))
+        reason = _reason(error)
+        return Problem(reason, _fix(target, "check the host and port in MONGO_URI", reason))
     finally:
         client.close()
     return None
@@ -206,7 +219,7 @@ def check_amqp(target: Target) -> Problem | None:
 
     ssl_options = None
     if target.rabbit_tls:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=target.ca_bundle or None)
         ssl_options = pika.SSLOptions(context, server_hostname=target.rabbit_host)
     parameters = pika.ConnectionParameters(
         host=target.rabbit_host,
@@ -230,7 +243,7 @@ def check_amqp(target: Target) -> Problem | None:
         reason = _reason(error) if str(error) else "connection failed"
         if type(error).__name__ == "AMQPConnectionError" and not str(error).strip("()"):
             reason = "connection refused or closed"
-        return Problem(reason, _fix(target, "check the host and port in RABBITMQ_URL"))
+        return Problem(reason, _fix(target, "check the host and port in RABBITMQ_URL", reason))
     with contextlib.suppress(Exception):
         connection.close()
     return None
@@ -246,9 +259,10 @@ def check_management(target: Target) -> Problem | None:
             verify=target.ca_bundle or True,
         )
     except requests.RequestException as error:
+        reason = _reason(error)
         return Problem(
-            _reason(error),
-            _fix(target, "check RABBITMQ_MGMT_URL (default: the AMQP host, port 15672)"),
+            reason,
+            _fix(target, "check RABBITMQ_MGMT_URL (default: the AMQP host, port 15672)", reason),
         )
     if response.status_code == 401:
         return Problem("login refused (401)", "the RABBITMQ_URL user needs management access")

@@ -53,7 +53,8 @@ Tunnel To MongoDB Serves Pymongo
     Connect To Worker Node
     ${port} =    Open Tunnel To MongoDB
     Connect To MongoDB    127.0.0.1    ${port}    ${MONGO_USER}    ${MONGO_PASSWORD}
-    ...    database=${MONGO_DATABASE}    auth_source=${MONGO_AUTH_SOURCE}    alias=tunnel
+    ...    database=${MONGO_DATABASE}    auth_source=${MONGO_AUTH_SOURCE}    tls=${MONGO_TLS}
+    ...    ca_bundle=${CA_BUNDLE}    alias=tunnel
     ${count} =    Count Documents    tasks
     Should Be True    ${count} >= 0
     [Teardown]    Close Tunnel And MongoDB

@@ -1,11 +1,12 @@
-"""``make guard``: a whole-suite production rehearsal against a twin.
+"""``make guard``: a whole-suite production rehearsal against a twin, TLS only.
 
 Starts a twin (``results/guard/twin``), points the *production* variable file at it through
 the variables an operator exports (FOCUS_BASE_URL, MONGO_URI, ...: remote-style, still
-loopback addresses), and runs the whole suite with ``-v ENV:production``: what the policy
-rules out (shared and disruptive tests, without ``ALLOW_SHARED``/``ALLOW_DISRUPTIVE``) must
-not run at all, the rest must leave nothing behind. Then it diffs every store against its
-state before the run (:mod:`scripts.run.store_diff`):
+loopback addresses, every one TLS: https, amqps, MongoDB ``tls=true``, verified against
+the twin's CA as ``FOCUS_CA_BUNDLE``), and runs the whole suite with ``-v ENV:production``:
+what the policy rules out (shared and disruptive tests, without ``ALLOW_SHARED``/
+``ALLOW_DISRUPTIVE``) must not run at all, the rest must leave nothing behind. Then it diffs
+every store against its state before the run (:mod:`scripts.run.store_diff`):
 
 - MongoDB documents per collection: only test site ids may have appeared, none may remain;
 - RabbitMQ queues, exchanges and bindings, and the messages published to the alert
@@ -28,8 +29,10 @@ clean up, and leave nothing.
     python -m scripts.run.production_guard --runs 2          # twice: nothing accumulates
     python -m scripts.run.production_guard --suite robot/infrastructure/rabbitmq.robot
 
-The twin serves AMQP and MongoDB without TLS and the management API over http: the
-rehearsal runs with ``ALLOW_PLAINTEXT=production``, as a lab would, and says so.
+The rehearsal needs no ``ALLOW_PLAINTEXT``: the twin serves AMQP, the management API and
+MongoDB over TLS too (``amqps_port``, ``management_https_port``, ``mongo.tls_port``), and the
+production variable file gets only those. The guard's own reads of the stores (the tap,
+the snapshots) stay on the plain ports: they are the rehearsal's instruments, not the suite.
 """
 
 from __future__ import annotations
@@ -77,7 +80,9 @@ CLEARED = (
 
 
 def production_environment(endpoints: dict, secrets: dict) -> dict[str, str]:
-    """What an operator exports for ``-v ENV:production``, pointing at the twin."""
+    """What an operator exports for ``-v ENV:production``, pointing at the twin: TLS
+    everywhere (the twin's TLS ports), every certificate verified against ``FOCUS_CA_BUNDLE``
+    (the twin's CA), so the production rules hold without ``ALLOW_PLAINTEXT``."""
     host = endpoints["host"]
     rabbit = endpoints["rabbitmq"]
     mongo_auth = f"{quote(secrets['mongo_user'])}:{quote(secrets['mongo_password'], safe='')}"
@@ -89,11 +94,11 @@ def production_environment(endpoints: dict, secrets: dict) -> dict[str, str]:
         "FOCUS_PASSWORD": secrets["focus_password"],
         "FOCUS_CA_BUNDLE": endpoints["ca"],
         "MONGO_URI": (
-            f"mongodb://{mongo_auth}@{host}:{endpoints['mongo']['port']}/"
-            f"{constants.MONGO_DATABASE}?authSource={constants.MONGO_AUTH_SOURCE}"
+            f"mongodb://{mongo_auth}@{host}:{endpoints['mongo']['tls_port']}/"
+            f"{constants.MONGO_DATABASE}?authSource={constants.MONGO_AUTH_SOURCE}&tls=true"
         ),
-        "RABBITMQ_URL": f"amqp://{rabbit_auth}@{host}:{rabbit['amqp_port']}/%2F",
-        "RABBITMQ_MGMT_URL": f"http://{host}:{rabbit['mgmt_port']}",
+        "RABBITMQ_URL": f"amqps://{rabbit_auth}@{host}:{rabbit['amqps_port']}/%2F",
+        "RABBITMQ_MGMT_URL": f"https://{host}:{rabbit['management_https_port']}",
         "KUBECONFIG": endpoints["kube"]["kubeconfig"],
         "SEGY_ROOT": str(control.workload_dir(constants.SEGY_RECORDER_WORKLOAD)),
         # The twin's jump host and worker node: the SSH suites and the pod monitor's fallback.
@@ -345,8 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {k: v for k, v in os.environ.items() if k not in CLEARED}
         # pabot starts `robot` from PATH: this interpreter's.
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-        env.update(production_environment(endpoints, secrets))
-        env["ALLOW_PLAINTEXT"] = "production"  # the twin's AMQP and MongoDB speak no TLS
+        env.update(production_environment(endpoints, secrets))  # TLS only: no ALLOW_PLAINTEXT
         if args.allow_shared:
             env["ALLOW_SHARED"] = "production"
         for number in range(1, args.runs + 1):
@@ -408,8 +412,8 @@ def _rehearse(
         f"guard: {'ALLOW_SHARED=production ' if args.allow_shared else ''}"
         f"{'pabot --processes ' + str(args.processes) if args.processes > 1 else 'robot'} "
         f"{' '.join(o for o in options if 'request_origins' not in o)} "
-        f"{' '.join(args.suite) or 'robot/'} ({outdir}); ALLOW_PLAINTEXT=production: the "
-        "twin serves AMQP and MongoDB without TLS"
+        f"{' '.join(args.suite) or 'robot/'} ({outdir}); TLS only: https, amqps, MongoDB "
+        "tls=true, verified against the twin's CA"
     )
     ran = time.monotonic()
     run_robot(options, outdir, env, ROBOT_TIMEOUT_S, suites=suites, processes=args.processes)

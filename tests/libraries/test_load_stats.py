@@ -108,6 +108,22 @@ def test_load_goes_to_loopback_only(monkeypatch):
         LoadTarget("https://127.0.0.1/x", amqp={"host": "198.51.100.2"}).check()
 
 
+@pytest.mark.parametrize(("scheme_tls", "expected"), [(True, True), (False, False), (None, False)])
+def test_the_alerts_load_publishes_over_amqps_when_the_environment_does(scheme_tls, expected):
+    """``RABBITMQ_TLS`` (an ``amqps://`` RABBITMQ_URL) reaches the alert publisher, which then
+    verifies the broker against the target's CA bundle (``scenarios.AlertPublisher``)."""
+    from libraries.load.targets import load_target
+
+    variables = {"FOCUS_BASE_URL": "https://127.0.0.1/x", "FOCUS_USER": "u",
+                 "FOCUS_PASSWORD": "p", "CA_BUNDLE": "/ca.pem", "RABBITMQ_HOST": "127.0.0.1",
+                 "RABBITMQ_PORT": 5671, "RABBITMQ_USER": "u", "RABBITMQ_PASSWORD": "p"}  # fmt: skip
+    if scheme_tls is not None:
+        variables["RABBITMQ_TLS"] = scheme_tls
+    target = load_target(variables, amqp_site="site")
+    assert target.amqp is not None and target.amqp["tls"] is expected
+    assert target.ca_bundle == "/ca.pem"
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [(LoadSpec("nope"), "unknown scenario"), (LoadSpec("health", users=0), "users"),

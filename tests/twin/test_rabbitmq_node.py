@@ -31,9 +31,9 @@ from pika.exceptions import ProbableAuthenticationError
 
 import twin.rabbitmq.__main__ as pod_main
 from contract import constants
-from twin import config
+from twin import config, tls
+from twin.rabbitmq import TlsListeners, prepare, wait_ready
 from twin.rabbitmq import node as node_module
-from twin.rabbitmq import prepare, wait_ready
 
 pytestmark = pytest.mark.skipif(
     not node_module.SERVER_SCRIPT.is_file(), reason="Debian's rabbitmq-server is not installed"
@@ -361,6 +361,41 @@ def test_prepare_hands_the_files_to_the_service_user_when_it_can_reach_them(
         shutil.rmtree(reachable, ignore_errors=True)
     # pytest's tmp_path is 0700 root: the node falls back to running as root.
     assert prepare(tmp_path, user="prisma", password="pw", cookie="C", **ports).run_as is None
+
+
+def test_prepare_with_tls_adds_the_listeners_and_a_key_only_the_node_reads() -> None:
+    """The TLS listeners (RabbitMQ's documented keys) present the node's own copy of the
+    twin's certificate; the key copy is 0600 and owned by the user the node runs as."""
+    names = ("amqp_port", "mgmt_port", "dist_port", "epmd_port")
+    ports = dict(zip(names, free_ports(4), strict=True))
+    base = Path(tempfile.mkdtemp(prefix="twin-rabbitmq-tls-"))
+    try:
+        base.chmod(0o755)
+        files = tls.ensure_certificates(base / "twin")
+        amqps, https = free_ports(2)
+        wanted = TlsListeners(
+            amqps, https, Path(files["ca"]), Path(files["server_cert"]), Path(files["server_key"])
+        )
+        spec = prepare(base / "node", user="prisma", password="pw", cookie="C", tls=wanted, **ports)
+        assert spec.tls is not None and spec.tls.key_file.parent == spec.tls_dir
+        conf = spec.config_file.read_text().splitlines()
+        for line in (
+            f"listeners.ssl.1 = 127.0.0.1:{amqps}",
+            f"ssl_options.certfile = {spec.tls.cert_file}",
+            f"ssl_options.keyfile = {spec.tls.key_file}",
+            "ssl_options.verify = verify_none",
+            "ssl_options.fail_if_no_peer_cert = false",
+            "management.ssl.ip = 127.0.0.1",
+            f"management.ssl.port = {https}",
+            f"management.ssl.cacertfile = {spec.tls.ca_file}",
+        ):
+            assert line in conf, line
+        key = spec.tls.key_file.stat()
+        owner = spec.run_as[0] if spec.run_as is not None else os.geteuid()
+        assert (key.st_uid, key.st_mode & 0o777) == (owner, 0o600)
+        assert spec.tls.key_file.read_bytes() == Path(files["server_key"]).read_bytes()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_missing_rabbitmq_server_is_one_line_and_non_zero(

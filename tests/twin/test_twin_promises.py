@@ -1,7 +1,7 @@
 """The twin's promises about a whole class, one case per member (twin/README.md, README's
-"The local twin"): every port on loopback only, every HTTPS endpoint verified against the
-twin's own CA, every workload in its own process group with its label and its log file,
-every credential generated and kept out of endpoints.json.
+"The local twin"): every port on loopback only, every HTTPS endpoint and every TLS port
+verified against the twin's own CA, every workload in its own process group with its label
+and its log file, every credential generated and kept out of endpoints.json.
 
 Each table is checked against what the running twin has (a port, a workload or a secret
 it does not list is a failure of its own), so a new member cannot slip past unchecked.
@@ -33,8 +33,11 @@ PORTS = (
     "kube.port",
     "kube.internal_port",
     "mongo.port",
+    "mongo.tls_port",
     "rabbitmq.amqp_port",
+    "rabbitmq.amqps_port",
     "rabbitmq.mgmt_port",
+    "rabbitmq.management_https_port",
     "rabbitmq.dist_port",
     "rabbitmq.epmd_port",
     "ssh.jump_port",
@@ -42,6 +45,12 @@ PORTS = (
 )
 # Every HTTPS endpoint: (name, the URL in endpoints.json).
 HTTPS = (("focus", "focus.base_url"), ("liveview", "focus.ui_url"), ("kube", "kube.url"))
+# Every TLS port beside a plain one: (name, the port in endpoints.json).
+TLS_PORTS = (
+    ("mongodb", "mongo.tls_port"),
+    ("amqps", "rabbitmq.amqps_port"),
+    ("management", "rabbitmq.management_https_port"),
+)
 # Every credential secrets.json holds; user names are not secret, the rest are.
 USERS = ("focus_user", "focus_other_user", "mongo_user", "rabbitmq_user")
 CREDENTIALS = (
@@ -148,6 +157,20 @@ def test_every_https_endpoint_verifies_against_the_twin_ca_only(twin, name, key)
     _handshake(url, twin.endpoints["ca"])
     with pytest.raises(ssl.SSLCertVerificationError):
         _handshake(url, None)  # the system store does not know the twin's CA
+
+
+@pytest.mark.parametrize(("name", "key"), TLS_PORTS, ids=[name for name, _ in TLS_PORTS])
+def test_every_tls_port_verifies_against_the_twin_ca_only(twin, name, key):
+    url = f"tls://{config.HOST}:{_value(twin.endpoints, key)}"
+    _handshake(url, twin.endpoints["ca"])
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _handshake(url, None)
+
+
+def test_the_tls_table_names_every_tls_port_of_endpoints_json():
+    """A port is TLS by its name (``tls_port``, ``amqps_port``, ``*_https_port``)."""
+    named = {key for key in PORTS if any(word in key for word in ("tls", "amqps", "https"))}
+    assert named == {key for _, key in TLS_PORTS}
 
 
 def test_the_https_table_names_every_url_of_endpoints_json(twin):

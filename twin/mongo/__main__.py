@@ -1,10 +1,11 @@
 """``python -m twin.mongo``: the twin's ``mongodb`` workload, or a standalone stand-in.
 
-Without arguments it reads the twin directory (``$FOCUS_TWIN_DIR``): port from
-``endpoints.json``, user and password from ``secrets.json``, data under
-``data/mongodb``. With ``--port`` it runs standalone; the password of ``--user`` comes
-from ``$TWIN_MONGO_PASSWORD`` (never from argv). It runs in the foreground, logs one
-line per connection event to stdout, and exits 0 on SIGTERM or SIGINT.
+Without arguments it reads the twin directory (``$FOCUS_TWIN_DIR``): port and TLS port
+from ``endpoints.json`` (the TLS one presents the twin's ``server.pem``), user and
+password from ``secrets.json``, data under ``data/mongodb``. With ``--port`` it runs
+standalone, without TLS; the password of ``--user`` comes from ``$TWIN_MONGO_PASSWORD``
+(never from argv). It runs in the foreground, logs one line per connection event to
+stdout, and exits 0 on SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from contract import constants
 from twin import config
 from twin.mongo.journal import DataDirLocked
-from twin.mongo.server import MongoStandin
+from twin.mongo.server import MongoStandin, server_tls_context
 
 PASSWORD_ENV = "TWIN_MONGO_PASSWORD"
 log = logging.getLogger("twin.mongo")
@@ -39,11 +40,16 @@ def _standin(options: argparse.Namespace) -> MongoStandin:
     """Build the stand-in from the CLI options, or from the twin directory."""
     if options.port is None:
         endpoints, secrets = config.load_endpoints(), config.load_secrets()
+        tls_port = endpoints["mongo"].get("tls_port")
         return MongoStandin(
             port=endpoints["mongo"]["port"],
             data_dir=config.workload_dir(constants.MONGODB_WORKLOAD),
             users={secrets["mongo_user"]: secrets["mongo_password"]},
             auth_db=endpoints["mongo"].get("auth_source", constants.MONGO_AUTH_SOURCE),
+            tls=None
+            if tls_port is None
+            else server_tls_context(Path(endpoints["server_cert"]), Path(endpoints["server_key"])),
+            tls_port=tls_port or 0,
         )
     users = {}
     if options.user:
@@ -61,6 +67,8 @@ async def _run(standin: MongoStandin) -> None:
         loop.add_signal_handler(signum, stop.set)
     port = await standin.start()
     log.info("mongo stand-in listening on 127.0.0.1:%d", port)
+    if standin.tls_port is not None:
+        log.info("mongo stand-in listening with TLS on 127.0.0.1:%d", standin.tls_port)
     await stop.wait()
     log.info("stopping: closing connections and flushing the journal")
     await standin.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,9 @@ from twin.mongo.wire import ProtocolError, Request, encode_reply, read_request
 log = logging.getLogger("twin.mongo")
 
 LOOPBACK = "127.0.0.1"
+# How long a TLS handshake or close_notify may take before the connection is dropped.
+TLS_HANDSHAKE_TIMEOUT_S = 10.0
+TLS_SHUTDOWN_TIMEOUT_S = 5.0
 TTL_INTERVAL_ENV = "TWIN_MONGO_TTL_MONITOR_S"  # tests shorten mongod's 60 s
 
 
@@ -52,11 +56,23 @@ def _failure_reply(error: Exception) -> dict[str, Any]:
     return CommandError(UNKNOWN_ERROR, f"internal error: {type(error).__name__}").reply()
 
 
+def server_tls_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
+    """A server-side context presenting ``cert_file`` and asking no client certificate
+    (mongod's ``net.tls.mode: requireTLS`` without a ``CAFile``), TLS 1.2 at least."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
 class MongoStandin:
     """A MongoDB server on 127.0.0.1 backed by mongomock, durable when given a data dir.
 
     ``users`` maps user names to passwords in ``auth_db``; with no users, no login is
-    needed. ``port=0`` picks a free port (see :attr:`port` after :meth:`start`).
+    needed. ``port=0`` picks a free port (see :attr:`port` after :meth:`start`). With
+    ``tls`` (a server context, see :func:`server_tls_context`) the same server also
+    listens on ``tls_port`` (0: any free port, see :attr:`tls_port`), where every
+    connection is TLS; the plain port stays.
     """
 
     def __init__(
@@ -65,8 +81,14 @@ class MongoStandin:
         data_dir: Path | None = None,
         users: dict[str, str] | None = None,
         auth_db: str = "prisma",
+        *,
+        tls: ssl.SSLContext | None = None,
+        tls_port: int = 0,
     ) -> None:
         self._requested_port = port
+        self._tls = tls
+        self._requested_tls_port = tls_port
+        self._tls_server: asyncio.base_events.Server | None = None
         self._data_dir = data_dir
         self._credentials = Credentials(users or {}, auth_db)
         self._state: ServerState | None = None
@@ -83,12 +105,28 @@ class MongoStandin:
             raise RuntimeError("the stand-in is not started")
         return self._state.port
 
+    @property
+    def tls_port(self) -> int | None:
+        """The TLS listener's port (None without ``tls`` or before :meth:`start`)."""
+        if self._tls_server is None:
+            return None
+        return self._tls_server.sockets[0].getsockname()[1]
+
     async def start(self) -> int:
-        """Load the data, listen, and return the port."""
+        """Load the data, listen (and on the TLS port when asked), and return the port."""
         store = Store(self._data_dir)
         self._server = await asyncio.start_server(
             self._serve_connection, LOOPBACK, self._requested_port
         )
+        if self._tls is not None:
+            self._tls_server = await asyncio.start_server(
+                self._serve_connection,
+                LOOPBACK,
+                self._requested_tls_port,
+                ssl=self._tls,
+                ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT_S,
+                ssl_shutdown_timeout=TLS_SHUTDOWN_TIMEOUT_S,
+            )
         port = self._server.sockets[0].getsockname()[1]
         self._state = ServerState(store, self._credentials, LOOPBACK, port)
         self._committer = GroupCommitter(store)
@@ -114,12 +152,14 @@ class MongoStandin:
             self._ttl_monitor.cancel()
             await asyncio.gather(self._ttl_monitor, return_exceptions=True)
             self._ttl_monitor = None
-        if self._server is not None:
-            self._server.close()
-            for writer in list(self._writers):
-                writer.close()
-            await self._server.wait_closed()
-            self._server = None
+        servers = [server for server in (self._server, self._tls_server) if server is not None]
+        for server in servers:
+            server.close()
+        for writer in list(self._writers):
+            writer.close()
+        for server in servers:
+            await server.wait_closed()
+        self._server = self._tls_server = None
         if self._committer is not None:
             await self._committer.stop()
             self._committer = None
@@ -137,7 +177,10 @@ class MongoStandin:
         peer = f"{host}:{peer_port}"
         session = Session(connection_id=stats.total_created, peer=peer)
         self._writers.add(writer)
-        log.info("conn%d accepted from %s (%d open)", session.connection_id, peer, stats.current)
+        over = " over TLS" if writer.get_extra_info("sslcontext") is not None else ""
+        log.info(
+            "conn%d accepted from %s%s (%d open)", session.connection_id, peer, over, stats.current
+        )
         try:
             while True:
                 request = await read_request(reader)

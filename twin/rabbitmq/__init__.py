@@ -13,7 +13,7 @@ For tests and tools, the same steps are plain functions:
 - :func:`wait_ready` returns once an authenticated AMQP connection succeeds.
 """
 
-from twin.rabbitmq.files import NodeSpec, password_hash, prepare
+from twin.rabbitmq.files import NodeSpec, TlsListeners, password_hash, prepare
 from twin.rabbitmq.node import NotInstalled, StartFailed, run
 from twin.rabbitmq.ready import amqp_ready, wait_ready
 
@@ -21,6 +21,7 @@ __all__ = [
     "NodeSpec",
     "NotInstalled",
     "StartFailed",
+    "TlsListeners",
     "amqp_ready",
     "password_hash",
     "prepare",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from contract import constants
 from twin import config
-from twin.rabbitmq.files import NodeSpec, prepare
+from twin.rabbitmq.files import NodeSpec, TlsListeners, prepare
 from twin.rabbitmq.node import NotInstalled, StartFailed, executables, run
 
 PASSWORD_ENV = "RABBITMQ_TWIN_PASSWORD"
@@ -56,8 +56,23 @@ def _standalone_spec(args: argparse.Namespace) -> NodeSpec:
     )
 
 
+def _tls(where: dict) -> TlsListeners | None:
+    """The TLS listeners ``endpoints.json`` asks for, presenting the twin's certificate."""
+    rabbit = where["rabbitmq"]
+    if "amqps_port" not in rabbit:
+        return None  # endpoints.json names no TLS port: plain listeners only
+    return TlsListeners(
+        amqps_port=rabbit["amqps_port"],
+        management_https_port=rabbit["management_https_port"],
+        ca_file=Path(where["ca"]),
+        cert_file=Path(where["server_cert"]),
+        key_file=Path(where["server_key"]),
+    )
+
+
 def _twin_spec() -> NodeSpec:
-    endpoints = config.load_endpoints()["rabbitmq"]
+    where = config.load_endpoints()
+    endpoints = where["rabbitmq"]
     twin_secrets = config.load_secrets()
     return prepare(
         config.workload_dir(constants.RABBITMQ_WORKLOAD),
@@ -70,6 +85,7 @@ def _twin_spec() -> NodeSpec:
         user=twin_secrets["rabbitmq_user"],
         password=twin_secrets["rabbitmq_password"],
         cookie=twin_secrets["erlang_cookie"],
+        tls=_tls(where),
     )
 
 

@@ -7,6 +7,8 @@ RabbitMQ) never share a file, a port or a node name::
     <data>/etc/rabbitmq.conf        listeners on 127.0.0.1, load_definitions, logs
     <data>/etc/definitions.json     user, permissions, exchange and queue (0600)
     <data>/etc/enabled_plugins      [rabbitmq_management].
+    <data>/etc/tls/                 the twin's CA, server certificate and key (0600), copied
+                                    here so the node's own user can read them
     <data>/home/.erlang.cookie      the twin's cookie (0400)
     <data>/mnesia/                  the node's database (persistent messages too)
     <data>/log/<node>.log           the node's own log
@@ -22,7 +24,7 @@ import pwd
 import secrets
 import stat
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from contract import constants
@@ -39,6 +41,18 @@ _INHERITED_PREFIXES = ("RABBITMQ_", "ERL_", "NOTIFY_SOCKET")
 
 
 @dataclass(frozen=True)
+class TlsListeners:
+    """The TLS listeners beside the plain ones (AMQP and the management API, both on
+    127.0.0.1) and the files they present: the twin's ``server.pem`` signed by its CA."""
+
+    amqps_port: int
+    management_https_port: int
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+
+@dataclass(frozen=True)
 class NodeSpec:
     """A prepared node: where its files are, its ports, and who runs it."""
 
@@ -52,6 +66,7 @@ class NodeSpec:
     password: str = field(repr=False)
     vhost: str = "/"
     run_as: tuple[int, int] | None = None
+    tls: TlsListeners | None = None
 
     @property
     def etc_dir(self) -> Path:
@@ -90,6 +105,11 @@ class NodeSpec:
     @property
     def plugins_file(self) -> Path:
         return self.etc_dir / "enabled_plugins"
+
+    @property
+    def tls_dir(self) -> Path:
+        """The node's copy of the certificate files (its own user must read the key)."""
+        return self.etc_dir / "tls"
 
     def environment(self, base: dict[str, str] | None = None) -> dict[str, str]:
         """The node's environment: ``base`` (default: ours) minus RabbitMQ/Erlang settings."""
@@ -198,12 +218,30 @@ def definitions(user: str, password: str, vhost: str = "/") -> dict:
     }
 
 
+def _tls_conf(tls: TlsListeners) -> list[str]:
+    """AMQP over TLS and the management API over HTTPS (RabbitMQ's documented keys,
+    https://www.rabbitmq.com/docs/ssl and /docs/management#single-listener-https): the
+    server presents its certificate and asks none of the client."""
+    files = (("cacertfile", tls.ca_file), ("certfile", tls.cert_file), ("keyfile", tls.key_file))
+    return [
+        f"listeners.ssl.1 = {config.HOST}:{tls.amqps_port}",
+        *(f"ssl_options.{key} = {path}" for key, path in files),
+        "ssl_options.verify = verify_none",
+        "ssl_options.fail_if_no_peer_cert = false",
+        f"management.ssl.ip = {config.HOST}",
+        f"management.ssl.port = {tls.management_https_port}",
+        *(f"management.ssl.{key} = {path}" for key, path in files),
+    ]
+
+
 def rabbitmq_conf(spec: NodeSpec) -> str:
-    """``rabbitmq.conf``: loopback listeners, boot definitions, logs to file and console."""
+    """``rabbitmq.conf``: loopback listeners (plain, and TLS when the spec has them), boot
+    definitions, logs to file and console."""
     lines = [
         f"listeners.tcp.1 = {config.HOST}:{spec.amqp_port}",
         f"management.tcp.ip = {config.HOST}",
         f"management.tcp.port = {spec.mgmt_port}",
+        *(_tls_conf(spec.tls) if spec.tls is not None else []),
         f"load_definitions = {spec.definitions_file}",
         f"log.file = {spec.log_file}",
         "log.file.level = info",
@@ -249,6 +287,25 @@ def _write(path: Path, text: str, mode: int = 0o644) -> None:
     os.replace(tmp, path)
 
 
+def _copy_certificates(tls: TlsListeners, into: Path) -> TlsListeners:
+    """Copy the CA, certificate and key into the node's ``etc/tls`` (the key 0600; the
+    whole tree is handed to the node's user afterwards); return the copies' paths."""
+    into.mkdir(exist_ok=True)
+    copied = replace(
+        tls,
+        ca_file=into / "ca.pem",
+        cert_file=into / "server.pem",
+        key_file=into / "server-key.pem",
+    )
+    for source, target, mode in (
+        (tls.ca_file, copied.ca_file, 0o644),
+        (tls.cert_file, copied.cert_file, 0o644),
+        (tls.key_file, copied.key_file, 0o600),
+    ):
+        _write(target, Path(source).read_text(), mode)
+    return copied
+
+
 def _chown_tree(root: Path, uid: int, gid: int) -> None:
     os.chown(root, uid, gid)
     for directory, dirnames, filenames in os.walk(root):
@@ -268,8 +325,12 @@ def prepare(
     cookie: str,
     node_name: str | None = None,
     vhost: str = "/",
+    tls: TlsListeners | None = None,
 ) -> NodeSpec:
     """Write the node's files under ``base_dir`` and return its spec.
+
+    With ``tls`` the node also listens for AMQP over TLS and the management API over
+    HTTPS, presenting copies of the given files kept under ``etc/tls``.
 
     When root, the node runs as the ``rabbitmq`` service user (as Debian's own
     service does), provided that user can reach ``base_dir``; otherwise, and when
@@ -299,6 +360,8 @@ def prepare(
     )
     for directory in (spec.etc_dir, spec.home, spec.log_dir, base_dir / "mnesia"):
         directory.mkdir(parents=True, exist_ok=True)
+    if tls is not None:
+        spec = replace(spec, tls=_copy_certificates(tls, spec.tls_dir))
     (spec.etc_dir / "conf.d").mkdir(exist_ok=True)
     _write(spec.etc_dir / "rabbitmq-env.conf", "# the twin sets everything in the environment\n")
     _write(spec.config_file, rabbitmq_conf(spec), 0o600)
