@@ -227,6 +227,13 @@ def test_restart_restarts_the_jobs_of_live_tasks(process_settings):
     assert backend.pids() == {}
 
 
+def test_the_settings_repr_holds_no_secret(process_settings):
+    # A failing test prints its fixtures' reprs into pytest.xml, which check_secrets reads.
+    shown = repr(process_settings)
+    assert process_settings.focus_user in shown
+    assert PASSWORD not in shown and process_settings.token_signing_key not in shown
+
+
 def _cmdline(process: psutil.Process) -> list[str]:
     """A child's command line; [] for a zombie or a child that has just gone (another
     test's leftover must not fail this one)."""

@@ -41,8 +41,9 @@ class Settings:
     """
 
     focus_user: str
-    focus_password: str
-    token_signing_key: str
+    # Secrets stay out of the repr: a failed test prints its fixtures (pytest.xml).
+    focus_password: str = field(repr=False)
+    token_signing_key: str = field(repr=False)
     database: Callable[[], Database]
     mongo_ping: Callable[[], object]
     rabbitmq: tuple[str, int] | None
@@ -58,7 +59,7 @@ class Settings:
     clock: Callable[[], float] = time.time
     # More accounts beside ``focus_user`` (user -> password): the twin's second tester,
     # whose tokens the per-token rate limit must keep apart from the first one's.
-    other_users: dict[str, str] = field(default_factory=dict)
+    other_users: dict[str, str] = field(default_factory=dict, repr=False)
 
     def accounts(self) -> dict[str, str]:
         """Every account that may log in: user -> password."""
