@@ -43,12 +43,27 @@ def twin_lock(base: Path, blocking: bool = True) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _identity(pid: int) -> str:
+    """What tells this process from a later one with the same pid: its start time in clock
+    ticks since boot (``/proc/<pid>/stat``, field 22), which no clock update moves.
+    psutil's ``create_time()`` adds the boot time read from the wall clock, so an NTP step
+    or slew on the host shifts it, and an owner would look gone while it runs. Elsewhere
+    than Linux: the creation time to the second. Raises ``psutil.NoSuchProcess``."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        if Path("/proc/self/stat").exists():
+            raise psutil.NoSuchProcess(pid) from None
+        return f"created:{round(psutil.Process(pid).create_time())}"
+    return f"ticks:{stat[stat.rindex(')') + 2 :].split()[19]}"
+
+
 def add_owner(base: Path, pid: int) -> None:
     try:
-        created = psutil.Process(pid).create_time()
+        identity = _identity(pid)
     except psutil.NoSuchProcess:
         return
-    (owners_dir(base) / str(pid)).write_text(repr(created))
+    (owners_dir(base) / str(pid)).write_text(identity)
 
 
 def clear_owners(base: Path) -> None:
@@ -56,22 +71,37 @@ def clear_owners(base: Path) -> None:
         entry.unlink(missing_ok=True)
 
 
-def _owner_alive(entry: Path) -> bool:
+# Why each owner was last taken for gone (pid -> reason): the supervisor prints them.
+gone_owners: dict[int, str] = {}
+
+
+def _why_gone(entry: Path) -> str | None:
+    """None while the owner runs; otherwise why it counts as gone."""
     try:
-        process = psutil.Process(int(entry.name))
-        return abs(process.create_time() - float(entry.read_text())) < 0.01 and (
-            process.status() != psutil.STATUS_ZOMBIE
-        )
-    except (ValueError, OSError, psutil.NoSuchProcess):
-        return False
+        pid = int(entry.name)
+        registered = entry.read_text()
+        if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+            return "exited (a zombie)"
+        now = _identity(pid)
+    except ValueError:
+        return "not a pid"
+    except psutil.NoSuchProcess:
+        return "exited"
+    except (OSError, psutil.Error) as error:
+        return f"unreadable: {type(error).__name__}"
+    if now != registered:
+        return f"pid reused (registered {registered}, now {now})"
+    return None
 
 
 def live_owners(base: Path) -> list[int]:
     alive = []
     for entry in owners_dir(base).iterdir():
-        if _owner_alive(entry):
+        reason = _why_gone(entry)
+        if reason is None:
             alive.append(int(entry.name))
         else:
+            gone_owners[int(entry.name) if entry.name.isdigit() else -1] = reason
             entry.unlink(missing_ok=True)
     return alive
 

@@ -55,5 +55,7 @@ async def keep_lease(base: Path, stopped: asyncio.Event, request_stop: Callable[
     while not stopped.is_set():
         await asyncio.sleep(LEASE_CHECK_S)
         if lease.expired(base):
-            print(f"{now()} no owner process left: stopping the twin", flush=True)
+            last = list(lease.gone_owners.items())[-5:]
+            why = "; ".join(f"{pid} {reason}" for pid, reason in last) or "none registered"
+            print(f"{now()} no owner process left ({why}): stopping the twin", flush=True)
             request_stop()
