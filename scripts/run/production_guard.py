@@ -50,8 +50,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pika
+import pika.exceptions
 import pymongo
 import requests
+import urllib3.exceptions
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from robot.running import TestSuite
@@ -368,8 +370,13 @@ def main(argv: list[str] | None = None) -> int:
         pika.exceptions.AMQPError,
         requests.RequestException,
         pymongo.errors.PyMongoError,
+        urllib3.exceptions.HTTPError,
+        k8s.ApiException,
     ) as error:
-        print(f"guard: a store could not be read: {type(error).__name__}: {error}", file=sys.stderr)
+        first = str(error).splitlines()[0] if str(error) else ""
+        print(f"guard: a store could not be read: {type(error).__name__}: {first}", file=sys.stderr)
+        if not control.is_up():
+            print(f"guard: the twin stopped during the run: {_last_twin_line()}", file=sys.stderr)
         return 2
     except NoRobotOutput as error:
         print(f"guard: no Robot output: {error}", file=sys.stderr)
@@ -377,6 +384,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         control.down()
     return max(verdicts)
+
+
+def _last_twin_line() -> str:
+    """The supervisor's last line (why a leased twin stopped, for one)."""
+    log = control.twin_dir() / "logs" / "supervisor.log"
+    try:
+        lines = log.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return f"no {log}"
+    return f"{lines[-1] if lines else '(empty)'} ({log})"
 
 
 class NoRobotOutput(Exception):
