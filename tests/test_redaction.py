@@ -102,6 +102,9 @@ def test_secret_shaped_values_are_masked(redactor: Redactor, text: str, expected
         "https://host:8443/focus-server/channels",
         "password=***",
         "nothing to hide here",
+        # an endpoint named token is a path, not a key: its figures stay readable in log.html
+        "POST /auth/token: median 4.0 ms against the control's 3.0 ms",
+        "GET /api/secret: 404",
     ],
 )
 def test_ordinary_text_is_left_alone(redactor: Redactor, text: str):

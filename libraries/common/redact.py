@@ -40,8 +40,9 @@ MIN_SECRET_LENGTH = 4
 
 _KEYS = r"(?:password|passwd|pwd|secret|token|api[_-]?key)"
 # A key: one of _KEYS, maybe after one short word (client_secret, x-api-key, csrf_token),
-# not inside a longer word. Bounded, so a long run of letters (base64) stays linear.
-_KEY = rf"(?<![A-Za-z0-9])(?:[A-Za-z]{{1,20}}[_-])?{_KEYS}(?![A-Za-z0-9])"
+# not inside a longer word, and not a path segment ("POST /auth/token: median 4 ms" names
+# an endpoint). Bounded, so a long run of letters (base64) stays linear.
+_KEY = rf"(?<![A-Za-z0-9/])(?:[A-Za-z]{{1,20}}[_-])?{_KEYS}(?![A-Za-z0-9])"
 # "password": "value" / 'token': 'value' (JSON, Python repr): the quoted value.
 _QUOTED_PAIR = re.compile(
     rf"""(?P<key>["']?{_KEY}["']?\s*[:=]\s*)(?P<quote>["'])(?P<value>[^"'\r\n]{{0,4096}}?)(?P=quote)""",
