@@ -30,7 +30,7 @@ from libraries.load import stats as load_stats
 from libraries.load.runner import STANDARD_RUNS, LoadSpec, LoadTarget, run_load
 from libraries.load.targets import load_target
 from libraries.run_environment import RunEnvironment
-from libraries.safety import disruptive
+from libraries.safety import disruptive, own_data
 
 __all__ = ["Load"]
 
@@ -326,6 +326,7 @@ class Load:
             )
         return compared
 
+    @own_data("configure tasks of its own and stop them, one at a time")
     @keyword
     def measure_endpoints_against_control(self, rounds: int | None = None) -> dict[str, Any]:
         """Each endpoint of the contract (health, token, channels, configure, stop, metadata
@@ -364,6 +365,7 @@ class Load:
         )
         return measured
 
+    @own_data("measure again (tasks of its own) when an endpoint is over the limit")
     @keyword
     def endpoints_should_not_slow_down(
         self, measured: dict[str, Any], limit: float = ratios.LIMIT
@@ -371,7 +373,10 @@ class Load:
         """No endpoint of ``measured`` (`Measure Endpoints Against Control`) is ``limit``
         times (default 5) its baseline ratio to the control or more: a slowdown of its own,
         which a loaded machine does not cause. The failure lists each such endpoint with
-        its median, the control's, its ratio and the baseline ratio. Skips where the
+        its median, the control's, its ratio and the baseline ratio. An endpoint over the
+        limit is measured once more, and fails only when it is over it again (a busy machine
+        slows an endpoint that reaps a Job more than the control; a slowdown of its own is
+        there every time); log.html warns of each one cleared that way. Skips where the
         environment has no baseline ratios (``make baseline`` records them); fails when an
         endpoint measured has none (record the baseline again).
 
@@ -391,15 +396,24 @@ class Load:
                 f"no baseline ratio for {', '.join(missing)}: record the baseline again "
                 f"('make baseline ENV={env}')"
             )
-        failures, compared = ratios.slowdowns(measured, baseline, limit)
-        for line in compared:
+        verdict = ratios.judge(
+            measured, baseline, lambda: self.measure_endpoints_against_control(), limit
+        )
+        for line in verdict.compared:
             logger.info(line)
-        if failures:
-            raise AssertionError(
-                f"{len(failures)} of {len(compared)} endpoints are {limit:g}x their baseline "
-                f"ratio to the control ({measured['control']}) or more:\n" + "\n".join(failures)
+        if verdict.cleared:
+            logger.warn(
+                f"{len(verdict.cleared)} endpoint(s) over {limit:g}x at the first look were "
+                "within the limit when measured again (a busy moment of the machine, not a "
+                "slowdown of their own):\n" + "\n".join(verdict.cleared)
             )
-        return compared
+        if verdict.confirmed:
+            raise AssertionError(
+                f"{len(verdict.confirmed)} of {len(verdict.compared)} endpoints are {limit:g}x "
+                f"their baseline ratio to the control ({measured['control']}) or more, "
+                "measured twice:\n" + "\n".join(verdict.confirmed)
+            )
+        return verdict.compared
 
     @keyword
     def latency_should_not_drift(

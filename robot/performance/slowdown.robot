@@ -21,5 +21,6 @@ No Endpoint Is Five Times Slower Than Its Baseline
     [Documentation]    Health, token, channels, configure, stop, metadata (both paths), ack,
     ...    waterfall, dynamic ROI, alerts and recordings: each one's median against the control's
     ...    stays below 5x its baseline ratio. The figures are in log.html.
+    [Tags]    own-data
     ${measured} =    Measure Endpoints Against Control
     Endpoints Should Not Slow Down    ${measured}    limit=5

@@ -109,3 +109,41 @@ def test_the_ratio_baseline_is_kept_beside_the_locust_scenarios(tmp_path):
     assert load_stats.load_ratio_baseline(tmp_path, "local") == {"GET /health": 3.0}
     document = json.loads(load_stats.baseline_path(tmp_path, "local").read_text())
     assert document["control_ratios"]["control"] == ratios.CONTROL
+
+
+def _measured(ratio: float) -> dict:
+    figures = {"median_ms": ratio * 2, "control_median_ms": 2.0, "ratio": ratio}
+    return {"control": ratios.CONTROL, "endpoints": {"DELETE /task/{task_id}": figures}}
+
+
+def test_a_slowdown_over_the_limit_twice_fails_with_both_figures():
+    again = []
+    verdict = ratios.judge(
+        _measured(25.0),
+        {"DELETE /task/{task_id}": 4.47},
+        lambda: again.append(1) or _measured(500.0),
+    )
+    assert again == [1]
+    assert verdict.cleared == []
+    assert verdict.confirmed == [
+        "DELETE /task/{task_id}: median 50.0 ms against the control's 2.0 ms (ratio 25.00); "
+        "baseline ratio 4.47: 5.6x the baseline (limit 5x); measured again: median 1000.0 ms "
+        "against the control's 2.0 ms (ratio 500.00); baseline ratio 4.47: 111.9x the baseline "
+        "(limit 5x)"
+    ]
+
+
+def test_a_busy_moment_over_the_limit_once_is_cleared_by_the_second_look():
+    verdict = ratios.judge(
+        _measured(25.0), {"DELETE /task/{task_id}": 4.47}, lambda: _measured(9.0)
+    )
+    assert verdict.confirmed == []
+    assert [line.split(":")[0] for line in verdict.cleared] == ["DELETE /task/{task_id}"]
+
+
+def test_within_the_limit_is_not_measured_again():
+    def never() -> dict:
+        raise AssertionError("measured again although nothing was over the limit")
+
+    verdict = ratios.judge(_measured(9.0), {"DELETE /task/{task_id}": 4.47}, never)
+    assert (verdict.confirmed, verdict.cleared, len(verdict.compared)) == ([], [], 1)
