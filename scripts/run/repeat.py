@@ -14,6 +14,7 @@ run unless ``--keep-going``. Exit status 0 only when every run passed.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -121,6 +122,15 @@ def pabot_command(processes: int, outputdir: Path, pabot_args: list[str]) -> lis
     ]
 
 
+def pabot_environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for pabot: this interpreter's bin first on PATH, because pabot
+    starts ``robot`` from PATH (``python -m scripts.run.repeat`` outside make, with no venv
+    activated, otherwise fails in every run with ``robot`` not found)."""
+    env = dict(os.environ if base is None else base)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
 def main(argv: list[str] | None = None) -> int:
     args, pabot_args = parse_arguments(sys.argv[1:] if argv is None else argv)
     print(f"{args.times} run(s) of: pabot --processes {args.processes} {' '.join(pabot_args)}")
@@ -131,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         completed = subprocess.run(
             pabot_command(args.processes, out, pabot_args),
             stdout=subprocess.DEVNULL,
+            env=pabot_environment(),
             check=False,
         )
         run = RunResult(number, time.monotonic() - started, completed.returncode)
