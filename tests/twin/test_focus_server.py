@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import statistics
@@ -489,6 +490,77 @@ def test_capacity_counts_active_tasks_this_process_does_not_know(api, db):
         ]
     )  # fmt: skip
     assert error_of(api.post("/configure", json=live_config()), 503)["code"] == "CAPACITY_EXCEEDED"
+
+
+class _ThreadCheckingBackend(FakeJobBackend):
+    """Records each call made on a thread that runs the event loop: a blocking job API
+    call there (the Kubernetes backend's are HTTP) stalls every request of the server."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(port)
+        self.on_loop: list[str] = []
+
+    def _note(self, method: str) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self.on_loop.append(method)
+
+    def start(self, task_id: str, config: dict) -> tuple[str, int]:
+        self._note("start")
+        return super().start(task_id, config)
+
+    def stop(self, task_id: str) -> None:
+        self._note("stop")
+        super().stop(task_id)
+
+    def is_alive(self, task_id: str) -> bool:
+        self._note("is_alive")
+        return super().is_alive(task_id)
+
+
+def test_the_job_backend_is_never_called_on_the_event_loop(db, rabbitmq, health_port):
+    backend = _ThreadCheckingBackend(health_port)
+    with support.running_api(make_settings(db, backend, rabbitmq)) as api:
+        task_id = configure(api)["task_id"]
+        wait_status(api, task_id, "running")
+        time.sleep(0.6)  # a liveness poll or two while it runs
+        assert api.delete(f"/task/{task_id}").status_code == 200
+    assert backend.started and backend.stopped
+    assert backend.on_loop == [], f"called on the event loop: {sorted(set(backend.on_loop))}"
+
+
+class _BarrierBackend(FakeJobBackend):
+    """Each start waits until ``parties`` starts are under way at once (5 s at most)."""
+
+    def __init__(self, port: int, concurrency: int, parties: int) -> None:
+        super().__init__(port)
+        self.start_concurrency = concurrency
+        self.barrier = threading.Barrier(parties, timeout=5)
+
+    def start(self, task_id: str, config: dict) -> tuple[str, int]:
+        self.barrier.wait()
+        return super().start(task_id, config)
+
+
+@pytest.mark.parametrize(("concurrency", "accepted"), [(3, 3), (1, 0)])
+def test_jobs_start_side_by_side_as_the_backend_allows(
+    db, rabbitmq, health_port, concurrency, accepted
+):
+    """A backend that creates jobs through an API starts them side by side; the process
+    backend (one forking thread) one at a time: three starts that each wait for the other
+    two all succeed in the first case and all time out in the second."""
+    backend = _BarrierBackend(health_port, concurrency, parties=3)
+    with support.running_api(make_settings(db, backend, rabbitmq)) as api:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            posts = [pool.submit(api.post, "/configure", json=live_config()) for _ in range(3)]
+            statuses = [post.result() for post in posts]
+        codes = [response.status_code for response in statuses]
+        assert codes.count(200) == accepted, codes
+        for response in statuses:
+            if response.status_code == 200:
+                api.delete(f"/task/{response.json()['task_id']}")
 
 
 def _active_in_db(db) -> int:

@@ -31,6 +31,8 @@ USER, PASSWORD = "focus-tester", "s3cret-password"
 class FakeJobBackend:
     """Jobs that are only a shared in-process gRPC health server (SERVING)."""
 
+    start_concurrency = 1
+
     def __init__(self, port: int) -> None:
         self.port = port
         self.alive: set[str] = set()

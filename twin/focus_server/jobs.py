@@ -23,7 +23,11 @@ STOP_GRACE_S = 3.0
 
 
 class JobBackend(Protocol):
-    """Starts, stops and watches the gRPC job of a task."""
+    """Starts, stops and watches the gRPC job of a task. Each method may block: the task
+    manager calls them from threads."""
+
+    # How many jobs may start at once (each from its own long-lived thread).
+    start_concurrency: int
 
     def start(self, task_id: str, config: dict) -> tuple[str, int]:
         """Start the job; the ``(host, port)`` its stream and health service listen on."""
@@ -54,6 +58,9 @@ class ProcessJobBackend:
     ``start`` must be called from a long-lived thread (the task manager has one): the
     death signal follows the thread that forked.
     """
+
+    # The job's death signal follows the thread that forked it: one long-lived thread.
+    start_concurrency = 1
 
     def __init__(self, logs_dir: Path, host: str = twin_config.HOST) -> None:
         self.logs_dir = logs_dir

@@ -2,8 +2,9 @@
 
 One asyncio monitor per active task polls the job's health until SERVING (then the
 task runs), ends Historic tasks once their range is streamed and notices a dead job.
-Blocking work (pymongo, gRPC health checks, reaping) runs in threads; job processes
-are started from one dedicated long-lived thread (their death signal follows it).
+Blocking work (pymongo, gRPC health checks, the job's liveness, reaping) runs in threads,
+never on the event loop; jobs are started from dedicated long-lived threads (a forked
+job's death signal follows the thread that forked it).
 """
 
 from __future__ import annotations
@@ -46,9 +47,12 @@ class TaskManager:
         self._monitors: dict[str, asyncio.Task] = {}
         self._active: set[str] = set()  # waiting/running tasks, as this process knows them
         self._retries: set[asyncio.Task] = set()  # tasks being marked failed after a half-creation
-        # Jobs are started from one long-lived thread: a job's death signal follows the
-        # thread that forked it, and starting a process must not block the event loop.
-        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-start")
+        # Jobs start off the event loop, from long-lived threads: a forked job's death
+        # signal follows the thread that forked it (the process backend: one thread); jobs
+        # created through an API start side by side, as the real server's do.
+        self._spawner = ThreadPoolExecutor(
+            max_workers=self.backend.start_concurrency, thread_name_prefix="job-start"
+        )
 
     async def get(self, task_id: str) -> dict:
         task = await asyncio.to_thread(self.store.get, task_id)
@@ -168,7 +172,7 @@ class TaskManager:
                 await asyncio.sleep(historic_stream_seconds(start, end))
                 await self._finish(task_id, ("running",), "completed")
                 return
-            while self.backend.is_alive(task_id):
+            while await asyncio.to_thread(self.backend.is_alive, task_id):
                 await asyncio.sleep(LIVENESS_POLL_S)
             log.warning("job %s died", job_name(task_id))
             await self._finish(task_id, ("running",), "failed")
@@ -183,7 +187,7 @@ class TaskManager:
         probe = HealthProbe(stream["host"], stream["port"])
         try:
             while time.monotonic() < deadline:
-                if not self.backend.is_alive(task_id):
+                if not await asyncio.to_thread(self.backend.is_alive, task_id):
                     return False
                 if await asyncio.to_thread(probe.serving, 0.5):
                     return True

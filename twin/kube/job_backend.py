@@ -52,6 +52,10 @@ def free_port(host: str = twin_config.HOST) -> int:
 class KubeJobBackend:
     """Runs each task's gRPC job as a Kubernetes Job (plus its NodePort Service)."""
 
+    # Creates are API calls, side by side as the real server's client makes them (below
+    # the client's connection pool).
+    start_concurrency = 4
+
     def __init__(
         self,
         kubeconfig: str | Path,
