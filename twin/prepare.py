@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import secrets as random_secrets
-import socket
 from pathlib import Path
 
 from contract import constants
-from twin import config, ssh, tls
+from twin import config, ports, ssh, tls
 
 # Ports the twin needs, by endpoints.json location.
 _PORTS = (
@@ -27,38 +26,19 @@ _PORTS = (
 )
 
 
-def port_is_free(port: int, host: str = config.HOST) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port(host: str = config.HOST, avoid: set[int] | None = None) -> int:
-    """A port nothing listens on now; the kernel picks it, so parallel twins do not clash."""
-    avoid = avoid or set()
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind((host, 0))
-            port = sock.getsockname()[1]
-        if port not in avoid:
-            return port
-    raise RuntimeError("no free TCP port found on 127.0.0.1")
+def free_port(host: str = config.HOST) -> int:
+    """A reserved free port outside the ephemeral range (see :mod:`twin.ports`)."""
+    return ports.free_port(host)
 
 
 def _pick_ports(previous: dict) -> dict[tuple[str, str], int]:
-    """Keep last run's ports where they are still free (stable URLs); else pick new ones."""
-    chosen: dict[tuple[str, str], int] = {}
+    """Keep last run's ports where they are still free and nobody else holds them (stable
+    URLs); else pick new ones outside the ephemeral range, all reserved (twin/ports.py)."""
+    wanted = []
     for section, key in _PORTS:
         old = previous.get(section, {}).get(key)
-        if isinstance(old, int) and old not in chosen.values() and port_is_free(old):
-            chosen[(section, key)] = old
-        else:
-            chosen[(section, key)] = free_port(avoid=set(chosen.values()))
-    return chosen
+        wanted.append(old if isinstance(old, int) and old not in wanted else None)
+    return dict(zip(_PORTS, ports.reserve(wanted), strict=True))
 
 
 def _secrets(base: Path) -> dict:

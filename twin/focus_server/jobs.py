@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -17,8 +16,11 @@ from typing import IO, Protocol
 
 from contract import constants
 from twin import config as twin_config
+from twin import ports
 from twin.grpc_job import protocol
 
+# A job binds its port within its start (the running timeout, 30 s): held twice that.
+JOB_PORT_HOLD_S = 60.0
 STOP_GRACE_S = 3.0
 
 
@@ -44,10 +46,9 @@ def job_name(task_id: str) -> str:
 
 
 def free_port(host: str = twin_config.HOST) -> int:
-    """A TCP port that was free on ``host`` a moment ago."""
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
+    """A reserved free port outside the ephemeral range (see twin/ports.py): the job binds
+    it a moment later, and no outgoing connection may take it meanwhile."""
+    return ports.free_port(host, hold_s=JOB_PORT_HOLD_S)
 
 
 class ProcessJobBackend:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import sys
 import threading
 import time
@@ -26,9 +25,12 @@ from urllib3.exceptions import HTTPError
 
 from contract import constants
 from twin import config as twin_config
+from twin import ports
 from twin.grpc_job import protocol
 
 REQUEST_TIMEOUT_S = 10.0
+# A job binds its port within its start (the running timeout, 30 s): held twice that.
+JOB_PORT_HOLD_S = 60.0
 STOP_GRACE_S = 3
 _ALIVE_CACHE_S = 0.5
 JOB_IMAGE = "twin/focus-grpc-job:1"
@@ -44,9 +46,9 @@ def service_name(task_id: str) -> str:
 
 
 def free_port(host: str = twin_config.HOST) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
+    """A reserved free port outside the ephemeral range (see twin/ports.py): the job binds
+    it a moment later, and no outgoing connection may take it meanwhile."""
+    return ports.free_port(host, hold_s=JOB_PORT_HOLD_S)
 
 
 class KubeJobBackend:
