@@ -155,32 +155,24 @@ def test_xray_evidence_is_redacted():
 
 
 def test_the_sanity_target_and_table_hide_passwords():
-    from libraries.sanity.checks import Outcome, Problem, Target, table
+    from robot.api.types import Secret
 
-    target = Target(
-        env_name="staging",
-        focus_url="https://focus.example:443",
-        focus_user="u",
-        focus_password=SECRET,
-        ca_bundle=None,
-        mongo_host="db",
-        mongo_port=27017,
-        mongo_user="m",
-        mongo_password=SECRET + "-mongo",
-        mongo_auth_source="prisma",
-        mongo_database="prisma",
-        mongo_tls=True,
-        rabbit_host="mq",
-        rabbit_port=5671,
-        rabbit_user="r",
-        rabbit_password=SECRET + "-rabbit",
-        rabbit_vhost="/",
-        rabbit_tls=True,
-        rabbit_mgmt_url="https://mq:15671",
-        kubeconfig=None,
-        kube_context=None,
-        namespace="panda",
+    from libraries.sanity.checks import Outcome, Problem, table, target_from
+
+    target = target_from(
+        "staging",
+        {
+            "FOCUS_BASE_URL": "https://focus.example:443",
+            "FOCUS_PASSWORD": Secret(SECRET),
+            "MONGO_HOST": "db",
+            "MONGO_PASSWORD": Secret(SECRET + "-mongo"),
+            "MONGO_TLS": True,
+            "RABBITMQ_PASSWORD": Secret(SECRET + "-rabbit"),
+            "RABBITMQ_MGMT_URL": "https://mq:15671",
+        },
     )
+    # the variable file's Secrets are unwrapped into the target, and kept out of its repr
+    assert target.mongo_password == SECRET + "-mongo" and target.mongo_tls
     assert SECRET not in repr(target)
     outcome = Outcome("MongoDB", f"mongodb://m:{SECRET}@db:27017")
     outcome.problem = Problem(f"refused password={SECRET}", "check MONGO_URI")

@@ -9,7 +9,7 @@ from robot.api.deco import keyword, library
 from robot.output import LOGGER
 
 from libraries import run_environment
-from libraries.sanity.checks import DEADLINE_S, Target, check_all, table
+from libraries.sanity.checks import DEADLINE_S, Target, check_all, table, target_from
 
 __all__ = ["Sanity"]
 
@@ -76,33 +76,4 @@ class Sanity:
     @staticmethod
     def _target() -> Target:
         environment = run_environment.current()
-        text = environment.text
-        return Target(
-            env_name=environment.name,
-            focus_url=text("FOCUS_BASE_URL"),
-            focus_user=text("FOCUS_USER"),
-            focus_password=text("FOCUS_PASSWORD"),
-            ca_bundle=text("CA_BUNDLE") or None,
-            mongo_host=text("MONGO_HOST"),
-            mongo_port=int(text("MONGO_PORT") or 27017),
-            mongo_user=text("MONGO_USER"),
-            mongo_password=text("MONGO_PASSWORD"),
-            mongo_auth_source=text("MONGO_AUTH_SOURCE") or "admin",
-            mongo_database=text("MONGO_DATABASE") or "admin",
-            mongo_tls=bool(environment.value("MONGO_TLS")),
-            rabbit_host=text("RABBITMQ_HOST"),
-            rabbit_port=int(text("RABBITMQ_PORT") or 5672),
-            rabbit_user=text("RABBITMQ_USER"),
-            rabbit_password=text("RABBITMQ_PASSWORD"),
-            rabbit_vhost=text("RABBITMQ_VHOST") or "/",
-            rabbit_tls=bool(environment.value("RABBITMQ_TLS")),
-            rabbit_mgmt_url=text("RABBITMQ_MGMT_URL"),
-            kubeconfig=text("KUBECONFIG") or None,
-            kube_context=text("KUBE_CONTEXT") or None,
-            namespace=text("K8S_NAMESPACE") or "panda",
-            ssh_host=text("SSH_HOST") or None,
-            ssh_jump_host=text("SSH_JUMP_HOST") or None,
-            ssh_user=text("SSH_USER") or None,
-            ssh_key=text("SSH_KEY") or None,
-            ssh_known_hosts=text("SSH_KNOWN_HOSTS") or None,
-        )
+        return target_from(environment.name, environment.variables)

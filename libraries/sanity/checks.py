@@ -13,13 +13,14 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
+from libraries.common.arguments import plain
 from libraries.common.redact import redact, register
 
 CHECK_TIMEOUT_S = 4.0
@@ -65,6 +66,44 @@ class Target:
     @property
     def local(self) -> bool:
         return self.env_name == "local"
+
+
+def target_from(env_name: str, variables: Mapping[str, Any]) -> Target:
+    """The :class:`Target` of an environment's variables (as its variable file gives them:
+    a ``Secret`` is unwrapped here, and only into the Target)."""
+
+    def text(name: str, default: str = "") -> str:
+        return plain(variables.get(name)) or default
+
+    return Target(
+        env_name=env_name,
+        focus_url=text("FOCUS_BASE_URL"),
+        focus_user=text("FOCUS_USER"),
+        focus_password=text("FOCUS_PASSWORD"),
+        ca_bundle=text("CA_BUNDLE") or None,
+        mongo_host=text("MONGO_HOST"),
+        mongo_port=int(text("MONGO_PORT", "27017")),
+        mongo_user=text("MONGO_USER"),
+        mongo_password=text("MONGO_PASSWORD"),
+        mongo_auth_source=text("MONGO_AUTH_SOURCE", "admin"),
+        mongo_database=text("MONGO_DATABASE", "admin"),
+        mongo_tls=bool(variables.get("MONGO_TLS")),
+        rabbit_host=text("RABBITMQ_HOST"),
+        rabbit_port=int(text("RABBITMQ_PORT", "5672")),
+        rabbit_user=text("RABBITMQ_USER"),
+        rabbit_password=text("RABBITMQ_PASSWORD"),
+        rabbit_vhost=text("RABBITMQ_VHOST", "/"),
+        rabbit_tls=bool(variables.get("RABBITMQ_TLS")),
+        rabbit_mgmt_url=text("RABBITMQ_MGMT_URL"),
+        kubeconfig=text("KUBECONFIG") or None,
+        kube_context=text("KUBE_CONTEXT") or None,
+        namespace=text("K8S_NAMESPACE", "panda"),
+        ssh_host=text("SSH_HOST") or None,
+        ssh_jump_host=text("SSH_JUMP_HOST") or None,
+        ssh_user=text("SSH_USER") or None,
+        ssh_key=text("SSH_KEY") or None,
+        ssh_known_hosts=text("SSH_KNOWN_HOSTS") or None,
+    )
 
 
 @dataclass

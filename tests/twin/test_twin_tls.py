@@ -9,6 +9,7 @@ One whole twin for the module: the session's (``tests/conftest.py``).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import ssl
 import time
 import uuid
@@ -184,31 +185,8 @@ def _guard_variables(twin, monkeypatch: pytest.MonkeyPatch) -> dict:
 
 def _sanity_target(variables: dict, ca_bundle: str) -> checks.Target:
     """What the run's first check (``Check Environment Services``) reads of the variables."""
-    return checks.Target(
-        env_name="production",
-        focus_url=variables["FOCUS_BASE_URL"],
-        focus_user=variables["FOCUS_USER"],
-        focus_password=variables["FOCUS_PASSWORD"].value,
-        ca_bundle=ca_bundle,
-        mongo_host=variables["MONGO_HOST"],
-        mongo_port=variables["MONGO_PORT"],
-        mongo_user=variables["MONGO_USER"],
-        mongo_password=variables["MONGO_PASSWORD"].value,
-        mongo_auth_source=variables["MONGO_AUTH_SOURCE"],
-        mongo_database=variables["MONGO_DATABASE"],
-        mongo_tls=variables["MONGO_TLS"],
-        rabbit_host=variables["RABBITMQ_HOST"],
-        rabbit_port=variables["RABBITMQ_PORT"],
-        rabbit_user=variables["RABBITMQ_USER"],
-        rabbit_password=variables["RABBITMQ_PASSWORD"].value,
-        rabbit_vhost=variables["RABBITMQ_VHOST"],
-        rabbit_tls=variables["RABBITMQ_TLS"],
-        rabbit_mgmt_url=variables["RABBITMQ_MGMT_URL"],
-        kubeconfig=variables["KUBECONFIG"],
-        kube_context=None,
-        namespace=constants.K8S_NAMESPACE,
-        timeout=REFUSED_WITHIN_S,
-    )
+    target = checks.target_from("production", variables)
+    return dataclasses.replace(target, ca_bundle=ca_bundle, timeout=REFUSED_WITHIN_S)
 
 
 SANITY_CHECKS = (
