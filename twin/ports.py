@@ -76,28 +76,35 @@ def port_is_free(port: int, host: str = config.HOST) -> bool:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[dict[int, float]]:
-    """The live reservations (port -> until), under the registry's lock; saved on exit."""
+def _locked(path: Path) -> Iterator[dict[int, tuple[float, str]]]:
+    """The live reservations (port -> (until, owner)), under the registry's lock; saved
+    on exit."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            try:
-                raw = json.loads(path.read_text())
-            except (OSError, ValueError):
-                raw = {}
-            now = time.time()
-            held = {
-                int(port): float(until)
-                for port, until in (raw.items() if isinstance(raw, dict) else ())
-                if str(port).isdigit() and isinstance(until, int | float) and until > now
-            }
+            held = _live(path, time.time())
             yield held
             temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            temporary.write_text(json.dumps({str(port): until for port, until in held.items()}))
+            temporary.write_text(
+                json.dumps({str(port): list(entry) for port, entry in held.items()})
+            )
             temporary.replace(path)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _live(path: Path, now: float) -> dict[int, tuple[float, str]]:
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    held: dict[int, tuple[float, str]] = {}
+    for port, entry in raw.items() if isinstance(raw, dict) else ():
+        until, owner = (entry, "") if isinstance(entry, int | float) else (entry or [0, ""])[:2]
+        if str(port).isdigit() and isinstance(until, int | float) and until > now:
+            held[int(port)] = (float(until), str(owner))
+    return held
 
 
 def reserve(
@@ -106,26 +113,27 @@ def reserve(
     hold_s: float = HOLD_S,
     registry: Path | None = None,
     candidates: range | None = None,
+    owner: str = "",
 ) -> list[int]:
     """One free port per entry of ``wanted``, reserved for ``hold_s`` seconds.
 
     An entry that names a port (last run's, for stable URLs) gets it back when it is free
-    and nobody else holds it; ``None``, or a port taken, gets a random free port of
-    :func:`pool`.
+    and no other owner holds it (``owner``: the twin's directory, so a twin that restarts
+    gets its own ports back); ``None``, or a port taken, gets a random free port of
+    :func:`pool` that nobody holds.
     """
     choices = candidates if candidates is not None else pool()
     with _locked(registry or registry_path()) as held:
-        taken: set[int] = set(held)
         chosen: list[int] = []
         for port in wanted:
-            if port is not None and port not in taken and port_is_free(port, host):
+            others = port is not None and port in held and (not owner or held[port][1] != owner)
+            if port is not None and port not in chosen and not others and port_is_free(port, host):
                 picked = port
             else:
-                picked = _random_free(choices, taken, host)
-            taken.add(picked)
+                picked = _random_free(choices, set(held) | set(chosen), host)
             chosen.append(picked)
         until = time.time() + hold_s
-        held.update(dict.fromkeys(chosen, until))
+        held.update(dict.fromkeys(chosen, (until, owner)))
     return chosen
 
 

@@ -31,14 +31,14 @@ def free_port(host: str = config.HOST) -> int:
     return ports.free_port(host)
 
 
-def _pick_ports(previous: dict) -> dict[tuple[str, str], int]:
+def _pick_ports(previous: dict, owner: str = "") -> dict[tuple[str, str], int]:
     """Keep last run's ports where they are still free and nobody else holds them (stable
     URLs); else pick new ones outside the ephemeral range, all reserved (twin/ports.py)."""
     wanted = []
     for section, key in _PORTS:
         old = previous.get(section, {}).get(key)
         wanted.append(old if isinstance(old, int) and old not in wanted else None)
-    return dict(zip(_PORTS, ports.reserve(wanted), strict=True))
+    return dict(zip(_PORTS, ports.reserve(wanted, owner=owner), strict=True))
 
 
 def _secrets(base: Path) -> dict:
@@ -71,7 +71,7 @@ def prepare(base: Path) -> tuple[dict, dict]:
         previous = config.load_endpoints(base)
     except config.TwinNotRunning:
         previous = {}
-    ports = _pick_ports(previous)
+    ports = _pick_ports(previous, owner=str(base.resolve()))
     host = config.HOST
     focus_port = ports[("focus", "port")]
     kube_port = ports[("kube", "port")]

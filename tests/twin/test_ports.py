@@ -63,6 +63,16 @@ def test_last_runs_port_comes_back_when_free_and_not_held(registry):
     assert ports.reserve([first]) != [first]
 
 
+def test_a_twin_that_restarts_gets_its_own_held_ports_back(registry, tmp_path):
+    first = prepare._pick_ports({}, owner="/twin/a")
+    previous: dict[str, dict[str, int]] = {}
+    for (section, key), port in first.items():
+        previous.setdefault(section, {})[key] = port
+    assert prepare._pick_ports(previous, owner="/twin/a") == first
+    other = ports.reserve([first[("focus", "port")]], owner="/twin/b")
+    assert other != [first[("focus", "port")]]
+
+
 def test_expired_reservations_are_dropped(registry):
     ports.reserve([None, None], hold_s=0.0)
     time.sleep(0.01)
