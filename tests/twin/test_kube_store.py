@@ -36,3 +36,29 @@ def test_an_object_recreated_under_the_same_name_is_deleted_then_added():
     store.sync("Pod", {"beta-0": _pod("beta-0", "uid-b")})
     assert _events(queue) == [("DELETED", "uid-a"), ("ADDED", "uid-b")]
     assert store.get("Pod", "beta-0")["metadata"]["uid"] == "uid-b"
+
+
+def test_every_read_brings_the_store_up_to_date_first():
+    """The cluster view syncs once per burst of changes; a read between must see them."""
+    store = Store()
+    pending = {"ConfigMap": {"a": {"metadata": {"name": "a", "uid": "1"}}}}
+
+    def flush() -> None:
+        if pending:
+            for kind, objects in pending.items():
+                store.sync(kind, objects)
+            pending.clear()
+
+    store.before_read = flush
+    assert store.get("ConfigMap", "a") is not None
+    pending["ConfigMap"] = {}
+    assert store.list("ConfigMap") == []
+    pending["ConfigMap"] = {"b": {"metadata": {"name": "b", "uid": "2"}}}
+    assert store.written("ConfigMap", "b")["metadata"]["resourceVersion"] == str(store.rv)
+    pending["ConfigMap"] = {}
+    before = store.rv  # the waiting DELETED of b comes first: the version is after it
+    assert store.history[-1].type == "DELETED"
+    pending["ConfigMap"] = {"c": {"metadata": {"name": "c", "uid": "3"}}}
+    backlog, queue = store.subscribe(before)  # and a watch from it sees the waiting ADDED
+    assert [(event.type, event.object["metadata"]["name"]) for event in backlog] == [("ADDED", "c")]
+    store.unsubscribe(queue)

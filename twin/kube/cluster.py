@@ -8,6 +8,7 @@ kubeconfig and runs the HTTPS server.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
 import os
@@ -121,6 +122,8 @@ class ClusterView:
         self.supervisor = supervisor
         self.namespace = supervisor.endpoints["kube"]["namespace"]
         self.store = Store(int(os.environ.get(HISTORY_ENV, DEFAULT_HISTORY)))
+        self.store.before_read = self.flush
+        self._sync_pending = False
         self.created_at = _now()
         self.services: dict[str, dict] = {}
         self.events: deque[dict] = deque(maxlen=_KEEP_EVENTS)
@@ -136,6 +139,24 @@ class ClusterView:
                 )
 
     # ------------------------------------------------------------------ mirror
+    def mark_dirty(self) -> None:
+        """The supervisor changed: sync once, at the end of this burst of changes (the next
+        turn of the event loop), or before anything reads the store, whichever is first.
+        Syncing on every change rebuilt every object several times per pod start."""
+        if self._sync_pending:
+            return
+        self._sync_pending = True
+        try:
+            asyncio.get_running_loop().call_soon(self.flush)
+        except RuntimeError:  # no event loop (a test of the view alone): at once
+            self.flush()
+
+    def flush(self) -> None:
+        """Sync now if a change is waiting (every read of the store calls this first)."""
+        if self._sync_pending:
+            self._sync_pending = False
+            self.sync()
+
     def sync(self) -> None:
         sup, ns = self.supervisor, self.namespace
         pods = {}

@@ -12,6 +12,7 @@ import asyncio
 import builtins
 import copy
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 DEFAULT_HISTORY = 1000
@@ -33,7 +34,10 @@ class Store:
     """Objects by (kind, name), a global resourceVersion, history and live watchers."""
 
     def __init__(self, history: int = DEFAULT_HISTORY) -> None:
-        self.rv = 1
+        self._rv = 1
+        # Called before every read: the owner brings the store up to date with the changes
+        # it has not synced yet (it syncs once per burst of changes, not once per change).
+        self.before_read: Callable[[], None] = lambda: None
         self._plain: dict[tuple[str, str], dict] = {}
         self.objects: dict[tuple[str, str], dict] = {}
         self.history: deque[Event] = deque(maxlen=max(history, 1))
@@ -58,31 +62,40 @@ class Store:
             last = self._plain.pop(key)
             self._emit("DELETED", key, last, keep=False)
 
+    @property
+    def rv(self) -> int:
+        """The newest resourceVersion."""
+        self.before_read()
+        return self._rv
+
     def _emit(self, kind_of_event: str, key: tuple[str, str], obj: dict, keep: bool = True) -> None:
-        self.rv += 1
+        self._rv += 1
         stamped = copy.deepcopy(obj)
-        stamped.setdefault("metadata", {})["resourceVersion"] = str(self.rv)
+        stamped.setdefault("metadata", {})["resourceVersion"] = str(self._rv)
         if keep:
             self._plain[key] = copy.deepcopy(obj)
             self.objects[key] = stamped
         else:
             self.objects.pop(key, None)
-        event = Event(self.rv, kind_of_event, key[0], stamped)
+        event = Event(self._rv, kind_of_event, key[0], stamped)
         self.history.append(event)
         for queue in list(self.watchers):
             queue.put_nowait(event)
 
     def get(self, kind: str, name: str) -> dict | None:
+        self.before_read()
         return self.objects.get((kind, name))
 
     def written(self, kind: str, name: str) -> dict:
         """An object the caller has just created or changed (KeyError if it is not there)."""
+        self.before_read()
         obj = self.objects.get((kind, name))
         if obj is None:
             raise KeyError(f"{kind}/{name} is not in the store after it was written")
         return obj
 
     def list(self, kind: str) -> list[dict]:
+        self.before_read()
         return [obj for (k, _), obj in sorted(self.objects.items()) if k == kind]
 
     # builtins.list: inside this class, `list` is the method above
@@ -91,9 +104,10 @@ class Store:
 
         Raises :class:`TooOld` when events after ``since`` were already dropped.
         """
+        self.before_read()
         backlog: builtins.list[Event] = []
-        if since is not None and since < self.rv:
-            oldest = self.history[0].rv if self.history else self.rv + 1
+        if since is not None and since < self._rv:
+            oldest = self.history[0].rv if self.history else self._rv + 1
             if since + 1 < oldest:
                 raise TooOld(f"too old resource version: {since} ({oldest - 1})")
             backlog = [event for event in self.history if event.rv > since]

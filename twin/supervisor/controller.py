@@ -75,7 +75,7 @@ class Supervisor:
 
     def changed(self) -> None:
         self._dirty.set()
-        self.kube.sync()
+        self.kube.mark_dirty()
 
     def fail(self, message: str) -> None:
         self.error = message
