@@ -173,3 +173,21 @@ def test_staging_on_closed_ports_stops_within_15_s_with_one_table(tmp_path):
     assert len(rows) == 6, console  # the header and five services
     for forbidden in ("Traceback", "pika", "twin up", "python -m twin", SECRET, "| FAIL |"):
         assert forbidden not in console, forbidden
+
+
+def test_the_deadline_starts_after_the_clients_are_imported(tmp_path, monkeypatch):
+    """Importing the clients (seconds of CPU on a loaded machine) is not a service that
+    does not answer."""
+    from libraries.sanity import checks
+
+    monkeypatch.setattr(checks, "_load_clients", lambda: time.sleep(0.6))
+    monkeypatch.setattr(
+        checks,
+        "CHECKS",
+        [
+            checks.Check("Quick", lambda target: "here", lambda target: time.sleep(0.1)),
+        ],
+    )
+    port = _closed_port()
+    (outcome,) = check_all(_target("staging", port, _kubeconfig(tmp_path / "kc", port)), 0.3)
+    assert outcome.ok, outcome.problem

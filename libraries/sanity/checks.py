@@ -8,6 +8,7 @@ parallel threads and gives up on any that has not answered by the deadline. Robo
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import socket
 import ssl
@@ -443,6 +444,25 @@ def _kube_server(target: Target) -> str:
         return target.kubeconfig
 
 
+# The clients the checks use, imported before the deadline's clock starts. Imported inside
+# the checks' threads, they counted against it: the kubernetes client alone takes seconds
+# of CPU to import, and under pabot --processes 10 on 2 cores a suite's check once said
+# "no answer within 10 s" of a Kubernetes API that was answering.
+CLIENT_MODULES = (
+    "pymongo",
+    "pika",
+    "kubernetes.client",
+    "kubernetes.config",
+    "yaml",
+    "libraries.ssh.client",
+)
+
+
+def _load_clients() -> None:
+    for name in CLIENT_MODULES:
+        importlib.import_module(name)
+
+
 def check_all(target: Target, deadline: float = DEADLINE_S) -> list[Outcome]:
     """Run every check that applies, in parallel; a check still running at the deadline
     is reported as not answering. The answer keeps the order of :data:`CHECKS`."""
@@ -465,6 +485,7 @@ def check_all(target: Target, deadline: float = DEADLINE_S) -> list[Outcome]:
         outcomes[index].seconds = time.monotonic() - started
         done[index].set()
 
+    _load_clients()  # before the clock: the deadline is for the services' answers
     started = time.monotonic()
     pool = ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="sanity")
     with _quiet("pika", "urllib3", "kubernetes", "pymongo"):
