@@ -32,6 +32,8 @@ POOL_FLOOR = 20000  # well above the well-known and registered ports most servic
 MIN_POOL = 2000
 # How long a reservation keeps a port from others: its listener binds well within this.
 HOLD_S = 300.0
+# A job binds its port within its start (the running timeout, 30 s): held twice that.
+JOB_HOLD_S = 60.0
 REGISTRY_ENV = "FOCUS_TWIN_PORT_REGISTRY"
 
 
@@ -99,12 +101,11 @@ def _live(path: Path, now: float) -> dict[int, tuple[float, str]]:
         raw = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-    held: dict[int, tuple[float, str]] = {}
-    for port, entry in raw.items() if isinstance(raw, dict) else ():
-        until, owner = (entry, "") if isinstance(entry, int | float) else (entry or [0, ""])[:2]
-        if str(port).isdigit() and isinstance(until, int | float) and until > now:
-            held[int(port)] = (float(until), str(owner))
-    return held
+    return {
+        int(port): (float(entry[0]), str(entry[1]))
+        for port, entry in (raw.items() if isinstance(raw, dict) else ())
+        if str(port).isdigit() and isinstance(entry, list) and len(entry) == 2 and entry[0] > now
+    }
 
 
 def reserve(
@@ -154,3 +155,9 @@ def _random_free(choices: range, taken: set[int], host: str) -> int:
 def free_port(host: str = config.HOST, hold_s: float = HOLD_S) -> int:
     """One reserved free port (see :func:`reserve`)."""
     return reserve([None], host, hold_s)[0]
+
+
+def job_port(host: str = config.HOST) -> int:
+    """A task's gRPC job port: reserved until the job has bound it, whichever backend
+    starts the job."""
+    return free_port(host, JOB_HOLD_S)

@@ -26,11 +26,6 @@ _PORTS = (
 )
 
 
-def free_port(host: str = config.HOST) -> int:
-    """A reserved free port outside the ephemeral range (see :mod:`twin.ports`)."""
-    return ports.free_port(host)
-
-
 def _pick_ports(previous: dict, owner: str = "") -> dict[tuple[str, str], int]:
     """Keep last run's ports where they are still free and nobody else holds them (stable
     URLs); else pick new ones outside the ephemeral range, all reserved (twin/ports.py)."""

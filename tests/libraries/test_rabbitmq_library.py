@@ -20,7 +20,7 @@ from libraries.rabbitmq.client import Endpoint, RabbitMQClient, RabbitMQError
 from libraries.rabbitmq.management import ManagementClient
 from libraries.rabbitmq.models import build_alert, valid_alert
 from tests.twin.rabbitmq_fixtures import start_node, stop_node
-from twin import config, prepare
+from twin import config, ports
 
 TEST_SITE = f"{constants.SITE_ID}.pytest-{uuid.uuid4().hex[:8]}"
 
@@ -71,7 +71,7 @@ def test_url_form_parses_tls_vhost_and_hides_the_password() -> None:
 
 
 def test_connection_refused_names_the_address_not_the_password() -> None:
-    port = prepare.free_port()
+    port = ports.free_port()
     endpoint = Endpoint(config.HOST, port, "prisma", "TopSecret123", timeout=2)
     with pytest.raises(RabbitMQError) as caught:
         RabbitMQClient(endpoint).connect()

@@ -21,7 +21,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 
 from contract import constants
 from tests.twin.rabbitmq_fixtures import start_node, stop_node
-from twin import config, prepare
+from twin import config, ports
 from twin.focus_server.alerts_consumer import (
     CONSUMER_QUEUE,
     REJECT_HEADER,
@@ -330,7 +330,7 @@ def test_consumer_reconnects_after_its_connection_is_closed(consumer, node, data
 
 
 def test_consumer_keeps_retrying_while_the_broker_is_unreachable(database) -> None:
-    endpoints = {"host": config.HOST, "rabbitmq": {"amqp_port": prepare.free_port(), "vhost": "/"}}
+    endpoints = {"host": config.HOST, "rabbitmq": {"amqp_port": ports.free_port(), "vhost": "/"}}
     secrets = {"rabbitmq_user": "nobody", "rabbitmq_password": "nothing"}
     worker = AlertConsumer(endpoints, secrets, database)
     with pytest.raises(TimeoutError):

@@ -33,8 +33,9 @@ from tests.twin.test_focus_server_support import (
     wait_for,
 )
 from twin import config as twin_config
-from twin.focus_server.jobs import ProcessJobBackend, free_port, job_name
+from twin.focus_server.jobs import ProcessJobBackend, job_name
 from twin.grpc_job import protocol
+from twin.ports import free_port
 
 SECRETS = {
     "focus_user": USER,

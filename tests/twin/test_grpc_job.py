@@ -21,8 +21,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from contract import constants
 from twin import config as twin_config
-from twin.focus_server.jobs import free_port
 from twin.grpc_job import protocol
+from twin.ports import free_port
 
 LIVE = {
     "timeStatus": "Live",

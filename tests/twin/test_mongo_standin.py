@@ -38,7 +38,7 @@ from contract import constants
 from tests.twin.mongo_fixtures import USER, StandinProcess
 from twin import config, workloads
 from twin.mongo import MongoStandin
-from twin.prepare import free_port
+from twin.ports import free_port
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -35,11 +35,8 @@ def test_the_twin_picks_its_ports_outside_the_ephemeral_range(registry):
 
 
 def test_job_ports_are_reserved_outside_the_ephemeral_range_too(registry):
-    from twin.focus_server import jobs
-    from twin.kube import job_backend
-
     low, high = ports.ephemeral_range()
-    for port in (jobs.free_port(), job_backend.free_port()):
+    for port in (ports.job_port(), ports.job_port()):
         assert not low <= port <= high
         assert str(port) in json.loads(registry.read_text())
 

@@ -19,8 +19,6 @@ from twin import config as twin_config
 from twin import ports
 from twin.grpc_job import protocol
 
-# A job binds its port within its start (the running timeout, 30 s): held twice that.
-JOB_PORT_HOLD_S = 60.0
 STOP_GRACE_S = 3.0
 
 
@@ -45,12 +43,6 @@ def job_name(task_id: str) -> str:
     return f"{constants.GRPC_JOB_PREFIX}{task_id}"
 
 
-def free_port(host: str = twin_config.HOST) -> int:
-    """A reserved free port outside the ephemeral range (see twin/ports.py): the job binds
-    it a moment later, and no outgoing connection may take it meanwhile."""
-    return ports.free_port(host, hold_s=JOB_PORT_HOLD_S)
-
-
 class ProcessJobBackend:
     """Runs each job as ``python -m twin.grpc_job`` in this process group.
 
@@ -70,7 +62,7 @@ class ProcessJobBackend:
         self._lock = threading.Lock()
 
     def start(self, task_id: str, config: dict) -> tuple[str, int]:
-        port = free_port(self.host)
+        port = ports.job_port(self.host)
         env = {
             **os.environ,
             protocol.CONFIG_ENV: json.dumps(config),

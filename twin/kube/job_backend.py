@@ -29,8 +29,6 @@ from twin import ports
 from twin.grpc_job import protocol
 
 REQUEST_TIMEOUT_S = 10.0
-# A job binds its port within its start (the running timeout, 30 s): held twice that.
-JOB_PORT_HOLD_S = 60.0
 STOP_GRACE_S = 3
 _ALIVE_CACHE_S = 0.5
 JOB_IMAGE = "twin/focus-grpc-job:1"
@@ -43,12 +41,6 @@ def job_name(task_id: str) -> str:
 
 def service_name(task_id: str) -> str:
     return f"{constants.GRPC_SERVICE_PREFIX}{task_id}"
-
-
-def free_port(host: str = twin_config.HOST) -> int:
-    """A reserved free port outside the ephemeral range (see twin/ports.py): the job binds
-    it a moment later, and no outgoing connection may take it meanwhile."""
-    return ports.free_port(host, hold_s=JOB_PORT_HOLD_S)
 
 
 class KubeJobBackend:
@@ -118,7 +110,7 @@ class KubeJobBackend:
         Raises OSError when the API refuses, as the process backend does when it
         cannot spawn (the focus server then fails the task with a clear error).
         """
-        port = free_port(self.host)
+        port = ports.job_port(self.host)
         try:
             self.batch.create_namespaced_job(
                 self.namespace, self._job(task_id, port, config), _request_timeout=REQUEST_TIMEOUT_S
