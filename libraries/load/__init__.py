@@ -125,9 +125,16 @@ class Load:
         max_requests: int | None = None,
         window: timedelta = timedelta(seconds=10),
         sample: list[str] | None = None,
+        pace: timedelta | None = None,
     ) -> dict[str, Any]:
         """Run ``scenario`` with ``users`` Locust users started at ``spawn_rate`` per second
         for ``duration``; returns the statistics (see `Statistics`).
+
+        ``pace`` sets how often each user starts one round of its scenario (Locust's
+        ``constant_pacing``): with ``pace=2 s`` five ``tasks`` users ask for 2.5 tasks a
+        second, however fast or slow the answers come. Without it, each scenario's own
+        wait applies (``tasks``: 0.05-0.15 s between rounds, as the standard runs and
+        their baselines have it).
 
         ``workers`` > 0 runs Locust's distributed mode on this machine (one master and
         that many worker processes). ``max_requests`` ends the run once that many
@@ -140,6 +147,7 @@ class Load:
 
         | ${stats} = | `Run Load` | channels | users=20 | duration=30s |
         | ${stats} = | `Run Load` | alerts | users=10 | duration=2 min | max_requests=10000 |
+        | ${stats} = | `Run Load` | tasks | users=5 | spawn_rate=1 | pace=2 s |
         """
         environment = run_environment.current()
         builtin = BuiltIn()  # the running test's ${SITE_ID} and the output directory
@@ -151,6 +159,7 @@ class Load:
             window.total_seconds(),
             workers,
             max_requests,
+            pace.total_seconds() if pace is not None else None,
         )
         site_id = str(builtin.get_variable_value("${SITE_ID}"))
         if scenario == "alerts":

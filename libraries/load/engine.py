@@ -5,7 +5,7 @@ by path, not with ``-m``: ``-m`` would import the package ``libraries.load`` (an
 Locust patches; the package itself is imported from the installed distribution.
 
 Reads its spec as JSON on stdin: ``scenario, users, spawn_rate, duration_s, target,
-result_path, window_s, workers, master_port, max_requests, test, owner`` (``test``: the
+result_path, window_s, workers, master_port, max_requests, pace_s, test, owner`` (``test``: the
 Robot test that runs the load, ``owner``: its process; the tasks the users create go into
 the task ledger under both). Prints progress lines to
 stderr every window; writes the result to ``result_path``. ``--worker HOST PORT`` runs a
@@ -89,6 +89,8 @@ def _environment(spec: dict[str, Any]) -> Environment:
         scenarios.LEDGER["ledger"] = TaskLedger(owner=int(spec["owner"]))
         scenarios.LEDGER["test"] = str(spec.get("test") or "")
     user_class = scenarios.SCENARIOS[spec["scenario"]]
+    if spec.get("pace_s"):
+        user_class = scenarios.paced(user_class, float(spec["pace_s"]))
     env = Environment(user_classes=[user_class], events=locust.events, stop_timeout=GRACEFUL_STOP_S)
     env.events.request.add_listener(_count_status)
     return env

@@ -47,6 +47,9 @@ class LoadSpec:
     window_s: float = 10.0
     workers: int = 0
     max_requests: int | None = None
+    # Locust's constant_pacing: each user starts one iteration every pace_s seconds (it
+    # waits out what its requests did not use). None: the scenario's own wait_time.
+    pace_s: float | None = None
 
     def check(self) -> None:
         if self.scenario not in SCENARIOS:
@@ -61,6 +64,8 @@ class LoadSpec:
             raise ValueError(f"duration must be 0..{MAX_DURATION_S:.0f} s, got {self.duration_s}")
         if self.workers < 0:
             raise ValueError(f"workers must be >= 0, got {self.workers}")
+        if self.pace_s is not None and not 0 < self.pace_s <= MAX_DURATION_S:
+            raise ValueError(f"pace must be 0..{MAX_DURATION_S:.0f} s, got {self.pace_s}")
 
 
 # The standard runs: what `make baseline` records and what `Run Standard Load` repeats,

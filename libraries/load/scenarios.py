@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import gevent
-from locust import User, between, constant, constant_throughput, task
+from locust import User, between, constant, constant_pacing, constant_throughput, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
 
@@ -407,6 +407,13 @@ class AlertPublisher(User):
     def on_stop(self) -> None:
         if self.connection and self.connection.is_open:
             self.connection.close()
+
+
+def paced(user_class: type[User], pace_s: float) -> type[User]:
+    """``user_class`` with Locust's ``constant_pacing(pace_s)``: each user starts one
+    iteration every ``pace_s`` seconds, however long its requests took (a slow answer
+    does not lower the rate the users ask for)."""
+    return type(user_class.__name__, (user_class,), {"wait_time": constant_pacing(pace_s)})
 
 
 SCENARIOS: dict[str, type[User]] = {

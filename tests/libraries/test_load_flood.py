@@ -10,17 +10,17 @@ stand-in with capacity 3 whose later /configure answers come 3 s after a 1 s run
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from libraries.load.runner import LoadSpec, LoadTarget, run_load
+from tests.libraries.http_stand_in import JsonHandler, serving
 
 CAPACITY = 3
 USERS = 6
@@ -38,21 +38,8 @@ class SlowCapacityServer(ThreadingHTTPServer):
         self.accepted: list[str] = []
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     server: SlowCapacityServer
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-    def _answer(self, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -94,15 +81,8 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[SlowCapacityServer]:
-    stand_in = SlowCapacityServer()
-    thread = threading.Thread(target=stand_in.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(SlowCapacityServer()) as stand_in:
         yield stand_in
-    finally:
-        stand_in.shutdown()
-        stand_in.server_close()
-        thread.join(timeout=10)
 
 
 def test_a_stopping_flood_keeps_its_slots_until_every_answer_is_in(
