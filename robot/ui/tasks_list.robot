@@ -39,6 +39,21 @@ Listed Task Opens Its Task View
     Live View Should Show    task
     Task View Should Show Status    running
 
+A Late Answer Of The Tasks List Does Not Touch The Next View
+    [Documentation]    The tasks view polls its list every second. An answer that arrives after
+    ...    the user went on to another view neither redraws the list nor marks the tasks view
+    ...    ready: seen under ``pabot --processes 10``, where the configure view stayed marked
+    ...    ``data-ready=tasks`` and its test waited in vain. The page's ``/tasks`` answers are held
+    ...    back 2 s here, so one is always still on its way when the user leaves.
+    [Tags]    own-data
+    Open Live View As Tester    tasks
+    Hold Back Page Answers    /tasks    2000
+    Wait For Function    () => window.heldBack.started > 0    timeout=10s
+    Go To View    configure
+    Wait For Function    () => window.heldBack.answered > 0    timeout=10s
+    Get Attribute    ${APP}    data-ready    ==    configure
+    Get Attribute    ${APP}    data-view    ==    configure
+
 Thirty First Configure Shows The Capacity Error
     [Documentation]    With 30 tasks active the list shows ``30 / 30`` and a submit from the form
     ...    shows the server's 503 capacity error (PZ-13986). Holds the capacity alone.

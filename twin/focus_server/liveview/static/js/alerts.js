@@ -120,6 +120,7 @@ export function enter() {
   const halt = every(POLL_MS, () => refresh(generation), () => active);
   stop = () => {
     active = false;
+    generation += 1; // an answer still in flight belongs to a view that was left
     halt();
   };
 }

@@ -32,7 +32,9 @@ export function enter() {
   let active = true;
   const halt = every(1000, async () => {
     try {
-      render(await api.tasks());
+      const body = await api.tasks();
+      // An answer that comes after the view was left must not redraw it or mark it ready.
+      if (active) render(body);
     } catch {
       // a 401 ends the session (main.js); other errors: the next poll tries again
     }
