@@ -119,7 +119,7 @@ class Load:
         self,
         scenario: str,
         users: int = 10,
-        spawn_rate: float = 10.0,
+        spawn_rate: float | None = 10.0,
         duration: timedelta = timedelta(seconds=10),
         workers: int = 0,
         max_requests: int | None = None,
@@ -134,7 +134,9 @@ class Load:
         ``constant_pacing``): with ``pace=2 s`` five ``tasks`` users ask for 2.5 tasks a
         second, however fast or slow the answers come. Without it, each scenario's own
         wait applies (``tasks``: 0.05-0.15 s between rounds, as the standard runs and
-        their baselines have it).
+        their baselines have it). ``spawn_rate=${None}`` with a pace spreads the users'
+        arrivals evenly over one pace (users / pace a second), so that their rounds do
+        not all start in the same instant.
 
         ``workers`` > 0 runs Locust's distributed mode on this machine (one master and
         that many worker processes). ``max_requests`` ends the run once that many
@@ -147,10 +149,14 @@ class Load:
 
         | ${stats} = | `Run Load` | channels | users=20 | duration=30s |
         | ${stats} = | `Run Load` | alerts | users=10 | duration=2 min | max_requests=10000 |
-        | ${stats} = | `Run Load` | tasks | users=5 | spawn_rate=1 | pace=2 s |
+        | ${stats} = | `Run Load` | tasks | users=5 | spawn_rate=${None} | pace=2.5 s |
         """
         environment = run_environment.current()
         builtin = BuiltIn()  # the running test's ${SITE_ID} and the output directory
+        if spawn_rate is None:
+            if pace is None:
+                raise ValueError("spawn_rate=${None} spreads the users over one pace: give pace")
+            spawn_rate = users / pace.total_seconds()
         spec = LoadSpec(
             scenario,
             users,

@@ -204,6 +204,41 @@ class LiveViewPage:
             )
         return int(now)
 
+    @keyword
+    def hold_back_page_answers(self, path: str, delay: timedelta) -> None:
+        """From now on the page gets its answers to requests whose path ends with ``path``
+        ``delay`` late (its ``fetch`` waits), for tests of what a view does with an answer
+        that arrives after the user left it. Lasts until the page is reloaded. Wait on it
+        with `Wait For Held Back Requests`.
+
+        | `Hold Back Page Answers` | /tasks | 2 s |
+        | `Wait For Held Back Requests` | started |
+        | Go To View | configure |
+        | `Wait For Held Back Requests` | answered |
+        """
+        held = {"path": path, "ms": round(delay.total_seconds() * 1000)}
+        self._evaluate(scripts.HOLD_BACK_ANSWERS, arg=held)
+
+    @keyword
+    def wait_for_held_back_requests(
+        self, what: str = "started", count: int = 1, timeout: timedelta = DEFAULT_WAIT
+    ) -> int:
+        """Waits until ``count`` requests of `Hold Back Page Answers` were sent
+        (``started``) or their answers delivered to the page's code (``answered``), and
+        returns how many; fails naming the count when it does not happen within ``timeout``.
+
+        | `Wait For Held Back Requests` | answered | timeout=10 s |
+        """
+        if what not in ("started", "answered"):
+            raise ValueError(f"what must be 'started' or 'answered', got {what!r}")
+        self._wait(scripts.held_back_at_least(what, count), timeout, f"{count} held back {what}")
+        seen = self._evaluate(scripts.HELD_BACK, arg=what)
+        if not isinstance(seen, int | float):
+            self._fail("The page holds back no answers: call Hold Back Page Answers first")
+        if seen < count:
+            self._fail(f"{seen:g} held-back request(s) {what} within {timeout}, wanted {count}")
+        return int(seen)
+
     # ------------------------------------------------------------------ checks
 
     @keyword

@@ -142,6 +142,32 @@ MARK_PAGE = "() => { window.__notReloaded = true; return true; }"
 
 PAGE_MARKED = "() => window.__notReloaded === true"
 
+HOLD_BACK_ANSWERS = """(held) => {
+  const original = window.fetch;
+  window.__heldBack = { started: 0, answered: 0 };
+  window.fetch = async (url, init) => {
+    const late = new URL(String(url), window.location.href).pathname.endsWith(held.path);
+    if (late) window.__heldBack.started += 1;
+    const response = await original(url, init);
+    if (late) {
+      await new Promise((done) => setTimeout(done, held.ms));
+      // Counted a moment after the page got the answer, once its own code has used it.
+      setTimeout(() => { window.__heldBack.answered += 1; }, 100);
+    }
+    return response;
+  };
+  return true;
+}"""
+
+HELD_BACK = "(what) => (window.__heldBack ? window.__heldBack[what] : null)"
+
+
+def held_back_at_least(what: str, count: int) -> str:
+    """A page function, true once ``count`` requests were held back (``started``) or
+    their answers delivered (``answered``)."""
+    return f"() => (window.__heldBack?.{what} ?? 0) >= {int(count)}"
+
+
 FONTS_READY = "() => document.fonts.ready.then(() => document.fonts.status)"
 
 BOUNDING_BOXES = """(elements, page) => elements.map((element) => {

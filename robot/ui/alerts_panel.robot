@@ -116,10 +116,10 @@ A Late Answer Of The Alerts Panel Does Not Touch The Next View
     ...    answers are held back 2 s, so one is always still on its way when the user leaves.
     [Tags]    regression    own-data
     Open Alerts Panel
-    Hold Back Page Answers    /alerts    2000
-    Wait For Function    () => window.heldBack.started > 0    timeout=10s
+    Hold Back Page Answers    /alerts    2 s
+    Wait For Held Back Requests    started
     Go To View    configure
-    Wait For Function    () => window.heldBack.answered > 0    timeout=10s
+    Wait For Held Back Requests    answered
     Get Attribute    ${APP}    data-ready    ==    configure
     Get Attribute    ${APP}    data-view    ==    configure
 

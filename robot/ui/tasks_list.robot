@@ -47,10 +47,10 @@ A Late Answer Of The Tasks List Does Not Touch The Next View
     ...    back 2 s here, so one is always still on its way when the user leaves.
     [Tags]    own-data
     Open Live View As Tester    tasks
-    Hold Back Page Answers    /tasks    2000
-    Wait For Function    () => window.heldBack.started > 0    timeout=10s
+    Hold Back Page Answers    /tasks    2 s
+    Wait For Held Back Requests    started
     Go To View    configure
-    Wait For Function    () => window.heldBack.answered > 0    timeout=10s
+    Wait For Held Back Requests    answered
     Get Attribute    ${APP}    data-ready    ==    configure
     Get Attribute    ${APP}    data-view    ==    configure
 
