@@ -60,6 +60,21 @@ Task View Opens From Its Address
     Open Task View    ${task}[task_id]
     Task View Should Show Status    running
 
+A Late Metadata Answer Does Not Show On The Next Task
+    [Documentation]    The task view asks for its task's metadata once, when it opens. When the
+    ...    user goes on to another task before that answer arrives, the first task's metadata
+    ...    must not fill the second task's view. The first task's ``/metadata`` answer is held
+    ...    back 2 s here, so it arrives after the second task's.
+    ${first} =    Configure Live Task    nfft=512
+    ${second} =    Configure Live Task    nfft=2048
+    Hold Back Page Answers    /metadata/${first}[task_id]    2 s
+    Open Task View    ${first}[task_id]
+    Wait For Held Back Requests    started
+    Open Task View    ${second}[task_id]
+    Task View Should Show Metadata    nfft    2048
+    Wait For Held Back Requests    answered
+    Task View Metadata Should Match API    ${second}[task_id]
+
 
 *** Keywords ***
 Open Form For A Task

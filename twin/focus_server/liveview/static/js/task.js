@@ -89,12 +89,18 @@ async function pollWaterfall(id) {
     `${body.rows.length} rows × ${body.rows[0].values.length} channels, newest ${body.rows.at(-1).timestamp}`;
 }
 
-function ignoreEnded(work) {
+// An error is shown only in the view of the task it belongs to, and never for a 401 (main.js
+// ends the session).
+function showError(id, error) {
+  if (error.status !== 401 && current === id) show(byTestId("task-error"), error.message);
+}
+
+function ignoreEnded(id, work) {
   return async () => {
     try {
       await work();
     } catch (error) {
-      if (error.status !== 401) show(byTestId("task-error"), error.message);
+      showError(id, error);
     }
   };
 }
@@ -107,7 +113,7 @@ export function setUp() {
       await api.stop(id);
       await pollStatus(id);
     } catch (error) {
-      if (error.status !== 401) show(byTestId("task-error"), error.message);
+      showError(id, error);
     }
   });
 }
@@ -130,13 +136,15 @@ export async function enter(id) {
   settled = false;
   const unfinished = () => active() && !FINISHED.includes(status.dataset.status);
   stops = [
-    every(500, ignoreEnded(() => pollStatus(id)), unfinished),
-    every(1000, ignoreEnded(() => pollWaterfall(id)), () => active() && !settled),
+    every(500, ignoreEnded(id, () => pollStatus(id)), unfinished),
+    every(1000, ignoreEnded(id, () => pollWaterfall(id)), () => active() && !settled),
   ];
   try {
-    renderMetadata(await api.metadata(id));
+    const metadata = await api.metadata(id);
+    // An answer that comes after the user went on to another task is not this view's.
+    if (active()) renderMetadata(metadata);
   } catch (error) {
-    if (error.status !== 401) show(byTestId("task-error"), error.message);
+    showError(id, error);
   }
 }
 
