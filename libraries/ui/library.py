@@ -231,10 +231,10 @@ class LiveViewPage:
         """
         if what not in ("started", "answered"):
             raise ValueError(f"what must be 'started' or 'answered', got {what!r}")
+        if not isinstance(self._evaluate(scripts.HELD_BACK, arg=what), int | float):
+            self._fail("The page holds back no answers: call Hold Back Page Answers first")
         self._wait(scripts.held_back_at_least(what, count), timeout, f"{count} held back {what}")
         seen = self._evaluate(scripts.HELD_BACK, arg=what)
-        if not isinstance(seen, int | float):
-            self._fail("The page holds back no answers: call Hold Back Page Answers first")
         if seen < count:
             self._fail(f"{seen:g} held-back request(s) {what} within {timeout}, wanted {count}")
         return int(seen)
